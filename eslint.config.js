@@ -1,0 +1,34 @@
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+export default tseslint.config(
+  { ignores: ['dist/', 'coverage/', 'node_modules/', 'src/generated/', '.data/'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    languageOptions: {
+      globals: { process: 'readonly', console: 'readonly', Buffer: 'readonly', URL: 'readonly' },
+    },
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports' }],
+      'no-restricted-properties': [
+        'error',
+        { object: 'process', property: 'env', message: 'Read configuration from src/config/env.ts.' },
+      ],
+    },
+  },
+  {
+    // Configuration, tooling and tests may read the environment directly.
+    files: [
+      'src/config/env.ts',
+      'scripts/**',
+      'tests/**',
+      'bench/**',
+      'prisma.config.ts',
+      'vitest.config.ts',
+      'src/db/embeddedPostgres.ts',
+    ],
+    rules: { 'no-restricted-properties': 'off' },
+  },
+);

@@ -1,0 +1,71 @@
+import cors from 'cors';
+import express, { type Express } from 'express';
+import helmet from 'helmet';
+import { env } from './config/env.js';
+import { API_PREFIX } from './config/constants.js';
+import type { PrismaClient } from './db/prisma.js';
+import { apiVersion } from './middleware/apiVersion.js';
+import { errorHandler, notFound } from './middleware/errorHandler.js';
+import { httpLogger } from './middleware/httpLogger.js';
+import { requestId } from './middleware/requestId.js';
+import { requireJson } from './middleware/requireJson.js';
+import { apiRouter } from './routes/index.js';
+import { healthRouter } from './routes/healthRoutes.js';
+import { logger as defaultLogger } from './utils/logger.js';
+import type { Logger } from 'pino';
+import type { AppServices } from './types/services.js';
+
+export interface AppDeps {
+  prisma: PrismaClient;
+  logger?: Logger;
+  /** Names of migrations that must be applied for /readyz to pass. */
+  expectedMigrations?: string[];
+  services?: Partial<AppServices>;
+  /** Extra routes mounted before the 404 handler (tests use it for probe routes). */
+  mount?: (app: Express) => void;
+}
+
+/** Builds the Express application (no listening, no database start-up). */
+export function createApp(deps: AppDeps): Express {
+  const app = express();
+  const logger = deps.logger ?? defaultLogger;
+  app.disable('x-powered-by');
+  app.set('trust proxy', env.TRUST_PROXY);
+  app.locals.deps = deps;
+
+  app.use(requestId);
+  app.use(httpLogger(logger));
+  app.use(helmet());
+  app.use(
+    cors({
+      origin: (origin, cb) => cb(null, origin !== undefined && env.CORS_ORIGINS.includes(origin)),
+      exposedHeaders: [
+        'X-Request-Id',
+        'X-API-Version',
+        'Retry-After',
+        'RateLimit-Limit',
+        'RateLimit-Remaining',
+        'RateLimit-Reset',
+      ],
+    }),
+  );
+  app.use(apiVersion);
+  app.use(requireJson);
+  app.use(
+    express.json({
+      limit: env.BODY_LIMIT,
+      // Webhook signatures are computed over the exact bytes received.
+      verify: (req, _res, buf) => {
+        (req as unknown as { rawBody?: Buffer }).rawBody = buf;
+      },
+    }),
+  );
+
+  app.use(healthRouter(deps));
+  app.use(API_PREFIX, apiRouter(deps));
+  deps.mount?.(app);
+
+  app.use(notFound);
+  app.use(errorHandler);
+  return app;
+}

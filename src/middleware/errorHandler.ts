@@ -1,0 +1,55 @@
+import type { ErrorRequestHandler, RequestHandler } from 'express';
+import { ZodError } from 'zod';
+import { Prisma } from '../generated/prisma/client.js';
+import { AppError } from '../utils/AppError.js';
+import { logger } from '../utils/logger.js';
+
+/** Turns anything thrown into an AppError; unknown errors become a generic 500. */
+export function toAppError(err: unknown): AppError {
+  if (err instanceof AppError) return err;
+  if (err instanceof ZodError) {
+    return new AppError('VALIDATION_ERROR', 'Request validation failed', {
+      details: err.issues.map((i) => ({ path: i.path.join('.'), message: i.message, code: i.code })),
+    });
+  }
+  if (err instanceof Prisma.PrismaClientKnownRequestError) {
+    if (err.code === 'P2025') return AppError.notFound();
+    if (err.code === 'P2002') return new AppError('CONFLICT', 'Resource already exists');
+  }
+  // Errors raised by body-parser / http-errors carry a `type` and a `status`.
+  const e = err as { type?: string; status?: number; statusCode?: number };
+  if (e?.type === 'entity.parse.failed') return new AppError('INVALID_JSON', 'Malformed JSON body');
+  if (e?.type === 'entity.too.large') return new AppError('PAYLOAD_TOO_LARGE', 'Request body is too large');
+  if (e?.type === 'encoding.unsupported' || e?.type === 'charset.unsupported') {
+    return new AppError('UNSUPPORTED_MEDIA_TYPE', 'Unsupported body encoding');
+  }
+  const status = e?.status ?? e?.statusCode;
+  if (status === 400 || status === 413 || status === 415) {
+    const code = status === 400 ? 'VALIDATION_ERROR' : status === 413 ? 'PAYLOAD_TOO_LARGE' : 'UNSUPPORTED_MEDIA_TYPE';
+    return new AppError(code, 'Bad request');
+  }
+  return new AppError('INTERNAL_ERROR', 'Internal server error', { cause: err });
+}
+
+export const errorHandler: ErrorRequestHandler = (err, req, res, _next) => {
+  const appError = toAppError(err);
+  const log = req.log ?? logger;
+  if (appError.status >= 500) log.error({ err, requestId: req.id }, 'request failed');
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  for (const [name, value] of Object.entries(appError.headers ?? {})) res.setHeader(name, value);
+  res.status(appError.status).json({
+    error: {
+      code: appError.code,
+      message: appError.message,
+      ...(appError.details !== undefined ? { details: appError.details } : {}),
+      requestId: req.id,
+    },
+  });
+};
+
+export const notFound: RequestHandler = (req, _res, next) => {
+  next(new AppError('NOT_FOUND', `No route for ${req.method} ${req.path}`));
+};

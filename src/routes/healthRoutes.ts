@@ -1,0 +1,16 @@
+import { Router } from 'express';
+import type { AppDeps } from '../app.js';
+import { checkReadiness } from '../services/healthService.js';
+
+export function healthRouter(deps: AppDeps): Router {
+  const router = Router();
+  router.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  router.get('/readyz', async (_req, res) => {
+    const readiness = await checkReadiness(deps.prisma, deps.expectedMigrations ?? []);
+    if (!readiness.ready) res.setHeader('Retry-After', '5');
+    res.status(readiness.ready ? 200 : 503).json({ status: readiness.ready ? 'ready' : 'unavailable', ...readiness });
+  });
+  return router;
+}

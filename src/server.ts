@@ -1,0 +1,91 @@
+/**
+ * The process: database (embedded or DATABASE_URL), migrations, HTTP server, and an orderly
+ * shutdown on SIGTERM/SIGINT (stop accepting, drain in-flight requests, stop background work,
+ * disconnect Prisma, stop the embedded PostgreSQL, exit 0).
+ */
+import type { Server } from 'node:http';
+import { createApp } from './app.js';
+import { env } from './config/env.js';
+import { expectedMigrations, openDatabase } from './db/database.js';
+import { createPrisma } from './db/prisma.js';
+import { logger } from './utils/logger.js';
+
+type Closer = { name: string; close: () => Promise<void> | void };
+/** Closed in reverse order of registration. */
+const closers: Closer[] = [];
+let shuttingDown = false;
+
+function closeServer(server: Server): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => {
+      logger.warn('shutdown timeout reached; closing remaining connections');
+      server.closeAllConnections();
+    }, env.SHUTDOWN_TIMEOUT_MS);
+    timer.unref();
+    server.close(() => {
+      clearTimeout(timer);
+      resolve();
+    });
+    server.closeIdleConnections();
+  });
+}
+
+async function shutdown(reason: string, exitCode: number): Promise<void> {
+  if (shuttingDown) return;
+  shuttingDown = true;
+  logger.info({ reason }, 'shutting down');
+  for (const closer of [...closers].reverse()) {
+    try {
+      await closer.close();
+      logger.info(`${closer.name} closed`);
+    } catch (err) {
+      logger.error({ err }, `${closer.name} failed to close`);
+      exitCode = exitCode || 1;
+    }
+  }
+  logger.info({ exitCode }, 'bye');
+  logger.flush();
+  process.exit(exitCode);
+}
+
+async function main(): Promise<void> {
+  process.on('SIGTERM', () => void shutdown('SIGTERM', 0));
+  process.on('SIGINT', () => void shutdown('SIGINT', 0));
+  process.on('unhandledRejection', (err) => {
+    logger.error({ err }, 'unhandled promise rejection');
+    void shutdown('unhandledRejection', 1);
+  });
+  process.on('uncaughtException', (err) => {
+    logger.fatal({ err }, 'uncaught exception');
+    void shutdown('uncaughtException', 1);
+  });
+
+  const started = Date.now();
+  const db = await openDatabase((msg) => logger.info(msg));
+  closers.push({ name: 'database server', close: () => db.stop() });
+  const prisma = createPrisma(db.url, env.DATABASE_POOL_SIZE);
+  closers.push({ name: 'prisma', close: () => prisma.$disconnect() });
+
+  const app = createApp({ prisma, logger, expectedMigrations: await expectedMigrations() });
+  const server = app.listen(env.PORT, env.HOST);
+  server.requestTimeout = 30_000;
+  server.headersTimeout = 15_000;
+  server.keepAliveTimeout = 5_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('listening', resolve);
+    server.once('error', reject);
+  });
+  closers.push({ name: 'http server', close: () => closeServer(server) });
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : env.PORT;
+  logger.info(
+    { port, host: env.HOST, startupMs: Date.now() - started },
+    `LLMGuard API listening on http://localhost:${port}`,
+  );
+  if (shuttingDown) return;
+}
+
+main().catch((err: unknown) => {
+  logger.fatal({ err }, 'start-up failed');
+  void shutdown('start-up failure', 1);
+});

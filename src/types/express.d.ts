@@ -1,0 +1,9 @@
+import 'express';
+
+declare global {
+  namespace Express {
+    interface Request {
+      id: string;
+    }
+  }
+}

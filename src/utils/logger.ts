@@ -1,0 +1,46 @@
+import pino, { type DestinationStream, type Logger } from 'pino';
+import { env } from '../config/env.js';
+
+/** Paths whose values never reach a log line. */
+export const REDACT_PATHS = [
+  'req.headers.authorization',
+  'req.headers["x-api-key"]',
+  'req.headers.cookie',
+  'req.headers["stripe-signature"]',
+  'req.headers["x-datadog-signature"]',
+  'res.headers["set-cookie"]',
+  '*.password',
+  '*.currentPassword',
+  '*.newPassword',
+  '*.passwordHash',
+  '*.token',
+  '*.accessToken',
+  '*.refreshToken',
+  '*.apiKey',
+  '*.key',
+  '*.secret',
+  '*.mfaCode',
+];
+
+/** Builds the process logger; tests pass a destination to capture lines. */
+export function createLogger(destination?: DestinationStream): Logger {
+  const pretty = env.LOG_PRETTY ?? env.NODE_ENV === 'development';
+  const options: pino.LoggerOptions = {
+    level: env.LOG_LEVEL,
+    base: { service: 'llmguard-api' },
+    redact: { paths: REDACT_PATHS, censor: '[REDACTED]' },
+    timestamp: pino.stdTimeFunctions.isoTime,
+  };
+  if (destination) return pino(options, destination);
+  if (pretty) {
+    return pino({ ...options, transport: { target: 'pino-pretty', options: { colorize: true } } });
+  }
+  return pino(options);
+}
+
+export let logger: Logger = createLogger();
+
+/** Swaps the process logger (tests capture every line to scan for secrets). */
+export function setLogger(next: Logger): void {
+  logger = next;
+}

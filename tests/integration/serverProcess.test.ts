@@ -1,0 +1,55 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { spawnServer, waitFor } from '../helpers/spawnServer.js';
+
+const dirs: string[] = [];
+afterAll(async () => {
+  for (const d of dirs) await rm(d, { recursive: true, force: true });
+});
+
+function postmasterRunning(pgdata: string): boolean {
+  if (!existsSync(path.join(pgdata, 'postmaster.pid'))) return false;
+  const pid = Number(
+    execFileSync('head', ['-1', path.join(pgdata, 'postmaster.pid')])
+      .toString()
+      .trim(),
+  );
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+describe('the server process on the embedded PostgreSQL', () => {
+  it('should start, serve, and exit 0 on SIGTERM leaving no PostgreSQL running; a second start reuses the data', async () => {
+    const dataDir = await mkdtemp(path.join(os.tmpdir(), 'llmguard-proc-'));
+    await chmod(dataDir, 0o755); // as root, the postgres user must reach the cluster
+    dirs.push(dataDir);
+    const env = { DATA_DIR: dataDir, EMBEDDED_PG_PORT: '0' };
+    const pgdata = path.join(dataDir, 'postgres', 'pgdata');
+
+    const first = await spawnServer(env);
+    await waitFor(`${first.baseUrl}/readyz`);
+    const notFound = await fetch(`${first.baseUrl}/api/v1/nope`);
+    expect(notFound.status).toBe(404);
+    expect(((await notFound.json()) as { error: { requestId: string } }).error.requestId).toEqual(expect.any(String));
+    expect(postmasterRunning(pgdata)).toBe(true);
+    first.child.kill('SIGTERM');
+    expect(await first.exited).toEqual({ code: 0, signal: null });
+    expect(postmasterRunning(pgdata)).toBe(false);
+
+    const second = await spawnServer(env);
+    await waitFor(`${second.baseUrl}/readyz`);
+    expect(second.output()).toContain('database schema is up to date');
+    expect(second.output()).not.toContain('initialising embedded PostgreSQL');
+    second.child.kill('SIGTERM');
+    expect((await second.exited).code).toBe(0);
+    expect(postmasterRunning(pgdata)).toBe(false);
+  }, 180_000);
+});
