@@ -1,6 +1,16 @@
 import { defineConfig } from 'vitest/config';
 
-const env = { NODE_ENV: 'test', LOG_LEVEL: 'silent', BCRYPT_COST: '4' };
+// Limits high enough that suites are not throttled; the security tests inject low ones.
+const env = {
+  NODE_ENV: 'test',
+  LOG_LEVEL: 'silent',
+  BCRYPT_COST: '4',
+  AUTH_RATE_LIMIT_PER_IP: '1000000',
+  AUTH_RATE_LIMIT_PER_EMAIL: '1000000',
+  IP_BLOCK_THRESHOLD: '1000000',
+  API_RATE_LIMIT_PER_USER: '1000000',
+  API_RATE_LIMIT_PER_KEY: '1000000',
+};
 
 export default defineConfig({
   test: {

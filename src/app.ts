@@ -13,14 +13,20 @@ import { apiRouter } from './routes/index.js';
 import { healthRouter } from './routes/healthRoutes.js';
 import { logger as defaultLogger } from './utils/logger.js';
 import type { Logger } from 'pino';
-import type { AppServices } from './types/services.js';
+import type { Redis } from 'ioredis';
+import { createSecurity, type Security } from './services/security.js';
+import type { AppContext } from './controllers/context.js';
 
 export interface AppDeps {
   prisma: PrismaClient;
   logger?: Logger;
   /** Names of migrations that must be applied for /readyz to pass. */
   expectedMigrations?: string[];
-  services?: Partial<AppServices>;
+  /** Rate limiters and IP blocks; defaults to in-memory ones built from the environment. */
+  security?: Security;
+  redis?: Redis;
+  /** Express "trust proxy" (defaults to TRUST_PROXY). */
+  trustProxy?: number | boolean;
   /** Extra routes mounted before the 404 handler (tests use it for probe routes). */
   mount?: (app: Express) => void;
 }
@@ -30,7 +36,7 @@ export function createApp(deps: AppDeps): Express {
   const app = express();
   const logger = deps.logger ?? defaultLogger;
   app.disable('x-powered-by');
-  app.set('trust proxy', env.TRUST_PROXY);
+  app.set('trust proxy', deps.trustProxy ?? env.TRUST_PROXY);
   app.locals.deps = deps;
 
   app.use(requestId);
@@ -61,8 +67,13 @@ export function createApp(deps: AppDeps): Express {
     }),
   );
 
+  const ctx: AppContext = {
+    prisma: deps.prisma,
+    logger,
+    security: deps.security ?? createSecurity({}, deps.redis),
+  };
   app.use(healthRouter(deps));
-  app.use(API_PREFIX, apiRouter(deps));
+  app.use(API_PREFIX, apiRouter(ctx));
   deps.mount?.(app);
 
   app.use(notFound);

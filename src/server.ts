@@ -4,7 +4,10 @@
  * disconnect Prisma, stop the embedded PostgreSQL, exit 0).
  */
 import type { Server } from 'node:http';
+import { Redis } from 'ioredis';
 import { createApp } from './app.js';
+import { cronJobs } from './cron/jobs.js';
+import { startScheduler } from './cron/scheduler.js';
 import { env } from './config/env.js';
 import { expectedMigrations, openDatabase } from './db/database.js';
 import { createPrisma } from './db/prisma.js';
@@ -66,7 +69,19 @@ async function main(): Promise<void> {
   const prisma = createPrisma(db.url, env.DATABASE_POOL_SIZE);
   closers.push({ name: 'prisma', close: () => prisma.$disconnect() });
 
-  const app = createApp({ prisma, logger, expectedMigrations: await expectedMigrations() });
+  let redis: Redis | undefined;
+  if (env.REDIS_URL) {
+    redis = new Redis(env.REDIS_URL, { maxRetriesPerRequest: 1, enableOfflineQueue: false, lazyConnect: false });
+    redis.on('error', (err) => logger.warn({ err: err.message }, 'redis error (falling back to in-process limits)'));
+    closers.push({ name: 'redis', close: () => void redis?.disconnect() });
+  }
+
+  if (env.CRON_ENABLED) {
+    const scheduler = startScheduler(prisma, cronJobs, logger);
+    closers.push({ name: 'cron', close: () => scheduler.stop() });
+  }
+
+  const app = createApp({ prisma, logger, redis, expectedMigrations: await expectedMigrations() });
   const server = app.listen(env.PORT, env.HOST);
   server.requestTimeout = 30_000;
   server.headersTimeout = 15_000;

@@ -97,6 +97,25 @@ export const envSchema = z.object({
   /** Server-side pepper for API-key HMACs. Changing it invalidates every API key. */
   API_KEY_PEPPER: z.string().min(32).default(DEV_SECRET),
   BCRYPT_COST: z.coerce.number().int().min(4).max(15).optional(),
+  ACCESS_TOKEN_TTL_SECONDS: z.coerce.number().int().min(60).default(900),
+  REFRESH_TOKEN_TTL_DAYS: z.coerce.number().int().min(1).default(7),
+  /** Issuer shown in authenticator apps for MFA. */
+  MFA_ISSUER: z.string().default('LLMGuard Cloud'),
+  /** Login/register/refresh attempts per IP per window, and login attempts per email. */
+  AUTH_RATE_LIMIT_PER_IP: z.coerce.number().int().min(1).default(20),
+  AUTH_RATE_LIMIT_PER_EMAIL: z.coerce.number().int().min(1).default(5),
+  AUTH_RATE_LIMIT_WINDOW_SECONDS: z.coerce.number().int().min(1).default(900),
+  /** Dashboard API requests per user per minute, and SDK requests per API key per minute. */
+  API_RATE_LIMIT_PER_USER: z.coerce.number().int().min(1).default(600),
+  API_RATE_LIMIT_PER_KEY: z.coerce.number().int().min(1).default(6000),
+  /** Auth failures from one IP within the window that block it, and for how long. */
+  IP_BLOCK_THRESHOLD: z.coerce.number().int().min(1).default(30),
+  IP_BLOCK_WINDOW_SECONDS: z.coerce.number().int().min(1).default(900),
+  IP_BLOCK_DURATION_SECONDS: z.coerce.number().int().min(1).default(3600),
+  /** Audit rows older than this are purged by the daily retention job. */
+  AUDIT_RETENTION_DAYS: z.coerce.number().int().min(1).default(365),
+  /** Run cron jobs in this process (turn off in tests or on worker-less replicas). */
+  CRON_ENABLED: booleanish.default(true),
 });
 
 export type Env = z.infer<typeof envSchema>;

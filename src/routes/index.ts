@@ -1,8 +1,16 @@
 import { Router } from 'express';
-import type { AppDeps } from '../app.js';
+import type { AppContext } from '../controllers/context.js';
+import { ipBlockGuard } from '../middleware/ipBlock.js';
+import { adminRoutes } from './adminRoutes.js';
+import { authRoutes } from './authRoutes.js';
+import { settingsRoutes } from './settingsRoutes.js';
 
 /** Every /api/v1 router, mounted in one place. */
-export function apiRouter(_deps: AppDeps): Router {
+export function apiRouter(ctx: AppContext): Router {
   const router = Router();
+  router.use(ipBlockGuard(ctx.security));
+  router.use('/auth', authRoutes(ctx));
+  router.use('/admin', adminRoutes(ctx));
+  router.use('/settings', settingsRoutes(ctx));
   return router;
 }

@@ -23,10 +23,10 @@ export const REDACT_PATHS = [
 ];
 
 /** Builds the process logger; tests pass a destination to capture lines. */
-export function createLogger(destination?: DestinationStream): Logger {
+export function createLogger(destination?: DestinationStream, level: string = env.LOG_LEVEL): Logger {
   const pretty = env.LOG_PRETTY ?? env.NODE_ENV === 'development';
   const options: pino.LoggerOptions = {
-    level: env.LOG_LEVEL,
+    level,
     base: { service: 'llmguard-api' },
     redact: { paths: REDACT_PATHS, censor: '[REDACTED]' },
     timestamp: pino.stdTimeFunctions.isoTime,

@@ -1,0 +1,29 @@
+import type { Request, Response } from 'express';
+import { recordAudit } from '../services/auditService.js';
+import { listAuditLogs, listUsers, setRole } from '../services/adminService.js';
+import { AppError } from '../utils/AppError.js';
+import { auditContext, type AppContext } from './context.js';
+
+export function adminController({ prisma, security }: AppContext) {
+  return {
+    async users(_req: Request, res: Response) {
+      res.json(await listUsers(prisma, res.locals.query));
+    },
+    async setRole(req: Request, res: Response) {
+      res.json({ user: await setRole(prisma, String(req.params.id), req.body.role, auditContext(req)) });
+    },
+    async auditLogs(_req: Request, res: Response) {
+      res.json(await listAuditLogs(prisma, res.locals.query));
+    },
+    async ipBlocks(_req: Request, res: Response) {
+      const data = await security.ipBlocks.list();
+      res.json({ data, page: 1, limit: data.length, total: data.length });
+    },
+    async unblockIp(req: Request, res: Response) {
+      const ip = String(req.params.ip);
+      if (!(await security.unblockIp(ip))) throw AppError.notFound('IP block');
+      await recordAudit(prisma, auditContext(req), { action: 'security.ip_unblock', targetType: 'ip', targetId: ip });
+      res.status(204).end();
+    },
+  };
+}

@@ -1,0 +1,38 @@
+import type { Request, RequestHandler } from 'express';
+import type { PrismaClient } from '../db/prisma.js';
+import { isSessionActive } from '../services/tokenService.js';
+import { AppError } from '../utils/AppError.js';
+import { verifyAccessToken, type AccessClaims } from '../utils/jwt.js';
+
+declare module 'express-serve-static-core' {
+  interface Request {
+    auth?: AccessClaims;
+  }
+}
+
+/** Dashboard authentication: a valid access JWT whose session has not been revoked. */
+export function requireAuth(prisma: PrismaClient): RequestHandler {
+  return async (req, _res, next) => {
+    const header = req.get('authorization') ?? '';
+    const match = /^Bearer\s+(\S+)$/i.exec(header);
+    const claims = match?.[1] ? await verifyAccessToken(match[1]) : null;
+    if (!claims || !(await isSessionActive(prisma, claims.fid))) {
+      next(new AppError('UNAUTHORIZED', 'A valid access token is required'));
+      return;
+    }
+    req.auth = claims;
+    next();
+  };
+}
+
+export function requireRole(role: 'admin'): RequestHandler {
+  return (req, _res, next) => {
+    next(req.auth?.role === role ? undefined : new AppError('FORBIDDEN', 'This needs the admin role'));
+  };
+}
+
+/** The authenticated caller (after requireAuth). */
+export function caller(req: Request): AccessClaims {
+  if (!req.auth) throw new AppError('UNAUTHORIZED', 'A valid access token is required');
+  return req.auth;
+}

@@ -1,9 +1,0 @@
-import 'express';
-
-declare global {
-  namespace Express {
-    interface Request {
-      id: string;
-    }
-  }
-}

@@ -1,0 +1,20 @@
+import { z } from 'zod';
+import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../config/constants.js';
+
+export const pageQuery = z.object({
+  page: z.coerce.number().int().min(1).max(100_000).default(1),
+  limit: z.coerce.number().int().min(1).max(MAX_PAGE_SIZE).default(DEFAULT_PAGE_SIZE),
+});
+
+export type PageQuery = z.infer<typeof pageQuery>;
+
+export interface Page<T> {
+  data: T[];
+  page: number;
+  limit: number;
+  total: number;
+}
+
+export const isoDate = z.iso.datetime({ offset: true }).transform((v) => new Date(v));
+
+export const idParam = z.object({ id: z.string().min(1).max(64) });

@@ -1,0 +1,55 @@
+/** Factories: users (and their sessions) straight into the test database or through the API. */
+import { randomBytes } from 'node:crypto';
+import type { Express } from 'express';
+import request from 'supertest';
+import type { PrismaClient } from '../../src/db/prisma.js';
+import { hashPassword } from '../../src/utils/password.js';
+
+export const STRONG_PASSWORD = 'Violet-Harbor-Lantern-42';
+
+export function uniqueEmail(tag = 'user'): string {
+  return `${tag}-${randomBytes(5).toString('hex')}@example.com`;
+}
+
+export interface TestUser {
+  id: string;
+  email: string;
+  password: string;
+  accessToken: string;
+  refreshToken: string;
+}
+
+/** Registers through the API (the normal path) and returns credentials and tokens. */
+export async function registerUser(app: Express, overrides: { email?: string; name?: string } = {}): Promise<TestUser> {
+  const email = overrides.email ?? uniqueEmail();
+  const res = await request(app)
+    .post('/api/v1/auth/register')
+    .send({ email, password: STRONG_PASSWORD, name: overrides.name ?? 'Test User' });
+  if (res.status !== 201) throw new Error(`register failed: ${res.status} ${JSON.stringify(res.body)}`);
+  return {
+    id: res.body.user.id,
+    email,
+    password: STRONG_PASSWORD,
+    accessToken: res.body.accessToken,
+    refreshToken: res.body.refreshToken,
+  };
+}
+
+/** An admin: created in the database (there is no API to self-promote), then logged in. */
+export async function createAdmin(app: Express, prisma: PrismaClient): Promise<TestUser> {
+  const email = uniqueEmail('admin');
+  const user = await prisma.user.create({
+    data: { email, passwordHash: await hashPassword(STRONG_PASSWORD), role: 'admin', name: 'Admin' },
+  });
+  const res = await request(app).post('/api/v1/auth/login').send({ email, password: STRONG_PASSWORD });
+  if (res.status !== 200) throw new Error(`admin login failed: ${res.status}`);
+  return {
+    id: user.id,
+    email,
+    password: STRONG_PASSWORD,
+    accessToken: res.body.accessToken,
+    refreshToken: res.body.refreshToken,
+  };
+}
+
+export const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });
