@@ -15,6 +15,8 @@ import { logger as defaultLogger } from './utils/logger.js';
 import type { Logger } from 'pino';
 import type { Redis } from 'ioredis';
 import { createSecurity, type Security } from './services/security.js';
+import { KeyCache } from './services/keyCache.js';
+import { localBus } from './db/notifyBus.js';
 import type { AppContext } from './controllers/context.js';
 
 export interface AppDeps {
@@ -25,6 +27,8 @@ export interface AppDeps {
   /** Rate limiters and IP blocks; defaults to in-memory ones built from the environment. */
   security?: Security;
   redis?: Redis;
+  /** Cache of verified API keys and project contexts; defaults to one on a process-local bus. */
+  keyCache?: KeyCache;
   /** Express "trust proxy" (defaults to TRUST_PROXY). */
   trustProxy?: number | boolean;
   /** Extra routes mounted before the 404 handler (tests use it for probe routes). */
@@ -71,6 +75,7 @@ export function createApp(deps: AppDeps): Express {
     prisma: deps.prisma,
     logger,
     security: deps.security ?? createSecurity({}, deps.redis),
+    keyCache: deps.keyCache ?? new KeyCache(deps.prisma, localBus(), { lastUsedFlushMs: 0 }),
   };
   app.use(healthRouter(deps));
   app.use(API_PREFIX, apiRouter(ctx));

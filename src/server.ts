@@ -10,7 +10,9 @@ import { cronJobs } from './cron/jobs.js';
 import { startScheduler } from './cron/scheduler.js';
 import { env } from './config/env.js';
 import { expectedMigrations, openDatabase } from './db/database.js';
+import { postgresBus } from './db/notifyBus.js';
 import { createPrisma } from './db/prisma.js';
+import { KeyCache } from './services/keyCache.js';
 import { logger } from './utils/logger.js';
 
 type Closer = { name: string; close: () => Promise<void> | void };
@@ -81,7 +83,12 @@ async function main(): Promise<void> {
     closers.push({ name: 'cron', close: () => scheduler.stop() });
   }
 
-  const app = createApp({ prisma, logger, redis, expectedMigrations: await expectedMigrations() });
+  const bus = await postgresBus(prisma, db.url, logger);
+  closers.push({ name: 'invalidation listener', close: () => bus.close() });
+  const keyCache = new KeyCache(prisma, bus);
+  closers.push({ name: 'api key cache', close: () => keyCache.close() });
+
+  const app = createApp({ prisma, logger, redis, keyCache, expectedMigrations: await expectedMigrations() });
   const server = app.listen(env.PORT, env.HOST);
   server.requestTimeout = 30_000;
   server.headersTimeout = 15_000;

@@ -2,12 +2,14 @@ import type { Request } from 'express';
 import type { Logger } from 'pino';
 import type { PrismaClient } from '../db/prisma.js';
 import type { AuditContext } from '../services/auditService.js';
+import type { KeyCache } from '../services/keyCache.js';
 import type { Security } from '../services/security.js';
 
 /** What controllers and routers are built with. */
 export interface AppContext {
   prisma: PrismaClient;
   security: Security;
+  keyCache: KeyCache;
   logger: Logger;
 }
 

@@ -1,5 +1,6 @@
 import { env } from '../config/env.js';
 import { purgeAuditLogs } from '../services/auditService.js';
+import { purgeDeletedProjects } from '../services/projectService.js';
 import type { CronJob } from './scheduler.js';
 
 export const auditRetentionJob: CronJob = {
@@ -10,5 +11,12 @@ export const auditRetentionJob: CronJob = {
   },
 };
 
+/** Deleted projects' data is removed here, off the request path. */
+export const projectPurgeJob: CronJob = {
+  name: 'project-purge',
+  schedule: '*/5 * * * *',
+  run: (db) => purgeDeletedProjects(db),
+};
+
 /** Every scheduled job of the server. */
-export const cronJobs: CronJob[] = [auditRetentionJob];
+export const cronJobs: CronJob[] = [auditRetentionJob, projectPurgeJob];

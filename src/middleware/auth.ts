@@ -1,5 +1,7 @@
 import type { Request, RequestHandler } from 'express';
 import type { PrismaClient } from '../db/prisma.js';
+import type { Security } from '../services/security.js';
+import { rateLimit } from './rateLimit.js';
 import { isSessionActive } from '../services/tokenService.js';
 import { AppError } from '../utils/AppError.js';
 import { verifyAccessToken, type AccessClaims } from '../utils/jwt.js';
@@ -35,4 +37,9 @@ export function requireRole(role: 'admin'): RequestHandler {
 export function caller(req: Request): AccessClaims {
   if (!req.auth) throw new AppError('UNAUTHORIZED', 'A valid access token is required');
   return req.auth;
+}
+
+/** Dashboard routes: a valid session, then the per-user request limit. */
+export function authenticated(prisma: PrismaClient, security: Security): RequestHandler[] {
+  return [requireAuth(prisma), rateLimit(security.apiUser, (req) => req.auth?.sub)];
 }

@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import { adminController } from '../controllers/adminController.js';
 import type { AppContext } from '../controllers/context.js';
-import { requireAuth, requireRole } from '../middleware/auth.js';
+import { authenticated, requireRole } from '../middleware/auth.js';
 import { validate } from '../middleware/validate.js';
 import { auditLogQuery, ipParam, listUsersQuery, roleBody } from '../validators/adminValidators.js';
 import { idParam } from '../validators/common.js';
@@ -9,7 +9,7 @@ import { idParam } from '../validators/common.js';
 export function adminRoutes(ctx: AppContext): Router {
   const router = Router();
   const c = adminController(ctx);
-  router.use(requireAuth(ctx.prisma), requireRole('admin'));
+  router.use(authenticated(ctx.prisma, ctx.security), requireRole('admin'));
   router.get('/users', validate({ query: listUsersQuery }), c.users);
   router.post('/users/:id/role', validate({ params: idParam, body: roleBody }), c.setRole);
   router.get('/audit-logs', validate({ query: auditLogQuery }), c.auditLogs);

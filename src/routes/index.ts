@@ -3,6 +3,8 @@ import type { AppContext } from '../controllers/context.js';
 import { ipBlockGuard } from '../middleware/ipBlock.js';
 import { adminRoutes } from './adminRoutes.js';
 import { authRoutes } from './authRoutes.js';
+import { llmRoutes } from './llmRoutes.js';
+import { projectRoutes } from './projectRoutes.js';
 import { settingsRoutes } from './settingsRoutes.js';
 
 /** Every /api/v1 router, mounted in one place. */
@@ -12,5 +14,7 @@ export function apiRouter(ctx: AppContext): Router {
   router.use('/auth', authRoutes(ctx));
   router.use('/admin', adminRoutes(ctx));
   router.use('/settings', settingsRoutes(ctx));
+  router.use('/projects', projectRoutes(ctx));
+  router.use('/llm', llmRoutes(ctx));
   return router;
 }

@@ -53,3 +53,16 @@ export async function createAdmin(app: Express, prisma: PrismaClient): Promise<T
 }
 
 export const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });
+
+export interface TestProject {
+  id: string;
+  apiKey: string;
+  apiKeyId: string;
+}
+
+/** Creates a project through the API; returns its id and first key. */
+export async function createProject(app: Express, owner: TestUser, name = 'Test project'): Promise<TestProject> {
+  const res = await request(app).post('/api/v1/projects').set(bearer(owner.accessToken)).send({ name });
+  if (res.status !== 201) throw new Error(`create project failed: ${res.status} ${JSON.stringify(res.body)}`);
+  return { id: res.body.project.id, apiKey: res.body.apiKey.key, apiKeyId: res.body.apiKey.id };
+}

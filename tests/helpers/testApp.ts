@@ -6,13 +6,17 @@ import type { Express } from 'express';
 import { afterAll, beforeAll } from 'vitest';
 import { createApp, type AppDeps } from '../../src/app.js';
 import { expectedMigrations } from '../../src/db/database.js';
+import { localBus } from '../../src/db/notifyBus.js';
 import { createPrisma, type PrismaClient } from '../../src/db/prisma.js';
+import { KeyCache } from '../../src/services/keyCache.js';
 import { createDatabase } from './testDb.js';
 
 export interface TestContext {
   app: Express;
   prisma: PrismaClient;
   databaseUrl: string;
+  /** the app's cache of API keys and project contexts */
+  keyCache: KeyCache;
 }
 
 export function useTestApp(overrides: Partial<AppDeps> = {}): TestContext {
@@ -23,7 +27,13 @@ export function useTestApp(overrides: Partial<AppDeps> = {}): TestContext {
     drop = db.drop;
     ctx.databaseUrl = db.url;
     ctx.prisma = createPrisma(db.url, 5);
-    ctx.app = createApp({ prisma: ctx.prisma, expectedMigrations: await expectedMigrations(), ...overrides });
+    ctx.keyCache = overrides.keyCache ?? new KeyCache(ctx.prisma, localBus(), { lastUsedFlushMs: 0 });
+    ctx.app = createApp({
+      prisma: ctx.prisma,
+      expectedMigrations: await expectedMigrations(),
+      ...overrides,
+      keyCache: ctx.keyCache,
+    });
   });
   afterAll(async () => {
     await ctx.prisma?.$disconnect();

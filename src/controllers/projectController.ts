@@ -1,0 +1,64 @@
+import type { Request, Response } from 'express';
+import { caller } from '../middleware/auth.js';
+import { createApiKey, deleteApiKey, listApiKeys, rotateApiKey } from '../services/apiKeyService.js';
+import {
+  createProject,
+  deleteProject,
+  getAccessibleProject,
+  listProjects,
+  toPublicProject,
+} from '../services/projectService.js';
+import { maskSecret } from '../services/settingsService.js';
+import { auditContext, type AppContext } from './context.js';
+
+export function projectController({ prisma, keyCache }: AppContext) {
+  /** The :id project, after checking the caller may see it (404 otherwise). */
+  const ownedProjectId = async (req: Request) =>
+    (await getAccessibleProject(prisma, String(req.params.id), caller(req))).id;
+
+  return {
+    async list(req: Request, res: Response) {
+      const { page, limit } = res.locals.query;
+      res.json(await listProjects(prisma, caller(req), page, limit));
+    },
+    async create(req: Request, res: Response) {
+      res.status(201).json(await createProject(prisma, caller(req), req.body, auditContext(req)));
+    },
+    async get(req: Request, res: Response) {
+      const project = await getAccessibleProject(prisma, String(req.params.id), caller(req));
+      res.json({ project: toPublicProject(project, maskSecret(project.datadogWebhookSecretEnc)) });
+    },
+    async remove(req: Request, res: Response) {
+      await deleteProject(prisma, keyCache, caller(req), String(req.params.id), auditContext(req));
+      res.status(204).end();
+    },
+    async listKeys(req: Request, res: Response) {
+      const data = await listApiKeys(prisma, await ownedProjectId(req));
+      res.json({ data, page: 1, limit: data.length, total: data.length });
+    },
+    async createKey(req: Request, res: Response) {
+      res
+        .status(201)
+        .json({ apiKey: await createApiKey(prisma, await ownedProjectId(req), req.body, auditContext(req)) });
+    },
+    async rotateKey(req: Request, res: Response) {
+      const { apiKeyId, gracePeriodSeconds } = req.body;
+      res
+        .status(201)
+        .json(
+          await rotateApiKey(
+            prisma,
+            keyCache,
+            await ownedProjectId(req),
+            apiKeyId,
+            gracePeriodSeconds,
+            auditContext(req),
+          ),
+        );
+    },
+    async deleteKey(req: Request, res: Response) {
+      await deleteApiKey(prisma, keyCache, await ownedProjectId(req), req.body.apiKeyId, auditContext(req));
+      res.status(204).end();
+    },
+  };
+}

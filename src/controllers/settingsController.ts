@@ -1,0 +1,52 @@
+import type { Request, Response } from 'express';
+import { caller } from '../middleware/auth.js';
+import { listApiKeys } from '../services/apiKeyService.js';
+import { getAccessibleProject } from '../services/projectService.js';
+import {
+  getModelSettings,
+  getProjectSettings,
+  updateModelSettings,
+  updateProjectSettings,
+} from '../services/settingsService.js';
+import { auditContext, type AppContext } from './context.js';
+
+export function settingsController({ prisma, keyCache }: AppContext) {
+  const projectId = (res: Response) => String(res.locals.query.projectId);
+  return {
+    async getProject(req: Request, res: Response) {
+      res.json({ project: await getProjectSettings(prisma, caller(req), projectId(res)) });
+    },
+    async updateProject(req: Request, res: Response) {
+      res.json({
+        project: await updateProjectSettings(
+          prisma,
+          keyCache,
+          caller(req),
+          projectId(res),
+          req.body,
+          auditContext(req),
+        ),
+      });
+    },
+    async apiKeys(req: Request, res: Response) {
+      const project = await getAccessibleProject(prisma, projectId(res), caller(req));
+      const data = await listApiKeys(prisma, project.id);
+      res.json({ data, page: 1, limit: data.length, total: data.length });
+    },
+    async getModels(req: Request, res: Response) {
+      res.json({ modelSettings: await getModelSettings(prisma, caller(req), projectId(res)) });
+    },
+    async updateModels(req: Request, res: Response) {
+      res.json({
+        modelSettings: await updateModelSettings(
+          prisma,
+          keyCache,
+          caller(req),
+          projectId(res),
+          req.body,
+          auditContext(req),
+        ),
+      });
+    },
+  };
+}

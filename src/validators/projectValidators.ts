@@ -1,0 +1,56 @@
+import { z } from 'zod';
+import { isoDate } from './common.js';
+
+export const projectIdParam = z.object({ id: z.string().min(1).max(64) });
+export const projectIdQuery = z.object({ projectId: z.string().min(1).max(64) });
+
+export const createProjectBody = z.strictObject({
+  name: z.string().trim().min(1).max(100),
+  description: z.string().trim().max(1000).optional(),
+});
+
+export const createApiKeyBody = z.strictObject({
+  name: z.string().trim().min(1).max(100).optional(),
+  expiresAt: isoDate.optional(),
+});
+
+export const rotateApiKeyBody = z.strictObject({
+  apiKeyId: z.string().min(1).max(64),
+  gracePeriodSeconds: z
+    .number()
+    .int()
+    .min(0)
+    .max(30 * 86_400)
+    .default(0),
+});
+
+export const deleteApiKeyBody = z.strictObject({ apiKeyId: z.string().min(1).max(64) });
+
+const httpUrl = z.url({ protocol: /^https?$/, message: 'must be an http(s) URL' }).max(2048);
+
+export const projectSettingsBody = z
+  .strictObject({
+    name: z.string().trim().min(1).max(100).optional(),
+    description: z.string().trim().max(1000).nullable().optional(),
+    safetyThreshold: z.number().int().min(0).max(100).optional(),
+    piiMode: z.enum(['off', 'redact', 'block']).optional(),
+    defaultModel: z.string().trim().min(1).max(200).nullable().optional(),
+    systemPrompt: z.string().max(20_000).nullable().optional(),
+    datadogWebhookSecret: z.string().min(16).max(256).nullable().optional(),
+    alertWebhookUrl: httpUrl.nullable().optional(),
+  })
+  .refine((v) => Object.values(v).some((x) => x !== undefined), { message: 'Nothing to update' });
+
+const price = z.strictObject({
+  inputPerMTok: z.number().min(0).max(10_000),
+  outputPerMTok: z.number().min(0).max(10_000),
+});
+
+export const modelSettingsBody = z.strictObject({
+  allowedModels: z.array(z.string().trim().min(1).max(200)).max(200).nullable().optional(),
+  fallbackModel: z.string().trim().min(1).max(200).nullable().optional(),
+  priceOverrides: z.record(z.string().trim().min(1).max(200), price).nullable().optional(),
+});
+
+export type ProjectSettingsInput = z.infer<typeof projectSettingsBody>;
+export type ModelSettingsInput = z.infer<typeof modelSettingsBody>;
