@@ -1,0 +1,219 @@
+/**
+ * PII and secret detection, pure and I/O-free.
+ *
+ * Library choice: a cheap, backtracking-safe regex (or a scan around each '@') only proposes
+ * candidates; the checksum and format rules come from maintained libraries instead of home-made
+ * regexes:
+ * - `validator`: `isEmail` (RFC-ish local part and domain rules), `isCreditCard` (issuer prefixes
+ *   and lengths plus the Luhn check), `isIBAN` (per-country length and format plus mod-97).
+ * - `libphonenumber-js/max`: the full metadata, because the default "min" metadata accepts
+ *   almost any digit string of the right length (dates, order numbers) as a valid number.
+ * Secrets have no validating library; their prefixes are stable and documented by each vendor,
+ * so they are plain anchored regexes with bounded or single greedy quantifiers.
+ * Phone numbers need a leading '+'/'00', a US 3-3-4 grouping or a European trunk '0' with
+ * separators: bare digit runs (order numbers, prices, dates) are never phones.
+ */
+import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js/max';
+import validator from 'validator';
+
+export const PII_TYPES = ['email', 'phone', 'credit_card', 'iban', 'ssn', 'api_key', 'jwt', 'private_key'] as const;
+export type PiiType = (typeof PII_TYPES)[number];
+
+/** Secret types (as opposed to personal data); they share the `[SECRET]` placeholder. */
+export const SECRET_TYPES: readonly PiiType[] = ['api_key', 'jwt', 'private_key'];
+
+export interface PiiMatch {
+  type: PiiType;
+  /** UTF-16 offsets into the input, `end` exclusive */
+  start: number;
+  end: number;
+  value: string;
+}
+
+export const PII_PLACEHOLDERS: Record<PiiType, string> = {
+  email: '[EMAIL]',
+  phone: '[PHONE]',
+  credit_card: '[CREDIT_CARD]',
+  iban: '[IBAN]',
+  ssn: '[SSN]',
+  api_key: '[SECRET]',
+  jwt: '[SECRET]',
+  private_key: '[SECRET]',
+};
+
+/** Vendor key formats. Bodies that can look like prose (sk-...) must also look random. */
+const SECRET_PATTERNS: { type: PiiType; re: RegExp; random?: boolean }[] = [
+  { type: 'api_key', re: /(?<![\w-])sk-ant-[A-Za-z0-9_-]{20,}/g },
+  { type: 'api_key', re: /(?<![\w-])sk-(?!ant-)(?:proj-|svcacct-|admin-)?[A-Za-z0-9_-]{20,}/g, random: true },
+  { type: 'api_key', re: /(?<![\w-])(?:AKIA|ASIA)[A-Z0-9]{16}(?![A-Za-z0-9])/g },
+  { type: 'api_key', re: /(?<![\w-])gh[pousr]_[A-Za-z0-9]{36,}/g },
+  { type: 'api_key', re: /(?<![\w-])github_pat_[A-Za-z0-9_]{22,}/g },
+  { type: 'api_key', re: /(?<![\w-])xox[bpars]-[A-Za-z0-9-]{10,}/g, random: true },
+  { type: 'api_key', re: /(?<![\w-])(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{16,}/g },
+  { type: 'api_key', re: /(?<![\w-])AIza[A-Za-z0-9_-]{35}(?![\w-])/g },
+  { type: 'api_key', re: /(?<![\w-])lgk_[A-Za-z0-9_-]{20,}/g },
+  { type: 'jwt', re: /(?<![\w-])eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*/g },
+];
+
+const PEM_BEGIN = /-----BEGIN (?:[A-Z0-9]{1,12} ){0,3}PRIVATE KEY-----/g;
+const PEM_MAX_BODY = 20_000;
+/** base64 lines after a BEGIN line; a blank line or prose ends them */
+const PEM_BODY = /(?:\r?\n[A-Za-z0-9+/=]{1,100}){0,300}/y;
+
+/**
+ * Issuer prefixes start with 2-6 (Mastercard 2/5, Amex/Diners/JCB 3, Visa 4, Discover/UnionPay 6);
+ * 14-19 digits, since 13-digit Visa numbers are retired and 13-digit EAN barcodes are everywhere.
+ */
+const CARD_CANDIDATE = /(?<![\d.,-])[2-6](?:[ -]?\d){13,18}(?![\d-]|[.,]\d)/g;
+const IBAN_CANDIDATE =
+  /(?<![A-Za-z0-9])[A-Z]{2}\d{2}(?:[A-Z0-9]{11,30}|(?: [A-Z0-9]{4}){2,7}(?: [A-Z0-9]{1,4})?)(?![A-Za-z0-9])/g;
+const SSN = /(?<![\d-])(?!000|666|9\d\d)\d{3}-(?!00)\d{2}-(?!0000)\d{4}(?![\d-])/g;
+/** Digit groups joined by one separator; each group may start with "(0)" style parentheses. */
+const PHONE_CANDIDATE =
+  /(?<![\w+])\+?(?:\(\d{1,5}\) ?)?\d{1,14}(?:(?: ?[./-] ?| )(?:\(\d{1,5}\) ?)?\d{1,14}){0,6}(?![\w])/g;
+const DATE_LIKE = /^(?:\d{4}[-/. ]\d{1,2}[-/. ]\d{1,2}|\d{1,2}[-/. ]\d{1,2}[-/. ]\d{2,4})$/;
+const EUROPEAN_COUNTRIES: CountryCode[] = ['DE', 'AT', 'CH', 'GB'];
+
+const EMAIL_LOCAL = /[A-Za-z0-9._%+'-]/;
+const EMAIL_DOMAIN = /[A-Za-z0-9.-]/;
+
+/** Mixed case and a digit: real tokens are random, slugs like "sk-learn-tutorial" are not. */
+function looksRandom(body: string): boolean {
+  return /[a-z]/.test(body) && /[A-Z]/.test(body) && /\d/.test(body);
+}
+
+function* regexMatches(re: RegExp, text: string): Generator<RegExpExecArray> {
+  re.lastIndex = 0;
+  for (let m = re.exec(text); m; m = re.exec(text)) yield m;
+}
+
+/** Expands around each '@'; every character is visited at most twice, so this is linear. */
+function findEmails(text: string, out: PiiMatch[]): void {
+  for (let at = text.indexOf('@'); at !== -1; at = text.indexOf('@', at + 1)) {
+    let start = at;
+    while (start > 0 && at - start < 64 && EMAIL_LOCAL.test(text.charAt(start - 1))) start -= 1;
+    let end = at + 1;
+    while (end < text.length && end - at < 254 && EMAIL_DOMAIN.test(text.charAt(end))) end += 1;
+    while (start < at && text.charAt(start) === '.') start += 1;
+    while (end > at + 1 && /[.-]/.test(text.charAt(end - 1))) end -= 1;
+    const value = text.slice(start, end);
+    if (start < at && /\.[A-Za-z]{2,}$/.test(value) && validator.isEmail(value))
+      out.push({ type: 'email', start, end, value });
+  }
+}
+
+function isPhone(candidate: string): boolean {
+  const digits = candidate.replace(/\D/g, '');
+  if (digits.length < 7 || digits.length > 15 || DATE_LIKE.test(candidate)) return false;
+  if (candidate.startsWith('+') || candidate.startsWith('00')) {
+    const international = candidate.startsWith('00') ? `+${candidate.slice(2)}` : candidate;
+    return digits.length >= 8 && parsePhoneNumberFromString(international)?.isValid() === true;
+  }
+  const groups = candidate.split(/\D+/).filter(Boolean);
+  const lengths = groups.map((g) => g.length).join(',');
+  if (lengths === '3,3,4' || lengths === '1,3,3,4') {
+    return parsePhoneNumberFromString(candidate, 'US')?.isValid() === true;
+  }
+  // European national format: trunk prefix 0, at least one separator, no '.' (versions, dates).
+  if (/^0[1-9]/.test(candidate) && groups.length >= 2 && !candidate.includes('.') && digits.length >= 9) {
+    return EUROPEAN_COUNTRIES.some((c) => parsePhoneNumberFromString(candidate, c)?.isValid() === true);
+  }
+  return false;
+}
+
+/** Printed cards group digits in blocks of 4 (Amex 4-6-5); "4 4 4 4 ..." is not a card. */
+function isCardShaped(candidate: string): boolean {
+  return candidate.split(/[ -]/).every((group) => group.length >= 3);
+}
+
+/** Grouped IBANs may swallow a following all-caps word ("... 00 AND"); retry without it. */
+function validIbanPrefix(candidate: string): string | null {
+  let value = candidate;
+  for (;;) {
+    if (validator.isIBAN(value)) return value;
+    const cut = value.lastIndexOf(' ');
+    if (cut < 15) return null;
+    value = value.slice(0, cut);
+  }
+}
+
+function findPem(text: string, out: PiiMatch[]): void {
+  let nextEnd = -2; // cached position of the next END marker, so many BEGINs stay linear
+  for (const m of regexMatches(PEM_BEGIN, text)) {
+    const bodyStart = m.index + m[0].length;
+    if (nextEnd !== -1 && nextEnd < bodyStart) nextEnd = text.indexOf('-----END ', bodyStart);
+    let end: number;
+    if (nextEnd !== -1 && nextEnd - bodyStart <= PEM_MAX_BODY) {
+      const close = text.indexOf('-----', nextEnd + 9);
+      end = close === -1 ? text.length : close + 5;
+    } else {
+      // Truncated block: the base64 lines that follow are the leaked key material.
+      PEM_BODY.lastIndex = bodyStart;
+      end = bodyStart + (PEM_BODY.exec(text)?.[0].length ?? 0);
+    }
+    out.push({ type: 'private_key', start: m.index, end, value: text.slice(m.index, end) });
+    PEM_BEGIN.lastIndex = Math.max(PEM_BEGIN.lastIndex, end);
+  }
+}
+
+function collect(text: string): PiiMatch[] {
+  const found: PiiMatch[] = [];
+  findPem(text, found);
+  for (const { type, re, random } of SECRET_PATTERNS) {
+    for (const m of regexMatches(re, text)) {
+      if (random && !looksRandom(m[0].slice(m[0].indexOf('-') + 1))) continue;
+      found.push({ type, start: m.index, end: m.index + m[0].length, value: m[0] });
+    }
+  }
+  findEmails(text, found);
+  for (const m of regexMatches(IBAN_CANDIDATE, text)) {
+    const value = validIbanPrefix(m[0]);
+    if (value) found.push({ type: 'iban', start: m.index, end: m.index + value.length, value });
+  }
+  for (const m of regexMatches(CARD_CANDIDATE, text)) {
+    if (isCardShaped(m[0]) && validator.isCreditCard(m[0])) {
+      found.push({ type: 'credit_card', start: m.index, end: m.index + m[0].length, value: m[0] });
+    } else {
+      CARD_CANDIDATE.lastIndex = m.index + 1; // a card may start inside a longer digit run
+    }
+  }
+  for (const m of regexMatches(SSN, text)) {
+    found.push({ type: 'ssn', start: m.index, end: m.index + m[0].length, value: m[0] });
+  }
+  for (const m of regexMatches(PHONE_CANDIDATE, text)) {
+    if (isPhone(m[0])) found.push({ type: 'phone', start: m.index, end: m.index + m[0].length, value: m[0] });
+  }
+  return found;
+}
+
+/**
+ * Finds emails, phone numbers, Luhn-valid cards, checksum-valid IBANs, US SSNs and well-known
+ * secret formats. Overlaps resolve to the earliest, then the longest match (a key is never also
+ * reported as the phone number hidden in its digits).
+ */
+export function detectPii(text: string): PiiMatch[] {
+  const sorted = collect(text).sort((a, b) => a.start - b.start || b.end - a.end);
+  const result: PiiMatch[] = [];
+  let lastEnd = -1;
+  for (const match of sorted) {
+    if (match.start >= lastEnd) {
+      result.push(match);
+      lastEnd = match.end;
+    }
+  }
+  return result;
+}
+
+/** Replaces each detected value with its typed placeholder; `types` lists what was found. */
+export function redactPii(text: string): { text: string; types: PiiType[] } {
+  const matches = detectPii(text);
+  if (matches.length === 0) return { text, types: [] };
+  const parts: string[] = [];
+  let cursor = 0;
+  for (const match of matches) {
+    parts.push(text.slice(cursor, match.start), PII_PLACEHOLDERS[match.type]);
+    cursor = match.end;
+  }
+  parts.push(text.slice(cursor));
+  return { text: parts.join(''), types: [...new Set(matches.map((m) => m.type))] };
+}

@@ -1,0 +1,197 @@
+/**
+ * Risk scoring of one LLM call: pure, synchronous, no I/O. Every signal is a flag with a weight
+ * (0-100, read as "how sure are we that this alone is a problem"); weights combine as
+ * independent evidence, score = 100 * (1 - prod(1 - w/100)), so two medium signals make a high
+ * one but nothing passes 100 by accident. A prompt injection alone is enough to reach
+ * DEFAULT_INJECTION_THRESHOLD.
+ */
+import { detectPii, SECRET_TYPES, type PiiType } from './pii.js';
+import { CONTENT_RULES, INJECTION_RULES, LEAK_PHRASES, matchesRule, type PatternRule } from './riskPatterns.js';
+
+export type RiskLevel = 'low' | 'medium' | 'high' | 'critical';
+
+export interface RiskInput {
+  prompt: string;
+  response?: string | null;
+  model?: string;
+  systemPrompt?: string | null;
+}
+
+export interface RiskResult {
+  /** integer 0-100 */
+  score: number;
+  level: RiskLevel;
+  flags: string[];
+}
+
+/** Lower bounds of each level: low < 30 <= medium < 60 <= high < 85 <= critical. */
+export const RISK_LEVEL_THRESHOLDS = { medium: 30, high: 60, critical: 85 } as const;
+
+/** Score at or above which a prompt counts as a detected injection (evaluation, decisions). */
+export const DEFAULT_INJECTION_THRESHOLD = RISK_LEVEL_THRESHOLDS.high;
+
+export const FLAG_WEIGHTS: Record<string, number> = {
+  'injection:override': 70,
+  'injection:jailbreak': 65,
+  'injection:prompt_extraction': 65,
+  'injection:encoded': 60,
+  'injection:delimiter': 60,
+  'content:violence': 35,
+  'content:self_harm': 45,
+  'content:weapons': 45,
+  'content:malware': 40,
+  'content:hate': 40,
+  'pii:email': 10,
+  'pii:phone': 10,
+  'pii:iban': 30,
+  'pii:ssn': 35,
+  'pii:credit_card': 40,
+  'secret:api_key': 50,
+  'secret:jwt': 40,
+  'secret:private_key': 60,
+  'response:system_prompt_leak': 60,
+};
+
+/** Output-side PII is worse than input-side: the model disclosed it. */
+const RESPONSE_PII_FACTOR = 1.25;
+
+export interface ModelAdjustment {
+  /** matched against the lower-cased model name */
+  pattern: RegExp;
+  /** multiplies the weight of every injection flag */
+  injectionMultiplier: number;
+  reason: string;
+}
+
+/** Older and smaller models follow injected instructions more readily. First match wins. */
+export const MODEL_ADJUSTMENTS: ModelAdjustment[] = [
+  {
+    pattern: /(?:^|\/)(?:text-)?(?:davinci|curie|babbage|ada)\b/,
+    injectionMultiplier: 1.4,
+    reason: 'legacy completion model',
+  },
+  { pattern: /(?:^|\/)gpt-3\.5/, injectionMultiplier: 1.3, reason: 'older chat model' },
+  { pattern: /claude-(?:instant|2)/, injectionMultiplier: 1.2, reason: 'older chat model' },
+  {
+    pattern: /(?:^|[/:-])(?:llama-?2|mistral-7b|tinyllama|phi-?[23]|gemma-?2b)|[-:](?:1|3|7|8)b\b/,
+    injectionMultiplier: 1.25,
+    reason: 'small open-weights model',
+  },
+];
+
+/** Base64 runs this long are payloads, not words or ids. */
+const BASE64_RUN = /[A-Za-z0-9+/]{40,}={0,2}/g;
+const BASE64_DECODE_LIMIT = 8192;
+const SHINGLE_WORDS = 8;
+const INVISIBLE = /[\u200B-\u200D\u2060\uFEFF\u00AD]/g;
+
+/** Maps a score to its level. */
+export function riskLevelFor(score: number): RiskLevel {
+  if (score >= RISK_LEVEL_THRESHOLDS.critical) return 'critical';
+  if (score >= RISK_LEVEL_THRESHOLDS.high) return 'high';
+  if (score >= RISK_LEVEL_THRESHOLDS.medium) return 'medium';
+  return 'low';
+}
+
+function normalize(text: string): string {
+  return text.normalize('NFKC').replace(INVISIBLE, '');
+}
+
+/** A decoded payload counts when it reads like prose: printable and several words. */
+function decodesToText(run: string): boolean {
+  if (!/[A-Z]/.test(run) || !/[a-z]/.test(run)) return false;
+  const decoded = Buffer.from(run.slice(0, BASE64_DECODE_LIMIT), 'base64').toString('utf8');
+  if (decoded.length === 0) return false;
+  const printable = decoded.replace(/[^\p{L}\p{N}\p{P}\p{Zs}\n\r\t]/gu, '').length;
+  const words = decoded.match(/\p{L}{2,}/gu)?.length ?? 0;
+  return printable / decoded.length > 0.95 && words >= 4 && /\s/.test(decoded);
+}
+
+function hasEncodedPayload(text: string, secretSpans: { start: number; end: number }[]): boolean {
+  for (const m of text.matchAll(BASE64_RUN)) {
+    const inSecret = secretSpans.some((s) => m.index >= s.start && m.index < s.end);
+    if (!inSecret && decodesToText(m[0])) return true;
+  }
+  return false;
+}
+
+function matchingFlags<F extends string>(table: Record<F, PatternRule[]>, text: string, lower: string): F[] {
+  return (Object.entries(table) as [F, PatternRule[]][])
+    .filter(([, rules]) => rules.some((rule) => matchesRule(rule, text, lower)))
+    .map(([flag]) => flag);
+}
+
+function piiFlag(type: PiiType): string {
+  return SECRET_TYPES.includes(type) ? `secret:${type}` : `pii:${type}`;
+}
+
+function words(text: string): string[] {
+  return text.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [];
+}
+
+/** Verbatim reuse of SHINGLE_WORDS consecutive words of the system prompt (linear, via a set). */
+function leaksSystemPrompt(response: string, systemPrompt: string): boolean {
+  const sys = words(systemPrompt);
+  if (sys.length < SHINGLE_WORDS) {
+    const whole = sys.join(' ');
+    return whole.length >= 20 && words(response).join(' ').includes(whole);
+  }
+  const shingles = new Set<string>();
+  for (let i = 0; i + SHINGLE_WORDS <= sys.length; i += 1) shingles.add(sys.slice(i, i + SHINGLE_WORDS).join(' '));
+  const out = words(response);
+  for (let i = 0; i + SHINGLE_WORDS <= out.length; i += 1) {
+    if (shingles.has(out.slice(i, i + SHINGLE_WORDS).join(' '))) return true;
+  }
+  return false;
+}
+
+function modelAdjustment(model: string | undefined): ModelAdjustment | undefined {
+  const name = model?.toLowerCase();
+  return name ? MODEL_ADJUSTMENTS.find((a) => a.pattern.test(name)) : undefined;
+}
+
+/**
+ * Scores one LLM call from its prompt, response, model and system prompt. Flags name every
+ * signal found (`injection:override`, `content:malware`, `pii:email`, `secret:api_key`,
+ * `response:pii:email`, `response:system_prompt_leak`, `model:adjusted`, ...).
+ */
+export function scoreRisk(input: RiskInput): RiskResult {
+  const prompt = normalize(input.prompt);
+  const lower = prompt.toLowerCase();
+  const flags: string[] = [];
+
+  const promptPii = detectPii(prompt);
+  const secretSpans = promptPii.filter((m) => SECRET_TYPES.includes(m.type));
+  const injections = new Set(matchingFlags(INJECTION_RULES, prompt, lower));
+  if (hasEncodedPayload(prompt, secretSpans)) injections.add('injection:encoded');
+  flags.push(...injections, ...matchingFlags(CONTENT_RULES, prompt, lower));
+  flags.push(...new Set(promptPii.map((m) => piiFlag(m.type))));
+
+  const weights: number[] = flags.map((f) => FLAG_WEIGHTS[f] ?? 0);
+
+  if (input.response) {
+    const response = normalize(input.response);
+    for (const flag of new Set(detectPii(response).map((m) => piiFlag(m.type)))) {
+      flags.push(`response:${flag}`);
+      weights.push(Math.min(100, (FLAG_WEIGHTS[flag] ?? 0) * RESPONSE_PII_FACTOR));
+    }
+    const sys = input.systemPrompt ? normalize(input.systemPrompt) : '';
+    if (matchesRule(LEAK_PHRASES, response, response.toLowerCase()) || (sys && leaksSystemPrompt(response, sys))) {
+      flags.push('response:system_prompt_leak');
+      weights.push(FLAG_WEIGHTS['response:system_prompt_leak'] ?? 0);
+    }
+  }
+
+  const adjustment = modelAdjustment(input.model);
+  if (adjustment && injections.size > 0) {
+    flags.forEach((flag, i) => {
+      if (flag.startsWith('injection:')) weights[i] = Math.min(100, (weights[i] ?? 0) * adjustment.injectionMultiplier);
+    });
+    flags.push('model:adjusted');
+  }
+
+  const combined = 100 * (1 - weights.reduce((rest, w) => rest * (1 - w / 100), 1));
+  let score = Math.min(100, Math.max(0, Math.round(combined)));
+  if (injections.size > 0) score = Math.max(score, DEFAULT_INJECTION_THRESHOLD);
+  return { score, level: riskLevelFor(score), flags };
+}

@@ -1,0 +1,142 @@
+import { describe, expect, it } from 'vitest';
+import { detectPii, redactPii, type PiiType } from '../../src/utils/pii.js';
+
+const typesIn = (text: string): PiiType[] => detectPii(text).map((m) => m.type);
+
+// Secret-shaped fixtures are assembled at run time so no scanner mistakes this file for a leak.
+const RANDOM_BODY = 'Ab3dEf6hIj9kLmN0pQr2StU4vWx6Yz8A';
+const SECRETS: Record<string, string> = {
+  openai: `sk-proj-${RANDOM_BODY}`,
+  openaiLegacy: `sk-${RANDOM_BODY}${RANDOM_BODY}`,
+  anthropic: `sk-ant-api03-${RANDOM_BODY}`,
+  aws: `AKIA${'IOSFODNN7EXAMPLE'}`,
+  github: `ghp_${RANDOM_BODY}1234`,
+  githubFineGrained: `github_pat_11${RANDOM_BODY}_${RANDOM_BODY}`,
+  slack: `xoxb-123456789012-1234567890123-${RANDOM_BODY}`,
+  stripe: `sk_live_${RANDOM_BODY}`,
+  stripeRestricted: `rk_live_${RANDOM_BODY}`,
+  google: `AIza${RANDOM_BODY}abc`,
+  llmguard: `lgk_${RANDOM_BODY}`,
+};
+const JWT = [
+  'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9',
+  'eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4gRG9lIn0',
+  'SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c',
+].join('.');
+const PEM = [
+  '-----BEGIN RSA PRIVATE KEY-----',
+  'MIIEpAIBAAKCAQEA1x2y3z',
+  'abcd==',
+  '-----END RSA PRIVATE KEY-----',
+].join('\n');
+
+describe('detectPii', () => {
+  it('should report type, offsets and value of an email', () => {
+    const text = 'Write to jane.doe+billing@example.co.uk today';
+    expect(detectPii(text)).toEqual([{ type: 'email', start: 9, end: 39, value: 'jane.doe+billing@example.co.uk' }]);
+    expect(text.slice(9, 39)).toBe('jane.doe+billing@example.co.uk');
+  });
+
+  it('should not flag handles, hostnames without a TLD or a lone @', () => {
+    expect(detectPii('ping @ops, user@localhost, foo@bar and name@ example.com')).toEqual([]);
+  });
+
+  it('should flag international, US and European national phone numbers', () => {
+    const text =
+      'Call +1 (415) 555-2671, 415-555-2671, +49 30 12345678, 030 12345678, 0171 1234567 or +44 20 7946 0958.';
+    expect(detectPii(text).map((m) => m.value)).toEqual([
+      '+1 (415) 555-2671',
+      '415-555-2671',
+      '+49 30 12345678',
+      '030 12345678',
+      '0171 1234567',
+      '+44 20 7946 0958',
+    ]);
+  });
+
+  it('should flag Luhn-valid card numbers with or without separators', () => {
+    const text = 'Visa 4111 1111 1111 1111, MC 5555-5555-5555-4444, Amex 378282246310005.';
+    expect(detectPii(text).map((m) => [m.type, m.value])).toEqual([
+      ['credit_card', '4111 1111 1111 1111'],
+      ['credit_card', '5555-5555-5555-4444'],
+      ['credit_card', '378282246310005'],
+    ]);
+  });
+
+  it('should not flag a card number that fails the Luhn check', () => {
+    expect(typesIn('Card 4111 1111 1111 1112 expires 12/27')).toEqual([]);
+  });
+
+  it('should flag an IBAN whose mod-97 checksum is valid, grouped or compact', () => {
+    const text = 'Pay to DE89 3704 0044 0532 0130 00 AND GB82WEST12345698765432.';
+    expect(detectPii(text).map((m) => [m.type, m.value])).toEqual([
+      ['iban', 'DE89 3704 0044 0532 0130 00'],
+      ['iban', 'GB82WEST12345698765432'],
+    ]);
+  });
+
+  it('should not flag an IBAN with a wrong checksum', () => {
+    expect(typesIn('Pay to DE89 3704 0044 0532 0130 01')).toEqual([]);
+  });
+
+  it('should flag a US SSN but not the reserved 000 and 666 areas', () => {
+    expect(detectPii('SSN 123-45-6789, 000-12-3456, 666-12-3456').map((m) => m.value)).toEqual(['123-45-6789']);
+  });
+
+  it.each(Object.entries(SECRETS))('should flag a %s key as api_key', (_name, key) => {
+    expect(detectPii(`key=${key} end`)).toEqual([{ type: 'api_key', start: 4, end: 4 + key.length, value: key }]);
+  });
+
+  it('should not flag a lowercase slug that merely starts with sk-', () => {
+    expect(typesIn('see sk-learn-tutorial-for-beginners-2024 and sk-ant-short')).toEqual([]);
+  });
+
+  it('should flag a JWT and a PEM private key block', () => {
+    expect(typesIn(`token ${JWT} and\n${PEM}\n`)).toEqual(['jwt', 'private_key']);
+  });
+
+  it('should flag a truncated PEM private key up to the end of its base64 body', () => {
+    const [match] = detectPii('-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkq\nAbCd\n\nthanks');
+    expect(match?.type).toBe('private_key');
+    expect(match?.value.endsWith('AbCd')).toBe(true);
+  });
+
+  it.each([
+    'Order #4532-1188 was shipped on 2024-03-15 for $1,299.00 to the Berlin office.',
+    'Invoice INV-2024-00042: total EUR 4.560,00, due 15.04.2024, contract version 2.3.1.',
+    'Q3 revenue grew 12.5% to 3,450,000 USD; see ticket JIRA-12345 and build 20240315.1.',
+    'Dial-in code 123 456 789, room 1204, extension 331, meeting on 03/15/2024 at 10.30.',
+    'SKU 4006381333931 is in stock; versions 10.15.7 and 1.2.3-beta are supported.',
+    'Die Lieferung 2024/117 über 1.250,00 EUR erfolgt am 12.05.2024 ab 08:30 Uhr.',
+  ])('should find nothing in business text: %s', (text) => {
+    expect(detectPii(text)).toEqual([]);
+  });
+
+  it('should scan a 1 MB string in well under a second', () => {
+    const text = 'Order 12345 shipped 2024-03-15 for $1,299.00, v1.2.3, ref 4 4 4 4 4, a@b. '.repeat(14_000);
+    const started = performance.now();
+    detectPii(text);
+    expect(performance.now() - started).toBeLessThan(1500);
+  });
+});
+
+describe('redactPii', () => {
+  it('should replace each value with its typed placeholder and list the types', () => {
+    const text = `Mail a.b@example.com, call +1 415 555 2671, card 4242 4242 4242 4242, IBAN DE89370400440532013000, SSN 123-45-6789, key ${SECRETS.openai ?? ''}`;
+    expect(redactPii(text)).toEqual({
+      text: 'Mail [EMAIL], call [PHONE], card [CREDIT_CARD], IBAN [IBAN], SSN [SSN], key [SECRET]',
+      types: ['email', 'phone', 'credit_card', 'iban', 'ssn', 'api_key'],
+    });
+  });
+
+  it('should use [SECRET] for JWTs and private keys', () => {
+    expect(redactPii(`a ${JWT} b\n${PEM}`).text).toBe('a [SECRET] b\n[SECRET]');
+  });
+
+  it('should return the text unchanged when nothing is found', () => {
+    expect(redactPii('Nothing to see here, order 123.')).toEqual({
+      text: 'Nothing to see here, order 123.',
+      types: [],
+    });
+  });
+});
