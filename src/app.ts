@@ -16,6 +16,8 @@ import type { Logger } from 'pino';
 import type { Redis } from 'ioredis';
 import { createSecurity, type Security } from './services/security.js';
 import { KeyCache } from './services/keyCache.js';
+import { IngestWriter } from './services/ingestWriter.js';
+import type { QuotaGate } from './services/ingestService.js';
 import { localBus } from './db/notifyBus.js';
 import type { AppContext } from './controllers/context.js';
 
@@ -29,6 +31,10 @@ export interface AppDeps {
   redis?: Redis;
   /** Cache of verified API keys and project contexts; defaults to one on a process-local bus. */
   keyCache?: KeyCache;
+  /** Group-commit writer for /llm/request; defaults to one with the default batching. */
+  ingestWriter?: IngestWriter;
+  /** Plan quota check for /llm/request; defaults to unlimited. */
+  quota?: QuotaGate;
   /** Express "trust proxy" (defaults to TRUST_PROXY). */
   trustProxy?: number | boolean;
   /** Extra routes mounted before the 404 handler (tests use it for probe routes). */
@@ -76,6 +82,8 @@ export function createApp(deps: AppDeps): Express {
     logger,
     security: deps.security ?? createSecurity({}, deps.redis),
     keyCache: deps.keyCache ?? new KeyCache(deps.prisma, localBus(), { lastUsedFlushMs: 0 }),
+    ingestWriter: deps.ingestWriter ?? new IngestWriter(deps.prisma, { logger }),
+    quota: deps.quota ?? { consume: async () => undefined },
   };
   app.use(healthRouter(deps));
   app.use(API_PREFIX, apiRouter(ctx));

@@ -12,6 +12,7 @@ import { env } from './config/env.js';
 import { expectedMigrations, openDatabase } from './db/database.js';
 import { postgresBus } from './db/notifyBus.js';
 import { createPrisma } from './db/prisma.js';
+import { IngestWriter } from './services/ingestWriter.js';
 import { KeyCache } from './services/keyCache.js';
 import { logger } from './utils/logger.js';
 
@@ -88,7 +89,23 @@ async function main(): Promise<void> {
   const keyCache = new KeyCache(prisma, bus);
   closers.push({ name: 'api key cache', close: () => keyCache.close() });
 
-  const app = createApp({ prisma, logger, redis, keyCache, expectedMigrations: await expectedMigrations() });
+  const ingestWriter = new IngestWriter(prisma, {
+    maxBatch: env.INGEST_MAX_BATCH,
+    maxWaitMs: env.INGEST_MAX_WAIT_MS,
+    maxQueue: env.INGEST_MAX_QUEUE,
+    logger,
+  });
+  // Closed after the HTTP server has drained, before Prisma disconnects: nothing accepted is lost.
+  closers.push({ name: 'ingest writer', close: () => ingestWriter.close() });
+
+  const app = createApp({
+    prisma,
+    logger,
+    redis,
+    keyCache,
+    ingestWriter,
+    expectedMigrations: await expectedMigrations(),
+  });
   const server = app.listen(env.PORT, env.HOST);
   server.requestTimeout = 30_000;
   server.headersTimeout = 15_000;

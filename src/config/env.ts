@@ -114,6 +114,11 @@ export const envSchema = z.object({
   IP_BLOCK_DURATION_SECONDS: z.coerce.number().int().min(1).default(3600),
   /** Audit rows older than this are purged by the daily retention job. */
   AUDIT_RETENTION_DAYS: z.coerce.number().int().min(1).default(365),
+  /** Group commit: a batch waits at most this long, holds at most this many rows. */
+  INGEST_MAX_WAIT_MS: z.coerce.number().int().min(0).max(1000).default(5),
+  INGEST_MAX_BATCH: z.coerce.number().int().min(1).max(5000).default(500),
+  /** Rows accepted but not committed beyond which /llm/request answers 503 (backpressure). */
+  INGEST_MAX_QUEUE: z.coerce.number().int().min(1).default(10_000),
   /** Run cron jobs in this process (turn off in tests or on worker-less replicas). */
   CRON_ENABLED: booleanish.default(true),
 });

@@ -2,6 +2,8 @@ import type { Request } from 'express';
 import type { Logger } from 'pino';
 import type { PrismaClient } from '../db/prisma.js';
 import type { AuditContext } from '../services/auditService.js';
+import type { QuotaGate } from '../services/ingestService.js';
+import type { IngestWriter } from '../services/ingestWriter.js';
 import type { KeyCache } from '../services/keyCache.js';
 import type { Security } from '../services/security.js';
 
@@ -10,6 +12,8 @@ export interface AppContext {
   prisma: PrismaClient;
   security: Security;
   keyCache: KeyCache;
+  ingestWriter: IngestWriter;
+  quota: QuotaGate;
   logger: Logger;
 }
 

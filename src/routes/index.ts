@@ -4,6 +4,7 @@ import { ipBlockGuard } from '../middleware/ipBlock.js';
 import { adminRoutes } from './adminRoutes.js';
 import { authRoutes } from './authRoutes.js';
 import { llmRoutes } from './llmRoutes.js';
+import { logRoutes } from './logRoutes.js';
 import { projectRoutes } from './projectRoutes.js';
 import { settingsRoutes } from './settingsRoutes.js';
 
@@ -16,5 +17,6 @@ export function apiRouter(ctx: AppContext): Router {
   router.use('/settings', settingsRoutes(ctx));
   router.use('/projects', projectRoutes(ctx));
   router.use('/llm', llmRoutes(ctx));
+  router.use('/logs', logRoutes(ctx));
   return router;
 }

@@ -1,18 +1,20 @@
 import { Router } from 'express';
 import type { AppContext } from '../controllers/context.js';
+import { llmController } from '../controllers/llmController.js';
 import { requireApiKey } from '../middleware/apiKeyAuth.js';
 import { rateLimit } from '../middleware/rateLimit.js';
+import { validate } from '../middleware/validate.js';
+import { llmRequestBody } from '../validators/ingestValidators.js';
 
 /** SDK routes, authenticated by API key. */
 export function llmRoutes(ctx: AppContext): Router {
   const router = Router();
+  const c = llmController(ctx);
   router.use(
     requireApiKey(ctx.keyCache),
     rateLimit(ctx.security.apiKey, (req) => req.apiKey?.key.apiKeyId),
   );
-  router.get('/whoami', (req, res) => {
-    const { key, project } = req.apiKey!;
-    res.json({ projectId: key.projectId, apiKeyId: key.apiKeyId, plan: project.plan });
-  });
+  router.get('/whoami', c.whoami);
+  router.post('/request', validate({ body: llmRequestBody }), c.ingest);
   return router;
 }

@@ -154,6 +154,8 @@ export interface Security {
   recordAuthFailure(ip: string): Promise<IpBlock | null>;
   /** Lifts a block and forgets the IP's failures. */
   unblockIp(ip: string): Promise<boolean>;
+  /** Limiter of a `rate_limit_user` remediation, shared by replicas when Redis is set. */
+  remediationLimiter(remediation: { id: string; params: Record<string, unknown> }): RateLimiterAbstract;
 }
 
 function limiter(redis: Redis | undefined, keyPrefix: string, points: number, duration: number): RateLimiterAbstract {
@@ -174,6 +176,7 @@ export function createSecurity(overrides: Partial<SecurityConfig> = {}, redis?: 
   const memoryBlocks = new MemoryIpBlockStore();
   const ipBlocks = redis ? new RedisIpBlockStore(redis, memoryBlocks) : memoryBlocks;
   const failures = limiter(redis, 'authfail', config.ipBlockThreshold, config.ipBlockWindowSeconds);
+  const remediationLimiters = new Map<string, RateLimiterAbstract>();
   return {
     config,
     authIp: limiter(redis, 'authip', config.authPerIp, config.authWindowSeconds),
@@ -194,6 +197,16 @@ export function createSecurity(overrides: Partial<SecurityConfig> = {}, redis?: 
     async unblockIp(ip) {
       await failures.delete(ip).catch(() => false);
       return ipBlocks.unblock(ip);
+    },
+    remediationLimiter({ id, params }) {
+      let l = remediationLimiters.get(id);
+      if (!l) {
+        const points = Math.max(1, Number(params.limit) || 1);
+        const duration = Math.max(1, Number(params.windowSeconds) || 60);
+        l = limiter(redis, `remediation:${id}`, points, duration);
+        remediationLimiters.set(id, l);
+      }
+      return l;
     },
   };
 }

@@ -30,17 +30,14 @@ describe('/settings/project', () => {
   it('should update settings, store the Datadog secret encrypted and show it masked', async () => {
     const { user, project, q } = await setup();
     const secret = 'dd-secret-0123456789abcdef';
-    const res = await request(ctx.app)
-      .post(`/api/v1/settings/project${q}`)
-      .set(bearer(user.accessToken))
-      .send({
-        safetyThreshold: 55,
-        piiMode: 'redact',
-        defaultModel: 'gpt-4o-mini',
-        systemPrompt: 'Be brief.',
-        datadogWebhookSecret: secret,
-        alertWebhookUrl: 'https://hooks.example.com/x',
-      });
+    const res = await request(ctx.app).post(`/api/v1/settings/project${q}`).set(bearer(user.accessToken)).send({
+      safetyThreshold: 55,
+      piiMode: 'redact',
+      defaultModel: 'gpt-4o-mini',
+      systemPrompt: 'Be brief.',
+      datadogWebhookSecret: secret,
+      alertWebhookUrl: 'https://hooks.example.com/x',
+    });
     expect(res.status).toBe(200);
     expect(res.body.project).toMatchObject({
       safetyThreshold: 55,

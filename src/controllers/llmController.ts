@@ -1,0 +1,20 @@
+import type { Request, Response } from 'express';
+import { ingestLlmRequest } from '../services/ingestService.js';
+import type { AppContext } from './context.js';
+
+export function llmController(ctx: AppContext) {
+  const deps = {
+    writer: ctx.ingestWriter,
+    quota: ctx.quota,
+    limiterFor: ctx.security.remediationLimiter,
+  };
+  return {
+    async ingest(req: Request, res: Response) {
+      res.status(201).json(await ingestLlmRequest(deps, req.apiKey!, req.body));
+    },
+    whoami(req: Request, res: Response) {
+      const { key, project } = req.apiKey!;
+      res.json({ projectId: key.projectId, apiKeyId: key.apiKeyId, plan: project.plan });
+    },
+  };
+}

@@ -1,0 +1,15 @@
+import type { Request, Response } from 'express';
+import { caller } from '../middleware/auth.js';
+import { getLog, listLogs } from '../services/logService.js';
+import type { AppContext } from './context.js';
+
+export function logController({ prisma }: AppContext) {
+  return {
+    async list(req: Request, res: Response) {
+      res.json(await listLogs(prisma, caller(req), res.locals.query));
+    },
+    async get(req: Request, res: Response) {
+      res.json({ request: await getLog(prisma, caller(req), String(req.params.id)) });
+    },
+  };
+}

@@ -1,0 +1,192 @@
+/**
+ * Durable group commit for LLM request rows. Rows wait at most `maxWaitMs` (or until
+ * `maxBatch` are queued); one multi-row INSERT commits the batch; only then does each waiting
+ * caller's promise resolve, so a 201 always means "committed". While one batch commits, the
+ * next one fills. The queue is bounded: past `maxQueue` rows (a slow or absent database) new
+ * rows are refused with 503 instead of piling up in memory. Committed batches are handed to
+ * post-commit handlers (rollups, incident rules) without delaying the callers.
+ */
+import type { Logger } from 'pino';
+import type { PrismaClient } from '../db/prisma.js';
+import { AppError } from '../utils/AppError.js';
+
+export interface LlmRequestRow {
+  id: string;
+  projectId: string;
+  apiKeyId: string | null;
+  model: string;
+  effectiveModel: string;
+  endpoint: string | null;
+  endUserId: string | null;
+  prompt: string;
+  response: string | null;
+  systemPrompt: string | null;
+  latencyMs: number;
+  promptTokens: number | null;
+  completionTokens: number | null;
+  totalTokens: number | null;
+  status: 'success' | 'error';
+  error: string | null;
+  metadata: unknown;
+  riskScore: number;
+  riskLevel: 'low' | 'medium' | 'high' | 'critical';
+  riskFlags: string[];
+  decision: 'allow' | 'flag' | 'block';
+  costUsd: number | null;
+  piiRedacted: boolean;
+  createdAt: Date;
+}
+
+export interface IngestWriterOptions {
+  maxBatch?: number;
+  maxWaitMs?: number;
+  maxQueue?: number;
+  logger?: Logger;
+}
+
+export type CommitHandler = (rows: LlmRequestRow[]) => Promise<void> | void;
+
+interface Pending {
+  row: LlmRequestRow;
+  resolve: () => void;
+  reject: (err: unknown) => void;
+}
+
+const COLUMNS = `"id","projectId","apiKeyId","model","effectiveModel","endpoint","endUserId","prompt","response","systemPrompt","latencyMs","promptTokens","completionTokens","totalTokens","status","error","metadata","riskScore","riskLevel","riskFlags","decision","costUsd","piiRedacted","createdAt"`;
+
+/** The whole batch travels as one JSON parameter, expanded by jsonb_to_recordset. */
+const INSERT_SQL = `
+INSERT INTO llm_requests (${COLUMNS})
+SELECT r."id", r."projectId", r."apiKeyId", r."model", r."effectiveModel", r."endpoint", r."endUserId",
+       r."prompt", r."response", r."systemPrompt", r."latencyMs", r."promptTokens", r."completionTokens",
+       r."totalTokens", r."status"::"RequestStatus", r."error", r."metadata", r."riskScore",
+       r."riskLevel"::"RiskLevel", r."riskFlags", r."decision"::"Decision", r."costUsd", r."piiRedacted", r."createdAt"
+FROM jsonb_to_recordset($1::jsonb) AS r(
+  "id" text, "projectId" text, "apiKeyId" text, "model" text, "effectiveModel" text, "endpoint" text,
+  "endUserId" text, "prompt" text, "response" text, "systemPrompt" text, "latencyMs" int,
+  "promptTokens" int, "completionTokens" int, "totalTokens" int, "status" text, "error" text,
+  "metadata" jsonb, "riskScore" int, "riskLevel" text, "riskFlags" text[], "decision" text,
+  "costUsd" double precision, "piiRedacted" boolean, "createdAt" timestamp(3))`;
+
+/**
+ * PostgreSQL text and jsonb accept neither NUL characters nor lone UTF-16 surrogates; one such
+ * string would fail the whole batch, so they are replaced by U+FFFD before the insert.
+ */
+function storableString(_key: string, value: unknown): unknown {
+  return typeof value === 'string' ? value.toWellFormed().replaceAll('\u0000', '\uFFFD') : value;
+}
+
+export class IngestWriter {
+  private queue: Pending[] = [];
+  private inFlight = 0;
+  private timer?: NodeJS.Timeout;
+  private flushing?: Promise<void>;
+  private closed = false;
+  private handlers: CommitHandler[] = [];
+  readonly maxBatch: number;
+  readonly maxWaitMs: number;
+  readonly maxQueue: number;
+  private logger?: Logger;
+  /** Counters for metrics and benchmarks. */
+  readonly stats = { batches: 0, rows: 0, failedBatches: 0, refused: 0, lastCommitMs: 0 };
+
+  constructor(
+    private prisma: PrismaClient,
+    options: IngestWriterOptions = {},
+  ) {
+    this.maxBatch = options.maxBatch ?? 500;
+    this.maxWaitMs = options.maxWaitMs ?? 5;
+    this.maxQueue = options.maxQueue ?? 10_000;
+    this.logger = options.logger;
+  }
+
+  /** Rows accepted but not yet committed. */
+  get depth(): number {
+    return this.queue.length + this.inFlight;
+  }
+
+  onCommit(handler: CommitHandler): void {
+    this.handlers.push(handler);
+  }
+
+  /** Resolves once the row is committed; rejects with 503 if it cannot be. */
+  write(row: LlmRequestRow): Promise<void> {
+    if (this.closed) {
+      return Promise.reject(
+        new AppError('SERVICE_UNAVAILABLE', 'Server is shutting down', { headers: { 'Retry-After': '1' } }),
+      );
+    }
+    if (this.depth >= this.maxQueue) {
+      this.stats.refused++;
+      return Promise.reject(
+        new AppError('SERVICE_UNAVAILABLE', 'Ingestion is saturated, retry shortly', {
+          headers: { 'Retry-After': '1' },
+        }),
+      );
+    }
+    return new Promise<void>((resolve, reject) => {
+      this.queue.push({ row, resolve, reject });
+      if (this.queue.length >= this.maxBatch) this.kick();
+      else this.timer ??= setTimeout(() => this.kick(), this.maxWaitMs);
+    });
+  }
+
+  private kick(): void {
+    if (this.timer) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+    }
+    if (this.flushing || this.queue.length === 0) return;
+    this.flushing = this.drain().finally(() => {
+      this.flushing = undefined;
+      // Rows that arrived during the commit form the next batch at once.
+      if (this.queue.length > 0) this.kick();
+    });
+  }
+
+  private async drain(): Promise<void> {
+    const batch = this.queue.splice(0, this.maxBatch);
+    this.inFlight = batch.length;
+    const rows = batch.map((p) => p.row);
+    const started = performance.now();
+    try {
+      await this.prisma.$executeRawUnsafe(INSERT_SQL, JSON.stringify(rows, storableString));
+    } catch (err) {
+      this.stats.failedBatches++;
+      this.logger?.error({ err, rows: rows.length }, 'ingest batch failed; callers get 503');
+      const refusal = new AppError('SERVICE_UNAVAILABLE', 'Could not store the request, retry shortly', {
+        headers: { 'Retry-After': '2' },
+        cause: err,
+      });
+      for (const p of batch) p.reject(refusal);
+      return;
+    } finally {
+      this.inFlight = 0;
+    }
+    this.stats.batches++;
+    this.stats.rows += rows.length;
+    this.stats.lastCommitMs = performance.now() - started;
+    for (const p of batch) p.resolve();
+    for (const handler of this.handlers) {
+      setImmediate(() => {
+        Promise.resolve(handler(rows)).catch((err: unknown) =>
+          this.logger?.error({ err }, 'post-commit handler failed'),
+        );
+      });
+    }
+  }
+
+  /** Commits everything queued so far. */
+  async flush(): Promise<void> {
+    while (this.queue.length > 0 || this.flushing) {
+      this.kick();
+      await this.flushing;
+    }
+  }
+
+  /** Stops accepting rows and commits the ones already accepted. */
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.flush();
+  }
+}

@@ -1,0 +1,23 @@
+import { z } from 'zod';
+import { isoDate, pageQuery } from './common.js';
+
+export const logSearchQuery = pageQuery
+  .extend({
+    projectId: z.string().min(1).max(64),
+    q: z.string().trim().min(1).max(500).optional(),
+    model: z.string().trim().min(1).max(200).optional(),
+    status: z.enum(['success', 'error']).optional(),
+    minRisk: z.coerce.number().int().min(0).max(100).optional(),
+    maxRisk: z.coerce.number().int().min(0).max(100).optional(),
+    from: isoDate.optional(),
+    to: isoDate.optional(),
+    sort: z.enum(['createdAt', 'latencyMs', 'riskScore']).default('createdAt'),
+    order: z.enum(['asc', 'desc']).default('desc'),
+  })
+  .refine((v) => v.minRisk === undefined || v.maxRisk === undefined || v.minRisk <= v.maxRisk, {
+    message: 'minRisk must not exceed maxRisk',
+    path: ['minRisk'],
+  })
+  .refine((v) => !v.from || !v.to || v.from <= v.to, { message: 'from must be before to', path: ['from'] });
+
+export type LogSearchQuery = z.infer<typeof logSearchQuery>;
