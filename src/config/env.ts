@@ -119,6 +119,9 @@ export const envSchema = z.object({
   INGEST_MAX_BATCH: z.coerce.number().int().min(1).max(5000).default(500),
   /** Rows accepted but not committed beyond which /llm/request answers 503 (backpressure). */
   INGEST_MAX_QUEUE: z.coerce.number().int().min(1).default(10_000),
+  /** Stripe price ids of the paid plans (see config/plans.ts). */
+  STRIPE_PRICE_PRO: z.string().optional(),
+  STRIPE_PRICE_ENTERPRISE: z.string().optional(),
   /** Run cron jobs in this process (turn off in tests or on worker-less replicas). */
   CRON_ENABLED: booleanish.default(true),
 });
