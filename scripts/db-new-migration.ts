@@ -10,7 +10,7 @@ import { openDatabase } from '../src/db/database.js';
 import { MIGRATIONS_DIR, diffMigrationsToSchema } from '../src/db/schemaEngine.js';
 
 /** Objects created by hand-written SQL that Prisma's schema cannot describe (see docs/DATABASE.md). */
-const RAW_SQL_OBJECTS = [/"search"/, /llm_requests_search_idx/];
+const RAW_SQL_OBJECTS = [/"search"/, /llm_requests_search_idx/, /btree_gin/];
 
 const name = (process.argv[2] ?? 'change').replace(/[^a-z0-9_]+/gi, '_').toLowerCase();
 const db = await openDatabase((m) => console.log(m));

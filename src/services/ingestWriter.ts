@@ -41,7 +41,21 @@ export interface IngestWriterOptions {
   maxBatch?: number;
   maxWaitMs?: number;
   maxQueue?: number;
+  /** Batches committing at the same time (each on its own connection). */
+  concurrency?: number;
   logger?: Logger;
+}
+
+/** Runs one statement in autocommit mode; resolves once it is committed. */
+export type SqlExecutor = (sql: string, params: unknown[]) => Promise<unknown>;
+
+/** The hot path bypasses Prisma's query layer (measured ~5 ms per 30-row batch) with a pg pool. */
+export function poolExecutor(pool: { query(sql: string, params: unknown[]): Promise<unknown> }): SqlExecutor {
+  return (sql, params) => pool.query(sql, params);
+}
+
+export function prismaExecutor(prisma: PrismaClient): SqlExecutor {
+  return (sql, params) => prisma.$executeRawUnsafe(sql, ...params);
 }
 
 export type CommitHandler = (rows: LlmRequestRow[]) => Promise<void> | void;
@@ -80,8 +94,10 @@ export class IngestWriter {
   private queue: Pending[] = [];
   private inFlight = 0;
   private timer?: NodeJS.Timeout;
-  private flushing?: Promise<void>;
+  private flushes = new Set<Promise<void>>();
   private closed = false;
+  private execute: SqlExecutor;
+  readonly concurrency: number;
   private handlers: CommitHandler[] = [];
   readonly maxBatch: number;
   readonly maxWaitMs: number;
@@ -90,12 +106,11 @@ export class IngestWriter {
   /** Counters for metrics and benchmarks. */
   readonly stats = { batches: 0, rows: 0, failedBatches: 0, refused: 0, lastCommitMs: 0 };
 
-  constructor(
-    private prisma: PrismaClient,
-    options: IngestWriterOptions = {},
-  ) {
+  constructor(db: PrismaClient | SqlExecutor, options: IngestWriterOptions = {}) {
+    this.execute = typeof db === 'function' ? db : prismaExecutor(db);
+    this.concurrency = options.concurrency ?? 2;
     this.maxBatch = options.maxBatch ?? 500;
-    this.maxWaitMs = options.maxWaitMs ?? 5;
+    this.maxWaitMs = options.maxWaitMs ?? 2;
     this.maxQueue = options.maxQueue ?? 10_000;
     this.logger = options.logger;
   }
@@ -136,21 +151,23 @@ export class IngestWriter {
       clearTimeout(this.timer);
       this.timer = undefined;
     }
-    if (this.flushing || this.queue.length === 0) return;
-    this.flushing = this.drain().finally(() => {
-      this.flushing = undefined;
-      // Rows that arrived during the commit form the next batch at once.
-      if (this.queue.length > 0) this.kick();
-    });
+    while (this.flushes.size < this.concurrency && this.queue.length > 0) {
+      const flush: Promise<void> = this.drain().finally(() => {
+        this.flushes.delete(flush);
+        // Rows that arrived during the commit form the next batch at once.
+        if (this.queue.length > 0) this.kick();
+      });
+      this.flushes.add(flush);
+    }
   }
 
   private async drain(): Promise<void> {
     const batch = this.queue.splice(0, this.maxBatch);
-    this.inFlight = batch.length;
+    this.inFlight += batch.length;
     const rows = batch.map((p) => p.row);
     const started = performance.now();
     try {
-      await this.prisma.$executeRawUnsafe(INSERT_SQL, JSON.stringify(rows, storableString));
+      await this.execute(INSERT_SQL, [JSON.stringify(rows, storableString)]);
     } catch (err) {
       this.stats.failedBatches++;
       this.logger?.error({ err, rows: rows.length }, 'ingest batch failed; callers get 503');
@@ -161,7 +178,7 @@ export class IngestWriter {
       for (const p of batch) p.reject(refusal);
       return;
     } finally {
-      this.inFlight = 0;
+      this.inFlight -= batch.length;
     }
     this.stats.batches++;
     this.stats.rows += rows.length;
@@ -178,9 +195,9 @@ export class IngestWriter {
 
   /** Commits everything queued so far. */
   async flush(): Promise<void> {
-    while (this.queue.length > 0 || this.flushing) {
+    while (this.queue.length > 0 || this.flushes.size > 0) {
       this.kick();
-      await this.flushing;
+      await Promise.all(this.flushes);
     }
   }
 
