@@ -1,0 +1,155 @@
+/**
+ * Rule-based detection right after each committed ingestion batch (not only by cron):
+ * latency and risk streaks from the batch itself; error rate and cost spikes from the
+ * database, at most once per `throttleMs` per project (they read an hour / a week of data).
+ */
+import type { Logger } from 'pino';
+import { env } from '../config/env.js';
+import type { PrismaClient } from '../db/prisma.js';
+import {
+  costSpikeFinding,
+  errorRateFinding,
+  latencyFindings,
+  riskStreak,
+  thresholdsFor,
+  type RuleThresholds,
+} from '../utils/incidentRules.js';
+import type { IncidentEvents } from './incidentEvents.js';
+import { raiseIncident } from './incidentService.js';
+import type { LlmRequestRow } from './ingestWriter.js';
+import type { KeyCache } from './keyCache.js';
+
+export interface DetectorDeps {
+  prisma: PrismaClient;
+  keyCache: KeyCache;
+  events: IncidentEvents;
+  logger?: Logger;
+  /** minimum time between database-backed checks of one project */
+  throttleMs?: number;
+}
+
+export class IncidentDetector {
+  private lastHeavyCheck = new Map<string, number>();
+  private throttleMs: number;
+
+  constructor(private deps: DetectorDeps) {
+    this.throttleMs = deps.throttleMs ?? env.INCIDENT_CHECK_INTERVAL_MS;
+  }
+
+  /** Post-commit handler: evaluates every project present in the batch. */
+  async onBatch(rows: LlmRequestRow[]): Promise<void> {
+    const byProject = new Map<string, LlmRequestRow[]>();
+    for (const row of rows) {
+      const list = byProject.get(row.projectId) ?? [];
+      list.push(row);
+      byProject.set(row.projectId, list);
+    }
+    await Promise.all(
+      [...byProject].map(([projectId, projectRows]) =>
+        this.evaluate(projectId, projectRows).catch((err: unknown) =>
+          this.deps.logger?.error({ err, projectId }, 'incident rules failed'),
+        ),
+      ),
+    );
+  }
+
+  private async evaluate(projectId: string, rows: LlmRequestRow[]): Promise<void> {
+    const context = await this.deps.keyCache.projectContext(projectId);
+    if (!context) return;
+    const t = thresholdsFor(context.ruleThresholds);
+    const { prisma, events } = this.deps;
+
+    for (const f of latencyFindings(rows, t)) {
+      await raiseIncident(prisma, events, {
+        projectId,
+        type: 'latency',
+        severity: f.severity,
+        endpoint: f.endpoint,
+        count: f.count,
+        title: `Latency above ${t.latencyMs} ms${f.endpoint ? ` on ${f.endpoint}` : ''}`,
+        figures: { thresholdMs: t.latencyMs, maxLatencyMs: f.maxLatencyMs, slowRequests: f.count },
+      });
+    }
+
+    if (rows.some((r) => r.riskScore > t.riskScore)) await this.checkRiskStreak(projectId, t);
+
+    const now = Date.now();
+    if (now - (this.lastHeavyCheck.get(projectId) ?? 0) >= this.throttleMs) {
+      this.lastHeavyCheck.set(projectId, now);
+      await this.checkErrorRate(projectId, t);
+      await this.checkCost(projectId, t);
+    }
+  }
+
+  private async checkRiskStreak(projectId: string, t: RuleThresholds): Promise<void> {
+    const latest = await this.deps.prisma.llmRequest.findMany({
+      where: { projectId },
+      orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+      take: Math.max(1, Math.round(t.riskConsecutive)),
+      select: { riskScore: true },
+    });
+    const streak = riskStreak(
+      latest.map((r) => r.riskScore),
+      t,
+    );
+    if (!streak) return;
+    await raiseIncident(this.deps.prisma, this.deps.events, {
+      projectId,
+      type: 'risk',
+      severity: streak.severity,
+      title: `Risk score above ${t.riskScore} on ${streak.scores.length} consecutive requests`,
+      figures: { threshold: t.riskScore, consecutive: streak.scores.length, scores: streak.scores },
+    });
+  }
+
+  private async checkErrorRate(projectId: string, t: RuleThresholds): Promise<void> {
+    const [row] = await this.deps.prisma.$queryRaw<{ total: bigint; errors: bigint }[]>`
+      SELECT count(*) AS total, count(*) FILTER (WHERE status = 'error') AS errors
+      FROM llm_requests
+      WHERE "projectId" = ${projectId} AND "createdAt" > (now() AT TIME ZONE 'UTC') - interval '1 hour'`;
+    const total = Number(row?.total ?? 0);
+    const errors = Number(row?.errors ?? 0);
+    const finding = errorRateFinding(total, errors, t);
+    if (!finding) return;
+    await raiseIncident(this.deps.prisma, this.deps.events, {
+      projectId,
+      type: 'error_rate',
+      severity: finding.severity,
+      title: `Error rate ${(finding.rate * 100).toFixed(1)}% over the last hour`,
+      figures: { errorRate: finding.rate, errors, total, threshold: t.errorRate },
+    });
+  }
+
+  private async checkCost(projectId: string, t: RuleThresholds): Promise<void> {
+    const days = await this.deps.prisma.$queryRaw<{ day: number; cost: number | null }[]>`
+      SELECT floor(extract(epoch FROM ((now() AT TIME ZONE 'UTC') - "createdAt")) / 86400)::int AS day,
+             sum("costUsd")::float8 AS cost
+      FROM llm_requests
+      WHERE "projectId" = ${projectId} AND "createdAt" > (now() AT TIME ZONE 'UTC') - interval '8 days'
+      GROUP BY 1`;
+    const cost = (d: number) => days.find((x) => x.day === d)?.cost ?? 0;
+    const trailing = [1, 2, 3, 4, 5, 6, 7].map(cost);
+    const finding = costSpikeFinding(cost(0), trailing, t);
+    if (!finding) return;
+    await raiseIncident(this.deps.prisma, this.deps.events, {
+      projectId,
+      type: 'cost_spike',
+      severity: finding.severity,
+      title: `Cost ${(finding.ratio * 100 - 100).toFixed(0)}% above the trailing daily average`,
+      figures: { last24hCostUsd: cost(0), trailingDailyAverageUsd: finding.average, ratio: finding.ratio },
+    });
+  }
+}
+
+const registered = new WeakSet<object>();
+
+/** Runs the rules after every committed batch of `writer` (once per writer). */
+export function registerIncidentDetection(
+  writer: { onCommit(handler: (rows: LlmRequestRow[]) => Promise<void>): void },
+  deps: DetectorDeps,
+): void {
+  if (registered.has(writer)) return;
+  registered.add(writer);
+  const detector = new IncidentDetector(deps);
+  writer.onCommit((rows) => detector.onBatch(rows));
+}

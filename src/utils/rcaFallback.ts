@@ -1,0 +1,302 @@
+/**
+ * The deterministic RCA: written from the incident's figures and related requests when there is
+ * no OpenAI key or the call fails. Pure, so the same data always gives the same analysis.
+ *
+ * Figures keys read, as the detectors write them (each optional; what is missing is computed
+ * from the samples or left out): latency `thresholdMs`, `maxLatencyMs`, `p95Ms`; error_rate
+ * `errorRate` (0-1), `errors`, `total`; risk `threshold`, `consecutive`; cost_spike
+ * `last24hCostUsd`, `trailingDailyAverageUsd`; anomaly `findings: [{ metric, value, mean, stddev,
+ * zScore }]`; external (Datadog) `priority`, `link`, `tags`.
+ */
+import type { RcaAnswer, RcaIncident, RcaRequest, SuggestedRemediation } from './rcaPrompt.js';
+import { redactAndTruncate } from './rcaPrompt.js';
+
+type Figures = Record<string, unknown>;
+
+const DEFAULT_LATENCY_THRESHOLD_MS = 5_000;
+const HIGH_RISK_SCORE = 80;
+
+/** A cheaper and faster sibling per model family (first match wins; exact ids stay as priced). */
+const LIGHTER_MODEL: [RegExp, string][] = [
+  [/^gpt-4o-mini/, 'gpt-4.1-nano'],
+  [/^gpt-4o/, 'gpt-4o-mini'],
+  [/^gpt-4\.1-nano/, ''],
+  [/^gpt-4\.1-mini/, 'gpt-4.1-nano'],
+  [/^gpt-4\.1/, 'gpt-4.1-mini'],
+  [/^gpt-5(?:\.\d)?-nano/, ''],
+  [/^gpt-5(?:\.\d)?-mini/, 'gpt-5-nano'],
+  [/^gpt-5/, 'gpt-5-mini'],
+  [/^gpt-4|^gpt-3\.5/, 'gpt-4o-mini'],
+  [/^o\d/, 'gpt-4.1-mini'],
+  [/^claude-(?:.*-)?(?:opus|sonnet)/, 'claude-haiku-4-5'],
+  [/^gemini-[\d.]+-pro/, 'gemini-2.5-flash'],
+  [/^gemini-[\d.]+-flash(?!-lite)/, 'gemini-2.5-flash-lite'],
+  [/^mistral-large/, 'mistral-small'],
+  [/^llama-3\.\d-(?:405|70)b/, 'llama-3.1-8b'],
+];
+
+/** The lighter sibling of `model`, or null when none is known (or it is already the lightest). */
+export function lighterModel(model: string): string | null {
+  const hit = LIGHTER_MODEL.find(([re]) => re.test(model.toLowerCase()));
+  return hit && hit[1] && hit[1] !== model ? hit[1] : null;
+}
+
+function num(f: Figures, ...keys: string[]): number | undefined {
+  for (const k of keys) {
+    const v = f[k];
+    if (typeof v === 'number' && Number.isFinite(v)) return v;
+  }
+  return undefined;
+}
+
+function str(f: Figures, ...keys: string[]): string | undefined {
+  for (const k of keys) {
+    const v = f[k];
+    if (typeof v === 'string' && v.trim()) return v.trim();
+  }
+  return undefined;
+}
+
+/** Most frequent values, ties broken alphabetically (deterministic). */
+function top(values: string[], n: number): { value: string; count: number }[] {
+  const counts = new Map<string, number>();
+  for (const v of values) counts.set(v, (counts.get(v) ?? 0) + 1);
+  return [...counts]
+    .map(([value, count]) => ({ value, count }))
+    .sort((a, b) => b.count - a.count || a.value.localeCompare(b.value))
+    .slice(0, n);
+}
+
+const mostFrequent = (values: string[]) => top(values, 1)[0];
+
+function percentile(values: number[], p: number): number | undefined {
+  if (values.length === 0) return undefined;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+}
+
+const ms = (v: number) => `${Math.round(v)} ms`;
+const usd = (v: number) => `$${v >= 1 ? v.toFixed(2) : v.toFixed(4)}`;
+const pct = (v: number) => `${Math.round(v * 1000) / 10}%`;
+const round = (v: number) => String(Math.round(v * 100) / 100);
+const where = (i: RcaIncident) => (i.endpoint ? ` on endpoint "${i.endpoint}"` : '');
+const window = (i: RcaIncident) =>
+  `${i.count} occurrence${i.count === 1 ? '' : 's'} between ${i.firstSeenAt.toISOString()} and ${i.lastSeenAt.toISOString()}`;
+const listTop = (items: { value: string; count: number }[]) => items.map((t) => `${t.value} (${t.count})`).join(', ');
+
+function switchTo(model: string | undefined): SuggestedRemediation | undefined {
+  const to = model ? lighterModel(model) : null;
+  return model && to ? { action: 'switch_model', params: { from: model, to } } : undefined;
+}
+
+function latency(i: RcaIncident, f: Figures, reqs: readonly RcaRequest[]): RcaAnswer {
+  const threshold = num(f, 'thresholdMs') ?? DEFAULT_LATENCY_THRESHOLD_MS;
+  const latencies = reqs.map((r) => r.latencyMs);
+  const p95 = num(f, 'p95Ms', 'p95LatencyMs') ?? percentile(latencies, 95);
+  const max = num(f, 'maxMs', 'maxLatencyMs') ?? (latencies.length ? Math.max(...latencies) : undefined);
+  const model = mostFrequent(reqs.map((r) => r.effectiveModel));
+  const modelName = model?.value ?? str(f, 'model');
+  const observed = [p95 !== undefined && `p95 ${ms(p95)}`, max !== undefined && `max ${ms(max)}`].filter(Boolean);
+  const suggestion = switchTo(modelName);
+  return {
+    severity: i.severity,
+    rootCause:
+      `Latency${where(i)} exceeded the ${ms(threshold)} threshold (${window(i)})` +
+      (observed.length ? `: observed ${observed.join(', ')}` : '') +
+      (model ? `; ${model.count} of ${reqs.length} slow sampled requests used ${model.value}.` : '.'),
+    recommendedFix:
+      `Move this traffic${modelName ? ` off ${modelName}` : ''} to a faster model` +
+      (suggestion ? ` such as ${String(suggestion.params.to)}` : '') +
+      ', cap max tokens or stream responses, and check the provider status page for degradation.',
+    ...(suggestion ? { suggestedRemediation: suggestion } : {}),
+  };
+}
+
+function errorRate(i: RcaIncident, f: Figures, reqs: readonly RcaRequest[]): RcaAnswer {
+  const failed = reqs.filter((r) => r.status === 'error');
+  const rawRate = num(f, 'errorRate', 'rate');
+  const errors = num(f, 'errors', 'errorCount');
+  const total = num(f, 'total', 'requests', 'sampleSize');
+  const rate =
+    rawRate !== undefined ? (rawRate > 1 ? rawRate / 100 : rawRate) : errors && total ? errors / total : undefined;
+  const share =
+    rate !== undefined
+      ? `${pct(rate)} of requests${errors !== undefined && total ? ` (${errors} of ${total})` : ''}`
+      : `${failed.length} sampled requests`;
+  const messages = top(
+    failed.map((r) => (r.error ? redactAndTruncate(r.error, 120) : 'no error message')),
+    3,
+  );
+  const model = mostFrequent(failed.map((r) => r.effectiveModel));
+  return {
+    severity: i.severity,
+    rootCause:
+      `${share}${where(i)} failed (${window(i)})` +
+      (messages.length
+        ? `; most frequent errors: ${messages.map((m) => `"${m.value}" (${m.count})`).join(', ')}`
+        : '') +
+      (model ? `; ${model.count} of ${failed.length} failed samples used ${model.value}.` : '.'),
+    recommendedFix:
+      `Check the provider status, credentials and quota${model ? ` for ${model.value}` : ''}; ` +
+      'retry transient errors (timeouts, 429, 5xx) with backoff, route to a fallback model while the provider ' +
+      'is degraded, and fix request-side errors (invalid parameters, context length) in the calling code.',
+  };
+}
+
+function risk(i: RcaIncident, f: Figures, reqs: readonly RcaRequest[]): RcaAnswer {
+  const above = num(f, 'threshold') ?? HIGH_RISK_SCORE;
+  const consecutive = num(f, 'consecutive');
+  const risky = reqs.filter((r) => r.riskScore > above);
+  const flags = top(
+    risky.flatMap((r) => r.riskFlags),
+    3,
+  );
+  const user = mostFrequent(risky.flatMap((r) => (r.endUserId ? [r.endUserId] : [])));
+  const maxScore = risky.length ? Math.max(...risky.map((r) => r.riskScore)) : undefined;
+  const oneUser = user && user.count >= 2 && user.count * 2 >= risky.length ? user : undefined;
+  // Requests at or above the safety threshold are blocked: well below the detection line.
+  const threshold = Math.max(0, Math.min(70, above - 10));
+  const suggestion: SuggestedRemediation = oneUser
+    ? { action: 'rate_limit_user', params: { userId: oneUser.value, limit: 10, windowSeconds: 3600 } }
+    : { action: 'increase_safety_threshold', params: { threshold } };
+  return {
+    severity: i.severity,
+    rootCause:
+      `${consecutive ?? risky.length} ${consecutive !== undefined ? 'consecutive' : 'sampled'} requests${where(i)} scored above ${above}` +
+      (maxScore !== undefined ? ` (max ${maxScore})` : '') +
+      ` (${window(i)})` +
+      (flags.length ? `; top risk flags: ${listTop(flags)}` : '') +
+      (oneUser ? `; ${oneUser.count} of them came from end user "${oneUser.value}".` : '.'),
+    recommendedFix: oneUser
+      ? `Review end user "${oneUser.value}"'s requests in the log search and rate-limit or block them; ` +
+        'harden the system prompt against instruction override.'
+      : `Review the flagged requests in the log search, block them by lowering the safety threshold to ${threshold}, ` +
+        'and harden the system prompt against instruction override.',
+    suggestedRemediation: suggestion,
+  };
+}
+
+function costSpike(i: RcaIncident, f: Figures, reqs: readonly RcaRequest[]): RcaAnswer {
+  const byModel = new Map<string, number>();
+  for (const r of reqs) byModel.set(r.effectiveModel, (byModel.get(r.effectiveModel) ?? 0) + (r.costUsd ?? 0));
+  const sampled = [...byModel.values()].reduce((a, b) => a + b, 0);
+  const [driver] = [...byModel].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
+  const cost = num(f, 'last24hCostUsd', 'costUsd');
+  const baseline = num(f, 'trailingDailyAverageUsd', 'baselineUsd');
+  const modelName = driver?.[0] ?? str(f, 'model');
+  const suggestion = switchTo(modelName);
+  return {
+    severity: i.severity,
+    rootCause:
+      `Cost${where(i)} spiked (${window(i)})` +
+      (cost !== undefined && baseline !== undefined && baseline > 0
+        ? `: ${usd(cost)} against a trailing daily average of ${usd(baseline)} (+${pct(cost / baseline - 1)})`
+        : cost !== undefined
+          ? `: ${usd(cost)}`
+          : '') +
+      (driver && sampled > 0
+        ? `; ${driver[0]} drove ${pct(driver[1] / sampled)} of the cost of the sampled requests.`
+        : '.'),
+    recommendedFix:
+      `Move traffic${modelName ? ` off ${modelName}` : ''} to a cheaper model` +
+      (suggestion ? ` such as ${String(suggestion.params.to)}` : '') +
+      ', cap max tokens, and look for retry loops or a single end user driving the volume.',
+    ...(suggestion ? { suggestedRemediation: suggestion } : {}),
+  };
+}
+
+const ANOMALY_HINTS: [RegExp, string][] = [
+  [/latency/i, 'check the provider status and the models used in that hour'],
+  [/error/i, 'look at the error messages of that hour and the provider status'],
+  [/cost/i, 'look for longer prompts, a pricier model or a retry loop'],
+  [/request|volume/i, 'look for a new traffic source, a batch job or abuse by one end user'],
+  [/risk/i, 'review the high-risk requests of that hour for an attack campaign'],
+];
+
+interface AnomalyFigure {
+  metric: string;
+  value?: number;
+  mean?: number;
+  stddev?: number;
+  zScore?: number;
+}
+
+/** The findings of the anomaly job (or one flat finding), largest z-score first. */
+function anomalyFindings(f: Figures): AnomalyFigure[] {
+  const raw = Array.isArray(f.findings) ? f.findings : [f];
+  return raw
+    .filter((x): x is Figures => x !== null && typeof x === 'object')
+    .map((x) => ({
+      metric: str(x, 'metric') ?? 'a traffic metric',
+      value: num(x, 'value'),
+      mean: num(x, 'mean'),
+      stddev: num(x, 'stddev', 'stdDev'),
+      // null in stored JSON: a flat baseline made the z-score infinite
+      zScore: num(x, 'zScore') ?? (x.zScore === null ? Infinity : undefined),
+    }))
+    .sort((a, b) => Math.abs(b.zScore ?? 0) - Math.abs(a.zScore ?? 0));
+}
+
+function describeAnomaly(a: AnomalyFigure): string {
+  return (
+    `hourly ${a.metric}` +
+    (a.value !== undefined ? ` was ${round(a.value)}` : '') +
+    (a.mean !== undefined
+      ? ` against a baseline mean of ${round(a.mean)}${a.stddev !== undefined ? ` (σ ${round(a.stddev)})` : ''}`
+      : '') +
+    (a.zScore === Infinity ? ' on a flat baseline' : a.zScore !== undefined ? `, z-score ${round(a.zScore)}` : '')
+  );
+}
+
+function anomaly(i: RcaIncident, f: Figures): RcaAnswer {
+  const findings = anomalyFindings(f).slice(0, 3);
+  const hint = ANOMALY_HINTS.find(([re]) => re.test(findings[0]?.metric ?? ''))?.[1];
+  return {
+    severity: i.severity,
+    rootCause:
+      `Traffic${where(i)} left its 3-sigma band (${window(i)})` +
+      (findings.length ? `: ${findings.map(describeAnomaly).join('; ')}.` : '.'),
+    recommendedFix:
+      `Compare that hour with the baseline by model and endpoint in the metrics dashboard` +
+      (hint ? `; ${hint}` : '') +
+      '. Resolve the incident if the change was expected (a launch, a load test).',
+  };
+}
+
+function external(i: RcaIncident, f: Figures): RcaAnswer {
+  const priority = str(f, 'priority');
+  const link = str(f, 'link', 'url');
+  const tags = Array.isArray(f.tags) ? f.tags.filter((t): t is string => typeof t === 'string').slice(0, 5) : [];
+  return {
+    severity: i.severity,
+    rootCause:
+      `External monitoring alert${priority ? ` (${priority})` : ''}: "${redactAndTruncate(i.title, 200)}"` +
+      (i.description ? ` - ${redactAndTruncate(i.description, 300)}` : '') +
+      (tags.length ? ` [${tags.join(', ')}]` : '') +
+      ` (${window(i)}).`,
+    recommendedFix:
+      `Follow the monitor's runbook${link ? ` (${link})` : ''} and correlate the alert with the project's LLM ` +
+      'latency, errors and cost for the same period; the incident resolves when the monitor recovers.',
+  };
+}
+
+/** The fallback analysis for any incident type. */
+export function fallbackRca(incident: RcaIncident, requests: readonly RcaRequest[]): RcaAnswer {
+  const f = (
+    incident.figures && typeof incident.figures === 'object' && !Array.isArray(incident.figures) ? incident.figures : {}
+  ) as Figures;
+  switch (incident.type) {
+    case 'latency':
+      return latency(incident, f, requests);
+    case 'error_rate':
+      return errorRate(incident, f, requests);
+    case 'risk':
+      return risk(incident, f, requests);
+    case 'cost_spike':
+      return costSpike(incident, f, requests);
+    case 'anomaly':
+      return anomaly(incident, f);
+    case 'external':
+      return external(incident, f);
+  }
+}
