@@ -1,0 +1,29 @@
+import type { Request, Response } from 'express';
+import { caller } from '../middleware/auth.js';
+import {
+  listInvoices,
+  openPortal,
+  startCheckout,
+  subscriptionSummary,
+  type BillingDeps,
+} from '../services/billingService.js';
+import { auditContext, type AppContext } from './context.js';
+
+export function billingController({ prisma, billing, quotaService }: AppContext) {
+  const deps: BillingDeps = { prisma, billing, quota: quotaService };
+  return {
+    async checkout(req: Request, res: Response) {
+      res.json(await startCheckout(deps, caller(req).sub, req.body.plan, auditContext(req)));
+    },
+    async portal(req: Request, res: Response) {
+      res.json(await openPortal(deps, caller(req).sub));
+    },
+    async invoices(req: Request, res: Response) {
+      const { page, limit } = res.locals.query;
+      res.json(await listInvoices(prisma, caller(req).sub, page, limit));
+    },
+    async subscription(req: Request, res: Response) {
+      res.json(await subscriptionSummary(deps, caller(req).sub));
+    },
+  };
+}
