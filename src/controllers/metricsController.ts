@@ -1,0 +1,16 @@
+import type { Request, Response } from 'express';
+import { caller } from '../middleware/auth.js';
+import { getMetrics, getUsage, type MetricsDeps } from '../services/metricsService.js';
+import type { AppContext } from './context.js';
+
+export function metricsController({ prisma, metricsCache, rollups }: AppContext) {
+  const deps: MetricsDeps = { prisma, cache: metricsCache, rollups };
+  return {
+    async metrics(req: Request, res: Response) {
+      res.json(await getMetrics(deps, caller(req), res.locals.query));
+    },
+    async usage(req: Request, res: Response) {
+      res.json(await getUsage(deps, caller(req), res.locals.query));
+    },
+  };
+}

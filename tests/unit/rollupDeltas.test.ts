@@ -1,0 +1,84 @@
+import { describe, expect, it } from 'vitest';
+import { bucketIndex, emptyHistogram } from '../../src/utils/histogram.js';
+import { aggregateBatch, hourStart, type RollupSource } from '../../src/utils/rollupDeltas.js';
+
+const row = (over: Partial<RollupSource> = {}): RollupSource => ({
+  projectId: 'p1',
+  model: 'gpt-4o',
+  endpoint: 'chat',
+  status: 'success',
+  promptTokens: 10,
+  completionTokens: 5,
+  costUsd: 0.001,
+  latencyMs: 100,
+  riskScore: 10,
+  createdAt: new Date('2025-03-10T10:15:00.000Z'),
+  ...over,
+});
+
+describe('aggregateBatch', () => {
+  it('should return no deltas for an empty batch', () => {
+    expect(aggregateBatch([])).toEqual([]);
+  });
+
+  it('should sum rows of the same project, UTC hour, model and endpoint into one delta', () => {
+    const deltas = aggregateBatch([
+      row({ latencyMs: 100, riskScore: 59 }),
+      row({ createdAt: new Date('2025-03-10T10:59:59.999Z'), status: 'error', latencyMs: 3, riskScore: 60 }),
+      row({ promptTokens: null, completionTokens: null, costUsd: null, latencyMs: 0, riskScore: 90 }),
+    ]);
+    const hist = emptyHistogram();
+    for (const l of [100, 3, 0]) hist[bucketIndex(l)]! += 1;
+    expect(deltas).toEqual([
+      {
+        projectId: 'p1',
+        hour: new Date('2025-03-10T10:00:00.000Z'),
+        model: 'gpt-4o',
+        endpoint: 'chat',
+        requests: 3,
+        errors: 1,
+        promptTokens: 20,
+        completionTokens: 10,
+        costUsd: 0.002,
+        unpricedRequests: 1,
+        latencySumMs: 103,
+        latencyHist: hist,
+        riskSum: 209,
+        highRiskCount: 2,
+      },
+    ]);
+  });
+
+  it('should split by hour, model, endpoint and project, with a missing endpoint as ""', () => {
+    const deltas = aggregateBatch([
+      row(),
+      row({ createdAt: new Date('2025-03-10T11:00:00.000Z') }),
+      row({ model: 'claude-3-5-sonnet' }),
+      row({ endpoint: null }),
+      row({ endpoint: null }),
+      row({ projectId: 'p0' }),
+    ]);
+    expect(
+      deltas.map((d) => [d.projectId, d.hour.toISOString().slice(11, 13), d.model, d.endpoint, d.requests]),
+    ).toEqual([
+      ['p0', '10', 'gpt-4o', 'chat', 1],
+      ['p1', '10', 'claude-3-5-sonnet', 'chat', 1],
+      ['p1', '10', 'gpt-4o', '', 2],
+      ['p1', '10', 'gpt-4o', 'chat', 1],
+      ['p1', '11', 'gpt-4o', 'chat', 1],
+    ]);
+  });
+
+  it('should keep the histogram total equal to the request count', () => {
+    const rows = Array.from({ length: 500 }, (_, i) => row({ latencyMs: (i * 7919) % 250_000 }));
+    const [delta] = aggregateBatch(rows);
+    expect(delta!.latencyHist.reduce((a, b) => a + b, 0)).toBe(500);
+  });
+});
+
+describe('hourStart', () => {
+  it('should floor to the UTC hour', () => {
+    expect(hourStart(new Date('2025-03-10T23:59:59.999Z')).toISOString()).toBe('2025-03-10T23:00:00.000Z');
+    expect(hourStart(new Date('2025-03-11T00:00:00.000Z')).toISOString()).toBe('2025-03-11T00:00:00.000Z');
+  });
+});
