@@ -1,0 +1,22 @@
+/**
+ * npm run backup: an encrypted, compressed backup of the database (embedded unless DATABASE_URL)
+ * into BACKUP_DIR, keeping the newest BACKUP_RETENTION_COUNT. Progress goes to stderr.
+ */
+import { createBackup } from '../src/services/backupService.js';
+import { backupOptions, openDatabaseForBackup, stderrProgress } from '../src/services/backup/fromEnv.js';
+
+const db = await openDatabaseForBackup((m) => console.error(m));
+try {
+  const result = await createBackup(backupOptions(db.url, stderrProgress()));
+  console.log(
+    `backup written: ${result.file}\n` +
+      `  ${result.method} format, ${result.tables} tables, ${result.rows.toLocaleString('en')} rows, ` +
+      `${(result.bytes / 1024).toFixed(1)} KiB, ${result.durationMs} ms`,
+  );
+  for (const file of result.deleted) console.log(`  retention: deleted ${file}`);
+} catch (err) {
+  console.error(`backup failed: ${(err as Error).message}`);
+  process.exitCode = 1;
+} finally {
+  await db.close();
+}
