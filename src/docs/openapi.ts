@@ -1,0 +1,318 @@
+/**
+ * The OpenAPI 3.1 document of an app, built from what the app really serves: its router stack
+ * (every route, with the Zod schemas validate() checks it with, converted by Zod's own
+ * z.toJSONSchema), the response schemas of ./responses.ts and the summaries of ./operations.ts.
+ */
+import type { Express } from 'express';
+import { z } from 'zod';
+import { API_PREFIX, API_VERSION, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../config/constants.js';
+import { AUTH_RULES, OPERATIONS, TAGS, type Auth, type ErrorStatus, type OperationDoc } from './operations.js';
+import { responseComponents } from './responses.js';
+import { HTTP_METHODS, listRoutes, pathParams, type AppRoute } from './routes.js';
+
+type Json = Record<string, unknown>;
+
+export interface OpenApiDocument {
+  openapi: '3.1.0';
+  info: Json;
+  tags: { name: string; description?: string }[];
+  paths: Record<string, Record<string, Json>>;
+  components: Json;
+}
+
+const ERROR_RESPONSES: Record<ErrorStatus, { name: string; description: string; code: string }> = {
+  400: {
+    name: 'BadRequest',
+    description: 'Invalid request (VALIDATION_ERROR with the field issues)',
+    code: 'VALIDATION_ERROR',
+  },
+  401: { name: 'Unauthorized', description: 'Missing or invalid credentials', code: 'UNAUTHORIZED' },
+  403: { name: 'Forbidden', description: 'Not allowed', code: 'FORBIDDEN' },
+  404: { name: 'NotFound', description: 'Not found (also for objects of other tenants)', code: 'NOT_FOUND' },
+  409: { name: 'Conflict', description: 'Conflicts with the current state', code: 'CONFLICT' },
+  413: { name: 'PayloadTooLarge', description: 'Body over the size limit', code: 'PAYLOAD_TOO_LARGE' },
+  415: { name: 'UnsupportedMediaType', description: 'Body is not JSON', code: 'UNSUPPORTED_MEDIA_TYPE' },
+  429: { name: 'TooManyRequests', description: 'Rate limited; retry after Retry-After seconds', code: 'RATE_LIMITED' },
+  500: { name: 'InternalError', description: 'Unexpected error (no internals)', code: 'INTERNAL_ERROR' },
+  502: { name: 'BadGateway', description: 'A provider we called failed', code: 'PAYMENT_PROVIDER_ERROR' },
+  503: { name: 'ServiceUnavailable', description: 'Not configured or overloaded', code: 'SERVICE_UNAVAILABLE' },
+};
+
+const SECURITY: Record<Auth, Json[] | undefined> = {
+  none: undefined,
+  bearer: [{ bearerAuth: [] }],
+  admin: [{ bearerAuth: [] }],
+  apiKey: [{ apiKey: [] }, { apiKeyBearer: [] }],
+  // `{}` first: the token is optional (only when the server is configured with one)
+  metricsToken: [{}, { metricsToken: [] }],
+};
+
+const DESCRIPTION = [
+  `Everything is JSON under \`${API_PREFIX}\`; times are ISO-8601 strings, ids are strings.`,
+  '',
+  '- Dashboard calls: `Authorization: Bearer <accessToken>` (a JWT from `/auth/login`, valid 15 minutes).',
+  '- SDK calls (`/llm/*`): `X-API-Key: <key>` or `Authorization: Bearer <key>`.',
+  '- Every response carries `X-Request-Id` and `X-API-Version: 1`; a request with another `X-API-Version` gets 400.',
+  '- Errors: `{ "error": { "code", "message", "details"?, "requestId" } }`.',
+  `- Lists: \`{ data, page, limit, total }\` with \`?page=&limit=\` (limit at most ${MAX_PAGE_SIZE}, default ${DEFAULT_PAGE_SIZE}).`,
+].join('\n');
+
+/** Builds the document from the app's routes; call it after every route is mounted. */
+export function buildOpenApiDocument(app: Express): OpenApiDocument {
+  const paths: OpenApiDocument['paths'] = {};
+  const usedTags = new Set<string>();
+  const seen = new Set<string>();
+  const operationIds = new Set<string>();
+  for (const route of listRoutes(app)) {
+    const key = `${route.method.toUpperCase()} ${route.openApiPath}`;
+    if (seen.has(key)) continue; // Express runs the first registration; later ones are unreachable
+    seen.add(key);
+    const operation = buildOperation(route, OPERATIONS[key]);
+    // e.g. GET /metrics and GET /api/v1/metrics: the later one keeps the prefix in its id.
+    if (operationIds.has(operation.operationId as string)) operation.operationId = operationId(route, true);
+    operationIds.add(operation.operationId as string);
+    usedTags.add((operation.tags as string[])[0] as string);
+    (paths[route.openApiPath] ??= {})[route.method] = operation;
+  }
+  return {
+    openapi: '3.1.0',
+    info: { title: 'LLMGuard Cloud API', version: API_VERSION, description: DESCRIPTION },
+    tags: [
+      ...TAGS.filter((t) => usedTags.has(t.name)),
+      ...[...usedTags]
+        .filter((name) => !TAGS.some((t) => t.name === name))
+        .sort()
+        .map((name) => ({ name })),
+    ],
+    paths: sortPaths(paths),
+    components: components(),
+  };
+}
+
+/** The document as committed in docs/openapi.json. */
+export function serializeOpenApi(doc: OpenApiDocument): string {
+  return `${JSON.stringify(doc, null, 2)}\n`;
+}
+
+export function authOf(path: string): Auth {
+  const rule = AUTH_RULES.find((r) => path.startsWith(r.prefix) || `${path}/` === r.prefix);
+  return rule?.auth ?? 'none';
+}
+
+export function tagOf(path: string, doc?: OperationDoc): string {
+  if (doc?.tag) return doc.tag;
+  if (path.startsWith(`${API_PREFIX}/`)) return path.slice(API_PREFIX.length + 1).split('/')[0] as string;
+  return 'operations';
+}
+
+function buildOperation(route: AppRoute, doc: OperationDoc | undefined): Json {
+  const { schemas } = route;
+  const auth = doc?.auth ?? authOf(route.path);
+  const body = doc?.body ?? schemas.body;
+  const query = schemas.query ? jsonSchema(schemas.query, 'input') : {};
+  const parameters = [
+    ...pathParameters(route),
+    ...queryParameters(query),
+    ...(doc?.headers ?? []).map((h) => ({
+      name: h.name,
+      in: 'header',
+      required: h.required,
+      description: h.description,
+      schema: { type: 'string' },
+    })),
+    ...(route.path.startsWith(`${API_PREFIX}/`) ? [{ $ref: '#/components/parameters/ApiVersion' }] : []),
+  ];
+  const errors = new Set<ErrorStatus>(doc?.errors ?? []);
+  if (schemas.body || schemas.query || schemas.params || doc?.body) errors.add(400);
+  if (auth === 'bearer' || auth === 'admin' || auth === 'apiKey') errors.add(401).add(429);
+  if (auth === 'admin') errors.add(403);
+  if (route.path.startsWith(`${API_PREFIX}/auth/`)) errors.add(429);
+  if (pathParams(route.openApiPath).length > 0 || 'projectId' in ((query.properties as Json) ?? {})) errors.add(404);
+  if (body) errors.add(413).add(415);
+  errors.add(500);
+
+  const description = [doc?.description, auth === 'admin' ? 'Needs the admin role.' : undefined]
+    .filter(Boolean)
+    .join('\n\n');
+  return {
+    tags: [tagOf(route.path, doc)],
+    summary: doc?.summary ?? humanize(route.handlerName) ?? `${route.method.toUpperCase()} ${route.openApiPath}`,
+    ...(description ? { description } : {}),
+    operationId: doc?.operationId ?? operationId(route),
+    ...(parameters.length ? { parameters } : {}),
+    ...(body ? { requestBody: requestBody(body) } : {}),
+    responses: {
+      ...successResponse(doc),
+      ...Object.fromEntries(
+        [...errors]
+          .sort((a, b) => a - b)
+          .map((s) => [String(s), { $ref: `#/components/responses/${ERROR_RESPONSES[s].name}` }]),
+      ),
+    },
+    ...(SECURITY[auth] ? { security: SECURITY[auth] } : {}),
+  };
+}
+
+function pathParameters(route: AppRoute): Json[] {
+  const declared = route.schemas.params ? jsonSchema(route.schemas.params, 'input') : {};
+  const props = (declared.properties ?? {}) as Record<string, Json>;
+  return pathParams(route.openApiPath).map((name) => ({
+    name,
+    in: 'path',
+    required: true,
+    schema: props[name] ?? { type: 'string' },
+  }));
+}
+
+/** One parameter per property of the query schema (already JSON Schema). */
+function queryParameters(json: Json): Json[] {
+  const required = new Set((json.required as string[] | undefined) ?? []);
+  return Object.entries((json.properties ?? {}) as Record<string, Json>).map(([name, prop]) => {
+    const { description, ...rest } = prop;
+    return { name, in: 'query', required: required.has(name), ...(description ? { description } : {}), schema: rest };
+  });
+}
+
+function requestBody(body: z.ZodType | 'json'): Json {
+  if (body === 'json') return { required: true, content: { 'application/json': { schema: { type: 'object' } } } };
+  const schema = jsonSchema(body, 'input');
+  const example = Array.isArray(schema.examples) ? schema.examples[0] : undefined;
+  return {
+    // validate() parses a missing body as {}: the body is required only when {} is refused.
+    required: !body.safeParse({}).success,
+    content: { 'application/json': { schema, ...(example !== undefined ? { example } : {}) } },
+  };
+}
+
+function successResponse(doc: OperationDoc | undefined): Json {
+  const success = doc?.success;
+  if (!success) return { '2XX': { description: 'Success', content: { 'application/json': { schema: {} } } } };
+  const description = success.description ?? (success.status === 204 ? 'No content' : 'Success');
+  if (success.body === 'empty') return { [success.status]: { description } };
+  const content =
+    success.body === 'html' || success.body === 'text'
+      ? { [success.body === 'html' ? 'text/html' : 'text/plain']: { schema: { type: 'string' } } }
+      : { 'application/json': { schema: success.body === 'json' ? { type: 'object' } : ref(success.body) } };
+  return { [success.status]: { description, content } };
+}
+
+function components(): Json {
+  const registry = z.registry<{ id: string }>();
+  for (const [id, schema] of Object.entries(responseComponents)) registry.add(schema, { id });
+  const { schemas } = z.toJSONSchema(registry, {
+    target: 'draft-2020-12',
+    io: 'output',
+    unrepresentable: 'any',
+    uri: (id) => `#/components/schemas/${id}`,
+  }) as { schemas: Record<string, Json> };
+  return {
+    schemas: Object.fromEntries(
+      Object.entries(schemas).map(([id, s]) => [id, openResponse(tidy(withoutKeys(s, ['$schema', '$id'])))]),
+    ),
+    responses: Object.fromEntries(
+      Object.values(ERROR_RESPONSES).map(({ name, description, code }) => [
+        name,
+        {
+          description,
+          headers:
+            name === 'TooManyRequests'
+              ? { 'Retry-After': { description: 'seconds to wait', schema: { type: 'integer' } } }
+              : undefined,
+          content: {
+            'application/json': {
+              schema: ref('Error'),
+              example: { error: { code, message: description, requestId: '0b5c5d1e-8a2f-4d7e-9c1a-3f6e2b7d9a10' } },
+            },
+          },
+        },
+      ]),
+    ),
+    parameters: {
+      ApiVersion: {
+        name: 'X-API-Version',
+        in: 'header',
+        required: false,
+        description: 'API version; anything but 1 gets 400 UNSUPPORTED_API_VERSION.',
+        schema: { type: 'string', const: API_VERSION },
+      },
+    },
+    securitySchemes: {
+      bearerAuth: {
+        type: 'http',
+        scheme: 'bearer',
+        bearerFormat: 'JWT',
+        description: 'Dashboard access token from /auth/login or /auth/refresh-token (15 minutes).',
+      },
+      apiKey: { type: 'apiKey', in: 'header', name: 'X-API-Key', description: 'A project API key (lgk_...).' },
+      apiKeyBearer: {
+        type: 'http',
+        scheme: 'bearer',
+        description: 'The project API key as a bearer token, for clients that only set Authorization.',
+      },
+      metricsToken: { type: 'http', scheme: 'bearer', description: 'METRICS_TOKEN, when the server sets one.' },
+    },
+  };
+}
+
+const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+
+/** Zod's JSON Schema (2020-12, the dialect of OpenAPI 3.1) without the $schema line. */
+function jsonSchema(schema: z.ZodType, io: 'input' | 'output'): Json {
+  const json = z.toJSONSchema(schema, { target: 'draft-2020-12', io, unrepresentable: 'any' }) as Json;
+  // Zod 4.6 drops the root's metadata (examples, description) in input mode when the schema holds a transform.
+  const { id: _id, ...meta } = z.globalRegistry.get(schema) ?? {};
+  return tidy({ ...meta, ...withoutKeys(json, ['$schema']) });
+}
+
+function withoutKeys(json: Json, keys: string[]): Json {
+  return Object.fromEntries(Object.entries(json).filter(([k]) => !keys.includes(k)));
+}
+
+/**
+ * Drops what only adds noise: the long regular expressions Zod adds next to a `format`
+ * (date-time, ip: the format says it) and the safe-integer bounds of every `.int()`.
+ */
+function tidy<T>(value: T): T {
+  if (Array.isArray(value)) return value.map(tidy) as T;
+  if (value === null || typeof value !== 'object') return value;
+  const noise = (k: string, v: unknown) =>
+    (k === 'pattern' && 'format' in value) ||
+    (k === 'minimum' && v === Number.MIN_SAFE_INTEGER) ||
+    (k === 'maximum' && v === Number.MAX_SAFE_INTEGER);
+  const entries = Object.entries(value).filter(([k, v]) => !noise(k, v));
+  return Object.fromEntries(entries.map(([k, v]) => [k, tidy(v)])) as T;
+}
+
+/** Responses may gain fields (API.md: "add fields freely"): clients must not reject unknown ones. */
+function openResponse<T>(value: T): T {
+  if (Array.isArray(value)) return value.map(openResponse) as T;
+  if (value === null || typeof value !== 'object') return value;
+  const entries = Object.entries(value).filter(([k, v]) => !(k === 'additionalProperties' && v === false));
+  return Object.fromEntries(entries.map(([k, v]) => [k, openResponse(v)])) as T;
+}
+
+function sortPaths(paths: OpenApiDocument['paths']): OpenApiDocument['paths'] {
+  const sorted: OpenApiDocument['paths'] = {};
+  for (const path of Object.keys(paths).sort()) {
+    const item = paths[path] as Record<string, Json>;
+    sorted[path] = Object.fromEntries(HTTP_METHODS.filter((m) => item[m]).map((m) => [m, item[m] as Json]));
+  }
+  return sorted;
+}
+
+/** `post /api/v1/projects/{id}/api-keys/rotate` -> `postProjectsByIdApiKeysRotate`. */
+function operationId(route: AppRoute, withPrefix = false): string {
+  const words = (withPrefix ? route.openApiPath : route.openApiPath.replace(API_PREFIX, ''))
+    .split(/[/.-]/)
+    .filter(Boolean)
+    .map((w) => (w.startsWith('{') ? `by_${w.slice(1, -1)}` : w))
+    .flatMap((w) => w.split('_'));
+  return route.method + words.map((w) => w.charAt(0).toUpperCase() + w.slice(1)).join('');
+}
+
+/** `applyRemediation` -> `Apply remediation`; undefined for anonymous handlers. */
+function humanize(name: string): string | undefined {
+  if (!name || name === '<anonymous>' || name === 'handle') return undefined;
+  const words = name.replace(/([a-z0-9])([A-Z])/g, '$1 $2').toLowerCase();
+  return words.charAt(0).toUpperCase() + words.slice(1);
+}

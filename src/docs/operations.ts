@@ -1,0 +1,311 @@
+/**
+ * What the router stack cannot tell: a summary per operation, its success status and body, the
+ * errors beyond the ones every route of its kind can return, and who may call it. A route
+ * missing from OPERATIONS is still documented (summary from its handler's name, a generic
+ * 2XX); an entry without a route fails tests/integration/openapi.test.ts.
+ */
+import type { z } from 'zod';
+import { API_PREFIX } from '../config/constants.js';
+import { datadogBody } from '../validators/incidentValidators.js';
+import type { ResponseName } from './responses.js';
+
+/** `admin`: a JWT of a user with the admin role (403 otherwise); `metricsToken`: a bearer token when the server has one. */
+export type Auth = 'none' | 'bearer' | 'admin' | 'apiKey' | 'metricsToken';
+
+/** First matching prefix wins; a new /api/v1 router is dashboard (JWT) unless listed above it. */
+export const AUTH_RULES: readonly { prefix: string; auth: Auth }[] = [
+  { prefix: `${API_PREFIX}/auth/mfa/`, auth: 'bearer' },
+  { prefix: `${API_PREFIX}/auth/`, auth: 'none' },
+  { prefix: `${API_PREFIX}/webhooks/`, auth: 'none' },
+  { prefix: `${API_PREFIX}/llm/`, auth: 'apiKey' },
+  { prefix: `${API_PREFIX}/admin/`, auth: 'admin' },
+  { prefix: `${API_PREFIX}/`, auth: 'bearer' },
+  { prefix: '/', auth: 'none' },
+];
+
+/** Tags in the order the reference shows them; a route's tag is its first segment under /api/v1. */
+export const TAGS: readonly { name: string; description: string }[] = [
+  { name: 'auth', description: 'Accounts, sessions and MFA.' },
+  { name: 'projects', description: 'Projects and their API keys (JWT).' },
+  { name: 'llm', description: 'Ingestion from the SDK, authenticated by API key.' },
+  { name: 'logs', description: 'Search the recorded LLM calls of a project.' },
+  { name: 'metrics', description: 'Dashboard metrics and usage of a project.' },
+  { name: 'incidents', description: 'Incidents, root-cause analyses and remediations.' },
+  { name: 'settings', description: 'Profile, project and model settings.' },
+  { name: 'billing', description: 'Plans and invoices (Stripe).' },
+  { name: 'webhooks', description: 'Called by Stripe and Datadog; authenticated by a signature header.' },
+  { name: 'admin', description: 'Administration (admin role).' },
+  { name: 'health', description: 'Probes for load balancers and orchestrators.' },
+  { name: 'operations', description: 'Prometheus scraping.' },
+  { name: 'docs', description: 'This reference.' },
+];
+
+export type ErrorStatus = 400 | 401 | 403 | 404 | 409 | 413 | 415 | 429 | 500 | 502 | 503;
+
+export interface OperationDoc {
+  summary: string;
+  description?: string;
+  /** Defaults to the method and path: `postProjectsByIdApiKeysRotate`. */
+  operationId?: string;
+  /** Defaults to the first segment under /api/v1 (`operations` for other top-level routes). */
+  tag?: string;
+  /** `empty`: no body (204); `json`/`html`/`text`: a body without a schema. */
+  success?: { status: number; body: ResponseName | 'empty' | 'json' | 'html' | 'text'; description?: string };
+  /** Beyond the derived ones: 400 with a schema, 401 with auth, 404 with an id, 415 with a body, 429, 500. */
+  errors?: ErrorStatus[];
+  /** A body the controller checks itself instead of validate(). */
+  body?: z.ZodType | 'json';
+  /** When the path's AUTH_RULES entry does not say it. */
+  auth?: Auth;
+  headers?: readonly { name: string; description: string; required: boolean }[];
+}
+
+const v1 = (method: string, path: string) => `${method} ${API_PREFIX}${path}`;
+const billingErrors: ErrorStatus[] = [502, 503];
+
+/** Keyed by `METHOD /path` with OpenAPI path parameters (`{id}`). */
+export const OPERATIONS: Record<string, OperationDoc> = {
+  'GET /healthz': {
+    summary: 'Liveness probe',
+    tag: 'health',
+    success: { status: 200, body: 'Health' },
+  },
+  'GET /readyz': {
+    summary: 'Readiness probe: database reachable and migrations applied',
+    tag: 'health',
+    success: { status: 200, body: 'Readiness' },
+    errors: [503],
+  },
+  'GET /metrics': {
+    summary: 'Prometheus metrics (text exposition format)',
+    operationId: 'getPrometheusMetrics',
+    description: 'Needs `Authorization: Bearer <METRICS_TOKEN>` when the server sets METRICS_TOKEN.',
+    tag: 'operations',
+    auth: 'metricsToken',
+    success: { status: 200, body: 'text' },
+    errors: [401],
+  },
+  'GET /openapi.json': {
+    summary: 'This OpenAPI 3.1 document',
+    tag: 'docs',
+    success: { status: 200, body: 'json' },
+  },
+  'GET /docs': {
+    summary: 'Interactive API reference (HTML)',
+    tag: 'docs',
+    success: { status: 200, body: 'html' },
+  },
+
+  [v1('POST', '/auth/register')]: {
+    summary: 'Create an account',
+    description: 'Weak passwords (under 10 characters, missing letters or digits, or common) get 400.',
+    success: { status: 201, body: 'AuthResponse' },
+    errors: [409],
+  },
+  [v1('POST', '/auth/login')]: {
+    summary: 'Log in',
+    description: 'With MFA on and no `mfaCode`, the answer is 401 `MFA_REQUIRED`.',
+    success: { status: 200, body: 'AuthResponse' },
+    errors: [401],
+  },
+  [v1('POST', '/auth/refresh-token')]: {
+    summary: 'Exchange a refresh token for new tokens',
+    description: 'The old refresh token stops working; presenting a used one revokes its whole family.',
+    success: { status: 200, body: 'TokenResponse' },
+    errors: [401],
+  },
+  [v1('POST', '/auth/logout')]: {
+    summary: 'Log out (revoke a refresh token)',
+    success: { status: 204, body: 'empty' },
+  },
+  [v1('POST', '/auth/mfa/setup')]: {
+    summary: 'Start MFA setup: a TOTP secret to scan',
+    success: { status: 200, body: 'MfaSetupResponse' },
+  },
+  [v1('POST', '/auth/mfa/enable')]: {
+    summary: 'Turn MFA on with a code from the authenticator',
+    success: { status: 200, body: 'MfaEnableResponse' },
+  },
+  [v1('POST', '/auth/mfa/disable')]: {
+    summary: 'Turn MFA off',
+    success: { status: 204, body: 'empty' },
+  },
+
+  [v1('GET', '/projects')]: { summary: "List the caller's projects", success: { status: 200, body: 'ProjectList' } },
+  [v1('POST', '/projects')]: {
+    summary: 'Create a project (and its first API key)',
+    success: { status: 201, body: 'CreateProjectResponse' },
+    errors: [403],
+  },
+  [v1('GET', '/projects/{id}')]: { summary: 'Get a project', success: { status: 200, body: 'ProjectResponse' } },
+  [v1('DELETE', '/projects/{id}')]: { summary: 'Delete a project', success: { status: 204, body: 'empty' } },
+  [v1('GET', '/projects/{id}/api-keys')]: {
+    summary: "List a project's API keys (never the secret)",
+    success: { status: 200, body: 'ApiKeyList' },
+  },
+  [v1('POST', '/projects/{id}/api-keys/create')]: {
+    summary: 'Create an API key',
+    success: { status: 201, body: 'ApiKeyResponse' },
+  },
+  [v1('POST', '/projects/{id}/api-keys/rotate')]: {
+    summary: 'Rotate an API key (the old one works for the grace period)',
+    success: { status: 201, body: 'RotateApiKeyResponse' },
+  },
+  [v1('POST', '/projects/{id}/api-keys/delete')]: {
+    summary: 'Delete an API key (it fails at once)',
+    success: { status: 204, body: 'empty' },
+  },
+
+  [v1('GET', '/llm/whoami')]: {
+    summary: 'Identify the API key and its project',
+    success: { status: 200, body: 'WhoamiResponse' },
+  },
+  [v1('POST', '/llm/request')]: {
+    summary: 'Record an LLM call and get its risk decision',
+    description:
+      "`decision` is `block` when `riskScore` reaches the project's safety threshold; the call is stored " +
+      'either way, and a 201 means the row is committed. 403 `ENDPOINT_DISABLED` for an endpoint a ' +
+      'remediation disabled; 429 `USER_RATE_LIMITED` for an end user under a rate-limit remediation, ' +
+      '`QUOTA_EXCEEDED` for a plan over quota; 503 when the ingestion queue is full.',
+    success: { status: 201, body: 'IngestResponse' },
+    errors: [403, 413, 503],
+  },
+
+  [v1('GET', '/logs')]: {
+    summary: "Search a project's requests",
+    description: '`q` is full-text over prompt and response; prompts and responses are cut to 500 characters.',
+    success: { status: 200, body: 'LogList' },
+  },
+  [v1('GET', '/logs/{id}')]: {
+    summary: 'Get one request with its whole prompt and response',
+    success: { status: 200, body: 'LogResponse' },
+  },
+
+  [v1('GET', '/metrics')]: {
+    summary: 'Dashboard metrics: summary, per model and a time series',
+    description: 'Default range: the last 7 days; hourly up to 7 days, daily beyond (at most 31 days hourly).',
+    success: { status: 200, body: 'MetricsResponse' },
+  },
+  [v1('GET', '/metrics/usage')]: {
+    summary: 'Usage: top end users and endpoints, risk levels, daily totals',
+    success: { status: 200, body: 'json' },
+  },
+
+  [v1('GET', '/incidents')]: { summary: "List a project's incidents", success: { status: 200, body: 'IncidentList' } },
+  [v1('GET', '/incidents/{id}')]: {
+    summary: 'Get an incident with its RCA, related requests and remediations',
+    success: { status: 200, body: 'IncidentDetailResponse' },
+  },
+  [v1('POST', '/incidents/{id}/resolve')]: {
+    summary: 'Resolve an incident',
+    success: { status: 200, body: 'IncidentResponse' },
+    errors: [409],
+  },
+  [v1('POST', '/incidents/{id}/rca')]: {
+    summary: 'Regenerate the root-cause analysis',
+    success: { status: 200, body: 'IncidentResponse' },
+  },
+  [v1('POST', '/incidents/{id}/apply-remediation')]: {
+    summary: 'Apply a remediation to the project of an incident',
+    success: { status: 201, body: 'RemediationResponse' },
+  },
+  [v1('GET', '/incidents/{id}/remediations')]: {
+    summary: "List an incident's remediations",
+    success: { status: 200, body: 'RemediationList' },
+  },
+  [v1('POST', '/incidents/{id}/remediations/{rid}/revert')]: {
+    summary: 'Revert a remediation',
+    success: { status: 200, body: 'RemediationResponse' },
+    errors: [409],
+  },
+  [v1('GET', '/incidents/{id}/alerts')]: {
+    summary: 'List the alert deliveries of an incident',
+    success: { status: 200, body: 'json' },
+  },
+
+  [v1('GET', '/settings/profile')]: { summary: 'Get my profile', success: { status: 200, body: 'ProfileResponse' } },
+  [v1('POST', '/settings/profile')]: {
+    summary: 'Update my profile (email and password need the current password)',
+    success: { status: 200, body: 'ProfileResponse' },
+    errors: [409],
+  },
+  [v1('GET', '/settings/project')]: {
+    summary: 'Get project settings',
+    success: { status: 200, body: 'ProjectResponse' },
+  },
+  [v1('POST', '/settings/project')]: {
+    summary: 'Update project settings',
+    success: { status: 200, body: 'ProjectResponse' },
+  },
+  [v1('GET', '/settings/api-keys')]: {
+    summary: "List a project's API keys",
+    success: { status: 200, body: 'ApiKeyList' },
+  },
+  [v1('GET', '/settings/model-settings')]: {
+    summary: 'Get model settings (allowed models, fallback, prices)',
+    success: { status: 200, body: 'json' },
+  },
+  [v1('POST', '/settings/model-settings')]: {
+    summary: 'Update model settings',
+    success: { status: 200, body: 'json' },
+  },
+
+  [v1('POST', '/billing/checkout')]: {
+    summary: 'Start a Stripe Checkout for a paid plan',
+    success: { status: 200, body: 'CheckoutResponse' },
+    errors: [409, ...billingErrors],
+  },
+  [v1('POST', '/billing/portal')]: {
+    summary: 'Open the Stripe customer portal',
+    success: { status: 200, body: 'PortalResponse' },
+    errors: billingErrors,
+  },
+  [v1('GET', '/billing/invoices')]: {
+    summary: 'List my invoices',
+    success: { status: 200, body: 'InvoiceList' },
+    errors: billingErrors,
+  },
+  [v1('GET', '/billing/subscription')]: {
+    summary: 'My plan, subscription status and usage',
+    success: { status: 200, body: 'SubscriptionResponse' },
+    errors: billingErrors,
+  },
+
+  [v1('POST', '/webhooks/stripe')]: {
+    summary: 'Stripe events',
+    description: "A bad or missing signature gets 400 (Stripe's convention); a repeated event id 200, processed once.",
+    success: { status: 200, body: 'WebhookResponse' },
+    body: 'json',
+    headers: [{ name: 'Stripe-Signature', description: "Stripe's signature of the raw body", required: true }],
+    errors: [400, 503],
+  },
+  [v1('POST', '/webhooks/datadog')]: {
+    summary: 'Datadog monitor alerts (open and resolve external incidents)',
+    description: 'A bad or missing signature gets 401; a repeated event id 200, processed once.',
+    success: { status: 200, body: 'DatadogWebhookResponse' },
+    body: datadogBody,
+    headers: [
+      {
+        name: 'X-Datadog-Signature',
+        description: "hex HMAC-SHA-256 of the raw body with the project's Datadog webhook secret",
+        required: true,
+      },
+    ],
+    errors: [401],
+  },
+
+  [v1('GET', '/admin/users')]: { summary: 'List users', success: { status: 200, body: 'json' } },
+  [v1('POST', '/admin/users/{id}/role')]: { summary: "Change a user's role", success: { status: 200, body: 'json' } },
+  [v1('GET', '/admin/audit-logs')]: { summary: 'Search the audit log', success: { status: 200, body: 'json' } },
+  [v1('GET', '/admin/ip-blocks')]: { summary: 'List blocked IP addresses', success: { status: 200, body: 'json' } },
+  [v1('DELETE', '/admin/ip-blocks/{ip}')]: {
+    summary: 'Unblock an IP address',
+    success: { status: 204, body: 'empty' },
+  },
+  [v1('GET', '/admin/usage')]: { summary: 'Usage across all projects', success: { status: 200, body: 'json' } },
+  [v1('POST', '/admin/billing/refunds')]: {
+    summary: 'Refund an invoice',
+    success: { status: 201, body: 'RefundResponse' },
+    errors: billingErrors,
+  },
+};
