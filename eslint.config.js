@@ -1,10 +1,20 @@
 import js from '@eslint/js';
+import security from 'eslint-plugin-security';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
   { ignores: ['dist/', 'coverage/', 'node_modules/', 'src/generated/', '.data/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
+  security.configs.recommended,
+  {
+    rules: {
+      // Index access on typed records is everywhere in TypeScript and checked by the compiler.
+      'security/detect-object-injection': 'off',
+      // No request input reaches a file path: paths come from configuration and scripts only.
+      'security/detect-non-literal-fs-filename': 'off',
+    },
+  },
   {
     languageOptions: {
       globals: { process: 'readonly', console: 'readonly', Buffer: 'readonly', URL: 'readonly' },
