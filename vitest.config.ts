@@ -10,6 +10,8 @@ const env = {
   IP_BLOCK_THRESHOLD: '1000000',
   API_RATE_LIMIT_PER_USER: '1000000',
   API_RATE_LIMIT_PER_KEY: '1000000',
+  INCIDENT_CHECK_INTERVAL_MS: '0',
+  ALERT_ALLOW_PRIVATE_NETWORKS: 'true',
 };
 
 export default defineConfig({
@@ -28,6 +30,7 @@ export default defineConfig({
           include: ['tests/integration/**/*.test.ts'],
           env,
           globalSetup: ['tests/helpers/globalSetup.ts'],
+          setupFiles: ['tests/helpers/logScan.ts'],
           testTimeout: 30_000,
           hookTimeout: 120_000,
         },

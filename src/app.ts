@@ -5,10 +5,13 @@ import { env } from './config/env.js';
 import { API_PREFIX } from './config/constants.js';
 import type { PrismaClient } from './db/prisma.js';
 import { apiVersion } from './middleware/apiVersion.js';
+import { httpMetrics } from './observability/metrics.js';
+import { prometheusRouter } from './routes/prometheusRoutes.js';
 import { errorHandler, notFound } from './middleware/errorHandler.js';
 import { httpLogger } from './middleware/httpLogger.js';
 import { requestId } from './middleware/requestId.js';
 import { requireJson } from './middleware/requireJson.js';
+import { docsRouter } from './docs/docsRoutes.js';
 import { apiRouter } from './routes/index.js';
 import { healthRouter } from './routes/healthRoutes.js';
 import { logger as defaultLogger } from './utils/logger.js';
@@ -16,8 +19,18 @@ import type { Logger } from 'pino';
 import type { Redis } from 'ioredis';
 import { createSecurity, type Security } from './services/security.js';
 import { KeyCache } from './services/keyCache.js';
+import { IncidentEvents } from './services/incidentEvents.js';
+import { registerIncidentDetection } from './services/incidentDetector.js';
+import { registerIncidentReactions } from './services/incidentReactions.js';
+import type { AlertOptions } from './services/alertService.js';
+import { defaultOpenAIClient } from './integrations/openaiClient.js';
+import type { OpenAI } from 'openai';
 import { IngestWriter } from './services/ingestWriter.js';
 import type { QuotaGate } from './services/ingestService.js';
+import { MetricsCache } from './services/metricsCache.js';
+import { registerRollups } from './services/rollupService.js';
+import { QuotaService } from './services/quotaService.js';
+import { billingConfigFromEnv, type BillingConfig } from './integrations/stripeClient.js';
 import { localBus } from './db/notifyBus.js';
 import type { AppContext } from './controllers/context.js';
 
@@ -33,8 +46,20 @@ export interface AppDeps {
   keyCache?: KeyCache;
   /** Group-commit writer for /llm/request; defaults to one with the default batching. */
   ingestWriter?: IngestWriter;
-  /** Plan quota check for /llm/request; defaults to unlimited. */
+  /** Plan quota check for /llm/request; defaults to the plan limits (QuotaService). */
   quota?: QuotaGate;
+  /** Stripe client, URLs and plan limits; defaults to one built from the environment. */
+  billing?: BillingConfig;
+  /** Incident lifecycle events (RCA and alerts subscribe); defaults to a fresh emitter. */
+  incidentEvents?: IncidentEvents;
+  /** OpenAI client for incident RCAs; defaults to one from OPENAI_* (none without a key); null = fallback RCAs. */
+  openai?: OpenAI | null;
+  /** Retry policy of incident alert deliveries (tests shrink the delays). */
+  alertOptions?: Partial<AlertOptions>;
+  /** Bearer token guarding GET /metrics (defaults to METRICS_TOKEN; unset = open). */
+  metricsToken?: string;
+  /** Browser origins allowed by CORS (defaults to CORS_ORIGINS). */
+  corsOrigins?: string[];
   /** Express "trust proxy" (defaults to TRUST_PROXY). */
   trustProxy?: number | boolean;
   /** Extra routes mounted before the 404 handler (tests use it for probe routes). */
@@ -50,11 +75,12 @@ export function createApp(deps: AppDeps): Express {
   app.locals.deps = deps;
 
   app.use(requestId);
+  app.use(httpMetrics);
   app.use(httpLogger(logger));
   app.use(helmet());
   app.use(
     cors({
-      origin: (origin, cb) => cb(null, origin !== undefined && env.CORS_ORIGINS.includes(origin)),
+      origin: (origin, cb) => cb(null, origin !== undefined && (deps.corsOrigins ?? env.CORS_ORIGINS).includes(origin)),
       exposedHeaders: [
         'X-Request-Id',
         'X-API-Version',
@@ -77,15 +103,41 @@ export function createApp(deps: AppDeps): Express {
     }),
   );
 
+  const billing = deps.billing ?? billingConfigFromEnv();
+  const quotaService = new QuotaService(deps.prisma, billing);
+  const ingestWriter = deps.ingestWriter ?? new IngestWriter(deps.prisma, { logger });
+  // Idempotent: a writer the server already registered keeps its one rollup handler.
+  const rollups = registerRollups(ingestWriter, deps.prisma, logger);
+  const metricsCache = new MetricsCache();
+  rollups.onApplied((projectIds) => metricsCache.invalidate(projectIds));
+  const incidentEvents = deps.incidentEvents ?? new IncidentEvents(logger);
+  // RCA on open, alerts on every change; a no-op for an emitter the server already registered.
+  const openai = deps.openai === undefined ? defaultOpenAIClient() : deps.openai;
+  registerIncidentReactions(incidentEvents, { prisma: deps.prisma, logger, openai, alert: deps.alertOptions });
   const ctx: AppContext = {
     prisma: deps.prisma,
     logger,
     security: deps.security ?? createSecurity({}, deps.redis),
     keyCache: deps.keyCache ?? new KeyCache(deps.prisma, localBus(), { lastUsedFlushMs: 0 }),
-    ingestWriter: deps.ingestWriter ?? new IngestWriter(deps.prisma, { logger }),
-    quota: deps.quota ?? { consume: async () => undefined },
+    incidentEvents,
+    openai,
+    ingestWriter,
+    rollups,
+    metricsCache,
+    quota: deps.quota ?? quotaService,
+    billing,
+    quotaService,
   };
+  // Incident rules run after every committed batch (once per writer).
+  registerIncidentDetection(ingestWriter, {
+    prisma: deps.prisma,
+    keyCache: ctx.keyCache,
+    events: incidentEvents,
+    logger,
+  });
   app.use(healthRouter(deps));
+  app.use(prometheusRouter(deps.metricsToken));
+  app.use(docsRouter(app));
   app.use(API_PREFIX, apiRouter(ctx));
   deps.mount?.(app);
 

@@ -5,15 +5,21 @@
  */
 import type { Server } from 'node:http';
 import { Redis } from 'ioredis';
+import pg from 'pg';
 import { createApp } from './app.js';
 import { cronJobs } from './cron/jobs.js';
 import { startScheduler } from './cron/scheduler.js';
 import { env } from './config/env.js';
 import { expectedMigrations, openDatabase } from './db/database.js';
 import { postgresBus } from './db/notifyBus.js';
-import { createPrisma } from './db/prisma.js';
-import { IngestWriter } from './services/ingestWriter.js';
+import { createPrisma, poolOf } from './db/prisma.js';
+import { observePool, observeQueue } from './observability/metrics.js';
+import { IngestWriter, poolExecutor } from './services/ingestWriter.js';
+import { IncidentEvents } from './services/incidentEvents.js';
+import { registerIncidentReactions } from './services/incidentReactions.js';
+import { defaultOpenAIClient } from './integrations/openaiClient.js';
 import { KeyCache } from './services/keyCache.js';
+import { registerRollups } from './services/rollupService.js';
 import { logger } from './utils/logger.js';
 
 type Closer = { name: string; close: () => Promise<void> | void };
@@ -67,10 +73,18 @@ async function main(): Promise<void> {
   });
 
   const started = Date.now();
-  const db = await openDatabase((msg) => logger.info(msg));
+  const db = await openDatabase((msg) => logger.info(msg), { stopAdopted: true });
   closers.push({ name: 'database server', close: () => db.stop() });
   const prisma = createPrisma(db.url, env.DATABASE_POOL_SIZE);
   closers.push({ name: 'prisma', close: () => prisma.$disconnect() });
+  // RCAs and alert deliveries in flight finish before Prisma disconnects (bounded: a slow
+  // receiver must not hold the shutdown).
+  const incidentEvents = new IncidentEvents(logger);
+  registerIncidentReactions(incidentEvents, { prisma, logger, openai: defaultOpenAIClient() });
+  closers.push({
+    name: 'incident reactions',
+    close: () => Promise.race([incidentEvents.idle(), new Promise<void>((r) => setTimeout(r, 10_000).unref())]),
+  });
 
   let redis: Redis | undefined;
   if (env.REDIS_URL) {
@@ -80,7 +94,7 @@ async function main(): Promise<void> {
   }
 
   if (env.CRON_ENABLED) {
-    const scheduler = startScheduler(prisma, cronJobs, logger);
+    const scheduler = startScheduler(prisma, cronJobs({ incidentEvents }), logger);
     closers.push({ name: 'cron', close: () => scheduler.stop() });
   }
 
@@ -89,14 +103,29 @@ async function main(): Promise<void> {
   const keyCache = new KeyCache(prisma, bus);
   closers.push({ name: 'api key cache', close: () => keyCache.close() });
 
-  const ingestWriter = new IngestWriter(prisma, {
+  const ingestPool = new pg.Pool({
+    connectionString: db.url,
+    max: env.INGEST_CONCURRENCY,
+    connectionTimeoutMillis: 5_000,
+  });
+  ingestPool.on('error', (err) => logger.warn({ err: err.message }, 'ingest pool connection error'));
+  closers.push({ name: 'ingest pool', close: () => ingestPool.end() });
+  const ingestWriter = new IngestWriter(poolExecutor(ingestPool), {
+    concurrency: env.INGEST_CONCURRENCY,
     maxBatch: env.INGEST_MAX_BATCH,
     maxWaitMs: env.INGEST_MAX_WAIT_MS,
     maxQueue: env.INGEST_MAX_QUEUE,
     logger,
   });
+  // Rollups follow every committed batch; on shutdown their last updates finish before Prisma goes.
+  const rollups = registerRollups(ingestWriter, prisma, logger);
+  closers.push({ name: 'rollup updates', close: () => rollups.settled(5_000) });
   // Closed after the HTTP server has drained, before Prisma disconnects: nothing accepted is lost.
   closers.push({ name: 'ingest writer', close: () => ingestWriter.close() });
+
+  observeQueue(() => ingestWriter.depth);
+  observePool('prisma', poolOf(prisma));
+  observePool('ingest', ingestPool);
 
   const app = createApp({
     prisma,
@@ -104,6 +133,7 @@ async function main(): Promise<void> {
     redis,
     keyCache,
     ingestWriter,
+    incidentEvents,
     expectedMigrations: await expectedMigrations(),
   });
   const server = app.listen(env.PORT, env.HOST);

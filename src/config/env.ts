@@ -115,15 +115,72 @@ export const envSchema = z.object({
   /** Audit rows older than this are purged by the daily retention job. */
   AUDIT_RETENTION_DAYS: z.coerce.number().int().min(1).default(365),
   /** Group commit: a batch waits at most this long, holds at most this many rows. */
-  INGEST_MAX_WAIT_MS: z.coerce.number().int().min(0).max(1000).default(5),
+  INGEST_MAX_WAIT_MS: z.coerce.number().int().min(0).max(1000).default(2),
   INGEST_MAX_BATCH: z.coerce.number().int().min(1).max(5000).default(500),
   /** Rows accepted but not committed beyond which /llm/request answers 503 (backpressure). */
   INGEST_MAX_QUEUE: z.coerce.number().int().min(1).default(10_000),
+  /** Batches committing at once, each on its own connection of a dedicated pool. */
+  INGEST_CONCURRENCY: z.coerce.number().int().min(1).max(16).default(2),
   /** Stripe price ids of the paid plans (see config/plans.ts). */
   STRIPE_PRICE_PRO: z.string().optional(),
   STRIPE_PRICE_ENTERPRISE: z.string().optional(),
+  /** Unset: billing endpoints answer 503 BILLING_NOT_CONFIGURED and everyone stays on free. */
+  STRIPE_SECRET_KEY: z.string().min(1).optional(),
+  /** Signing secret of the webhook endpoint (whsec_...); without it webhooks are refused (503). */
+  STRIPE_WEBHOOK_SECRET: z.string().min(1).optional(),
+  /** Where the SDK sends API calls; only changed to point at a local fake (tests, stripe-mock). */
+  STRIPE_API_HOST: z.string().min(1).optional(),
+  STRIPE_API_PORT: port.optional(),
+  STRIPE_API_PROTOCOL: z.enum(['http', 'https']).optional(),
+  /** Dashboard pages Stripe Checkout returns to; {CHECKOUT_SESSION_ID} is filled in by Stripe. */
+  BILLING_SUCCESS_URL: z
+    .url()
+    .default('http://localhost:3000/billing?checkout=success&session_id={CHECKOUT_SESSION_ID}'),
+  BILLING_CANCEL_URL: z.url().default('http://localhost:3000/billing?checkout=cancel'),
+  /** Where the Stripe customer portal sends the user back to. */
+  BILLING_PORTAL_RETURN_URL: z.url().default('http://localhost:3000/billing'),
+  /** A past_due subscription keeps its plan this many days (Stripe retries the card), then free limits. */
+  BILLING_PAST_DUE_GRACE_DAYS: z.coerce.number().int().min(0).max(90).default(7),
+  /** Minimum time between the database-backed incident rules (error rate, cost) per project. */
+  INCIDENT_CHECK_INTERVAL_MS: z.coerce.number().int().min(0).default(10_000),
+  /** When set, GET /metrics (Prometheus) requires `Authorization: Bearer <METRICS_TOKEN>`. */
+  METRICS_TOKEN: z.string().min(16).optional(),
+  /**
+   * Let alert webhooks reach private, loopback and link-local addresses. Off by default: a
+   * customer-set URL must not probe this service's own network (SSRF). Tests turn it on.
+   */
+  ALERT_ALLOW_PRIVATE_NETWORKS: booleanish.default(false),
+  /** Schedule of the scheduler's heartbeat job (node-cron syntax; 6 fields = with seconds). */
+  CRON_HEARTBEAT_SCHEDULE: z.string().default('0 * * * *'),
   /** Run cron jobs in this process (turn off in tests or on worker-less replicas). */
   CRON_ENABLED: booleanish.default(true),
+  /** Where backups are written (npm run backup, the backup cron); unset: `<DATA_DIR>/backups`. */
+  BACKUP_DIR: z.string().min(1).optional(),
+  /** Backups kept in BACKUP_DIR; older ones are deleted after each successful backup. */
+  BACKUP_RETENTION_COUNT: z.coerce.number().int().min(1).default(7),
+  /**
+   * Key ring for backups, same format as ENCRYPTION_KEYS. Unset: the newest ENCRYPTION_KEYS entry
+   * encrypts them. A separate ring lets backups outlive rotations of ENCRYPTION_KEYS.
+   */
+  BACKUP_ENCRYPTION_KEY: keyRing.optional(),
+  /** zstd needs Node.js >= 22.15 (node:zlib); gzip works everywhere. */
+  BACKUP_COMPRESSION: z.enum(['gzip', 'zstd']).default('gzip'),
+  /** auto: pg_dump when its major version >= the server's (pg_dump refuses newer servers), else built-in. */
+  BACKUP_METHOD: z.enum(['auto', 'pg_dump', 'builtin']).default('auto'),
+  /** pg_dump to use instead of the one on PATH; pg_restore is taken from the same directory. */
+  PG_DUMP_PATH: z.string().min(1).optional(),
+  /** Daily backup at 02:45 UTC by the cron scheduler (needs CRON_ENABLED; once across replicas). */
+  BACKUP_CRON_ENABLED: booleanish.default(false),
+  /** Unset: incident RCAs are the deterministic fallback built from the incident's data (no network). */
+  OPENAI_API_KEY: z.string().min(1).optional(),
+  /** Only changed for an OpenAI-compatible gateway (Azure proxy, LiteLLM) or a local fake in tests. */
+  OPENAI_BASE_URL: z.url({ protocol: /^https?$/ }).optional(),
+  /** Model that writes RCAs: a small one suffices for ~20 truncated samples and a few figures. */
+  OPENAI_RCA_MODEL: z.string().min(1).default('gpt-4o-mini'),
+  /** Per-attempt timeout; once it (and the retries) run out, the fallback RCA is stored instead. */
+  OPENAI_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(15_000),
+  /** SDK retries on connection errors, 408/409/429 and 5xx; small, so an outage cannot pile up work. */
+  OPENAI_MAX_RETRIES: z.coerce.number().int().min(0).max(5).default(1),
 });
 
 export type Env = z.infer<typeof envSchema>;

@@ -1,13 +1,18 @@
 import type { Request, Response } from 'express';
 import { recordAudit } from '../services/auditService.js';
 import { listAuditLogs, listUsers, setRole } from '../services/adminService.js';
+import { getAdminUsage } from '../services/metricsService.js';
+import { refundInvoice } from '../services/billingService.js';
 import { AppError } from '../utils/AppError.js';
 import { auditContext, type AppContext } from './context.js';
 
-export function adminController({ prisma, security }: AppContext) {
+export function adminController({ prisma, security, billing, quotaService }: AppContext) {
   return {
     async users(_req: Request, res: Response) {
       res.json(await listUsers(prisma, res.locals.query));
+    },
+    async usage(_req: Request, res: Response) {
+      res.json(await getAdminUsage(prisma, res.locals.query));
     },
     async setRole(req: Request, res: Response) {
       res.json({ user: await setRole(prisma, String(req.params.id), req.body.role, auditContext(req)) });
@@ -24,6 +29,10 @@ export function adminController({ prisma, security }: AppContext) {
       if (!(await security.unblockIp(ip))) throw AppError.notFound('IP block');
       await recordAudit(prisma, auditContext(req), { action: 'security.ip_unblock', targetType: 'ip', targetId: ip });
       res.status(204).end();
+    },
+    async refund(req: Request, res: Response) {
+      const refund = await refundInvoice({ prisma, billing, quota: quotaService }, req.body, auditContext(req));
+      res.status(201).json({ refund });
     },
   };
 }

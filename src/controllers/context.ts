@@ -1,10 +1,16 @@
 import type { Request } from 'express';
+import type OpenAI from 'openai';
 import type { Logger } from 'pino';
 import type { PrismaClient } from '../db/prisma.js';
+import type { BillingConfig } from '../integrations/stripeClient.js';
 import type { AuditContext } from '../services/auditService.js';
 import type { QuotaGate } from '../services/ingestService.js';
 import type { IngestWriter } from '../services/ingestWriter.js';
+import type { IncidentEvents } from '../services/incidentEvents.js';
 import type { KeyCache } from '../services/keyCache.js';
+import type { QuotaService } from '../services/quotaService.js';
+import type { MetricsCache } from '../services/metricsCache.js';
+import type { RollupMaintainer } from '../services/rollupService.js';
 import type { Security } from '../services/security.js';
 
 /** What controllers and routers are built with. */
@@ -12,8 +18,19 @@ export interface AppContext {
   prisma: PrismaClient;
   security: Security;
   keyCache: KeyCache;
+  incidentEvents: IncidentEvents;
+  /** OpenAI client for RCA; null/undefined means the deterministic fallback */
+  openai?: OpenAI | null;
   ingestWriter: IngestWriter;
+  /** Rollup updates of the writer's batches (registered by createApp). */
+  rollups: RollupMaintainer;
+  /** Metrics answers, invalidated by each commit for the project. */
+  metricsCache: MetricsCache;
   quota: QuotaGate;
+  /** Stripe client and billing settings (stripe: null = billing not configured). */
+  billing: BillingConfig;
+  /** Plan state and usage read-outs; also the default `quota`. */
+  quotaService: QuotaService;
   logger: Logger;
 }
 

@@ -1,14 +1,8 @@
 import type { Request, Response } from 'express';
 import { caller } from '../middleware/auth.js';
 import { createApiKey, deleteApiKey, listApiKeys, rotateApiKey } from '../services/apiKeyService.js';
-import {
-  createProject,
-  deleteProject,
-  getAccessibleProject,
-  listProjects,
-  toPublicProject,
-} from '../services/projectService.js';
-import { maskSecret } from '../services/settingsService.js';
+import { createProject, deleteProject, getAccessibleProject, listProjects } from '../services/projectService.js';
+import { getProjectSettings } from '../services/settingsService.js';
 import { auditContext, type AppContext } from './context.js';
 
 export function projectController({ prisma, keyCache }: AppContext) {
@@ -25,8 +19,7 @@ export function projectController({ prisma, keyCache }: AppContext) {
       res.status(201).json(await createProject(prisma, caller(req), req.body, auditContext(req)));
     },
     async get(req: Request, res: Response) {
-      const project = await getAccessibleProject(prisma, String(req.params.id), caller(req));
-      res.json({ project: toPublicProject(project, maskSecret(project.datadogWebhookSecretEnc)) });
+      res.json({ project: await getProjectSettings(prisma, caller(req), String(req.params.id)) });
     },
     async remove(req: Request, res: Response) {
       await deleteProject(prisma, keyCache, caller(req), String(req.params.id), auditContext(req));

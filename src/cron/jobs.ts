@@ -1,6 +1,12 @@
 import { env } from '../config/env.js';
 import { purgeAuditLogs } from '../services/auditService.js';
+import { applyRawLogRetention } from '../services/logRetentionService.js';
 import { purgeDeletedProjects } from '../services/projectService.js';
+import { repairRollupDay, utcDayStart } from '../services/rollupService.js';
+import { runAnomalyDetection } from '../services/anomalyService.js';
+import type { IncidentEvents } from '../services/incidentEvents.js';
+import { expireRemediations } from '../services/remediationService.js';
+import { runScheduledBackup } from '../services/backup/fromEnv.js';
 import type { CronJob } from './scheduler.js';
 
 export const auditRetentionJob: CronJob = {
@@ -18,5 +24,83 @@ export const projectPurgeJob: CronJob = {
   run: (db) => purgeDeletedProjects(db),
 };
 
+/**
+ * Re-derives yesterday's (UTC) rollups from the raw rows, repairing any drift. Run a little after
+ * midnight: rows are stamped on arrival, so the closed day gets no new rows by then.
+ */
+export const rollupRepairJob: CronJob = {
+  name: 'rollup-repair',
+  schedule: '20 0 * * *',
+  run: (db) => repairRollupDay(db, new Date(utcDayStart(new Date()).getTime() - 86_400_000)),
+};
+
+/** Raw request rows past the owner's plan retention are deleted; rollups are kept. */
+export const logRetentionJob: CronJob = {
+  name: 'log-retention',
+  schedule: '40 3 * * *',
+  run: (db) => applyRawLogRetention(db),
+};
+
+/** Hourly 3-sigma anomaly detection over the rollups (a few minutes past the hour). */
+export function anomalyJob(events: IncidentEvents): CronJob {
+  return {
+    name: 'anomaly-detection',
+    schedule: '5 * * * *',
+    async run(db) {
+      const { projects, anomalies, findings } = await runAnomalyDetection(db, events);
+      return {
+        projects,
+        anomalies,
+        findings: findings.map((f) => ({ projectId: f.projectId, metrics: f.findings.map((x) => x.metric) })),
+      };
+    },
+  };
+}
+
+/** Marks remediations past their expiry (enforcement ignores them already; this is the record). */
+export const remediationExpiryJob: CronJob = {
+  name: 'remediation-expiry',
+  schedule: '* * * * *',
+  run: async (db) => ({ expired: await expireRemediations(db) }),
+};
+
+/**
+ * Daily encrypted backup into BACKUP_DIR (BACKUP_CRON_ENABLED=true). It runs inside the job's
+ * lock transaction, so a backup must finish within runExclusive's 15-minute timeout.
+ */
+export const backupJob: CronJob = {
+  name: 'backup',
+  schedule: '45 2 * * *',
+  run: () => runScheduledBackup(),
+};
+
+/**
+ * Proof of life of the scheduler: one audit row per scheduled tick, whatever the number of
+ * replicas (CRON_HEARTBEAT_SCHEDULE). Also drops run markers older than a week.
+ */
+export const heartbeatJob: CronJob = {
+  name: 'cron-heartbeat',
+  schedule: env.CRON_HEARTBEAT_SCHEDULE,
+  async run(db, tick) {
+    await db.auditLog.create({
+      data: { action: 'cron.heartbeat', metadata: { tick: tick ?? new Date().toISOString() } },
+    });
+    const purged = await db.$executeRaw`
+      DELETE FROM processed_webhook_events WHERE provider = 'cron' AND "receivedAt" < (now() AT TIME ZONE 'UTC') - interval '7 days'`;
+    return { tick, purgedMarkers: purged };
+  },
+};
+
 /** Every scheduled job of the server. */
-export const cronJobs: CronJob[] = [auditRetentionJob, projectPurgeJob];
+export function cronJobs(deps: { incidentEvents: IncidentEvents }): CronJob[] {
+  return [
+    auditRetentionJob,
+    projectPurgeJob,
+    rollupRepairJob,
+    logRetentionJob,
+    anomalyJob(deps.incidentEvents),
+    remediationExpiryJob,
+    heartbeatJob,
+    ...(env.BACKUP_CRON_ENABLED ? [backupJob] : []),
+  ];
+}

@@ -13,7 +13,7 @@ export const EMBEDDED_DATABASE = 'llmguard';
 export interface Database {
   url: string;
   embedded?: EmbeddedPostgres;
-  /** Stops the embedded server if this process started or adopted it. */
+  /** Stops the embedded server if this process started it (or adopted it, with stopAdopted). */
   stop(): Promise<void>;
 }
 
@@ -36,7 +36,14 @@ export async function ensureDatabase(adminUrl: string, database: string): Promis
   }
 }
 
-export async function openDatabase(log: (msg: string) => void): Promise<Database> {
+/**
+ * `stopAdopted`: the API server owns a cluster it finds running (left by a crashed predecessor)
+ * and stops it on shutdown; scripts (seed, migrate) must not stop a cluster a running server uses.
+ */
+export async function openDatabase(
+  log: (msg: string) => void,
+  options: { stopAdopted?: boolean } = {},
+): Promise<Database> {
   let url: string;
   let embedded: EmbeddedPostgres | undefined;
   if (env.DATABASE_URL) {
@@ -54,7 +61,13 @@ export async function openDatabase(log: (msg: string) => void): Promise<Database
     const applied = await applyMigrations(url);
     log(applied.length ? `applied migrations: ${applied.join(', ')}` : 'database schema is up to date');
   }
-  return { url, embedded, stop: async () => embedded?.stop() };
+  return {
+    url,
+    embedded,
+    stop: async () => {
+      if (embedded && (embedded.started || options.stopAdopted)) await embedded.stop();
+    },
+  };
 }
 
 /** Names of the migrations this build expects to find applied. */

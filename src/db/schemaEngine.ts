@@ -5,6 +5,7 @@
  * does, so the official CLI agrees with what this module applied.
  */
 import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { readFile, readdir } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -21,7 +22,15 @@ import type { MigrationList, SchemaEngine as WasmSchemaEngine } from '@prisma/sc
 
 const require = createRequire(import.meta.url);
 
-export const PRISMA_DIR = path.resolve(import.meta.dirname, '../../prisma');
+/** prisma/ of the project, found upward from this file (works from src/ and from dist/src/). */
+function findPrismaDir(from: string): string {
+  for (let dir = from; ; dir = path.dirname(dir)) {
+    if (existsSync(path.join(dir, 'prisma', 'schema.prisma'))) return path.join(dir, 'prisma');
+    if (path.dirname(dir) === dir) return path.resolve(from, '../../prisma');
+  }
+}
+
+export const PRISMA_DIR = findPrismaDir(import.meta.dirname);
 export const SCHEMA_PATH = path.join(PRISMA_DIR, 'schema.prisma');
 export const MIGRATIONS_DIR = path.join(PRISMA_DIR, 'migrations');
 

@@ -4,12 +4,47 @@ import { Prisma } from '../generated/prisma/client.js';
 import { AppError } from '../utils/AppError.js';
 import { logger } from '../utils/logger.js';
 
+const UNREACHABLE_KINDS = new Set([
+  'DatabaseNotReachable',
+  'ConnectionClosed',
+  'SocketTimeout',
+  'TooManyConnections',
+  'DatabaseDoesNotExist',
+]);
+const UNREACHABLE_PRISMA_CODES = new Set(['P1001', 'P1002', 'P1008', 'P1017', 'P2024']);
+
+/**
+ * A database outage (unreachable, connection dropped, pool exhausted, server shutting down) is
+ * a 503 with Retry-After — the client should retry — not a 500.
+ */
+export function isDatabaseUnavailable(err: unknown): boolean {
+  if (err instanceof Prisma.PrismaClientInitializationError) return true;
+  const e = err as {
+    code?: string;
+    meta?: { driverAdapterError?: { cause?: { kind?: string; originalCode?: string } } };
+  };
+  if (err instanceof Prisma.PrismaClientKnownRequestError && UNREACHABLE_PRISMA_CODES.has(err.code)) return true;
+  const cause = e?.meta?.driverAdapterError?.cause;
+  if (cause?.kind && UNREACHABLE_KINDS.has(cause.kind)) return true;
+  const pgCode = cause?.originalCode ?? e?.code;
+  return (
+    typeof pgCode === 'string' &&
+    (/^08/.test(pgCode) || ['57P01', '57P02', '57P03', 'ECONNREFUSED', 'ECONNRESET'].includes(pgCode))
+  );
+}
+
 /** Turns anything thrown into an AppError; unknown errors become a generic 500. */
 export function toAppError(err: unknown): AppError {
   if (err instanceof AppError) return err;
   if (err instanceof ZodError) {
     return new AppError('VALIDATION_ERROR', 'Request validation failed', {
       details: err.issues.map((i) => ({ path: i.path.join('.'), message: i.message, code: i.code })),
+    });
+  }
+  if (isDatabaseUnavailable(err)) {
+    return new AppError('SERVICE_UNAVAILABLE', 'The database is unavailable, retry shortly', {
+      headers: { 'Retry-After': '5' },
+      cause: err,
     });
   }
   if (err instanceof Prisma.PrismaClientKnownRequestError) {

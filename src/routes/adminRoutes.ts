@@ -4,7 +4,9 @@ import type { AppContext } from '../controllers/context.js';
 import { authenticated, requireRole } from '../middleware/auth.js';
 import { validate } from '../middleware/validate.js';
 import { auditLogQuery, ipParam, listUsersQuery, roleBody } from '../validators/adminValidators.js';
+import { refundBody } from '../validators/billingValidators.js';
 import { idParam } from '../validators/common.js';
+import { adminUsageQuery } from '../validators/metricsValidators.js';
 
 export function adminRoutes(ctx: AppContext): Router {
   const router = Router();
@@ -15,5 +17,7 @@ export function adminRoutes(ctx: AppContext): Router {
   router.get('/audit-logs', validate({ query: auditLogQuery }), c.auditLogs);
   router.get('/ip-blocks', c.ipBlocks);
   router.delete('/ip-blocks/:ip', validate({ params: ipParam }), c.unblockIp);
+  router.get('/usage', validate({ query: adminUsageQuery }), c.usage);
+  router.post('/billing/refunds', validate({ body: refundBody }), c.refund);
   return router;
 }

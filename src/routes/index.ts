@@ -3,10 +3,15 @@ import type { AppContext } from '../controllers/context.js';
 import { ipBlockGuard } from '../middleware/ipBlock.js';
 import { adminRoutes } from './adminRoutes.js';
 import { authRoutes } from './authRoutes.js';
+import { datadogWebhookRoutes } from './datadogWebhookRoutes.js';
+import { incidentRoutes } from './incidentRoutes.js';
+import { billingRoutes } from './billingRoutes.js';
 import { llmRoutes } from './llmRoutes.js';
 import { logRoutes } from './logRoutes.js';
+import { metricsRoutes } from './metricsRoutes.js';
 import { projectRoutes } from './projectRoutes.js';
 import { settingsRoutes } from './settingsRoutes.js';
+import { stripeWebhookRoutes } from './stripeWebhookRoutes.js';
 
 /** Every /api/v1 router, mounted in one place. */
 export function apiRouter(ctx: AppContext): Router {
@@ -18,5 +23,10 @@ export function apiRouter(ctx: AppContext): Router {
   router.use('/projects', projectRoutes(ctx));
   router.use('/llm', llmRoutes(ctx));
   router.use('/logs', logRoutes(ctx));
+  router.use('/metrics', metricsRoutes(ctx));
+  router.use('/billing', billingRoutes(ctx));
+  router.use('/webhooks/stripe', stripeWebhookRoutes(ctx));
+  router.use('/webhooks/datadog', datadogWebhookRoutes(ctx));
+  router.use('/incidents', incidentRoutes(ctx));
   return router;
 }

@@ -13,6 +13,8 @@ import { backoffDelay, slackMessage, webhookRequest, type AlertIncidentSource } 
 import { decryptSecret } from '../utils/crypto.js';
 import { logger as defaultLogger } from '../utils/logger.js';
 import type { IncidentEvent, IncidentEventKind } from './incidentEvents.js';
+import { env } from '../config/env.js';
+import { privateDestination } from '../utils/ssrf.js';
 
 export interface AlertOptions {
   /** Attempts per channel and event, the first included. */
@@ -44,6 +46,10 @@ class DeliveryError extends Error {
 type Attempt = () => { body: string; headers: Record<string, string> };
 
 async function post(url: string, attempt: Attempt, timeoutMs: number): Promise<void> {
+  if (!env.ALERT_ALLOW_PRIVATE_NETWORKS) {
+    const refused = await privateDestination(url);
+    if (refused) throw new DeliveryError(`blocked: ${refused}`, false);
+  }
   const { body, headers } = attempt();
   let res: Response;
   try {

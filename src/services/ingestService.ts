@@ -39,11 +39,11 @@ export async function ingestLlmRequest(
   input: LlmRequestInput,
 ): Promise<IngestResponse> {
   const { project } = auth;
-  await deps.quota.consume(project);
-
   const endpoint = input.endpoint ?? null;
   const userId = input.userId ?? null;
+  // Remediations first: a call they refuse (403/429) does not count against the plan quota.
   const policy = await enforceRemediations(project, { model: input.model, endpoint, userId }, deps.limiterFor);
+  await deps.quota.consume(project);
 
   const risk = scoreRisk({
     prompt: input.prompt,

@@ -8,6 +8,7 @@
  */
 import type { Logger } from 'pino';
 import type { PrismaClient } from '../db/prisma.js';
+import { ingestBatchSize, ingestCommitSeconds, ingestRefused } from '../observability/metrics.js';
 import { AppError } from '../utils/AppError.js';
 
 export interface LlmRequestRow {
@@ -133,6 +134,7 @@ export class IngestWriter {
     }
     if (this.depth >= this.maxQueue) {
       this.stats.refused++;
+      ingestRefused.inc({ reason: 'queue_full' });
       return Promise.reject(
         new AppError('SERVICE_UNAVAILABLE', 'Ingestion is saturated, retry shortly', {
           headers: { 'Retry-After': '1' },
@@ -170,6 +172,7 @@ export class IngestWriter {
       await this.execute(INSERT_SQL, [JSON.stringify(rows, storableString)]);
     } catch (err) {
       this.stats.failedBatches++;
+      ingestRefused.inc({ reason: 'commit_failed' }, batch.length);
       this.logger?.error({ err, rows: rows.length }, 'ingest batch failed; callers get 503');
       const refusal = new AppError('SERVICE_UNAVAILABLE', 'Could not store the request, retry shortly', {
         headers: { 'Retry-After': '2' },
@@ -183,6 +186,8 @@ export class IngestWriter {
     this.stats.batches++;
     this.stats.rows += rows.length;
     this.stats.lastCommitMs = performance.now() - started;
+    ingestBatchSize.observe(rows.length);
+    ingestCommitSeconds.observe(this.stats.lastCommitMs / 1000);
     for (const p of batch) p.resolve();
     for (const handler of this.handlers) {
       setImmediate(() => {

@@ -9,6 +9,7 @@ import type { AccessClaims } from '../utils/jwt.js';
 import { recordAudit, type AuditContext } from './auditService.js';
 import { createApiKey, type PublicApiKey } from './apiKeyService.js';
 import type { KeyCache } from './keyCache.js';
+import { assertProjectAllowance } from './quotaService.js';
 
 export interface PublicProject {
   id: string;
@@ -20,13 +21,20 @@ export interface PublicProject {
   defaultModel: string | null;
   systemPrompt: string | null;
   alertWebhookUrl: string | null;
+  slackWebhookUrl: string | null;
   /** write-only secret, shown masked (last 4 characters) */
   datadogWebhookSecret: string | null;
+  /** write-only secret signing alert webhooks, shown masked (last 4 characters) */
+  alertWebhookSecret: string | null;
   createdAt: Date;
   updatedAt: Date;
 }
 
-export function toPublicProject(p: Project, maskedDatadogSecret: string | null = null): PublicProject {
+export function toPublicProject(
+  p: Project,
+  maskedDatadogSecret: string | null = null,
+  maskedAlertSecret: string | null = null,
+): PublicProject {
   return {
     id: p.id,
     name: p.name,
@@ -37,7 +45,9 @@ export function toPublicProject(p: Project, maskedDatadogSecret: string | null =
     defaultModel: p.defaultModel,
     systemPrompt: p.systemPrompt,
     alertWebhookUrl: p.alertWebhookUrl,
+    slackWebhookUrl: p.slackWebhookUrl,
     datadogWebhookSecret: maskedDatadogSecret,
+    alertWebhookSecret: maskedAlertSecret,
     createdAt: p.createdAt,
     updatedAt: p.updatedAt,
   };
@@ -65,7 +75,7 @@ export async function listProjects(prisma: PrismaClient, caller: AccessClaims, p
   return { data: rows.map((p) => toPublicProject(p)), page, limit, total };
 }
 
-/** Creates a project and its first API key in one transaction. */
+/** Creates a project and its first API key in one transaction, within the owner's plan limit. */
 export async function createProject(
   prisma: PrismaClient,
   caller: AccessClaims,
@@ -73,6 +83,7 @@ export async function createProject(
   ctx: AuditContext,
 ): Promise<{ project: PublicProject; apiKey: PublicApiKey }> {
   return prisma.$transaction(async (tx) => {
+    await assertProjectAllowance(tx, caller.sub); // 403 PLAN_LIMIT at the plan's project limit
     const project = await tx.project.create({
       data: { ownerId: caller.sub, name: input.name, description: input.description ?? null },
     });

@@ -1,7 +1,7 @@
 /**
  * Project guard settings and model settings. Changes take effect on the next /llm/request
  * (the project's cached context is invalidated on every replica) and are audit-logged.
- * The Datadog webhook secret is write-only: stored encrypted, read back masked.
+ * The Datadog and alert webhook secrets are write-only: stored encrypted, read back masked.
  */
 import type { PrismaClient } from '../db/prisma.js';
 import type { Prisma, Project } from '../generated/prisma/client.js';
@@ -22,7 +22,11 @@ export function maskSecret(ciphertext: string | null): string | null {
 }
 
 function withMaskedSecrets(project: Project): PublicProject {
-  return toPublicProject(project, maskSecret(project.datadogWebhookSecretEnc));
+  return toPublicProject(
+    project,
+    maskSecret(project.datadogWebhookSecretEnc),
+    maskSecret(project.alertWebhookSecretEnc),
+  );
 }
 
 export async function getProjectSettings(prisma: PrismaClient, caller: AccessClaims, projectId: string) {
@@ -38,10 +42,13 @@ export async function updateProjectSettings(
   ctx: AuditContext,
 ): Promise<PublicProject> {
   await getAccessibleProject(prisma, projectId, caller);
-  const { datadogWebhookSecret, ...plain } = input;
+  const { datadogWebhookSecret, alertWebhookSecret, ...plain } = input;
   const data: Prisma.ProjectUpdateInput = { ...plain };
   if (datadogWebhookSecret !== undefined) {
     data.datadogWebhookSecretEnc = datadogWebhookSecret === null ? null : encryptSecret(datadogWebhookSecret);
+  }
+  if (alertWebhookSecret !== undefined) {
+    data.alertWebhookSecretEnc = alertWebhookSecret === null ? null : encryptSecret(alertWebhookSecret);
   }
   const updated = await prisma.project.update({ where: { id: projectId }, data });
   await cache.invalidateProject(projectId);

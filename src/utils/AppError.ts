@@ -3,6 +3,8 @@ export const ERROR_STATUS = {
   VALIDATION_ERROR: 400,
   INVALID_JSON: 400,
   UNSUPPORTED_API_VERSION: 400,
+  /** a webhook whose signature is forged, stale or missing (Stripe's convention is 400) */
+  INVALID_SIGNATURE: 400,
   UNAUTHORIZED: 401,
   MFA_REQUIRED: 401,
   FORBIDDEN: 403,
@@ -17,6 +19,8 @@ export const ERROR_STATUS = {
   USER_RATE_LIMITED: 429,
   QUOTA_EXCEEDED: 429,
   INTERNAL_ERROR: 500,
+  /** Stripe refused or failed a call we made */
+  PAYMENT_PROVIDER_ERROR: 502,
   BILLING_NOT_CONFIGURED: 503,
   SERVICE_UNAVAILABLE: 503,
 } as const;

@@ -19,8 +19,9 @@ export const registerBody = z.strictObject({
 export const loginBody = z.strictObject({
   email: emailSchema,
   password: passwordSchema,
-  mfaCode: codeSchema.optional(),
+  mfaCode: codeSchema.optional().describe('a TOTP or recovery code; required when MFA is on'),
 });
+z.globalRegistry.add(loginBody, { examples: [{ email: 'ada@example.com', password: 'Violet-Harbor-Lantern-42' }] });
 
 export const refreshBody = z.strictObject({ refreshToken: z.string().min(10).max(200) });
 

@@ -38,6 +38,14 @@ export const projectSettingsBody = z
     systemPrompt: z.string().max(20_000).nullable().optional(),
     datadogWebhookSecret: z.string().min(16).max(256).nullable().optional(),
     alertWebhookUrl: httpUrl.nullable().optional(),
+    /** write-only: signs alert webhooks (X-LLMGuard-Signature); stored encrypted, read back masked */
+    alertWebhookSecret: z.string().min(16).max(256).nullable().optional(),
+    /** Slack only issues https incoming-webhook URLs */
+    slackWebhookUrl: z
+      .url({ protocol: /^https$/, message: 'must be an https URL' })
+      .max(2048)
+      .nullable()
+      .optional(),
   })
   .refine((v) => Object.values(v).some((x) => x !== undefined), { message: 'Nothing to update' });
 

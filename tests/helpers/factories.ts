@@ -66,3 +66,16 @@ export async function createProject(app: Express, owner: TestUser, name = 'Test 
   if (res.status !== 201) throw new Error(`create project failed: ${res.status} ${JSON.stringify(res.body)}`);
   return { id: res.body.project.id, apiKey: res.body.apiKey.key, apiKeyId: res.body.apiKey.id };
 }
+
+/** Puts a user on a paid plan (tests that need many projects or requests). */
+export async function upgradeUser(
+  prisma: PrismaClient,
+  userId: string,
+  plan: 'pro' | 'enterprise' = 'enterprise',
+): Promise<void> {
+  await prisma.subscription.upsert({
+    where: { userId },
+    create: { userId, plan, status: 'active' },
+    update: { plan, status: 'active' },
+  });
+}

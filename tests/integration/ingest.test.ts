@@ -11,6 +11,8 @@ let project: TestProject;
 
 beforeAll(async () => {
   user = await registerUser(ctx.app);
+  // This suite gives one user many projects: more than the free plan's project limit allows.
+  await ctx.prisma.subscription.create({ data: { userId: user.id, plan: 'pro', status: 'active' } });
   project = await createProject(ctx.app, user);
 });
 

@@ -6,6 +6,7 @@
 import request from 'supertest';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { bearer, createProject, registerUser, type TestProject, type TestUser } from '../helpers/factories.js';
+import { listRoutes } from '../helpers/routes.js';
 import { useTestApp } from '../helpers/testApp.js';
 
 const ctx = useTestApp();
@@ -21,43 +22,15 @@ beforeAll(async () => {
 
 type Call = { method: 'get' | 'post' | 'delete'; path: string; body?: object };
 
-/** Every route that names a project, from the app's router stack. */
+/** Every route that names a project, from the app's route table. */
 function projectRoutes(): Call[] {
-  const stack = (ctx.app as unknown as { router: { stack: Layer[] } }).router.stack;
-  const calls: Call[] = [];
-  const walk = (layers: Layer[], prefix: string) => {
-    for (const layer of layers) {
-      if (layer.route) {
-        for (const method of Object.keys(layer.route.methods)) {
-          const path = prefix + layer.route.path;
-          if (
-            path.includes('/projects/:id') ||
-            (path.startsWith('/api/v1/settings/') && path !== '/api/v1/settings/profile')
-          ) {
-            calls.push({ method: method as Call['method'], path });
-          }
-        }
-      } else if (layer.handle?.stack) {
-        walk(layer.handle.stack, prefix + (layer.matchers?.[0] ? mountPath(layer) : ''));
-      }
-    }
-  };
-  walk(stack, '');
-  return calls;
-}
-
-interface Layer {
-  route?: { path: string; methods: Record<string, boolean> };
-  handle?: { stack?: Layer[] };
-  matchers?: ((path: string) => unknown)[];
-  slash?: boolean;
-}
-
-// Express 5 keeps no plain mount path on a layer: recover it from the known mounts.
-const MOUNTS = ['/api/v1', '/projects', '/settings', '/auth', '/admin', '/llm'];
-function mountPath(layer: Layer): string {
-  for (const m of MOUNTS) if (layer.matchers?.[0]?.(m)) return m;
-  return '';
+  return listRoutes(ctx.app)
+    .filter(
+      (r) =>
+        r.path.includes('/projects/:id') ||
+        (r.path.startsWith('/api/v1/settings/') && r.path !== '/api/v1/settings/profile'),
+    )
+    .map((r) => ({ method: r.method as Call['method'], path: r.path }));
 }
 
 function concrete(call: Call): Call {
