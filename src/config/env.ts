@@ -171,6 +171,16 @@ export const envSchema = z.object({
   PG_DUMP_PATH: z.string().min(1).optional(),
   /** Daily backup at 02:45 UTC by the cron scheduler (needs CRON_ENABLED; once across replicas). */
   BACKUP_CRON_ENABLED: booleanish.default(false),
+  /** Off-site copy: every backup is also uploaded to this S3-compatible bucket (same retention). */
+  BACKUP_S3_BUCKET: z.string().min(1).optional(),
+  BACKUP_S3_PREFIX: z.string().default('llmguard/'),
+  BACKUP_S3_REGION: z.string().default('us-east-1'),
+  /** For MinIO, R2 and other S3-compatible services (unset: AWS). */
+  BACKUP_S3_ENDPOINT: z.url().optional(),
+  BACKUP_S3_FORCE_PATH_STYLE: booleanish.default(false),
+  /** Unset: the AWS SDK's default credential chain (instance role, AWS_* variables, profile). */
+  BACKUP_S3_ACCESS_KEY_ID: z.string().optional(),
+  BACKUP_S3_SECRET_ACCESS_KEY: z.string().optional(),
   /** Unset: incident RCAs are the deterministic fallback built from the incident's data (no network). */
   OPENAI_API_KEY: z.string().min(1).optional(),
   /** Only changed for an OpenAI-compatible gateway (Azure proxy, LiteLLM) or a local fake in tests. */

@@ -9,6 +9,7 @@ import { startEmbeddedPostgres } from '../../db/embeddedPostgres.js';
 import { type BackupOptions, type BackupResult, createBackup } from '../backupService.js';
 import type { BackupKeys } from './archiveCipher.js';
 import { type ProgressFn, formatProgress } from './manifest.js';
+import { applyS3Retention, s3Client, uploadBackup, type S3Target } from './s3Upload.js';
 
 export function backupDir(): string {
   return path.resolve(env.BACKUP_DIR ?? path.join(env.DATA_DIR, 'backups'));
@@ -64,12 +65,42 @@ export async function openDatabaseForBackup(
 }
 
 /** The daily cron backup: the summary it returns is logged by the scheduler. */
-export async function runScheduledBackup(): Promise<Omit<BackupResult, 'deleted'> & { deleted: number }> {
+export async function runScheduledBackup(): Promise<
+  Omit<BackupResult, 'deleted'> & { deleted: number; s3Key?: string }
+> {
   const db = await openDatabaseForBackup();
   try {
     const result = await createBackup(backupOptions(db.url));
-    return { ...result, deleted: result.deleted.length };
+    const shipped = await shipToS3(result.file);
+    return { ...result, deleted: result.deleted.length, s3Key: shipped?.key };
   } finally {
     await db.close();
+  }
+}
+
+/** The configured S3 target, or undefined when BACKUP_S3_BUCKET is not set. */
+export function s3Target(): S3Target | undefined {
+  if (!env.BACKUP_S3_BUCKET) return undefined;
+  return {
+    bucket: env.BACKUP_S3_BUCKET,
+    prefix: env.BACKUP_S3_PREFIX,
+    region: env.BACKUP_S3_REGION,
+    endpoint: env.BACKUP_S3_ENDPOINT,
+    forcePathStyle: env.BACKUP_S3_FORCE_PATH_STYLE,
+    accessKeyId: env.BACKUP_S3_ACCESS_KEY_ID,
+    secretAccessKey: env.BACKUP_S3_SECRET_ACCESS_KEY,
+  };
+}
+
+/** Uploads a backup file when S3 is configured and applies the retention there too. */
+export async function shipToS3(file: string): Promise<{ key: string; deleted: string[] } | undefined> {
+  const target = s3Target();
+  if (!target) return undefined;
+  const client = s3Client(target);
+  try {
+    const key = await uploadBackup(client, target, file);
+    return { key, deleted: await applyS3Retention(client, target, env.BACKUP_RETENTION_COUNT) };
+  } finally {
+    client.destroy();
   }
 }
