@@ -5,6 +5,7 @@ import { getAdminUsage } from '../services/metricsService.js';
 import { refundInvoice } from '../services/billingService.js';
 import { AppError } from '../utils/AppError.js';
 import { auditContext, type AppContext } from './context.js';
+import { wholeList } from '../validators/common.js';
 
 export function adminController({ prisma, security, billing, quotaService }: AppContext) {
   return {
@@ -22,7 +23,7 @@ export function adminController({ prisma, security, billing, quotaService }: App
     },
     async ipBlocks(_req: Request, res: Response) {
       const data = await security.ipBlocks.list();
-      res.json({ data, page: 1, limit: data.length, total: data.length });
+      res.json(wholeList(data));
     },
     async unblockIp(req: Request, res: Response) {
       const ip = String(req.params.ip);

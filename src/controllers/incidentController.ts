@@ -6,6 +6,7 @@ import { getAccessibleIncident, listIncidents, resolveIncident } from '../servic
 import { regenerateRca } from '../services/rcaService.js';
 import { applyRemediation, listRemediations, revertRemediation } from '../services/remediationService.js';
 import { auditContext, type AppContext } from './context.js';
+import { wholeList } from '../validators/common.js';
 
 export function incidentController(ctx: AppContext) {
   const { prisma, keyCache, incidentEvents } = ctx;
@@ -59,7 +60,7 @@ export function incidentController(ctx: AppContext) {
     async alerts(req: Request, res: Response) {
       const incident = await getAccessibleIncident(prisma, id(req), caller(req));
       const data = await listDeliveries(prisma, incident.id);
-      res.json({ data, page: 1, limit: data.length, total: data.length });
+      res.json(wholeList(data));
     },
   };
 }

@@ -4,6 +4,7 @@ import { createApiKey, deleteApiKey, listApiKeys, rotateApiKey } from '../servic
 import { createProject, deleteProject, getAccessibleProject, listProjects } from '../services/projectService.js';
 import { getProjectSettings } from '../services/settingsService.js';
 import { auditContext, type AppContext } from './context.js';
+import { wholeList } from '../validators/common.js';
 
 export function projectController({ prisma, keyCache }: AppContext) {
   /** The :id project, after checking the caller may see it (404 otherwise). */
@@ -27,7 +28,7 @@ export function projectController({ prisma, keyCache }: AppContext) {
     },
     async listKeys(req: Request, res: Response) {
       const data = await listApiKeys(prisma, await ownedProjectId(req));
-      res.json({ data, page: 1, limit: data.length, total: data.length });
+      res.json(wholeList(data));
     },
     async createKey(req: Request, res: Response) {
       res

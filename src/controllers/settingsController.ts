@@ -9,6 +9,7 @@ import {
   updateProjectSettings,
 } from '../services/settingsService.js';
 import { auditContext, type AppContext } from './context.js';
+import { wholeList } from '../validators/common.js';
 
 export function settingsController({ prisma, keyCache }: AppContext) {
   const projectId = (res: Response) => String(res.locals.query.projectId);
@@ -31,7 +32,7 @@ export function settingsController({ prisma, keyCache }: AppContext) {
     async apiKeys(req: Request, res: Response) {
       const project = await getAccessibleProject(prisma, projectId(res), caller(req));
       const data = await listApiKeys(prisma, project.id);
-      res.json({ data, page: 1, limit: data.length, total: data.length });
+      res.json(wholeList(data));
     },
     async getModels(req: Request, res: Response) {
       res.json({ modelSettings: await getModelSettings(prisma, caller(req), projectId(res)) });

@@ -12,6 +12,7 @@ import type { RemediationInput } from '../validators/incidentValidators.js';
 import { recordAudit, type AuditContext } from './auditService.js';
 import { getAccessibleIncident } from './incidentService.js';
 import type { KeyCache } from './keyCache.js';
+import { wholeList } from '../validators/common.js';
 
 const DEFAULT_SETTINGS = { safetyThreshold: 80, piiMode: 'off', defaultModel: null, systemPrompt: null } as const;
 
@@ -108,7 +109,7 @@ export async function listRemediations(prisma: PrismaClient, caller: AccessClaim
     where: { incidentId: incident.id },
     orderBy: { createdAt: 'desc' },
   });
-  return { data, page: 1, limit: data.length, total: data.length };
+  return wholeList(data);
 }
 
 /** Marks remediations past their expiry (enforcement already ignores them); returns the count. */

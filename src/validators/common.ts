@@ -18,3 +18,8 @@ export interface Page<T> {
 export const isoDate = z.iso.datetime({ offset: true }).transform((v) => new Date(v));
 
 export const idParam = z.object({ id: z.string().min(1).max(64) });
+
+/** A complete (unpaginated) list in the API's list shape. */
+export function wholeList<T>(data: T[]): Page<T> {
+  return { data, page: 1, limit: data.length, total: data.length };
+}
