@@ -139,3 +139,19 @@ describe('GET /logs/:id', () => {
     expect((await request(ctx.app).get('/api/v1/logs/unknown').set(bearer(user.accessToken))).status).toBe(404);
   });
 });
+
+describe('GET /logs on a large project', () => {
+  it('should cap the total at 10,000 and say it is a lower bound', async () => {
+    const p = await createProject(ctx.app, user);
+    await ctx.prisma.$executeRawUnsafe(
+      `INSERT INTO llm_requests (id, "projectId", model, "effectiveModel", prompt, "latencyMs", "riskScore", "riskLevel", "riskFlags", decision)
+       SELECT 'big-' || g, $1, 'gpt-4o', 'gpt-4o', 'bulk row ' || g, 10, 0, 'low', ARRAY[]::text[], 'allow' FROM generate_series(1, 10005) g`,
+      p.id,
+    );
+    const res = await request(ctx.app).get(`/api/v1/logs?projectId=${p.id}&limit=5`).set(bearer(user.accessToken));
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ total: 10_000, totalIsLowerBound: true });
+    const small = await search('');
+    expect(small.body.totalIsLowerBound).toBeUndefined();
+  });
+});

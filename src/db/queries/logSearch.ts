@@ -7,6 +7,9 @@ import { Prisma } from '../../generated/prisma/client.js';
 import type { PrismaClient } from '../prisma.js';
 import type { LogSearchQuery } from '../../validators/logValidators.js';
 
+/** `total` counts matches up to this many; beyond it the answer says `totalIsLowerBound: true`. */
+export const TOTAL_CAP = 10_000;
+
 const SORT_COLUMNS = { createdAt: '"createdAt"', latencyMs: '"latencyMs"', riskScore: '"riskScore"' } as const;
 
 /** List columns: the heavy prompt/response are cut to a preview; GET /logs/:id has them whole. */
@@ -39,7 +42,18 @@ export async function searchLogs(prisma: PrismaClient, q: LogSearchQuery) {
     prisma.$queryRaw<Record<string, unknown>[]>`
       SELECT ${LIST_COLUMNS} FROM llm_requests WHERE ${where}
       ORDER BY ${orderBy} ${direction}, id ${direction} LIMIT ${q.limit} OFFSET ${offset}`,
-    prisma.$queryRaw<{ total: bigint }[]>`SELECT count(*) AS total FROM llm_requests WHERE ${where}`,
+    // Counting every match of a broad search over millions of rows costs more than the page
+    // itself: count up to TOTAL_CAP and say when the real total is larger.
+    prisma.$queryRaw<{ total: bigint }[]>`
+      SELECT count(*) AS total FROM (SELECT 1 FROM llm_requests WHERE ${where} LIMIT ${TOTAL_CAP + 1}) AS capped`,
   ]);
-  return { data: rows, page: q.page, limit: q.limit, total: Number(countRows[0]?.total ?? 0) };
+  const counted = Number(countRows[0]?.total ?? 0);
+  const totalIsLowerBound = counted > TOTAL_CAP;
+  return {
+    data: rows,
+    page: q.page,
+    limit: q.limit,
+    total: totalIsLowerBound ? TOTAL_CAP : counted,
+    ...(totalIsLowerBound ? { totalIsLowerBound: true } : {}),
+  };
 }
