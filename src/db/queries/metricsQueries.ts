@@ -41,7 +41,7 @@ export async function rollupAggregates(db: SqlClient, projectId: string, range: 
       FROM (SELECT date_trunc(${unit(range)}, "hour") AS ts, * FROM metric_rollups WHERE ${where}) r
       GROUP BY GROUPING SETS ((ts), (model), ())`,
     db.$queryRaw<{ hist: number[] }[]>`
-      SELECT ${histogramSumSql('"latencyHist"')} AS hist FROM metric_rollups WHERE ${where}`,
+      SELECT ${histogramSumSql('"latencyHist"')} AS hist FROM metric_latency_hours WHERE ${where}`,
   ]);
   return { rows: toRows(rows), hist: histRow?.hist ?? emptyHistogram() };
 }

@@ -53,6 +53,35 @@ function histogramFromBucketsSql(bucket: string, count: string, cast: string): P
 export async function upsertRollupDeltas(db: SqlClient, deltas: readonly RollupDelta[]): Promise<number> {
   if (deltas.length === 0) return 0;
   const json = JSON.stringify(deltas);
+  const [count] = await Promise.all([upsertRollupRows(db, json), upsertLatencyHours(db, deltas)]);
+  return count;
+}
+
+/** The same batch's histograms summed per (project, hour) into metric_latency_hours. */
+async function upsertLatencyHours(db: SqlClient, deltas: readonly RollupDelta[]): Promise<number> {
+  const byHour = new Map<string, { projectId: string; hour: Date; latencyHist: number[] }>();
+  for (const d of deltas) {
+    const key = `${d.projectId}|${d.hour.getTime()}`;
+    const entry = byHour.get(key);
+    if (!entry) byHour.set(key, { projectId: d.projectId, hour: d.hour, latencyHist: [...d.latencyHist] });
+    else d.latencyHist.forEach((n, i) => (entry.latencyHist[i] = (entry.latencyHist[i] ?? 0) + n));
+  }
+  const rows = [...byHour.values()].sort((a, b) =>
+    a.projectId === b.projectId ? a.hour.getTime() - b.hour.getTime() : a.projectId < b.projectId ? -1 : 1,
+  );
+  return db.$executeRaw`
+    INSERT INTO metric_latency_hours ("projectId", "hour", "latencyHist")
+    SELECT d."projectId", d."hour", d."latencyHist"
+    FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) AS d("projectId" text, "hour" timestamp(3), "latencyHist" int[])
+    WHERE EXISTS (SELECT 1 FROM projects p WHERE p.id = d."projectId")
+    ORDER BY d."projectId", d."hour"
+    ON CONFLICT ("projectId", "hour") DO UPDATE SET
+      "latencyHist" = (
+        SELECT array_agg(coalesce(u.a, 0) + coalesce(u.b, 0) ORDER BY u.i)
+        FROM unnest(metric_latency_hours."latencyHist", EXCLUDED."latencyHist") WITH ORDINALITY AS u(a, b, i))`;
+}
+
+function upsertRollupRows(db: SqlClient, json: string): Promise<number> {
   return db.$executeRaw`
     INSERT INTO metric_rollups ("projectId", "hour", "model", "endpoint", "requests", "errors", "promptTokens",
       "completionTokens", "costUsd", "unpricedRequests", "latencySumMs", "latencyHist", "riskSum", "highRiskCount")
@@ -116,6 +145,19 @@ export async function rebuildRollups(
       GROUP BY 1, 2, 3, 4, 5
     ) per_bucket
     GROUP BY 1, 2, 3, 4`;
+  await db.$executeRaw`
+    DELETE FROM metric_latency_hours WHERE "hour" >= ${utc(from)} AND "hour" < ${utc(to)}`;
+  await db.$executeRaw`
+    INSERT INTO metric_latency_hours ("projectId", "hour", "latencyHist")
+    SELECT "projectId", "hour", ${histogramFromBucketsSql('b', 'n', 'int')}
+    FROM (
+      SELECT "projectId", date_trunc('hour', "createdAt") AS "hour", ${latencyBucketSql(Prisma.sql`"latencyMs"`)} AS b,
+        count(*) AS n
+      FROM llm_requests
+      WHERE "createdAt" >= ${utc(from)} AND "createdAt" < ${utc(to)}
+      GROUP BY 1, 2, 3
+    ) per_bucket
+    GROUP BY 1, 2`;
   return { deleted, inserted };
 }
 
