@@ -38,6 +38,8 @@ export interface EmbeddedPostgresOptions {
   /** TCP port on 127.0.0.1; 0 picks a free one. */
   port: number;
   log?: (message: string) => void;
+  /** Extra server settings (`-c name=value`), e.g. for benchmarks' statement statistics. */
+  settings?: Record<string, string>;
 }
 
 export interface EmbeddedPostgres {
@@ -191,7 +193,10 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
         '-l',
         logFile,
         '-o',
-        `-p ${port} -c listen_addresses=127.0.0.1 -c unix_socket_directories='' -c max_connections=200`,
+        [
+          `-p ${port} -c listen_addresses=127.0.0.1 -c unix_socket_directories='' -c max_connections=200`,
+          ...Object.entries(options.settings ?? {}).map(([k, v]) => `-c ${k}=${v}`),
+        ].join(' '),
       ],
       runAs,
     ).catch(async (err: Error) => {

@@ -120,6 +120,18 @@ function unmarkChars<T extends object>(target: T): T {
           return result;
         };
       }
+      if (prop === 'executeScript' && typeof value === 'function') {
+        // The adapter splits scripts on every `;`, which breaks function bodies and comments:
+        // the whole migration goes to PostgreSQL as one simple query, as the native engine sends it.
+        return async (script: string) => {
+          const driver = (obj as unknown as { underlyingDriver(): pg.PoolClient | pg.Client }).underlyingDriver();
+          try {
+            await driver.query(script);
+          } catch (error) {
+            (obj as unknown as { onError(e: unknown): never }).onError(error);
+          }
+        };
+      }
       if (prop === 'startTransaction' && typeof value === 'function') {
         return async (...a: unknown[]) =>
           unmarkChars(await (value as (...x: unknown[]) => Promise<object>).apply(obj, a));
