@@ -34,7 +34,7 @@ export const ingestCommitSeconds = new client.Histogram({
 
 export const ingestRefused = new client.Counter({
   name: 'llmguard_ingest_refused_total',
-  help: 'Requests refused with 503 by the ingestion writer (queue full or commit failed)',
+  help: 'Requests refused by the ingestion writer: 503 (queue_full, commit_failed) or 429 (quota)',
   labelNames: ['reason'] as const,
   registers: [registry],
 });

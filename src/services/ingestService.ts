@@ -8,13 +8,16 @@ import { redactPii } from '../utils/pii.js';
 import { scoreRisk, RISK_LEVEL_THRESHOLDS } from '../utils/riskScoring.js';
 import { uuidv7 } from '../utils/ids.js';
 import type { IngestResponse, LlmRequestInput } from '../validators/ingestValidators.js';
-import type { IngestWriter } from './ingestWriter.js';
+import type { IngestWriter, QuotaCounter } from './ingestWriter.js';
 import type { ProjectContext, VerifiedKey } from './keyCache.js';
 import { enforceRemediations, type UserLimiterFor } from './remediationEnforcer.js';
 
-/** Enforced by billing: throws 429 QUOTA_EXCEEDED when the plan's period limit is used up. */
+/**
+ * Enforced by billing: the plan counter a request is written under (the writer refuses it with
+ * 429 QUOTA_EXCEEDED past the limit); throws that refusal at once for a counter known full.
+ */
 export interface QuotaGate {
-  consume(project: ProjectContext): Promise<void>;
+  counter(project: ProjectContext): Promise<QuotaCounter>;
 }
 
 export interface IngestDeps {
@@ -43,7 +46,7 @@ export async function ingestLlmRequest(
   const userId = input.userId ?? null;
   // Remediations first: a call they refuse (403/429) does not count against the plan quota.
   const policy = await enforceRemediations(project, { model: input.model, endpoint, userId }, deps.limiterFor);
-  await deps.quota.consume(project);
+  const quota = await deps.quota.counter(project);
 
   const risk = scoreRisk({
     prompt: input.prompt,
@@ -79,33 +82,36 @@ export async function ingestLlmRequest(
   const completionTokens = input.completionTokens ?? null;
   const id = uuidv7(createdAt.getTime());
 
-  await deps.writer.write({
-    id,
-    projectId: project.projectId,
-    apiKeyId: auth.key.apiKeyId,
-    model: input.model,
-    effectiveModel: policy.effectiveModel,
-    endpoint,
-    endUserId: userId,
-    prompt,
-    response,
-    systemPrompt: policy.systemPrompt,
-    latencyMs: input.latencyMs,
-    promptTokens,
-    completionTokens,
-    totalTokens:
-      promptTokens === null && completionTokens === null ? null : (promptTokens ?? 0) + (completionTokens ?? 0),
-    status: input.status,
-    error: input.error ?? null,
-    metadata: input.metadata ?? null,
-    riskScore: risk.score,
-    riskLevel: risk.level,
-    riskFlags: flags,
-    decision,
-    costUsd,
-    piiRedacted,
-    createdAt,
-  });
+  await deps.writer.write(
+    {
+      id,
+      projectId: project.projectId,
+      apiKeyId: auth.key.apiKeyId,
+      model: input.model,
+      effectiveModel: policy.effectiveModel,
+      endpoint,
+      endUserId: userId,
+      prompt,
+      response,
+      systemPrompt: policy.systemPrompt,
+      latencyMs: input.latencyMs,
+      promptTokens,
+      completionTokens,
+      totalTokens:
+        promptTokens === null && completionTokens === null ? null : (promptTokens ?? 0) + (completionTokens ?? 0),
+      status: input.status,
+      error: input.error ?? null,
+      metadata: input.metadata ?? null,
+      riskScore: risk.score,
+      riskLevel: risk.level,
+      riskFlags: flags,
+      decision,
+      costUsd,
+      piiRedacted,
+      createdAt,
+    },
+    quota,
+  );
 
   return {
     id,

@@ -1,9 +1,9 @@
 /**
  * Plan quotas. The plan that applies is derived from the owner's Subscription row (grace
  * periods and period ends are time-based, so they are computed, not stored); requests are
- * counted per owner and billing period by an atomic upsert that refuses to pass the limit
- * (concurrent requests are granted in batches), so the limit is never overshot and no request
- * ever runs a COUNT(*).
+ * counted per owner and billing period in the ingestion writer's batch transaction
+ * (`llmguard_ingest_batch`), which refuses the rows past the limit, so the limit is never
+ * overshot, a stored request is always a counted one, and no request ever runs a COUNT(*).
  */
 import { LRUCache } from 'lru-cache';
 import { env } from '../config/env.js';
@@ -12,6 +12,7 @@ import type { PrismaClient } from '../db/prisma.js';
 import type { BillingConfig } from '../integrations/stripeClient.js';
 import { AppError } from '../utils/AppError.js';
 import type { QuotaGate } from './ingestService.js';
+import type { QuotaCounter } from './ingestWriter.js';
 import type { ProjectContext } from './keyCache.js';
 
 const DAY_MS = 86_400_000;
@@ -93,62 +94,24 @@ export async function quotaStateFor(
   return { plan: plans[planId], periodStart: period.start, resetAt: period.end };
 }
 
-/**
- * Adds `n` requests to the period's counter if all of them fit under `limit`; returns the new
- * count, or null when they do not fit (nothing is added then). The row lock taken by ON CONFLICT
- * serialises concurrent callers and the WHERE is re-checked on the latest row: no overshoot.
- */
-export async function addUsage(
-  db: Pick<PrismaClient, '$queryRaw'>,
-  userId: string,
-  periodStart: Date,
-  limit: number,
-  n = 1,
-): Promise<number | null> {
-  if (n > limit) return null;
-  const rows = await db.$queryRaw<{ requests: bigint }[]>`
-    INSERT INTO usage_counters ("userId", "periodStart", requests, "updatedAt")
-    VALUES (${userId}, ${periodStart}, ${n}, now())
-    ON CONFLICT ("userId", "periodStart") DO UPDATE
-      SET requests = usage_counters.requests + ${n}, "updatedAt" = now()
-      WHERE usage_counters.requests + ${n} <= ${limit}
-    RETURNING requests`;
-  return rows[0] ? Number(rows[0].requests) : null;
-}
-
-/** How many of `n` requests fit: all at once, or unit by unit when the batch crosses the limit. */
-export async function grantUsage(
-  db: Pick<PrismaClient, '$queryRaw'>,
-  userId: string,
-  periodStart: Date,
-  limit: number,
-  n: number,
-): Promise<number> {
-  if ((await addUsage(db, userId, periodStart, limit, n)) !== null) return n;
-  let granted = 0;
-  while (granted < n && (await addUsage(db, userId, periodStart, limit, 1)) !== null) granted++;
-  return granted;
-}
-
-interface Waiter {
-  resolve: (granted: boolean) => void;
-  reject: (err: unknown) => void;
-}
-
 /** The QuotaGate of /llm/request, plus usage read-outs for the billing endpoints. */
 export class QuotaService implements QuotaGate {
-  /** Plan state per owner, so the hot path runs one statement; billing changes evict it. */
+  /** Plan state per owner, so the hot path runs no statement of its own; billing changes evict it. */
   private states: LRUCache<string, QuotaState>;
-  /** Waiting consume() calls per counter, and the counters with a statement in flight. */
-  private queued = new Map<string, Waiter[]>();
-  private flushing = new Set<string>();
+  /**
+   * Counters seen full (a write was refused), so later calls are refused before any work. Kept
+   * until the period ends or the plan changes (`invalidate`), at most the state cache's TTL.
+   */
+  private full: LRUCache<string, true>;
 
   constructor(
     private prisma: QuotaDb,
     private config: Pick<BillingConfig, 'plans' | 'pastDueGraceDays'>,
     options: { ttlMs?: number } = {},
   ) {
-    this.states = new LRUCache({ max: 50_000, ttl: options.ttlMs ?? 15_000 });
+    const ttl = options.ttlMs ?? 15_000;
+    this.states = new LRUCache({ max: 50_000, ttl });
+    this.full = new LRUCache({ max: 50_000, ttl });
   }
 
   async state(userId: string, now = new Date()): Promise<QuotaState> {
@@ -159,57 +122,35 @@ export class QuotaService implements QuotaGate {
     return state;
   }
 
-  /** Counts the request against the owner's plan; 429 QUOTA_EXCEEDED with the reset time when over. */
-  async consume(project: ProjectContext): Promise<void> {
+  /**
+   * The counter a request of this project is written under. The count itself happens in the
+   * ingestion writer's batch transaction (a row is stored if and only if it was counted, and the
+   * limit is never overshot); a counter already seen full is refused here at once.
+   */
+  async counter(project: ProjectContext): Promise<QuotaCounter> {
     const now = new Date();
     const { plan, periodStart, resetAt } = await this.state(project.ownerId, now);
-    if (await this.take(project.ownerId, periodStart, plan.requestsPerPeriod)) return;
-    const retryAfter = Math.max(1, Math.ceil((resetAt.getTime() - now.getTime()) / 1000));
-    throw new AppError(
-      'QUOTA_EXCEEDED',
-      `The ${plan.name} plan's ${plan.requestsPerPeriod} requests for this period are used up`,
-      {
-        details: { plan: plan.id, limit: plan.requestsPerPeriod, resetAt: resetAt.toISOString() },
-        headers: { 'Retry-After': String(retryAfter) },
-      },
-    );
-  }
-
-  /**
-   * One unit of quota. Calls for the same counter that arrive while its statement runs are
-   * granted together by the next one (group commit): a busy owner's counter row is updated once
-   * per round trip instead of once per request, which would serialise all of its requests.
-   */
-  private take(userId: string, periodStart: Date, limit: number): Promise<boolean> {
-    const key = `${userId}|${periodStart.getTime()}|${limit}`;
-    return new Promise<boolean>((resolve, reject) => {
-      const queue = this.queued.get(key) ?? [];
-      queue.push({ resolve, reject });
-      this.queued.set(key, queue);
-      if (!this.flushing.has(key)) void this.flush(key, userId, periodStart, limit);
-    });
-  }
-
-  private async flush(key: string, userId: string, periodStart: Date, limit: number): Promise<void> {
-    this.flushing.add(key);
-    try {
-      for (let batch = this.queued.get(key); batch?.length; batch = this.queued.get(key)) {
-        this.queued.delete(key);
-        try {
-          const granted = await grantUsage(this.prisma, userId, periodStart, limit, batch.length);
-          batch.forEach((w, i) => w.resolve(i < granted));
-        } catch (err) {
-          batch.forEach((w) => w.reject(err));
-        }
-      }
-    } finally {
-      this.flushing.delete(key);
-    }
+    const key = `${project.ownerId}|${periodStart.getTime()}|${plan.requestsPerPeriod}`;
+    const refusal = () => {
+      this.full.set(key, true);
+      const retryAfter = Math.max(1, Math.ceil((resetAt.getTime() - Date.now()) / 1000));
+      return new AppError(
+        'QUOTA_EXCEEDED',
+        `The ${plan.name} plan's ${plan.requestsPerPeriod} requests for this period are used up`,
+        {
+          details: { plan: plan.id, limit: plan.requestsPerPeriod, resetAt: resetAt.toISOString() },
+          headers: { 'Retry-After': String(retryAfter) },
+        },
+      );
+    };
+    if (this.full.has(key)) throw refusal();
+    return { userId: project.ownerId, periodStart, limit: plan.requestsPerPeriod, refusal };
   }
 
   /** Forgets a user's cached plan (after a webhook changed the subscription). */
   invalidate(userId: string): void {
     this.states.delete(userId);
+    for (const key of this.full.keys()) if (key.startsWith(`${userId}|`)) this.full.delete(key);
   }
 
   /** Requests used in the current period and live projects, against the plan's limits. */

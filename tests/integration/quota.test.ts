@@ -13,6 +13,9 @@ import {
   signedEvent,
   subscriptionObject,
 } from '../helpers/fakeStripe.js';
+import { IngestWriter, type LlmRequestRow } from '../../src/services/ingestWriter.js';
+import { AppError } from '../../src/utils/AppError.js';
+import { uuidv7 } from '../../src/utils/ids.js';
 import { useTestApp } from '../helpers/testApp.js';
 
 const FREE_LIMIT = 5;
@@ -124,6 +127,39 @@ describe('request quota', () => {
     const b = await createProject(ctx.app, user, 'B');
     await statuses(a.apiKey, 3);
     expect(await statuses(b.apiKey, 3)).toEqual([201, 201, 429]);
+  });
+
+  it('should store exactly the counted rows when two replicas write one owner at once', async () => {
+    const user = await registerUser(ctx.app);
+    const project = await createProject(ctx.app, user);
+    const limit = 25;
+    const row = (): LlmRequestRow => ({
+      ...{ id: uuidv7(), projectId: project.id, apiKeyId: null, model: 'gpt-4o', effectiveModel: 'gpt-4o' },
+      ...{ endpoint: null, endUserId: null, prompt: 'p', response: null, systemPrompt: null, latencyMs: 1 },
+      ...{ promptTokens: null, completionTokens: null, totalTokens: null, status: 'success', error: null },
+      ...{ metadata: null, riskScore: 0, riskLevel: 'low', riskFlags: [], decision: 'allow', costUsd: null },
+      ...{ piiRedacted: false, createdAt: new Date() },
+    });
+    const counter = {
+      userId: user.id,
+      periodStart: monthStart(),
+      limit,
+      refusal: () => new AppError('QUOTA_EXCEEDED', 'full'),
+    };
+    // Two writers (as on two replicas), each committing small batches concurrently.
+    const writers = [0, 1].map(() => new IngestWriter(ctx.prisma, { maxBatch: 4, maxWaitMs: 1, concurrency: 2 }));
+    const results = await Promise.allSettled(
+      Array.from({ length: 60 }, (_, i) => writers[i % 2]!.write(row(), counter)),
+    );
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(limit);
+    for (const r of results) {
+      if (r.status === 'rejected') expect((r.reason as AppError).code).toBe('QUOTA_EXCEEDED');
+    }
+    expect(await stored(project.id)).toBe(limit);
+    const usage = await ctx.prisma.usageCounter.findUniqueOrThrow({
+      where: { userId_periodStart: { userId: user.id, periodStart: monthStart() } },
+    });
+    expect(usage.requests).toBe(BigInt(limit));
   });
 
   it('should raise the quota at once when checkout webhooks move the user to pro', async () => {

@@ -3,21 +3,18 @@
  * statements it would run (the integration and durability suites use the real one).
  */
 import { describe, expect, it } from 'vitest';
-import type { PrismaClient } from '../../src/db/prisma.js';
-import { IngestWriter, type LlmRequestRow } from '../../src/services/ingestWriter.js';
+import { IngestWriter, type LlmRequestRow, type SqlExecutor } from '../../src/services/ingestWriter.js';
 import { AppError } from '../../src/utils/AppError.js';
 
 function recorder(options: { delayMs?: number; fail?: boolean } = {}) {
   const batches: LlmRequestRow[][] = [];
-  const prisma = {
-    async $executeRawUnsafe(_sql: string, json: string) {
-      if (options.delayMs) await new Promise((r) => setTimeout(r, options.delayMs));
-      if (options.fail) throw new Error('connection refused');
-      const rows = JSON.parse(json) as LlmRequestRow[];
-      batches.push(rows);
-      return rows.length;
-    },
-  } as unknown as PrismaClient;
+  const prisma: SqlExecutor = async (_sql, [json]) => {
+    if (options.delayMs) await new Promise((r) => setTimeout(r, options.delayMs));
+    if (options.fail) throw new Error('connection refused');
+    const rows = JSON.parse(json as string) as LlmRequestRow[];
+    batches.push(rows);
+    return { rows: [] };
+  };
   return { prisma, batches };
 }
 
@@ -99,5 +96,42 @@ describe('IngestWriter', () => {
     release();
     await new Promise((r) => setTimeout(r, 5));
     expect(seen).toEqual([1]);
+  });
+
+  it('should group quota counters in arrival order and reject only the ids the database refused', async () => {
+    const sent: { userId: string; limit: number; ids: string[] }[][] = [];
+    const executor: SqlExecutor = async (_sql, [, counters]) => {
+      const parsed = JSON.parse(counters as string) as { userId: string; limit: number; ids: string[] }[];
+      sent.push(parsed);
+      // The database grants each counter its first `limit` ids.
+      return { rows: parsed.flatMap((c) => c.ids.slice(c.limit).map((id) => ({ id }))) };
+    };
+    const writer = new IngestWriter(executor, { maxWaitMs: 5 });
+    const stored: string[] = [];
+    writer.onCommit((rows) => void stored.push(...rows.map((r) => r.id)));
+    const counter = (userId: string, limit: number) => ({
+      userId,
+      periodStart: new Date('2026-11-01T00:00:00Z'),
+      limit,
+      refusal: () => new AppError('QUOTA_EXCEEDED', `${userId} is full`),
+    });
+    const rows = Array.from({ length: 5 }, row);
+    const results = await Promise.allSettled([
+      writer.write(rows[0]!, counter('a', 2)),
+      writer.write(rows[1]!, counter('b', 5)),
+      writer.write(rows[2]!, counter('a', 2)),
+      writer.write(rows[3]!, counter('a', 2)),
+      writer.write(rows[4]!),
+    ]);
+    expect(sent).toHaveLength(1);
+    expect(sent[0]!.map((c) => [c.userId, c.ids])).toEqual([
+      ['a', [rows[0]!.id, rows[2]!.id, rows[3]!.id]],
+      ['b', [rows[1]!.id]],
+    ]);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled', 'fulfilled', 'rejected', 'fulfilled']);
+    expect(((results[3] as PromiseRejectedResult).reason as AppError).code).toBe('QUOTA_EXCEEDED');
+    await new Promise((r) => setTimeout(r, 5));
+    expect(stored).toEqual([rows[0]!.id, rows[1]!.id, rows[2]!.id, rows[4]!.id]);
+    expect(writer.stats).toMatchObject({ rows: 4, overQuota: 1 });
   });
 });
