@@ -121,6 +121,8 @@ export const envSchema = z.object({
   INGEST_MAX_QUEUE: z.coerce.number().int().min(1).default(10_000),
   /** Batches committing at once, each on its own connection of a dedicated pool. */
   INGEST_CONCURRENCY: z.coerce.number().int().min(1).max(16).default(2),
+  /** Committed batches' rollup sums are buffered this long, then applied with one upsert. */
+  ROLLUP_FLUSH_MS: z.coerce.number().int().min(0).max(10_000).default(250),
   /** Stripe price ids of the paid plans (see config/plans.ts). */
   STRIPE_PRICE_PRO: z.string().optional(),
   STRIPE_PRICE_ENTERPRISE: z.string().optional(),

@@ -1,13 +1,15 @@
 /**
- * Keeps `metric_rollups` current: after each committed ingestion batch, the batch is summed per
- * (project, hour, model, endpoint) in memory and added with one upsert; the daily repair job
- * re-derives a closed day from the raw rows, which also heals any update that was lost (a crash
- * between the commit and the upsert, an upsert that failed after its retries).
+ * Keeps `metric_rollups` current: each committed ingestion batch is summed per (project, hour,
+ * model, endpoint) in memory, and the sums of the batches of a short interval (ROLLUP_FLUSH_MS)
+ * are added with one upsert; the daily repair job re-derives a closed day from the raw rows,
+ * which also heals any update that was lost (a crash within that interval after a commit, an
+ * upsert that failed after its retries).
  */
 import type { Logger } from 'pino';
 import { rebuildRollups, upsertRollupDeltas, type SqlClient } from '../db/queries/rollupQueries.js';
-import { aggregateBatch } from '../utils/rollupDeltas.js';
-import type { IngestWriter, LlmRequestRow } from './ingestWriter.js';
+import { env } from '../config/env.js';
+import { aggregateBatch, mergeDeltas, sortedDeltas, type RollupDelta } from '../utils/rollupDeltas.js';
+import type { IngestWriter } from './ingestWriter.js';
 
 const DAY_MS = 86_400_000;
 const MAX_ATTEMPTS = 3;
@@ -20,7 +22,8 @@ export interface RollupMaintainer {
    * `timeoutMs`: a reader that awaits it sees its own process's acknowledged writes.
    */
   settled(timeoutMs?: number): Promise<void>;
-  readonly stats: { batches: number; failures: number };
+  /** batches received, upserts applied (one per flush), flushes lost after their retries */
+  readonly stats: { batches: number; flushes: number; failures: number };
 }
 
 const maintainers = new WeakMap<IngestWriter, RollupMaintainer>();
@@ -30,26 +33,42 @@ const sleep = (ms: number) =>
     setTimeout(resolve, ms).unref();
   });
 
+export interface RollupOptions {
+  /**
+   * Committed batches are summed in memory for at most this long and applied with one upsert
+   * (default ROLLUP_FLUSH_MS): under load that is one rollup statement per interval instead of
+   * one per batch. `settled()` applies what is buffered at once.
+   */
+  flushMs?: number;
+}
+
 /**
  * Registers the rollup update as a post-commit handler of `writer`. Idempotent: the server
  * registers it where it creates the writer and createApp calls it again for whichever writer it
  * uses, which returns the same maintainer instead of counting every batch twice.
  */
-export function registerRollups(writer: IngestWriter, db: SqlClient, logger?: Logger): RollupMaintainer {
+export function registerRollups(
+  writer: IngestWriter,
+  db: SqlClient,
+  logger?: Logger,
+  options: RollupOptions = {},
+): RollupMaintainer {
   const existing = maintainers.get(writer);
   if (existing) return existing;
 
+  const flushMs = options.flushMs ?? env.ROLLUP_FLUSH_MS;
   const listeners: ((projectIds: ReadonlySet<string>) => void)[] = [];
-  const pending = new Set<Promise<void>>();
-  const stats = { batches: 0, failures: 0 };
+  const stats = { batches: 0, flushes: 0, failures: 0 };
+  let buffer = new Map<string, RollupDelta>();
+  let timer: NodeJS.Timeout | undefined;
+  let flushing: Promise<void> | undefined;
 
-  async function apply(rows: LlmRequestRow[]): Promise<void> {
-    const deltas = aggregateBatch(rows);
+  async function apply(deltas: RollupDelta[]): Promise<void> {
     try {
       for (let attempt = 1; ; attempt++) {
         try {
           await upsertRollupDeltas(db, deltas);
-          stats.batches++;
+          stats.flushes++;
           return;
         } catch (err) {
           // A statement that failed changed nothing, so trying again cannot double count.
@@ -64,15 +83,34 @@ export function registerRollups(writer: IngestWriter, db: SqlClient, logger?: Lo
     }
   }
 
+  /** Applies everything buffered, one upsert at a time (so they never wait on each other's locks). */
+  function flush(): Promise<void> {
+    if (timer) {
+      clearTimeout(timer);
+      timer = undefined;
+    }
+    flushing ??= (async () => {
+      try {
+        while (buffer.size > 0) {
+          const deltas = sortedDeltas(buffer);
+          buffer = new Map();
+          await apply(deltas).catch((err: unknown) => {
+            stats.failures++;
+            logger?.error({ err, rollups: deltas.length }, 'rollup update lost; the daily rollup repair will restore it');
+          });
+        }
+      } finally {
+        flushing = undefined;
+      }
+    })();
+    return flushing;
+  }
+
   writer.onCommit((rows) => {
-    const done: Promise<void> = apply(rows)
-      .catch((err: unknown) => {
-        stats.failures++;
-        logger?.error({ err, rows: rows.length }, 'rollup update lost; the daily rollup repair will restore it');
-      })
-      .finally(() => pending.delete(done));
-    pending.add(done);
-    return done;
+    stats.batches++;
+    mergeDeltas(buffer, aggregateBatch(rows));
+    if (flushMs === 0) return flush();
+    timer ??= setTimeout(() => void flush(), flushMs);
   });
 
   const maintainer: RollupMaintainer = {
@@ -82,8 +120,10 @@ export function registerRollups(writer: IngestWriter, db: SqlClient, logger?: Lo
     async settled(timeoutMs = 2_000) {
       // The writer schedules its handlers with setImmediate right after a commit.
       await new Promise((resolve) => setImmediate(resolve));
-      if (pending.size === 0) return;
-      await Promise.race([Promise.allSettled([...pending]), sleep(timeoutMs)]);
+      const done = (async () => {
+        while (buffer.size > 0 || flushing) await flush();
+      })();
+      await Promise.race([done, sleep(timeoutMs)]);
     },
     stats,
   };

@@ -69,7 +69,7 @@ export function aggregateBatch(rows: readonly RollupSource[]): RollupDelta[] {
   for (const row of rows) {
     const hour = hourStart(row.createdAt);
     const endpoint = row.endpoint ?? '';
-    const key = `${row.projectId}\u0000${hour.getTime()}\u0000${row.model}\u0000${endpoint}`;
+    const key = deltaKey({ projectId: row.projectId, hour, model: row.model, endpoint });
     let delta = byKey.get(key);
     if (!delta) {
       delta = {
@@ -102,4 +102,36 @@ export function aggregateBatch(rows: readonly RollupSource[]): RollupDelta[] {
     if (row.riskScore >= HIGH_RISK_SCORE) delta.highRiskCount++;
   }
   return [...byKey.values()].sort(compareDeltas);
+}
+
+/** The rollup key of a delta (project, UTC hour, model, endpoint). */
+export function deltaKey(d: Pick<RollupDelta, 'projectId' | 'hour' | 'model' | 'endpoint'>): string {
+  return `${d.projectId}\u0000${d.hour.getTime()}\u0000${d.model}\u0000${d.endpoint}`;
+}
+
+/** Adds `deltas` into `into` (keyed by `deltaKey`), so several batches become one upsert. */
+export function mergeDeltas(into: Map<string, RollupDelta>, deltas: readonly RollupDelta[]): void {
+  for (const d of deltas) {
+    const key = deltaKey(d);
+    const acc = into.get(key);
+    if (!acc) {
+      into.set(key, { ...d, latencyHist: [...d.latencyHist] });
+      continue;
+    }
+    acc.requests += d.requests;
+    acc.errors += d.errors;
+    acc.promptTokens += d.promptTokens;
+    acc.completionTokens += d.completionTokens;
+    acc.costUsd += d.costUsd;
+    acc.unpricedRequests += d.unpricedRequests;
+    acc.latencySumMs += d.latencySumMs;
+    d.latencyHist.forEach((n, i) => (acc.latencyHist[i] = (acc.latencyHist[i] ?? 0) + n));
+    acc.riskSum += d.riskSum;
+    acc.highRiskCount += d.highRiskCount;
+  }
+}
+
+/** The merged deltas in key order (the order upserts lock rollup rows in). */
+export function sortedDeltas(merged: Map<string, RollupDelta>): RollupDelta[] {
+  return [...merged.values()].sort(compareDeltas);
 }

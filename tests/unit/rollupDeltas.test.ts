@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { bucketIndex, emptyHistogram } from '../../src/utils/histogram.js';
-import { aggregateBatch, hourStart, type RollupSource } from '../../src/utils/rollupDeltas.js';
+import {
+  aggregateBatch,
+  hourStart,
+  mergeDeltas,
+  sortedDeltas,
+  type RollupDelta,
+  type RollupSource,
+} from '../../src/utils/rollupDeltas.js';
 
 const row = (over: Partial<RollupSource> = {}): RollupSource => ({
   projectId: 'p1',
@@ -73,6 +80,38 @@ describe('aggregateBatch', () => {
     const rows = Array.from({ length: 500 }, (_, i) => row({ latencyMs: (i * 7919) % 250_000 }));
     const [delta] = aggregateBatch(rows);
     expect(delta!.latencyHist.reduce((a, b) => a + b, 0)).toBe(500);
+  });
+});
+
+describe('mergeDeltas', () => {
+  it('should merge batches into exactly the deltas of all their rows at once', () => {
+    const rows = Array.from({ length: 60 }, (_, i) =>
+      row({
+        model: i % 3 === 0 ? 'gpt-4o' : 'gpt-4o-mini',
+        endpoint: i % 4 === 0 ? null : 'chat',
+        latencyMs: 7 * i,
+        status: i % 5 === 0 ? 'error' : 'success',
+        costUsd: i % 6 === 0 ? null : 0.01 * i,
+        riskScore: i,
+        createdAt: new Date(Date.UTC(2026, 10, 22, i % 2, 5)),
+      }),
+    );
+    const merged = new Map<string, RollupDelta>();
+    for (let i = 0; i < rows.length; i += 7) mergeDeltas(merged, aggregateBatch(rows.slice(i, i + 7)));
+    const whole = aggregateBatch(rows);
+    const result = sortedDeltas(merged);
+    const withoutCost = (d: RollupDelta) => ({ ...d, costUsd: 0 });
+    expect(result.map(withoutCost)).toEqual(whole.map(withoutCost));
+    result.forEach((d, i) => expect(d.costUsd).toBeCloseTo(whole[i]!.costUsd, 9));
+  });
+
+  it('should not alias the histogram of the first delta it keeps', () => {
+    const first = aggregateBatch([row({ latencyMs: 10 })]);
+    const merged = new Map<string, RollupDelta>();
+    mergeDeltas(merged, first);
+    mergeDeltas(merged, aggregateBatch([row({ latencyMs: 10 })]));
+    expect(first[0]!.requests).toBe(1);
+    expect(first[0]!.latencyHist.reduce((a, b) => a + b, 0)).toBe(1);
   });
 });
 
