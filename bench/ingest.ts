@@ -11,7 +11,7 @@ import { createPrisma } from '../src/db/prisma.js';
 import { freePort } from '../src/db/embeddedPostgres.js';
 import { createApiKey } from '../src/services/apiKeyService.js';
 import { makeBodies } from './bodies.js';
-import { benchDatabase } from './lib.js';
+import { benchDatabase, cpuPerRequest, sampleCpu, type CpuSample } from './lib.js';
 
 /** Requests per target; a fixed count (not a duration) so no request is cut off mid-flight. */
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 20_000);
@@ -32,7 +32,10 @@ async function waitReady(url: string) {
 
 function startChild(script: string, env: Record<string, string>): ChildProcess {
   const prof = process.env.BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', '/tmp/llmg-prof'] : [];
-  return spawn(process.execPath, [...prof, '--import', 'tsx', script], {
+  // BENCH_SERVER_CPUS=0 pins the server to CPU 0 (taskset), for profiles undisturbed by the load.
+  const pin = process.env.BENCH_SERVER_CPUS && script.includes('server') ? ['taskset', '-c', process.env.BENCH_SERVER_CPUS] : [];
+  const argv = [...pin, process.execPath, ...prof, '--import', 'tsx', script];
+  return spawn(argv[0]!, argv.slice(1), {
     cwd: ROOT,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'ignore', 'inherit'],
@@ -52,7 +55,12 @@ async function load(url: string, headers: Record<string, string>, bodies: string
   return result;
 }
 
-const db = await benchDatabase('bench_ingest');
+/** BENCH_PG_STATS=1: also print where PostgreSQL's time went (pg_stat_statements, embedded server only). */
+const PG_STATS = process.env.BENCH_PG_STATS === '1' && !process.env.BENCH_DATABASE_URL;
+const db = await benchDatabase(
+  'bench_ingest',
+  PG_STATS ? { shared_preload_libraries: 'pg_stat_statements', 'pg_stat_statements.track': 'all' } : undefined,
+);
 const prisma = createPrisma(db.url, 2);
 const user = await prisma.user.create({ data: { email: `bench-${Date.now()}@example.com`, passwordHash: 'x' } });
 await prisma.subscription.create({ data: { userId: user.id, plan: 'enterprise', status: 'active' } });
@@ -81,8 +89,18 @@ try {
   for (const url of [`http://127.0.0.1:${echoPort}/echo`, `http://127.0.0.1:${apiPort}/api/v1/llm/whoami`]) {
     await autocannon({ url, connections: 8, duration: 2, headers: { 'x-api-key': key } });
   }
+  let before = sampleCpu(echo.pid!);
   const baseline = await load(`http://127.0.0.1:${echoPort}/echo`, {}, bodies);
+  const baselineCpu = cpuPerRequest(before, sampleCpu(echo.pid!), REQUESTS);
+  if (PG_STATS) {
+    await prisma.$executeRawUnsafe('CREATE EXTENSION IF NOT EXISTS pg_stat_statements');
+    await prisma.$queryRawUnsafe('SELECT pg_stat_statements_reset()');
+  }
+  before = sampleCpu(api.pid!);
   const ingest = await load(`http://127.0.0.1:${apiPort}/api/v1/llm/request`, { 'x-api-key': key }, bodies);
+  // Post-commit work (rollups, incident rules) finishes just after the last 201.
+  await new Promise((r) => setTimeout(r, 500));
+  const ingestCpu = cpuPerRequest(before, sampleCpu(api.pid!), REQUESTS);
   const stored = await prisma.llmRequest.count({ where: { projectId: project.id } });
   const ok = (r: autocannon.Result) => r['2xx'];
   const rows = [
@@ -107,7 +125,20 @@ try {
     ],
   ];
   console.log('\n' + rows.map((r) => r.map((c) => String(c).padEnd(30)).join('')).join('\n'));
+  const cpu = (c: CpuSample) => `server ${c.target.toFixed(3)}  postgres ${c.postgres.toFixed(3)}  load generator ${c.loader.toFixed(3)}`;
+  console.log(`\nCPU ms per request  baseline: ${cpu(baselineCpu)}`);
+  console.log(`CPU ms per request  ingest:   ${cpu(ingestCpu)}`);
   console.log(`\nrows stored: ${stored}  vs 2xx: ${ok(ingest)}  ${stored === ok(ingest) ? '(equal)' : '(MISMATCH)'}`);
+  if (PG_STATS) {
+    const top = await prisma.$queryRawUnsafe<{ calls: bigint; ms: number; rows: bigint; query: string }[]>(
+      `SELECT calls, total_exec_time::float8 AS ms, rows, left(regexp_replace(query, '\\s+', ' ', 'g'), 90) AS query
+       FROM pg_stat_statements ORDER BY total_exec_time DESC LIMIT 12`,
+    );
+    console.log('\nPostgreSQL statements during the ingest run (pg_stat_statements):');
+    for (const t of top) {
+      console.log(`${String(t.calls).padStart(7)} calls ${t.ms.toFixed(0).padStart(7)} ms ${String(t.rows).padStart(7)} rows  ${t.query}`);
+    }
+  }
   console.log(
     `ratio ingest/baseline: ${(ingest.requests.average / baseline.requests.average).toFixed(3)}  (target >= 0.5, p99 <= 25 ms)`,
   );

@@ -1,4 +1,5 @@
 /** Shared pieces of the self-contained benchmarks: a throw-away database and pretty tables. */
+import { readFileSync, readdirSync } from 'node:fs';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -12,13 +13,13 @@ export interface BenchDb {
 }
 
 /** BENCH_DATABASE_URL's server, or a fresh embedded PostgreSQL; a new migrated database either way. */
-export async function benchDatabase(name: string): Promise<BenchDb> {
+export async function benchDatabase(name: string, settings?: Record<string, string>): Promise<BenchDb> {
   let serverUrl = process.env.BENCH_DATABASE_URL;
   let stop = async () => {};
   if (!serverUrl) {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'llmguard-bench-'));
     await chmod(dir, 0o755);
-    const pg = await startEmbeddedPostgres({ dataDir: dir, port: 0 });
+    const pg = await startEmbeddedPostgres({ dataDir: dir, port: 0, settings });
     serverUrl = pg.url;
     stop = async () => {
       await pg.stop();
@@ -45,4 +46,60 @@ export function progress(label: string, done: number, total: number): void {
     `\r${label} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done.toLocaleString()}/${total.toLocaleString()}`,
   );
   if (done >= total) process.stderr.write('\n');
+}
+
+const TICKS_PER_SECOND = 100; // Linux USER_HZ
+
+/** CPU seconds (user + system) a process has used so far, from /proc (Linux only; NaN elsewhere). */
+export function processCpuSeconds(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
+  } catch {
+    return NaN;
+  }
+}
+
+/** CPU seconds used so far by every process whose command name is `comm` (e.g. all postgres backends). */
+export function commandCpuSeconds(comm: string): number {
+  let total = 0;
+  let dirs: string[];
+  try {
+    dirs = readdirSync('/proc').filter((d) => /^\d+$/.test(d));
+  } catch {
+    return NaN;
+  }
+  for (const pid of dirs) {
+    try {
+      if (readFileSync(`/proc/${pid}/comm`, 'utf8').trim() !== comm) continue;
+    } catch {
+      continue;
+    }
+    const s = processCpuSeconds(Number(pid));
+    if (Number.isFinite(s)) total += s;
+  }
+  return total;
+}
+
+export interface CpuSample {
+  target: number;
+  postgres: number;
+  loader: number;
+}
+
+/** CPU of the server under test, of all PostgreSQL processes and of this (load-generating) process. */
+export function sampleCpu(targetPid: number): CpuSample {
+  const own = process.cpuUsage();
+  return {
+    target: processCpuSeconds(targetPid),
+    postgres: commandCpuSeconds('postgres'),
+    loader: (own.user + own.system) / 1e6,
+  };
+}
+
+/** CPU milliseconds per request between two samples. */
+export function cpuPerRequest(before: CpuSample, after: CpuSample, requests: number): CpuSample {
+  const per = (k: keyof CpuSample) => ((after[k] - before[k]) * 1000) / requests;
+  return { target: per('target'), postgres: per('postgres'), loader: per('loader') };
 }
