@@ -71,12 +71,14 @@ export function createApp(deps: AppDeps): Express {
   const app = express();
   const logger = deps.logger ?? defaultLogger;
   app.disable('x-powered-by');
+  // JSON API: no client revalidates with If-None-Match, so no SHA-1 of every response body.
+  app.set('etag', false);
   app.set('trust proxy', deps.trustProxy ?? env.TRUST_PROXY);
   app.locals.deps = deps;
 
   app.use(requestId);
   app.use(httpMetrics);
-  app.use(httpLogger(logger));
+  app.use(httpLogger(app, logger));
   app.use(helmet());
   app.use(
     cors({
@@ -135,10 +137,11 @@ export function createApp(deps: AppDeps): Express {
     events: incidentEvents,
     logger,
   });
+  // The API first: its prefix is matched once, so /llm/request walks the fewest layers.
+  app.use(API_PREFIX, apiRouter(ctx));
   app.use(healthRouter(deps));
   app.use(prometheusRouter(deps.metricsToken));
   app.use(docsRouter(app));
-  app.use(API_PREFIX, apiRouter(ctx));
   deps.mount?.(app);
 
   app.use(notFound);

@@ -1,17 +1,53 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import { pinoHttp } from 'pino-http';
+/**
+ * One JSON line per finished request (method, path, status, response time, request id), at
+ * error for 5xx, warn for 4xx, info otherwise; /healthz is not logged. `req.log` is a child
+ * logger bound to the request id, created only when something logs through it: at 2,000
+ * requests per second a child per request (what pino-http builds) costs more than the
+ * request's own work when nothing is logged.
+ */
+import type { Express, RequestHandler } from 'express';
 import type { Logger } from 'pino';
 
-/** One JSON line per request, carrying the request id (set earlier by requestId). */
-export function httpLogger(logger: Logger) {
-  return pinoHttp({
-    logger,
-    genReqId: (req: IncomingMessage) => (req as IncomingMessage & { id?: string }).id ?? '',
-    customLogLevel: (_req: IncomingMessage, res: ServerResponse, err?: Error) => {
-      if (err || res.statusCode >= 500) return 'error';
-      if (res.statusCode >= 400) return 'warn';
-      return 'info';
+declare module 'express-serve-static-core' {
+  interface Request {
+    /** The request's logger (bound to its id); created on first use. */
+    readonly log: Logger;
+  }
+}
+
+const CHILD = Symbol('requestLogger');
+
+function levelFor(status: number): 'error' | 'warn' | 'info' {
+  if (status >= 500) return 'error';
+  if (status >= 400) return 'warn';
+  return 'info';
+}
+
+/** Installs `req.log` on the app's request prototype and returns the per-request logging middleware. */
+export function httpLogger(app: Express, logger: Logger): RequestHandler {
+  Object.defineProperty(app.request, 'log', {
+    configurable: true,
+    get(this: { id?: string; [CHILD]?: Logger }) {
+      return (this[CHILD] ??= logger.child({ reqId: this.id }));
     },
-    autoLogging: { ignore: (req: IncomingMessage) => req.url === '/healthz' },
   });
+  return (req, res, next) => {
+    if (req.url === '/healthz') return next();
+    const started = performance.now();
+    res.once('close', () => {
+      const status = res.statusCode;
+      const level = res.writableFinished ? levelFor(status) : 'warn';
+      if (!logger.isLevelEnabled(level)) return;
+      logger[level](
+        {
+          reqId: req.id,
+          req: { method: req.method, url: req.originalUrl, remoteAddress: req.ip, userAgent: req.get('user-agent') },
+          res: { statusCode: status },
+          responseTime: Math.round(performance.now() - started),
+        },
+        res.writableFinished ? 'request completed' : 'request aborted',
+      );
+    });
+    next();
+  };
 }

@@ -97,12 +97,21 @@ export function observePool(name: string, pool: pg.Pool | undefined): void {
   if (pool) pools.set(name, pool);
 }
 
+/** One labelled child per (method, route, status): prom-client hashes labels on every unlabelled call. */
+const httpChildren = new Map<string, { observe(seconds: number): void }>();
+
 /** Times every request; the route label is the matched route pattern, never the raw URL. */
 export const httpMetrics: RequestHandler = (req, res, next) => {
-  const end = httpDuration.startTimer();
-  res.on('finish', () => {
+  const started = performance.now();
+  res.once('finish', () => {
     const route = req.route?.path ? `${req.baseUrl}${String(req.route.path)}` : 'unmatched';
-    end({ method: req.method, route, status: String(res.statusCode) });
+    const key = `${req.method} ${route} ${res.statusCode}`;
+    let child = httpChildren.get(key);
+    if (!child) {
+      child = httpDuration.labels({ method: req.method, route, status: String(res.statusCode) });
+      httpChildren.set(key, child);
+    }
+    child.observe((performance.now() - started) / 1000);
   });
   next();
 };

@@ -17,11 +17,12 @@ import { stripeWebhookRoutes } from './stripeWebhookRoutes.js';
 export function apiRouter(ctx: AppContext): Router {
   const router = Router();
   router.use(ipBlockGuard(ctx.security));
+  // The ingestion route first: it carries almost all of the traffic.
+  router.use('/llm', llmRoutes(ctx));
   router.use('/auth', authRoutes(ctx));
   router.use('/admin', adminRoutes(ctx));
   router.use('/settings', settingsRoutes(ctx));
   router.use('/projects', projectRoutes(ctx));
-  router.use('/llm', llmRoutes(ctx));
   router.use('/logs', logRoutes(ctx));
   router.use('/metrics', metricsRoutes(ctx));
   router.use('/billing', billingRoutes(ctx));

@@ -71,7 +71,12 @@ export class IncidentDetector {
       });
     }
 
-    if (rows.some((r) => r.riskScore > t.riskScore)) await this.checkRiskStreak(projectId, t);
+    // A streak is "the newest N requests are risky": only a batch whose newest row is risky can
+    // end one (a concurrent batch with newer rows checks for itself), so most batches skip the query.
+    const newest = rows.reduce((a, b) =>
+      b.createdAt > a.createdAt || (b.createdAt.getTime() === a.createdAt.getTime() && b.id > a.id) ? b : a,
+    );
+    if (newest.riskScore > t.riskScore) await this.checkRiskStreak(projectId, t);
 
     const now = Date.now();
     if (now - (this.lastHeavyCheck.get(projectId) ?? 0) >= this.throttleMs) {

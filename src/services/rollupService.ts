@@ -83,27 +83,30 @@ export function registerRollups(
     }
   }
 
+  async function drain(): Promise<void> {
+    while (buffer.size > 0) {
+      const deltas = sortedDeltas(buffer);
+      buffer = new Map();
+      await apply(deltas).catch((err: unknown) => {
+        stats.failures++;
+        logger?.error({ err, rollups: deltas.length }, 'rollup update lost; the daily rollup repair will restore it');
+      });
+    }
+  }
+
   /** Applies everything buffered, one upsert at a time (so they never wait on each other's locks). */
   function flush(): Promise<void> {
     if (timer) {
       clearTimeout(timer);
       timer = undefined;
     }
-    flushing ??= (async () => {
-      try {
-        while (buffer.size > 0) {
-          const deltas = sortedDeltas(buffer);
-          buffer = new Map();
-          await apply(deltas).catch((err: unknown) => {
-            stats.failures++;
-            logger?.error({ err, rollups: deltas.length }, 'rollup update lost; the daily rollup repair will restore it');
-          });
-        }
-      } finally {
+    if (!flushing && buffer.size > 0) {
+      // Cleared in a callback, so only after the assignment (drain may be short but never sync).
+      flushing = drain().finally(() => {
         flushing = undefined;
-      }
-    })();
-    return flushing;
+      });
+    }
+    return flushing ?? Promise.resolve();
   }
 
   writer.onCommit((rows) => {
