@@ -154,4 +154,43 @@ describe('GET /logs on a large project', () => {
     const small = await search('');
     expect(small.body.totalIsLowerBound).toBeUndefined();
   });
+
+  it('should page full-text matches the same whether it collects them (<= 2,000) or walks (more)', async () => {
+    const p = await createProject(ctx.app, user);
+    // 1,500 rows say "alpha" (collected), all 3,000 say "omega" (walked); createdAt spread over time.
+    await ctx.prisma.$executeRawUnsafe(
+      `INSERT INTO llm_requests (id, "projectId", model, "effectiveModel", prompt, "latencyMs", "riskScore", "riskLevel", "riskFlags", decision, "createdAt")
+       SELECT 'ft-' || lpad(g::text, 5, '0'), $1, 'gpt-4o', 'gpt-4o', CASE WHEN g % 2 = 0 THEN 'alpha omega' ELSE 'omega' END,
+         g % 97, g % 101, 'low', ARRAY[]::text[], 'allow', TIMESTAMP '2026-11-01' + (g % 700) * INTERVAL '1 minute'
+       FROM generate_series(1, 3000) g`,
+      p.id,
+    );
+    const page = (query: string) =>
+      request(ctx.app).get(`/api/v1/logs?projectId=${p.id}&limit=7&${query}`).set(bearer(user.accessToken));
+    const expected = async (word: string, order: string, offset: number) =>
+      (
+        await ctx.prisma.$queryRawUnsafe<{ id: string }[]>(
+          `SELECT id FROM llm_requests WHERE "projectId" = $1 AND prompt LIKE '%' || $2 || '%' ORDER BY ${order} LIMIT 7 OFFSET ${offset}`,
+          p.id,
+          word,
+        )
+      ).map((r) => r.id);
+
+    const collected = await page('q=alpha&page=4');
+    expect(collected.body).toMatchObject({ total: 1500 });
+    expect(collected.body.totalIsLowerBound).toBeUndefined();
+    expect(collected.body.data.map((r: { id: string }) => r.id)).toEqual(
+      await expected('alpha', '"createdAt" DESC, id DESC', 21),
+    );
+    const byLatency = await page('q=alpha&page=2&sort=latencyMs&order=asc');
+    expect(byLatency.body.data.map((r: { id: string }) => r.id)).toEqual(
+      await expected('alpha', '"latencyMs" ASC, id ASC', 7),
+    );
+
+    const walked = await page('q=omega&page=4');
+    expect(walked.body).toMatchObject({ total: 2000, totalIsLowerBound: true });
+    expect(walked.body.data.map((r: { id: string }) => r.id)).toEqual(
+      await expected('omega', '"createdAt" DESC, id DESC', 21),
+    );
+  });
 });
