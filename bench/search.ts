@@ -28,7 +28,7 @@ try {
       `INSERT INTO llm_requests (id, "projectId", model, "effectiveModel", endpoint, "endUserId", prompt, response,
          "latencyMs", "promptTokens", "completionTokens", "totalTokens", status, "riskScore", "riskLevel", "riskFlags",
          decision, "costUsd", "createdAt")
-       SELECT 'b' || lpad(($2 + g)::text, 9, '0'),
+       SELECT 'b' || lpad(g::text, 9, '0'),
          ($1::text[])[1 + (g % ${PROJECTS})],
          (ARRAY['gpt-4o','gpt-4o-mini','claude-3-5-sonnet','gemini-1.5-flash','llama-3.1-70b'])[1 + (g * 7 % 5)],
          'gpt-4o', (ARRAY['chat','search','summarize','support'])[1 + (g % 4)], 'user-' || (g % 997),
@@ -41,11 +41,13 @@ try {
          50 + (g * 31 % 4000), 100 + g % 500, 50 + g % 300, 150 + g % 800,
          CASE WHEN g % 20 = 0 THEN 'error'::"RequestStatus" ELSE 'success'::"RequestStatus" END,
          (g * 37) % 101, 'low'::"RiskLevel", ARRAY[]::text[], 'allow'::"Decision", 0.001,
-         (now() AT TIME ZONE 'UTC') - ((g % 2592000) || ' seconds')::interval
-       FROM generate_series(1, $3::int) AS g`,
+         -- spread over the last 30 days, newest last (as ingestion writes them)
+         (now() AT TIME ZONE 'UTC') - ((($4::bigint - g) * 2592000 / $4::bigint) || ' seconds')::interval
+       FROM (SELECT $2::int + s AS g FROM generate_series(1, $3::int) AS s) AS rows_`,
       projectIds,
       done,
       n,
+      ROWS,
     );
     progress('loading', done + n, ROWS);
   }
