@@ -44,7 +44,7 @@ function whereClause(q: LogSearchQuery): Prisma.Sql {
  * this many rows match, the page and an exact total come from them; past it the matches are
  * dense and the newest-first walk finds a page within a few hundred rows.
  */
-export const COLLECT_CAP = 2_000;
+export const COLLECT_CAP = 1_000;
 
 interface Collected {
   id: string;
