@@ -1,6 +1,21 @@
 import pino, { type DestinationStream, type Logger } from 'pino';
 import { env } from '../config/env.js';
 
+/** Credential fields, redacted at the top level of a log object and one level down. */
+const SECRET_FIELDS = [
+  'password',
+  'currentPassword',
+  'newPassword',
+  'passwordHash',
+  'token',
+  'accessToken',
+  'refreshToken',
+  'apiKey',
+  'key',
+  'secret',
+  'mfaCode',
+];
+
 /** Paths whose values never reach a log line. */
 export const REDACT_PATHS = [
   'req.headers.authorization',
@@ -9,17 +24,8 @@ export const REDACT_PATHS = [
   'req.headers["stripe-signature"]',
   'req.headers["x-datadog-signature"]',
   'res.headers["set-cookie"]',
-  '*.password',
-  '*.currentPassword',
-  '*.newPassword',
-  '*.passwordHash',
-  '*.token',
-  '*.accessToken',
-  '*.refreshToken',
-  '*.apiKey',
-  '*.key',
-  '*.secret',
-  '*.mfaCode',
+  ...SECRET_FIELDS,
+  ...SECRET_FIELDS.map((field) => `*.${field}`),
 ];
 
 /** Builds the process logger; tests pass a destination to capture lines. */
