@@ -136,6 +136,7 @@ export function createApp(deps: AppDeps): Express {
     keyCache: ctx.keyCache,
     events: incidentEvents,
     logger,
+    rollups,
   });
   // The API first: its prefix is matched once, so /llm/request walks the fewest layers.
   app.use(API_PREFIX, apiRouter(ctx));

@@ -1,11 +1,20 @@
-import { randomBytes } from 'node:crypto';
+import { randomFillSync } from 'node:crypto';
+
+/** Random bytes are drawn 4 KiB at a time: one system call per 256 ids instead of one per id. */
+const pool = Buffer.alloc(4096);
+let poolOffset = pool.length;
 
 /**
  * UUIDv7 (RFC 9562): 48-bit millisecond timestamp then random bits, so ids of log rows sort
  * by time and insert at the right edge of the primary-key index.
  */
 export function uuidv7(now = Date.now()): string {
-  const b = randomBytes(16);
+  if (poolOffset + 16 > pool.length) {
+    randomFillSync(pool);
+    poolOffset = 0;
+  }
+  const b = Buffer.from(pool.subarray(poolOffset, poolOffset + 16));
+  poolOffset += 16;
   b.writeUIntBE(now, 0, 6);
   b[6] = (b[6]! & 0x0f) | 0x70;
   b[8] = (b[8]! & 0x3f) | 0x80;

@@ -160,8 +160,22 @@ export function normalizeModelName(model: string): string {
   return name.replace(/^(?:[a-z]+\.)?anthropic\./, '').replace(/-v\d+:\d+$/, '');
 }
 
+/** matchingRows per model name: the table is static and every request would test all its patterns. */
+const rowsByName = new Map<string, IndexedRow[]>();
+const ROWS_BY_NAME_MAX = 2_000;
+
 /** The rows of the most specific pattern matching the name, all periods; empty when unknown. */
 function matchingRows(name: string): IndexedRow[] {
+  const known = rowsByName.get(name);
+  if (known) return known;
+  const rows = scanTable(name);
+  // Model names come from callers: the memo is bounded by starting over when full.
+  if (rowsByName.size >= ROWS_BY_NAME_MAX) rowsByName.clear();
+  rowsByName.set(name, rows);
+  return rows;
+}
+
+function scanTable(name: string): IndexedRow[] {
   let best: IndexedRow[] = [];
   for (const indexed of INDEXED_TABLE) {
     if (!indexed.row.pattern.test(name)) continue;

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { runAnomalyDetection } from '../../src/services/anomalyService.js';
 import { IncidentEvents } from '../../src/services/incidentEvents.js';
 import { HISTOGRAM_BUCKET_COUNT, addToHistogram, emptyHistogram } from '../../src/utils/histogram.js';
+import { hourStart } from '../../src/utils/rollupDeltas.js';
 import { eventually } from '../helpers/eventually.js';
 import { createProject, registerUser } from '../helpers/factories.js';
 import { useTestApp } from '../helpers/testApp.js';
@@ -83,21 +84,17 @@ describe('rule-based detection after each committed batch', () => {
   it('should open a cost_spike incident when the last day costs over 50% more than the trailing average', async () => {
     const p = await project();
     const day = 86_400_000;
+    // Three earlier days spent $0.01 each (the hourly rollups the check reads).
     const history = [1, 2, 3].map((d) => ({
-      id: `hist-${p.id}-${d}`,
       projectId: p.id,
+      hour: hourStart(new Date(Date.now() - d * day - 3_600_000)),
       model: 'gpt-4o',
-      effectiveModel: 'gpt-4o',
-      prompt: 'old',
-      latencyMs: 100,
-      riskScore: 0,
-      riskLevel: 'low' as const,
-      riskFlags: [],
-      decision: 'allow' as const,
+      endpoint: '',
+      requests: 1,
       costUsd: 0.01,
-      createdAt: new Date(Date.now() - d * day - 3_600_000),
+      latencyHist: emptyHistogram(),
     }));
-    await ctx.prisma.llmRequest.createMany({ data: history });
+    await ctx.prisma.metricRollup.createMany({ data: history });
     await post(p.apiKey, { promptTokens: 1000, completionTokens: 1000 }); // $0.0125 today: +25%, below the threshold
     await new Promise((r) => setTimeout(r, 100));
     expect(await incidents(p.id, 'cost_spike')).toHaveLength(0);
