@@ -2,7 +2,7 @@ import cors from 'cors';
 import express, { type Express } from 'express';
 import helmet from 'helmet';
 import { env } from './config/env.js';
-import { API_PREFIX } from './config/constants.js';
+import { API_PREFIX, API_VERSION } from './config/constants.js';
 import type { PrismaClient } from './db/prisma.js';
 import { apiVersion } from './middleware/apiVersion.js';
 import { httpMetrics } from './observability/metrics.js';
@@ -13,6 +13,7 @@ import { requestId } from './middleware/requestId.js';
 import { requireJson } from './middleware/requireJson.js';
 import { docsRouter } from './docs/docsRoutes.js';
 import { apiRouter } from './routes/index.js';
+import { headersSetBy, ingestFastPath, installBeforeRouter } from './routes/ingestFastPath.js';
 import { healthRouter } from './routes/healthRoutes.js';
 import { logger as defaultLogger } from './utils/logger.js';
 import type { Logger } from 'pino';
@@ -62,6 +63,8 @@ export interface AppDeps {
   corsOrigins?: string[];
   /** Express "trust proxy" (defaults to TRUST_PROXY). */
   trustProxy?: number | boolean;
+  /** POST /llm/request on its direct path (defaults to INGEST_FAST_PATH); false = through Express. */
+  ingestFastPath?: boolean;
   /** Extra routes mounted before the 404 handler (tests use it for probe routes). */
   mount?: (app: Express) => void;
 }
@@ -79,7 +82,8 @@ export function createApp(deps: AppDeps): Express {
   app.use(requestId);
   app.use(httpMetrics);
   app.use(httpLogger(app, logger));
-  app.use(helmet());
+  const securityHeaders = helmet();
+  app.use(securityHeaders);
   app.use(
     cors({
       origin: (origin, cb) => cb(null, origin !== undefined && (deps.corsOrigins ?? env.CORS_ORIGINS).includes(origin)),
@@ -138,6 +142,15 @@ export function createApp(deps: AppDeps): Express {
     logger,
     rollups,
   });
+  if (deps.ingestFastPath ?? env.INGEST_FAST_PATH) {
+    const fast = ingestFastPath(app, ctx, {
+      bodyLimit: env.BODY_LIMIT,
+      staticHeaders: [...headersSetBy(securityHeaders), ['X-API-Version', API_VERSION]],
+      logger,
+    });
+    installBeforeRouter(app, fast);
+    app.locals.ingestFastPath = fast.stats;
+  }
   // The API first: its prefix is matched once, so /llm/request walks the fewest layers.
   app.use(API_PREFIX, apiRouter(ctx));
   app.use(healthRouter(deps));

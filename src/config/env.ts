@@ -87,6 +87,8 @@ export const envSchema = z.object({
   TRUST_PROXY: z.coerce.number().int().min(0).default(0),
   /** Max JSON body; the API contract promises 10 MB. */
   BODY_LIMIT: z.string().default('10mb'),
+  /** POST /llm/request on its direct path (src/routes/ingestFastPath.ts); false = through Express. */
+  INGEST_FAST_PATH: booleanish.default(true),
   /** Wait this long for in-flight requests on SIGTERM before closing anyway. */
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(10_000),
   JWT_SECRETS: jwtKeyRing.prefault(`k1:${DEV_SECRET}`),

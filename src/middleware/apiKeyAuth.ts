@@ -16,16 +16,21 @@ export function extractApiKey(req: Request): string | undefined {
   return match?.[1];
 }
 
+/** The request's key and project, or 401 UNAUTHORIZED (thrown). */
+export async function authenticateApiKey(
+  cache: KeyCache,
+  req: Request,
+): Promise<{ key: VerifiedKey; project: ProjectContext }> {
+  const key = extractApiKey(req);
+  const verified = key && key.length <= 200 ? await cache.authenticate(key) : null;
+  if (!verified) throw new AppError('UNAUTHORIZED', 'A valid API key is required (X-API-Key)');
+  return verified;
+}
+
 /** SDK authentication from the in-process cache (no query per request once warm). */
 export function requireApiKey(cache: KeyCache): RequestHandler {
   return async (req, _res, next) => {
-    const key = extractApiKey(req);
-    const verified = key && key.length <= 200 ? await cache.authenticate(key) : null;
-    if (!verified) {
-      next(new AppError('UNAUTHORIZED', 'A valid API key is required (X-API-Key)'));
-      return;
-    }
-    req.apiKey = verified;
+    req.apiKey = await authenticateApiKey(cache, req);
     next();
   };
 }

@@ -66,6 +66,18 @@ export function toAppError(err: unknown): AppError {
   return new AppError('INTERNAL_ERROR', 'Internal server error', { cause: err });
 }
 
+/** The JSON error body every failure answers with (the API.md error envelope). */
+export function errorBody(appError: AppError, requestId: string | undefined) {
+  return {
+    error: {
+      code: appError.code,
+      message: appError.message,
+      ...(appError.details !== undefined ? { details: appError.details } : {}),
+      requestId,
+    },
+  };
+}
+
 export const errorHandler: ErrorRequestHandler = (err, req, res, _next) => {
   const appError = toAppError(err);
   const log = req.log ?? logger;
@@ -75,14 +87,7 @@ export const errorHandler: ErrorRequestHandler = (err, req, res, _next) => {
     return;
   }
   for (const [name, value] of Object.entries(appError.headers ?? {})) res.setHeader(name, value);
-  res.status(appError.status).json({
-    error: {
-      code: appError.code,
-      message: appError.message,
-      ...(appError.details !== undefined ? { details: appError.details } : {}),
-      requestId: req.id,
-    },
-  });
+  res.status(appError.status).json(errorBody(appError, req.id));
 };
 
 export const notFound: RequestHandler = (req, _res, next) => {

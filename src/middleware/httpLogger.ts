@@ -23,6 +23,34 @@ function levelFor(status: number): 'error' | 'warn' | 'info' {
   return 'info';
 }
 
+/** What one request line says. */
+export interface RequestLine {
+  reqId: string;
+  method: string;
+  url: string;
+  remoteAddress: string | undefined;
+  userAgent: string | undefined;
+  status: number;
+  /** false when the client went away before the response was sent */
+  finished: boolean;
+  startedMs: number;
+}
+
+/** Writes one request line at the level its status calls for (nothing when that level is off). */
+export function logRequestLine(logger: Logger, line: RequestLine): void {
+  const level = line.finished ? levelFor(line.status) : 'warn';
+  if (!logger.isLevelEnabled(level)) return;
+  logger[level](
+    {
+      reqId: line.reqId,
+      req: { method: line.method, url: line.url, remoteAddress: line.remoteAddress, userAgent: line.userAgent },
+      res: { statusCode: line.status },
+      responseTime: Math.round(performance.now() - line.startedMs),
+    },
+    line.finished ? 'request completed' : 'request aborted',
+  );
+}
+
 /** Installs `req.log` on the app's request prototype and returns the per-request logging middleware. */
 export function httpLogger(app: Express, logger: Logger): RequestHandler {
   Object.defineProperty(app.request, 'log', {
@@ -35,18 +63,16 @@ export function httpLogger(app: Express, logger: Logger): RequestHandler {
     if (req.url === '/healthz') return next();
     const started = performance.now();
     res.once('close', () => {
-      const status = res.statusCode;
-      const level = res.writableFinished ? levelFor(status) : 'warn';
-      if (!logger.isLevelEnabled(level)) return;
-      logger[level](
-        {
-          reqId: req.id,
-          req: { method: req.method, url: req.originalUrl, remoteAddress: req.ip, userAgent: req.get('user-agent') },
-          res: { statusCode: status },
-          responseTime: Math.round(performance.now() - started),
-        },
-        res.writableFinished ? 'request completed' : 'request aborted',
-      );
+      logRequestLine(logger, {
+        reqId: req.id,
+        method: req.method,
+        url: req.originalUrl,
+        remoteAddress: req.ip,
+        userAgent: req.get('user-agent'),
+        status: res.statusCode,
+        finished: res.writableFinished,
+        startedMs: started,
+      });
     });
     next();
   };

@@ -2,17 +2,20 @@ import type { RequestHandler } from 'express';
 import type { Security } from '../services/security.js';
 import { AppError } from '../utils/AppError.js';
 
+/** 403 IP_BLOCKED with Retry-After when `ip` is blocked; null otherwise. */
+export async function ipBlockError(security: Security, ip: string | undefined): Promise<AppError | null> {
+  const block = ip ? await security.ipBlocks.get(ip) : null;
+  if (!block) return null;
+  const retryAfter = Math.max(1, Math.ceil((Date.parse(block.expiresAt) - Date.now()) / 1000));
+  return new AppError('IP_BLOCKED', 'This IP address is temporarily blocked', {
+    headers: { 'Retry-After': String(retryAfter) },
+  });
+}
+
 /** Refuses every request from a blocked IP with 403 IP_BLOCKED until the block expires. */
 export function ipBlockGuard(security: Security): RequestHandler {
-  return async (req, res, next) => {
-    const block = req.ip ? await security.ipBlocks.get(req.ip) : null;
-    if (!block) return next();
-    const retryAfter = Math.max(1, Math.ceil((Date.parse(block.expiresAt) - Date.now()) / 1000));
-    next(
-      new AppError('IP_BLOCKED', 'This IP address is temporarily blocked', {
-        headers: { 'Retry-After': String(retryAfter) },
-      }),
-    );
-    void res;
+  return async (req, _res, next) => {
+    const error = await ipBlockError(security, req.ip);
+    next(error ?? undefined);
   };
 }

@@ -1,11 +1,20 @@
-import type { Request, RequestHandler, Response } from 'express';
+import type { Request, RequestHandler } from 'express';
 import { RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import { AppError } from '../utils/AppError.js';
 
-function setHeaders(res: Response, limiter: RateLimiterAbstract, state: RateLimiterRes): void {
-  res.setHeader('RateLimit-Limit', String(limiter.points));
-  res.setHeader('RateLimit-Remaining', String(Math.max(0, state.remainingPoints)));
-  res.setHeader('RateLimit-Reset', String(Math.ceil(state.msBeforeNext / 1000)));
+/** The RateLimit-* headers of a limiter's answer, as [name, value] pairs. */
+export function rateLimitHeaders(limiter: RateLimiterAbstract, state: RateLimiterRes): [string, string][] {
+  return [
+    ['RateLimit-Limit', String(limiter.points)],
+    ['RateLimit-Remaining', String(Math.max(0, state.remainingPoints))],
+    ['RateLimit-Reset', String(Math.ceil(state.msBeforeNext / 1000))],
+  ];
+}
+
+/** 429 RATE_LIMITED for a refusal, with Retry-After (at least 1 s). */
+export function rateLimited(rejection: RateLimiterRes): AppError {
+  const retryAfter = String(Math.max(1, Math.ceil(rejection.msBeforeNext / 1000)));
+  return new AppError('RATE_LIMITED', 'Too many requests, slow down', { headers: { 'Retry-After': retryAfter } });
 }
 
 export interface RateLimitOptions {
@@ -25,17 +34,28 @@ export function rateLimit(
   return async (req, res, next) => {
     const key = keyOf(req);
     if (!key) return next();
-    try {
-      setHeaders(res, limiter, await limiter.consume(key));
-      next();
-    } catch (rejection) {
-      if (!(rejection instanceof RateLimiterRes)) return next(rejection);
-      setHeaders(res, limiter, rejection);
-      await options.onReject?.(req);
-      const retryAfter = String(Math.max(1, Math.ceil(rejection.msBeforeNext / 1000)));
-      next(new AppError('RATE_LIMITED', 'Too many requests, slow down', { headers: { 'Retry-After': retryAfter } }));
-    }
+    const { headers, refused } = await takePoint(limiter, key);
+    for (const [name, value] of headers) res.setHeader(name, value);
+    if (!refused) return next();
+    await options.onReject?.(req);
+    next(refused);
   };
+}
+
+/**
+ * Consumes one point of `limiter` for `key`: the RateLimit-* headers to send and, over the
+ * limit, the 429 to answer with. A store failure (e.g. Redis down) is thrown.
+ */
+export async function takePoint(
+  limiter: RateLimiterAbstract,
+  key: string,
+): Promise<{ headers: [string, string][]; refused: AppError | null }> {
+  try {
+    return { headers: rateLimitHeaders(limiter, await limiter.consume(key)), refused: null };
+  } catch (rejection) {
+    if (!(rejection instanceof RateLimiterRes)) throw rejection;
+    return { headers: rateLimitHeaders(limiter, rejection), refused: rateLimited(rejection) };
+  }
 }
 
 /** Email in a login/register body, normalised, as a rate-limit key. */

@@ -11,9 +11,13 @@ declare module 'express-serve-static-core' {
 /** A caller-supplied id is kept only if it is short and plain (no log injection). */
 const SANE_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
+/** The caller's X-Request-Id when it is sane, else a new UUID. */
+export function requestIdFor(incoming: string | undefined): string {
+  return incoming && SANE_ID.test(incoming) ? incoming : randomUUID();
+}
+
 export const requestId: RequestHandler = (req, res, next) => {
-  const incoming = req.get('x-request-id');
-  const id = incoming && SANE_ID.test(incoming) ? incoming : randomUUID();
+  const id = requestIdFor(req.get('x-request-id'));
   req.id = id;
   res.setHeader('X-Request-Id', id);
   next();

@@ -100,18 +100,23 @@ export function observePool(name: string, pool: pg.Pool | undefined): void {
 /** One labelled child per (method, route, status): prom-client hashes labels on every unlabelled call. */
 const httpChildren = new Map<string, { observe(seconds: number): void }>();
 
+/** Records one finished request under its route pattern (never the raw URL). */
+export function observeHttp(method: string, route: string, status: number, startedMs: number): void {
+  const key = `${method} ${route} ${status}`;
+  let child = httpChildren.get(key);
+  if (!child) {
+    child = httpDuration.labels({ method, route, status: String(status) });
+    httpChildren.set(key, child);
+  }
+  child.observe((performance.now() - startedMs) / 1000);
+}
+
 /** Times every request; the route label is the matched route pattern, never the raw URL. */
 export const httpMetrics: RequestHandler = (req, res, next) => {
   const started = performance.now();
   res.once('finish', () => {
     const route = req.route?.path ? `${req.baseUrl}${String(req.route.path)}` : 'unmatched';
-    const key = `${req.method} ${route} ${res.statusCode}`;
-    let child = httpChildren.get(key);
-    if (!child) {
-      child = httpDuration.labels({ method: req.method, route, status: String(res.statusCode) });
-      httpChildren.set(key, child);
-    }
-    child.observe((performance.now() - started) / 1000);
+    observeHttp(req.method, route, res.statusCode, started);
   });
   next();
 };

@@ -1,0 +1,210 @@
+/**
+ * POST /api/v1/llm/request on a direct path. This one route carries almost all of the traffic,
+ * and Express's per-request machinery (a dozen middleware layers, each setting headers one by
+ * one, body-parser's stream plumbing, res.json) cost more CPU than the ingestion itself. Here
+ * the same steps run in the same order as the Express route, and answer with the same status
+ * codes, headers and JSON bodies:
+ *
+ *   request id -> JSON body -> IP block -> API key -> rate limit -> Zod validation -> ingest
+ *
+ * The security headers are the ones helmet sets on every other response, computed once.
+ * Anything this path does not handle itself goes to Express before a byte of the body is read,
+ * where it gets the usual answer: a query string, an Origin header (CORS), an X-API-Version
+ * header, a content type other than plain `application/json`, a compressed or chunked body,
+ * or one over the body limit. The Express route stays mounted for those cases (and for the
+ * OpenAPI document).
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import bytes from 'bytes';
+import type { Express, Request, RequestHandler, Response } from 'express';
+import type { Logger } from 'pino';
+import { API_PREFIX } from '../config/constants.js';
+import type { AppContext } from '../controllers/context.js';
+import { authenticateApiKey } from '../middleware/apiKeyAuth.js';
+import { errorBody, toAppError } from '../middleware/errorHandler.js';
+import { logRequestLine } from '../middleware/httpLogger.js';
+import { ipBlockError } from '../middleware/ipBlock.js';
+import { takePoint } from '../middleware/rateLimit.js';
+import { requestIdFor } from '../middleware/requestId.js';
+import { observeHttp } from '../observability/metrics.js';
+import { ingestLlmRequest } from '../services/ingestService.js';
+import { AppError } from '../utils/AppError.js';
+import { llmRequestBody } from '../validators/ingestValidators.js';
+
+export const INGEST_ROUTE = `${API_PREFIX}/llm/request`;
+
+/** Content types (lower-cased, blanks removed) that body-parser's json() reads as UTF-8 as they are. */
+const PLAIN_JSON = new Set(['application/json', 'application/json;charset=utf-8', 'application/json;charset="utf-8"']);
+const isPlainJson = (type: string) => PLAIN_JSON.has(type.length > 64 ? '' : type.toLowerCase().replace(/\s/g, ''));
+const DECIMAL = /^\d{1,12}$/;
+
+export interface IngestFastPathOptions {
+  /** The JSON body limit (same syntax as express.json's `limit`, e.g. "10mb"). */
+  bodyLimit: string;
+  /** Headers every API response carries, in order: the security headers and X-API-Version. */
+  staticHeaders: [string, string][];
+  logger: Logger;
+}
+
+/** The headers a middleware that only sets headers (helmet) sets, collected once. */
+export function headersSetBy(middleware: RequestHandler): [string, string][] {
+  const headers = new Map<string, [string, string]>();
+  const res = {
+    setHeader(name: string, value: unknown) {
+      headers.set(name.toLowerCase(), [name, String(value)]);
+      return res;
+    },
+    removeHeader(name: string) {
+      headers.delete(name.toLowerCase());
+    },
+    locals: {},
+  };
+  let called = false;
+  void middleware({ headers: {}, method: 'POST' } as Request, res as unknown as Response, () => {
+    called = true;
+  });
+  if (!called) throw new Error('headersSetBy: the middleware did not call next() synchronously');
+  return [...headers.values()];
+}
+
+/** Reads the whole body (its length is known and within the limit). */
+function readBody(req: IncomingMessage, length: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let received = 0;
+    let ended = false;
+    req.on('data', (chunk: Buffer) => {
+      chunks.push(chunk);
+      received += chunk.length;
+    });
+    req.once('end', () => {
+      ended = true;
+      if (received !== length) reject(new AppError('VALIDATION_ERROR', 'Request size did not match Content-Length'));
+      else resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, received));
+    });
+    req.once('error', reject);
+    req.once('close', () => {
+      if (!ended) reject(new Error('request aborted'));
+    });
+  });
+}
+
+/** body-parser's strict JSON: an object or an array (an empty body is `{}`). */
+function parseJson(buf: Buffer): unknown {
+  let text = buf.toString('utf8');
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+  if (text.length === 0) return {};
+  const first = text.trimStart()[0];
+  if (first === '{' || first === '[') {
+    try {
+      return JSON.parse(text);
+    } catch {
+      /* below */
+    }
+  }
+  throw new AppError('INVALID_JSON', 'Malformed JSON body');
+}
+
+/** The hook: true when it took the request, false (having touched nothing) when Express should. */
+export interface IngestFastPath {
+  (req: IncomingMessage, res: ServerResponse): boolean;
+  /** Requests it took (for tests and diagnostics). */
+  readonly stats: { served: number };
+}
+
+/** The direct path as a pre-router hook. */
+export function ingestFastPath(app: Express, ctx: AppContext, options: IngestFastPathOptions): IngestFastPath {
+  const limit = bytes.parse(options.bodyLimit) ?? 100 * 1024;
+  const { logger } = options;
+  const staticHeaders = options.staticHeaders.flat();
+  const deps = { writer: ctx.ingestWriter, quota: ctx.quota, limiterFor: ctx.security.remediationLimiter };
+  const { security, keyCache } = ctx;
+
+  async function serve(message: IncomingMessage, res: ServerResponse, length: number): Promise<void> {
+    const started = performance.now();
+    // Express's request prototype: req.ip under the app's "trust proxy", req.get().
+    const req = Object.setPrototypeOf(message, app.request) as Request;
+    const id = requestIdFor(req.headers['x-request-id'] as string | undefined);
+    req.id = id;
+    const headers: string[] = ['X-Request-Id', id, ...staticHeaders];
+    let status = 201;
+    let payload: string;
+    let aborted = false;
+    try {
+      let body: unknown;
+      try {
+        body = parseJson(await readBody(req, length));
+      } catch (err) {
+        if (!(err instanceof AppError)) aborted = true;
+        throw err;
+      }
+      const blocked = await ipBlockError(security, req.ip);
+      if (blocked) throw blocked;
+      const auth = await authenticateApiKey(keyCache, req);
+      const point = await takePoint(security.apiKey, auth.key.apiKeyId);
+      for (const [name, value] of point.headers) headers.push(name, value);
+      if (point.refused) throw point.refused;
+      const result = await ingestLlmRequest(deps, auth, llmRequestBody.parse(body));
+      payload = JSON.stringify(result);
+    } catch (err) {
+      const appError = toAppError(err);
+      status = appError.status;
+      if (status >= 500 && !aborted) logger.child({ reqId: id }).error({ err, requestId: id }, 'request failed');
+      for (const [name, value] of Object.entries(appError.headers ?? {})) headers.push(name, value);
+      payload = JSON.stringify(errorBody(appError, id));
+    }
+    const finished = !aborted && !res.destroyed;
+    if (finished) {
+      headers.push('Content-Type', 'application/json; charset=utf-8');
+      headers.push('Content-Length', String(Buffer.byteLength(payload)));
+      res.writeHead(status, headers);
+      res.end(payload);
+    } else {
+      res.destroy();
+    }
+    observeHttp('POST', INGEST_ROUTE, status, started);
+    logRequestLine(logger, {
+      reqId: id,
+      method: 'POST',
+      url: INGEST_ROUTE,
+      remoteAddress: req.ip,
+      userAgent: req.headers['user-agent'],
+      status,
+      finished,
+      startedMs: started,
+    });
+  }
+
+  const stats = { served: 0 };
+  const hook = (req: IncomingMessage, res: ServerResponse): boolean => {
+    if (req.method !== 'POST' || req.url !== INGEST_ROUTE) return false;
+    const h = req.headers;
+    if (h.origin !== undefined || h['x-api-version'] !== undefined || h['transfer-encoding'] !== undefined)
+      return false;
+    const encoding = h['content-encoding'];
+    if (encoding !== undefined && encoding.toLowerCase() !== 'identity') return false;
+    const type = h['content-type'];
+    const declared = h['content-length'];
+    if (type === undefined || !isPlainJson(type) || declared === undefined || !DECIMAL.test(declared)) return false;
+    const length = Number(declared);
+    if (length > limit) return false;
+    stats.served++;
+    void serve(req, res, length).catch((err: unknown) => {
+      logger.error({ err }, 'ingest fast path failed');
+      res.destroy();
+    });
+    return true;
+  };
+  return Object.assign(hook, { stats });
+}
+
+/** Puts `fast` in front of the app's router: requests it declines reach Express unchanged. */
+export function installBeforeRouter(app: Express, fast: (req: IncomingMessage, res: ServerResponse) => boolean): void {
+  const target = app as unknown as {
+    handle: (req: IncomingMessage, res: ServerResponse, next?: unknown) => void;
+  };
+  const handle = target.handle;
+  target.handle = function (this: unknown, req, res, next) {
+    if (!fast(req, res)) handle.call(this, req, res, next);
+  };
+}

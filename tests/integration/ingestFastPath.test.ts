@@ -1,0 +1,240 @@
+/**
+ * POST /llm/request's direct path (src/routes/ingestFastPath.ts) must answer exactly like the
+ * Express route it bypasses: the same status, headers and JSON for every outcome. Each case is
+ * sent to two apps on one database, one with the direct path and one without, and the answers
+ * are compared; the cases the direct path leaves to Express are checked to reach Express.
+ */
+import net from 'node:net';
+import { gzipSync } from 'node:zlib';
+import type { Express } from 'express';
+import request from 'supertest';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { createApp } from '../../src/app.js';
+import { expectedMigrations } from '../../src/db/database.js';
+import { createSecurity, type Security } from '../../src/services/security.js';
+import { createProject, registerUser, type TestProject, type TestUser } from '../helpers/factories.js';
+import { useTestApp } from '../helpers/testApp.js';
+
+const PER_KEY = 30;
+const fastSecurity = createSecurity({ apiPerKey: PER_KEY });
+const ctx = useTestApp({ security: fastSecurity, ingestFastPath: true, corsOrigins: ['https://app.example.com'] });
+let viaExpress: Express;
+const expressSecurity = createSecurity({ apiPerKey: PER_KEY });
+let user: TestUser;
+let project: TestProject;
+
+beforeAll(async () => {
+  viaExpress = createApp({
+    prisma: ctx.prisma,
+    expectedMigrations: await expectedMigrations(),
+    keyCache: ctx.keyCache,
+    security: expressSecurity,
+    ingestFastPath: false,
+    corsOrigins: ['https://app.example.com'],
+  });
+  user = await registerUser(ctx.app);
+  await ctx.prisma.subscription.create({ data: { userId: user.id, plan: 'pro', status: 'active' } });
+  project = await createProject(ctx.app, user);
+});
+
+const served = () => (ctx.app.locals.ingestFastPath as { served: number }).served;
+const body = { model: 'gpt-4o', prompt: 'Summarise the board minutes.', response: 'Done.', latencyMs: 120 };
+
+/** Headers whose values differ between two answers by nature (time, ids, lengths, counters). */
+const VOLATILE = new Set(['date', 'x-request-id', 'content-length', 'ratelimit-reset', 'ratelimit-remaining', 'etag']);
+
+type Send = (app: Express) => request.Test;
+
+/** What must be equal: status, header names and stable values, and the body without ids. */
+function shape(res: request.Response) {
+  const headers = Object.fromEntries(
+    Object.entries(res.headers)
+      .filter(([name]) => name !== 'connection' && name !== 'keep-alive')
+      .map(([name, value]) => [name, VOLATILE.has(name) ? '*' : value]),
+  );
+  const json = structuredClone(res.body as Record<string, unknown>);
+  if (json.error) delete (json.error as Record<string, unknown>).requestId;
+  delete json.id;
+  return { status: res.status, headers, body: json };
+}
+
+/** Sends the same request to both apps; expects equal answers and says which path took it. */
+async function compare(send: Send) {
+  const before = served();
+  const fast = await send(ctx.app);
+  const direct = served() > before;
+  const slow = await send(viaExpress);
+  expect(shape(fast)).toEqual(shape(slow));
+  return { fast, direct };
+}
+
+const post = (key?: string) => (app: Express) => {
+  const req = request(app).post('/api/v1/llm/request');
+  return key ? req.set('X-API-Key', key) : req;
+};
+
+describe('POST /llm/request on the direct path', () => {
+  it('should answer a valid call exactly as the Express route does, and store it', async () => {
+    const { fast, direct } = await compare((app) => post(project.apiKey)(app).send(body));
+    expect(direct).toBe(true);
+    expect(fast.status).toBe(201);
+    expect(fast.headers['content-type']).toBe('application/json; charset=utf-8');
+    expect(fast.headers['x-api-version']).toBeDefined();
+    expect(fast.headers['strict-transport-security']).toMatch(/max-age=/);
+    expect(fast.headers['ratelimit-limit']).toBe(String(PER_KEY));
+    expect(Number(fast.headers['content-length'])).toBe(Buffer.byteLength(JSON.stringify(fast.body)));
+    const row = await ctx.prisma.llmRequest.findUniqueOrThrow({ where: { id: fast.body.id } });
+    expect(row).toMatchObject({ projectId: project.id, model: 'gpt-4o', latencyMs: 120 });
+  });
+
+  it('should keep a sane X-Request-Id and replace an insane one', async () => {
+    const sane = await post(project.apiKey)(ctx.app).set('X-Request-Id', 'trace-42.a:b').send(body);
+    expect(sane.headers['x-request-id']).toBe('trace-42.a:b');
+    for (const insane of ['has space', 'x'.repeat(129), 'semi;colon']) {
+      const res = await post(project.apiKey)(ctx.app).set('X-Request-Id', insane).send(body);
+      expect(res.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+    }
+  });
+
+  it.each([
+    ['malformed JSON', '{"model": "gpt-4o",', 'INVALID_JSON'],
+    ['a JSON string (not an object)', '"hello"', 'INVALID_JSON'],
+    ['a JSON number', '42', 'INVALID_JSON'],
+    ['an empty body', '', 'VALIDATION_ERROR'],
+    ['an array', '[1, 2]', 'VALIDATION_ERROR'],
+    ['an unknown field', JSON.stringify({ ...body, extra: 1 }), 'VALIDATION_ERROR'],
+    ['a negative latency', JSON.stringify({ ...body, latencyMs: -1 }), 'VALIDATION_ERROR'],
+  ])('should refuse %s like Express does', async (_label, raw, code) => {
+    const { fast, direct } = await compare((app) =>
+      post(project.apiKey)(app).set('Content-Type', 'application/json').send(raw),
+    );
+    expect(direct).toBe(true);
+    expect(fast.status).toBe(400);
+    expect(fast.body.error.code).toBe(code);
+    expect(fast.body.error.requestId).toBe(fast.headers['x-request-id']);
+  });
+
+  it('should refuse a missing or wrong key with 401 like Express does', async () => {
+    for (const key of [undefined, 'lgk_not-a-real-key', 'x'.repeat(300)]) {
+      const { fast, direct } = await compare((app) => post(key)(app).send(body));
+      expect(direct).toBe(true);
+      expect(fast.status).toBe(401);
+      expect(fast.body.error.code).toBe('UNAUTHORIZED');
+    }
+    const bearer = await compare((app) =>
+      request(app).post('/api/v1/llm/request').set('Authorization', `Bearer ${project.apiKey}`).send(body),
+    );
+    expect(bearer.fast.status).toBe(201);
+  });
+
+  it('should rate-limit per key with the same 429 and headers', async () => {
+    const limited = await createProject(ctx.app, user, 'limited');
+    for (let i = 0; i < PER_KEY; i++) {
+      const { fast } = await compare((app) => post(limited.apiKey)(app).send(body));
+      expect(fast.status).toBe(201);
+    }
+    const { fast, direct } = await compare((app) => post(limited.apiKey)(app).send(body));
+    expect(direct).toBe(true);
+    expect(fast.status).toBe(429);
+    expect(fast.body.error.code).toBe('RATE_LIMITED');
+    expect(Number(fast.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+    expect(fast.headers['ratelimit-remaining']).toBe('0');
+    expect(await ctx.prisma.llmRequest.count({ where: { projectId: limited.id } })).toBe(2 * PER_KEY);
+  });
+
+  it('should refuse a blocked IP with 403 like Express does', async () => {
+    const ips = ['127.0.0.1', '::ffff:127.0.0.1', '::1'];
+    for (const s of [fastSecurity, expressSecurity] as Security[]) {
+      for (const ip of ips) await s.ipBlocks.block(ip, 60, 'test');
+    }
+    try {
+      const { fast, direct } = await compare((app) => post(project.apiKey)(app).send(body));
+      expect(direct).toBe(true);
+      expect(fast.status).toBe(403);
+      expect(fast.body.error.code).toBe('IP_BLOCKED');
+    } finally {
+      for (const s of [fastSecurity, expressSecurity] as Security[]) {
+        for (const ip of ips) await s.ipBlocks.unblock(ip);
+      }
+    }
+  });
+
+  it('should leave unusual requests to Express, which answers them as always', async () => {
+    const cases: [string, Send, number][] = [
+      [
+        'an Origin header (CORS)',
+        (app) => post(project.apiKey)(app).set('Origin', 'https://app.example.com').send(body),
+        201,
+      ],
+      ['an X-API-Version header', (app) => post(project.apiKey)(app).set('X-API-Version', '2').send(body), 400],
+      ['another content type', (app) => post(project.apiKey)(app).set('Content-Type', 'text/plain').send('hi'), 415],
+      [
+        'a charset other than UTF-8',
+        (app) => post(project.apiKey)(app).set('Content-Type', 'application/json; charset=latin1').send('{}'),
+        415,
+      ],
+      [
+        'a gzip body',
+        (app) =>
+          post(project.apiKey)(app)
+            .set('Content-Type', 'application/json')
+            .set('Content-Encoding', 'gzip')
+            .serialize((b: Buffer) => b as unknown as string) // the bytes as they are
+            .send(gzipSync(JSON.stringify(body))),
+        201,
+      ],
+      [
+        'a query string',
+        (app) => request(app).post('/api/v1/llm/request?x=1').set('X-API-Key', project.apiKey).send(body),
+        201,
+      ],
+      ['GET', (app) => request(app).get('/api/v1/llm/request').set('X-API-Key', project.apiKey), 404],
+    ];
+    for (const [label, send, status] of cases) {
+      const { fast, direct } = await compare(send);
+      expect({ label, direct, status: fast.status, body: fast.body }).toEqual({
+        label,
+        direct: false,
+        status,
+        body: fast.body,
+      });
+    }
+    const cors = await post(project.apiKey)(ctx.app).set('Origin', 'https://app.example.com').send(body);
+    expect(cors.headers['access-control-allow-origin']).toBe('https://app.example.com');
+  });
+
+  it('should survive a client that hangs up mid-body, store nothing and keep serving', async () => {
+    const before = await ctx.prisma.llmRequest.count({ where: { projectId: project.id } });
+    const server = ctx.app.listen(0, '127.0.0.1');
+    await new Promise((r) => server.once('listening', r));
+    try {
+      const { port } = server.address() as net.AddressInfo;
+      await new Promise<void>((resolve, reject) => {
+        const socket = net.connect(port, '127.0.0.1', () => {
+          socket.write(
+            'POST /api/v1/llm/request HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n' +
+              `X-API-Key: ${project.apiKey}\r\nContent-Length: 500\r\n\r\n{"model": "gpt-4o", "pro`,
+          );
+          setTimeout(() => {
+            socket.destroy();
+            resolve();
+          }, 50);
+        });
+        socket.on('error', reject);
+      });
+      const after = await request(server).post('/api/v1/llm/request').set('X-API-Key', project.apiKey).send(body);
+      expect(after.status).toBe(201);
+    } finally {
+      await new Promise((r) => server.close(r));
+    }
+    expect(await ctx.prisma.llmRequest.count({ where: { projectId: project.id } })).toBe(before + 1);
+  });
+
+  it('should time the direct path under the route pattern in the Prometheus metrics', async () => {
+    await post(project.apiKey)(ctx.app).send(body);
+    const res = await request(ctx.app).get('/metrics');
+    expect(res.text).toMatch(
+      /llmguard_http_request_duration_seconds_count\{method="POST",route="\/api\/v1\/llm\/request",status="201"\} \d+/,
+    );
+  });
+});
