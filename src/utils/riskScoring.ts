@@ -6,7 +6,16 @@
  * DEFAULT_INJECTION_THRESHOLD.
  */
 import { detectPii, SECRET_TYPES, type PiiType } from './pii.js';
-import { CONTENT_RULES, INJECTION_RULES, LEAK_PHRASES, matchesRule, type PatternRule } from './riskPatterns.js';
+import {
+  CONTENT_RULES,
+  INJECTION_RULES,
+  joinRules,
+  LEAK_PHRASES,
+  matchesAny,
+  matchesRule,
+  type JoinedRules,
+  type PatternRule,
+} from './riskPatterns.js';
 
 export type RiskLevel = 'low' | 'medium' | 'high' | 'critical';
 
@@ -115,10 +124,19 @@ function hasEncodedPayload(text: string, secretSpans: { start: number; end: numb
   return false;
 }
 
-function matchingFlags<F extends string>(table: Record<F, PatternRule[]>, text: string, lower: string): F[] {
-  return (Object.entries(table) as [F, PatternRule[]][])
-    .filter(([, rules]) => rules.some((rule) => matchesRule(rule, text, lower)))
-    .map(([flag]) => flag);
+/** A flag table with each flag's rules joined (joinRules), in the table's order. */
+function joinTable<F extends string>(table: Record<F, PatternRule[]>): [F, JoinedRules][] {
+  return (Object.entries(table) as [F, PatternRule[]][]).map(([flag, rules]) => [flag, joinRules(rules)]);
+}
+
+const INJECTION_JOINED = joinTable(INJECTION_RULES);
+const CONTENT_JOINED = joinTable(CONTENT_RULES);
+
+/** The flags of `table` with at least one matching rule, in table order. */
+export function matchingFlags<F extends string>(table: [F, JoinedRules][], text: string, lower: string): F[] {
+  const flags: F[] = [];
+  for (const [flag, joined] of table) if (matchesAny(joined, text, lower)) flags.push(flag);
+  return flags;
 }
 
 function piiFlag(type: PiiType): string {
@@ -162,9 +180,9 @@ export function scoreRisk(input: RiskInput): RiskResult {
 
   const promptPii = detectPii(prompt);
   const secretSpans = promptPii.filter((m) => SECRET_TYPES.includes(m.type));
-  const injections = new Set(matchingFlags(INJECTION_RULES, prompt, lower));
+  const injections = new Set(matchingFlags(INJECTION_JOINED, prompt, lower));
   if (hasEncodedPayload(prompt, secretSpans)) injections.add('injection:encoded');
-  flags.push(...injections, ...matchingFlags(CONTENT_RULES, prompt, lower));
+  flags.push(...injections, ...matchingFlags(CONTENT_JOINED, prompt, lower));
   flags.push(...new Set(promptPii.map((m) => piiFlag(m.type))));
 
   const weights: number[] = flags.map((f) => FLAG_WEIGHTS[f] ?? 0);
