@@ -11,7 +11,7 @@ import { createPrisma } from '../src/db/prisma.js';
 import { freePort } from '../src/db/embeddedPostgres.js';
 import { createApiKey } from '../src/services/apiKeyService.js';
 import { makeBodies } from './bodies.js';
-import { benchDatabase, cpuPerRequest, sampleCpu, type CpuPerRequest } from './lib.js';
+import { benchDatabase, cpuPerRequest, sampleCpu, type CpuSample } from './lib.js';
 
 /** Requests per target; a fixed count (not a duration) so no request is cut off mid-flight. */
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 20_000);
@@ -146,7 +146,7 @@ try {
   // Interleaved rounds (baseline, ingest, baseline, ingest, ...): this machine's speed drifts by
   // 20-30% over minutes, so each ratio compares two runs made seconds apart.
   const perRound = Math.ceil(REQUESTS / ROUNDS);
-  const results: { label: string; r: LoadResult; cpu: CpuPerRequest }[] = [];
+  const results: { label: string; r: LoadResult; cpu: CpuSample }[] = [];
   const ratios: number[] = [];
   for (let round = 1; round <= ROUNDS; round++) {
     let before = sampleCpu(echo.pid!);
@@ -172,18 +172,7 @@ try {
   const ingested = results.filter((x) => x.label.startsWith('POST'));
   const ok2xx = ingested.reduce((n, x) => n + x.r['2xx'], 0);
   const table = [
-    [
-      'run',
-      'req/s',
-      'p50 ms',
-      'p99 ms',
-      'non-2xx',
-      'errors',
-      'CPU ms/req: server',
-      'postgres',
-      'load gen',
-      'cores busy',
-    ],
+    ['run', 'req/s', 'p50 ms', 'p99 ms', 'non-2xx', 'errors', 'CPU ms/req: server', 'postgres', 'load gen'],
     ...results.map(({ label, r, cpu }) => [
       label,
       rate(r).toFixed(0),
@@ -194,7 +183,6 @@ try {
       cpu.target.toFixed(3),
       cpu.postgres.toFixed(3),
       cpu.loader.toFixed(3),
-      `${(100 * cpu.machineBusy).toFixed(0)}%`,
     ]),
   ];
   console.log(

@@ -86,29 +86,6 @@ export interface CpuSample {
   target: number;
   postgres: number;
   loader: number;
-  /** CPU seconds spent by the whole machine, all cores, outside idle and I/O wait */
-  machine: number;
-  /** wall-clock seconds */
-  wall: number;
-}
-
-/** CPU per request between two samples (ms), and how busy the machine's cores were (0-1). */
-export interface CpuPerRequest {
-  target: number;
-  postgres: number;
-  loader: number;
-  machineBusy: number;
-}
-
-/** Non-idle CPU seconds of the whole machine so far (/proc/stat, in clock ticks of 1/100 s). */
-function machineCpuSeconds(): number {
-  try {
-    const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
-    const total = fields.reduce((a, b) => a + b, 0);
-    return (total - (fields[3] ?? 0) - (fields[4] ?? 0)) / 100;
-  } catch {
-    return NaN;
-  }
 }
 
 /** CPU of the server under test, of all PostgreSQL processes and of this (load-generating) process. */
@@ -118,19 +95,11 @@ export function sampleCpu(targetPid: number): CpuSample {
     target: processCpuSeconds(targetPid),
     postgres: commandCpuSeconds('postgres'),
     loader: (own.user + own.system) / 1e6,
-    machine: machineCpuSeconds(),
-    wall: performance.now() / 1000,
   };
 }
 
 /** CPU milliseconds per request between two samples. */
-export function cpuPerRequest(before: CpuSample, after: CpuSample, requests: number): CpuPerRequest {
+export function cpuPerRequest(before: CpuSample, after: CpuSample, requests: number): CpuSample {
   const per = (k: keyof CpuSample) => ((after[k] - before[k]) * 1000) / requests;
-  const cores = os.availableParallelism();
-  return {
-    target: per('target'),
-    postgres: per('postgres'),
-    loader: per('loader'),
-    machineBusy: (after.machine - before.machine) / ((after.wall - before.wall) * cores),
-  };
+  return { target: per('target'), postgres: per('postgres'), loader: per('loader') };
 }
