@@ -212,6 +212,12 @@ try {
       `SELECT calls, total_exec_time::float8 AS ms, rows, left(regexp_replace(query, '\\s+', ' ', 'g'), 90) AS query
        FROM pg_stat_statements ORDER BY total_exec_time DESC LIMIT 12`,
     );
+    const [tbl] = await prisma.$queryRawUnsafe<
+      { autovacuum_count: bigint; autoanalyze_count: bigint; n_tup_ins: bigint }[]
+    >(`SELECT autovacuum_count, autoanalyze_count, n_tup_ins FROM pg_stat_user_tables WHERE relname = 'llm_requests'`);
+    console.log(
+      `\nllm_requests: ${tbl?.n_tup_ins} rows inserted, ${tbl?.autovacuum_count} autovacuum and ${tbl?.autoanalyze_count} autoanalyze runs`,
+    );
     console.log('\nPostgreSQL statements during the ingest run (pg_stat_statements):');
     for (const t of top) {
       console.log(
