@@ -104,6 +104,7 @@ describe('POST /llm/request on the direct path', () => {
     ['an array', '[1, 2]', 'VALIDATION_ERROR'],
     ['an unknown field', JSON.stringify({ ...body, extra: 1 }), 'VALIDATION_ERROR'],
     ['a negative latency', JSON.stringify({ ...body, latencyMs: -1 }), 'VALIDATION_ERROR'],
+    ['a prompt over 1 MB', JSON.stringify({ ...body, prompt: 'x'.repeat(1024 * 1024 + 1) }), 'VALIDATION_ERROR'],
   ])('should refuse %s like Express does', async (_label, raw, code) => {
     const { fast, direct } = await compare((app) =>
       post(project.apiKey)(app).set('Content-Type', 'application/json').send(raw),
@@ -189,6 +190,14 @@ describe('POST /llm/request on the direct path', () => {
         201,
       ],
       ['GET', (app) => request(app).get('/api/v1/llm/request').set('X-API-Key', project.apiKey), 404],
+      [
+        'a body over the 10 MB limit',
+        (app) =>
+          post(project.apiKey)(app)
+            .set('Content-Type', 'application/json')
+            .send(JSON.stringify({ ...body, prompt: 'x'.repeat(10 * 1024 * 1024) })),
+        413,
+      ],
     ];
     for (const [label, send, status] of cases) {
       const { fast, direct } = await compare(send);
