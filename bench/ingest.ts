@@ -207,6 +207,20 @@ try {
       `commit ${((1000 * d('llmguard_ingest_commit_seconds_sum')) / batches).toFixed(2)} ms on average; ` +
       `request ${((1000 * d('llmguard_http_request_duration_seconds_sum{method="POST",route="/api/v1/llm/request",status="201"}')) / requests).toFixed(2)} ms on average from its first byte to its response`,
   );
+  // The tails: how many commits and how many requests (measured inside the server) were slow.
+  const over = (hist: string, le: string, labels = '') => {
+    const total = d(`${hist}_count${labels ? `{${labels}}` : ''}`);
+    return total - d(`${hist}_bucket{le="${le}"${labels ? `,${labels}` : ''}}`);
+  };
+  const ingestLabels = 'method="POST",route="/api/v1/llm/request",status="201"';
+  console.log(
+    `slow on the server: commits over 10 ms ${over('llmguard_ingest_commit_seconds', '0.01')}, over 25 ms ${over('llmguard_ingest_commit_seconds', '0.025')}; ` +
+      `requests over 25 ms ${over('llmguard_http_request_duration_seconds', '0.025', ingestLabels)}, over 50 ms ${over('llmguard_http_request_duration_seconds', '0.05', ingestLabels)}`,
+  );
+  const cleanups = d('llmguard_search_index_cleanup_seconds_count');
+  console.log(
+    `search index pending-list merges: ${cleanups}, ${((1000 * d('llmguard_search_index_cleanup_seconds_sum')) / Math.max(cleanups, 1)).toFixed(1)} ms each`,
+  );
   if (PG_STATS) {
     const top = await prisma.$queryRawUnsafe<{ calls: bigint; ms: number; rows: bigint; query: string }[]>(
       `SELECT calls, total_exec_time::float8 AS ms, rows, left(regexp_replace(query, '\\s+', ' ', 'g'), 90) AS query

@@ -30,6 +30,7 @@ import { IngestWriter } from './services/ingestWriter.js';
 import type { QuotaGate } from './services/ingestService.js';
 import { MetricsCache } from './services/metricsCache.js';
 import { registerRollups } from './services/rollupService.js';
+import { registerSearchIndexUpkeep } from './services/searchIndexUpkeep.js';
 import { QuotaService } from './services/quotaService.js';
 import { billingConfigFromEnv, type BillingConfig } from './integrations/stripeClient.js';
 import { localBus } from './db/notifyBus.js';
@@ -114,6 +115,7 @@ export function createApp(deps: AppDeps): Express {
   const ingestWriter = deps.ingestWriter ?? new IngestWriter(deps.prisma, { logger });
   // Idempotent: a writer the server already registered keeps its one rollup handler.
   const rollups = registerRollups(ingestWriter, deps.prisma, logger);
+  registerSearchIndexUpkeep(ingestWriter, deps.prisma, { cleanupChars: env.SEARCH_INDEX_CLEANUP_CHARS, logger });
   const metricsCache = new MetricsCache();
   rollups.onApplied((projectIds) => metricsCache.invalidate(projectIds));
   const incidentEvents = deps.incidentEvents ?? new IncidentEvents(logger);

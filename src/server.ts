@@ -20,6 +20,7 @@ import { registerIncidentReactions } from './services/incidentReactions.js';
 import { defaultOpenAIClient } from './integrations/openaiClient.js';
 import { KeyCache } from './services/keyCache.js';
 import { registerRollups } from './services/rollupService.js';
+import { registerSearchIndexUpkeep } from './services/searchIndexUpkeep.js';
 import { logger } from './utils/logger.js';
 
 type Closer = { name: string; close: () => Promise<void> | void };
@@ -120,6 +121,11 @@ async function main(): Promise<void> {
   // Rollups follow every committed batch; on shutdown their last updates finish before Prisma goes.
   const rollups = registerRollups(ingestWriter, prisma, logger);
   closers.push({ name: 'rollup updates', close: () => rollups.settled(5_000) });
+  const searchUpkeep = registerSearchIndexUpkeep(ingestWriter, prisma, {
+    cleanupChars: env.SEARCH_INDEX_CLEANUP_CHARS,
+    logger,
+  });
+  closers.push({ name: 'search index upkeep', close: () => searchUpkeep.close() });
   // Closed after the HTTP server has drained, before Prisma disconnects: nothing accepted is lost.
   closers.push({ name: 'ingest writer', close: () => ingestWriter.close() });
 

@@ -123,6 +123,12 @@ export const envSchema = z.object({
   INGEST_MAX_QUEUE: z.coerce.number().int().min(1).default(10_000),
   /** Batches committing at once, each on its own connection of a dedicated pool. */
   INGEST_CONCURRENCY: z.coerce.number().int().min(1).max(16).default(2),
+  /**
+   * The log search index's pending list is merged (on its own connection) after this many
+   * characters of committed prompt and response text; 0 leaves it to PostgreSQL, which makes
+   * the insert that fills the list do it (services/searchIndexUpkeep.ts).
+   */
+  SEARCH_INDEX_CLEANUP_CHARS: z.coerce.number().int().min(0).default(250_000),
   /** Committed batches' rollup sums are buffered this long, then applied with one upsert. */
   ROLLUP_FLUSH_MS: z.coerce.number().int().min(0).max(10_000).default(250),
   /** Stripe price ids of the paid plans (see config/plans.ts). */

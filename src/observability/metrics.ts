@@ -32,6 +32,13 @@ export const ingestCommitSeconds = new client.Histogram({
   registers: [registry],
 });
 
+export const searchIndexCleanups = new client.Histogram({
+  name: 'llmguard_search_index_cleanup_seconds',
+  help: "Time to merge the log search index's pending list (services/searchIndexUpkeep)",
+  buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
+  registers: [registry],
+});
+
 export const ingestRefused = new client.Counter({
   name: 'llmguard_ingest_refused_total',
   help: 'Requests refused by the ingestion writer: 503 (queue_full, commit_failed) or 429 (quota)',
