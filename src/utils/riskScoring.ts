@@ -116,7 +116,25 @@ function decodesToText(run: string): boolean {
   return printable / decoded.length > 0.95 && words >= 4 && /\s/.test(decoded);
 }
 
+/** The base64 alphabet without padding, as a lookup table over char codes. */
+const BASE64_CHAR = new Uint8Array(128);
+for (const ch of 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/') BASE64_CHAR[ch.charCodeAt(0)] = 1;
+
+/** Whether `text` has a run of at least `length` base64 characters (BASE64_RUN can match). */
+function hasBase64Run(text: string, length: number): boolean {
+  let run = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 128 && BASE64_CHAR[c] === 1) {
+      if (++run >= length) return true;
+    } else run = 0;
+  }
+  return false;
+}
+
 function hasEncodedPayload(text: string, secretSpans: { start: number; end: number }[]): boolean {
+  // A plain loop first: the regex scan costs several times more, and almost no text has a run.
+  if (!hasBase64Run(text, 40)) return false;
   for (const m of text.matchAll(BASE64_RUN)) {
     const inSecret = secretSpans.some((s) => m.index >= s.start && m.index < s.end);
     if (!inSecret && decodesToText(m[0])) return true;

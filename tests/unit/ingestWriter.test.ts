@@ -3,7 +3,7 @@
  * statements it would run (the integration and durability suites use the real one).
  */
 import { describe, expect, it } from 'vitest';
-import { IngestWriter, type LlmRequestRow, type SqlExecutor } from '../../src/services/ingestWriter.js';
+import { batchJson, IngestWriter, type LlmRequestRow, type SqlExecutor } from '../../src/services/ingestWriter.js';
 import { AppError } from '../../src/utils/AppError.js';
 
 function recorder(options: { delayMs?: number; fail?: boolean } = {}) {
@@ -133,5 +133,39 @@ describe('IngestWriter', () => {
     await new Promise((r) => setTimeout(r, 5));
     expect(stored).toEqual([rows[0]!.id, rows[1]!.id, rows[2]!.id, rows[4]!.id]);
     expect(writer.stats).toMatchObject({ rows: 4, overQuota: 1 });
+  });
+});
+
+describe('batchJson', () => {
+  /** What the writer sent before the fast path: every string made storable by a replacer. */
+  const reference = (rows: unknown[]) =>
+    JSON.stringify(rows, (_k, v: unknown) =>
+      typeof v === 'string' ? v.toWellFormed().replaceAll('\u0000', '\uFFFD') : v,
+    );
+
+  it('should equal the replacer output on texts with and without unstorable characters', () => {
+    const pieces = ['plain', 'é', '😀', '\u0000', '\ud800', '\udfff', '\\', '\\u0000', 'u0000', '\\ud83d', '"', '\n'];
+    let seed = 7;
+    const next = () => (seed = (seed * 1664525 + 1013904223) >>> 0) / 2 ** 32;
+    const text = () =>
+      Array.from({ length: 1 + Math.floor(next() * 6) }, () => pieces[Math.floor(next() * pieces.length)]).join('');
+    for (let i = 0; i < 2_000; i++) {
+      const rows = [
+        {
+          ...row(),
+          prompt: text(),
+          response: next() < 0.5 ? null : text(),
+          metadata: { note: text(), list: [text()] },
+        },
+      ] as unknown as LlmRequestRow[];
+      expect(batchJson(rows)).toBe(reference(rows));
+    }
+  });
+
+  it('should send ordinary rows exactly as JSON.stringify writes them', () => {
+    const rows = Array.from({ length: 3 }, row);
+    expect(batchJson(rows)).toBe(JSON.stringify(rows));
+    const json = batchJson([{ ...row(), prompt: 'a\u0000b\ud800c' } as LlmRequestRow]);
+    expect(JSON.parse(json)[0].prompt).toBe('a\uFFFDb\uFFFDc');
   });
 });
