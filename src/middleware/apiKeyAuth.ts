@@ -1,4 +1,5 @@
-import type { Request, RequestHandler } from 'express';
+import type { IncomingHttpHeaders } from 'node:http';
+import type { RequestHandler } from 'express';
 import type { KeyCache, ProjectContext, VerifiedKey } from '../services/keyCache.js';
 import { AppError } from '../utils/AppError.js';
 
@@ -8,18 +9,21 @@ declare module 'express-serve-static-core' {
   }
 }
 
-/** The SDK's key from `X-API-Key` or `Authorization: Bearer`. */
-export function extractApiKey(req: Request): string | undefined {
-  const header = req.get('x-api-key');
-  if (header) return header.trim();
-  const match = /^Bearer\s+(\S+)$/i.exec(req.get('authorization') ?? '');
+/**
+ * The SDK's key from `X-API-Key` or `Authorization: Bearer`. Takes any request (Express's or
+ * node's own): only its headers are read.
+ */
+export function extractApiKey(req: { headers: IncomingHttpHeaders }): string | undefined {
+  const header = req.headers['x-api-key'];
+  if (typeof header === 'string' && header) return header.trim();
+  const match = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '');
   return match?.[1];
 }
 
 /** The request's key and project, or 401 UNAUTHORIZED (thrown). */
 export async function authenticateApiKey(
   cache: KeyCache,
-  req: Request,
+  req: { headers: IncomingHttpHeaders },
 ): Promise<{ key: VerifiedKey; project: ProjectContext }> {
   const key = extractApiKey(req);
   const verified = key && key.length <= 200 ? await cache.authenticate(key) : null;
