@@ -172,6 +172,8 @@ const ANY_SECRET_LITERAL = new RegExp(
     .join('|'),
 );
 
+const ANY_DIGIT = /\d/;
+
 /** ASCII digits in `text` (what `\d` matches in these non-unicode regexes). */
 function countDigits(text: string): number {
   let n = 0;
@@ -201,7 +203,7 @@ function collect(text: string): PiiMatch[] {
     }
   }
   findEmails(text, found);
-  const digits = countDigits(text);
+  const digits = ANY_DIGIT.test(text) ? countDigits(text) : 0;
   if (digits < 2) return found;
   for (const m of regexMatches(IBAN_CANDIDATE, text)) {
     const value = validIbanPrefix(m[0]);
