@@ -9,6 +9,8 @@
  * which is why verbs, qualifiers and objects below are deliberately narrow.
  */
 
+import { requiredLiterals } from './regexTriggers.js';
+
 export type InjectionFlag =
   | 'injection:override'
   | 'injection:jailbreak'
@@ -206,16 +208,45 @@ export const CONTENT_RULES: Record<ContentFlag, PatternRule[]> = {
 export interface JoinedRules {
   lower: RegExp | null;
   cased: RegExp | null;
+  /**
+   * Found in the lower-cased text whenever any of the rules can match (regexTriggers.ts): when
+   * it is not, the rules are not run. Null when some rule gives no such literals.
+   */
+  triggers: RegExp | null;
 }
 
-export function joinRules(rules: PatternRule[]): JoinedRules {
+const SYNTAX_CHARACTER = /[\^$\\.*+?()[\]{}|/]/g;
+
+/** One regex finding any literal of `rules` in lower-cased text, or null if a rule has none. */
+function triggersOf(rules: PatternRule[]): RegExp | null {
+  const literals = new Set<string>();
+  for (const rule of rules) {
+    const required = requiredLiterals(rule.re);
+    if (required === null) return null;
+    for (const literal of required) {
+      // A case-sensitive rule runs on the text as written: its literals are looked for in the
+      // lower-cased text, which is only sound where lower-casing maps character to character.
+      if (rule.caseSensitive && !/^[\x20-\x7e]*$/.test(literal)) return null;
+      literals.add(rule.caseSensitive ? literal.toLowerCase() : literal);
+    }
+  }
+  const sorted = [...literals].sort((a, b) => b.length - a.length);
+  return new RegExp(sorted.map((l) => l.replace(SYNTAX_CHARACTER, '\\$&')).join('|'), 'u');
+}
+
+export function joinRules(rules: PatternRule[], options: { triggers?: boolean } = {}): JoinedRules {
   const join = (part: PatternRule[]) =>
     part.length === 0 ? null : new RegExp(part.map((r) => `(?:${r.re.source})`).join('|'), 'u');
-  return { lower: join(rules.filter((r) => !r.caseSensitive)), cased: join(rules.filter((r) => r.caseSensitive)) };
+  return {
+    lower: join(rules.filter((r) => !r.caseSensitive)),
+    cased: join(rules.filter((r) => r.caseSensitive)),
+    triggers: options.triggers === false ? null : triggersOf(rules),
+  };
 }
 
 /** Whether any of the joined rules matches; `lower` is `text.toLowerCase()`. */
 export function matchesAny(joined: JoinedRules, text: string, lower: string): boolean {
+  if (joined.triggers !== null && !joined.triggers.test(lower)) return false;
   return (joined.lower?.test(lower) ?? false) || (joined.cased?.test(text) ?? false);
 }
 
