@@ -110,9 +110,9 @@ function storableString(_key: string, value: unknown): unknown {
 }
 
 /**
- * JSON.stringify writes a NUL as `\u0000` and a lone surrogate as `\udXXX`, and nothing else
+ * JSON.stringify writes a NUL as `\u0000` and a lone surrogate as `\udNNN`, and nothing else
  * produces those escapes except text that itself contains a backslash before "u0000" or
- * "udXXX" (an escaped backslash); so a batch without them is stored as it is.
+ * "udNNN" (an escaped backslash); so a batch without them is stored as it is.
  */
 const UNSTORABLE_ESCAPE = /\\u(?:0000|d[89a-f])/;
 

@@ -15,6 +15,7 @@
  */
 import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js/max';
 import validator from 'validator';
+import { requiredLiterals } from './regexTriggers.js';
 
 export const PII_TYPES = ['email', 'phone', 'credit_card', 'iban', 'ssn', 'api_key', 'jwt', 'private_key'] as const;
 export type PiiType = (typeof PII_TYPES)[number];
@@ -41,28 +42,25 @@ export const PII_PLACEHOLDERS: Record<PiiType, string> = {
   private_key: '[SECRET]',
 };
 
-/**
- * Vendor key formats. Bodies that can look like prose (sk-...) must also look random. `needs`
- * lists literals at least one of which every match contains: a text without any is not scanned
- * (an indexOf is far cheaper than running the regex, which would find nothing).
- */
-const SECRET_PATTERNS: { type: PiiType; re: RegExp; needs: string[]; random?: boolean }[] = [
-  { type: 'api_key', re: /(?<![\w-])sk-ant-[A-Za-z0-9_-]{20,}/g, needs: ['sk-ant-'] },
-  {
-    type: 'api_key',
-    re: /(?<![\w-])sk-(?!ant-)(?:proj-|svcacct-|admin-)?[A-Za-z0-9_-]{20,}/g,
-    needs: ['sk-'],
-    random: true,
-  },
-  { type: 'api_key', re: /(?<![\w-])(?:AKIA|ASIA)[A-Z0-9]{16}(?![A-Za-z0-9])/g, needs: ['AKIA', 'ASIA'] },
-  { type: 'api_key', re: /(?<![\w-])gh[pousr]_[A-Za-z0-9]{36,}/g, needs: ['ghp_', 'gho_', 'ghu_', 'ghs_', 'ghr_'] },
-  { type: 'api_key', re: /(?<![\w-])github_pat_[A-Za-z0-9_]{22,}/g, needs: ['github_pat_'] },
-  { type: 'api_key', re: /(?<![\w-])xox[bpars]-[A-Za-z0-9-]{10,}/g, needs: ['xox'], random: true },
-  { type: 'api_key', re: /(?<![\w-])(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{16,}/g, needs: ['k_live_', 'k_test_'] },
-  { type: 'api_key', re: /(?<![\w-])AIza[A-Za-z0-9_-]{35}(?![\w-])/g, needs: ['AIza'] },
-  { type: 'api_key', re: /(?<![\w-])lgk_[A-Za-z0-9_-]{20,}/g, needs: ['lgk_'] },
-  { type: 'jwt', re: /(?<![\w-])eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*/g, needs: ['eyJ'] },
+/** Vendor key formats. Bodies that can look like prose (sk-...) must also look random. */
+const SECRET_REGEXES: { type: PiiType; re: RegExp; random?: boolean }[] = [
+  { type: 'api_key', re: /(?<![\w-])sk-ant-[A-Za-z0-9_-]{20,}/g },
+  { type: 'api_key', re: /(?<![\w-])sk-(?!ant-)(?:proj-|svcacct-|admin-)?[A-Za-z0-9_-]{20,}/g, random: true },
+  { type: 'api_key', re: /(?<![\w-])(?:AKIA|ASIA)[A-Z0-9]{16}(?![A-Za-z0-9])/g },
+  { type: 'api_key', re: /(?<![\w-])gh[pousr]_[A-Za-z0-9]{36,}/g },
+  { type: 'api_key', re: /(?<![\w-])github_pat_[A-Za-z0-9_]{22,}/g },
+  { type: 'api_key', re: /(?<![\w-])xox[bpars]-[A-Za-z0-9-]{10,}/g, random: true },
+  { type: 'api_key', re: /(?<![\w-])(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{16,}/g },
+  { type: 'api_key', re: /(?<![\w-])AIza[A-Za-z0-9_-]{35}(?![\w-])/g },
+  { type: 'api_key', re: /(?<![\w-])lgk_[A-Za-z0-9_-]{20,}/g },
+  { type: 'jwt', re: /(?<![\w-])eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*/g },
 ];
+
+/**
+ * Each format with the literals one of which every match contains (its vendor prefix, derived
+ * from the pattern by regexTriggers.ts): a text without any is not scanned with that regex.
+ */
+const SECRET_PATTERNS = SECRET_REGEXES.map((p) => ({ ...p, needs: requiredLiterals(p.re) }));
 
 const PEM_BEGIN = /-----BEGIN (?:[A-Z0-9]{1,12} ){0,3}PRIVATE KEY-----/g;
 const PEM_MAX_BODY = 20_000;
@@ -165,12 +163,19 @@ function findPem(text: string, out: PiiMatch[]): void {
   }
 }
 
-/** Every PEM header and vendor prefix above in one scan: most texts have none of them. */
-const ANY_SECRET_LITERAL = new RegExp(
-  ['-----BEGIN ', ...SECRET_PATTERNS.flatMap((p) => p.needs)]
-    .map((l) => l.replace(/[.*+?^${}()|[\]\\-]/g, '\\$&'))
-    .join('|'),
-);
+/**
+ * Whether the text holds a PEM header or any vendor prefix above, in one scan: most texts hold
+ * none. (Should a format ever give no literals, every text counts as holding one.)
+ */
+const hasSecretLiteral: (text: string) => boolean = SECRET_PATTERNS.every((p) => p.needs)
+  ? RegExp.prototype.test.bind(
+      new RegExp(
+        ['-----BEGIN ', ...SECRET_PATTERNS.flatMap((p) => p.needs!)]
+          .map((l) => l.replace(/[.*+?^${}()|[\]\\-]/g, '\\$&'))
+          .join('|'),
+      ),
+    )
+  : () => true;
 
 const ANY_DIGIT = /\d/;
 
@@ -192,10 +197,10 @@ function countDigits(text: string): number {
  */
 function collect(text: string): PiiMatch[] {
   const found: PiiMatch[] = [];
-  if (ANY_SECRET_LITERAL.test(text)) {
+  if (hasSecretLiteral(text)) {
     if (text.includes('-----BEGIN ')) findPem(text, found);
     for (const { type, re, needs, random } of SECRET_PATTERNS) {
-      if (!needs.some((literal) => text.includes(literal))) continue;
+      if (needs && !needs.some((literal) => text.includes(literal))) continue;
       for (const m of regexMatches(re, text)) {
         if (random && !looksRandom(m[0].slice(m[0].indexOf('-') + 1))) continue;
         found.push({ type, start: m.index, end: m.index + m[0].length, value: m[0] });
