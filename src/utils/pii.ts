@@ -15,7 +15,7 @@
  */
 import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js/max';
 import validator from 'validator';
-import { requiredLiterals } from './regexTriggers.js';
+import { anyLiteral, requiredLiterals } from './regexTriggers.js';
 
 export const PII_TYPES = ['email', 'phone', 'credit_card', 'iban', 'ssn', 'api_key', 'jwt', 'private_key'] as const;
 export type PiiType = (typeof PII_TYPES)[number];
@@ -168,13 +168,7 @@ function findPem(text: string, out: PiiMatch[]): void {
  * none. (Should a format ever give no literals, every text counts as holding one.)
  */
 const hasSecretLiteral: (text: string) => boolean = SECRET_PATTERNS.every((p) => p.needs)
-  ? RegExp.prototype.test.bind(
-      new RegExp(
-        ['-----BEGIN ', ...SECRET_PATTERNS.flatMap((p) => p.needs!)]
-          .map((l) => l.replace(/[.*+?^${}()|[\]\\-]/g, '\\$&'))
-          .join('|'),
-      ),
-    )
+  ? RegExp.prototype.test.bind(anyLiteral(['-----BEGIN ', ...SECRET_PATTERNS.flatMap((p) => p.needs!)]))
   : () => true;
 
 const ANY_DIGIT = /\d/;

@@ -180,3 +180,11 @@ export function requiredLiterals(re: RegExp): string[] | null {
   const required = alternatives(pattern.alternatives).required;
   return strength(required)[1] > 0 ? required : null;
 }
+
+const SYNTAX_CHARACTER = /[\^$\\.*+?()[\]{}|/]/g;
+
+/** One regex matching any of `literals` taken literally (longest first), valid with the `u` flag. */
+export function anyLiteral(literals: Iterable<string>): RegExp {
+  const sorted = [...new Set(literals)].sort((a, b) => b.length - a.length);
+  return new RegExp(sorted.map((l) => l.replace(SYNTAX_CHARACTER, '\\$&')).join('|'), 'u');
+}

@@ -9,7 +9,7 @@
  * which is why verbs, qualifiers and objects below are deliberately narrow.
  */
 
-import { requiredLiterals } from './regexTriggers.js';
+import { anyLiteral, requiredLiterals } from './regexTriggers.js';
 
 export type InjectionFlag =
   | 'injection:override'
@@ -215,8 +215,6 @@ export interface JoinedRules {
   triggers: RegExp | null;
 }
 
-const SYNTAX_CHARACTER = /[\^$\\.*+?()[\]{}|/]/g;
-
 /** One regex finding any literal of `rules` in lower-cased text, or null if a rule has none. */
 function triggersOf(rules: PatternRule[]): RegExp | null {
   const literals = new Set<string>();
@@ -230,8 +228,7 @@ function triggersOf(rules: PatternRule[]): RegExp | null {
       literals.add(rule.caseSensitive ? literal.toLowerCase() : literal);
     }
   }
-  const sorted = [...literals].sort((a, b) => b.length - a.length);
-  return new RegExp(sorted.map((l) => l.replace(SYNTAX_CHARACTER, '\\$&')).join('|'), 'u');
+  return anyLiteral(literals);
 }
 
 export function joinRules(rules: PatternRule[], options: { triggers?: boolean } = {}): JoinedRules {
