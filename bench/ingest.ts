@@ -9,7 +9,7 @@ import path from 'node:path';
 import autocannon from 'autocannon';
 import { createPrisma } from '../src/db/prisma.js';
 import { freePort } from '../src/db/embeddedPostgres.js';
-import { createApiKey } from '../src/services/apiKeyService.js';
+import { createApiKey } from '../src/services/auth/apiKeyService.js';
 import { makeBodies } from './bodies.js';
 import { benchDatabase, cpuPerRequest, sampleCpu, type CpuSample } from './lib.js';
 

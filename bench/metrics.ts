@@ -19,7 +19,7 @@ import { createPrisma, type PrismaClient } from '../src/db/prisma.js';
 import { rawAggregates, rollupAggregates } from '../src/db/queries/metricsQueries.js';
 import { rebuildRollups } from '../src/db/queries/rollupQueries.js';
 import { applyMigrations } from '../src/db/schemaEngine.js';
-import { buildMetricsReport } from '../src/utils/metricsReport.js';
+import { buildMetricsReport } from '../src/domain/metrics/metricsReport.js';
 import type { MetricsRange } from '../src/validators/metricsValidators.js';
 
 const ROWS = Number(process.env.BENCH_ROWS ?? 1_000_000);

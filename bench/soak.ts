@@ -9,7 +9,7 @@ import path from 'node:path';
 import autocannon from 'autocannon';
 import { freePort } from '../src/db/embeddedPostgres.js';
 import { createPrisma } from '../src/db/prisma.js';
-import { createApiKey } from '../src/services/apiKeyService.js';
+import { createApiKey } from '../src/services/auth/apiKeyService.js';
 import { makeBodies } from './bodies.js';
 import { benchDatabase } from './lib.js';
 

@@ -5,8 +5,8 @@
  */
 import pg from 'pg';
 import { withDatabase } from '../src/db/database.js';
-import { restoreBackup } from '../src/services/backupService.js';
-import { backupKeys, openDatabaseForBackup, stderrProgress } from '../src/services/backup/fromEnv.js';
+import { restoreBackup } from '../src/services/ops/backupService.js';
+import { backupKeys, openDatabaseForBackup, stderrProgress } from '../src/services/ops/backup/fromEnv.js';
 import { env } from '../src/config/env.js';
 
 const [file, database] = process.argv.slice(2);

@@ -3,9 +3,9 @@
  * scratch database on the same server, compares row counts per table with the manifest, drops
  * the scratch database. Exit code 1 when anything differs or the file cannot be read.
  */
-import { verifyBackup } from '../src/services/backupService.js';
-import { backupDir, backupKeys, openDatabaseForBackup, stderrProgress } from '../src/services/backup/fromEnv.js';
-import { formatVerifyReport } from '../src/services/backup/verifyReport.js';
+import { verifyBackup } from '../src/services/ops/backupService.js';
+import { backupDir, backupKeys, openDatabaseForBackup, stderrProgress } from '../src/services/ops/backup/fromEnv.js';
+import { formatVerifyReport } from '../src/services/ops/backup/verifyReport.js';
 import { env } from '../src/config/env.js';
 
 const db = await openDatabaseForBackup((m) => console.error(m));

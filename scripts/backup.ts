@@ -2,8 +2,8 @@
  * npm run backup: an encrypted, compressed backup of the database (embedded unless DATABASE_URL)
  * into BACKUP_DIR, keeping the newest BACKUP_RETENTION_COUNT. Progress goes to stderr.
  */
-import { createBackup } from '../src/services/backupService.js';
-import { backupOptions, openDatabaseForBackup, shipToS3, stderrProgress } from '../src/services/backup/fromEnv.js';
+import { createBackup } from '../src/services/ops/backupService.js';
+import { backupOptions, openDatabaseForBackup, shipToS3, stderrProgress } from '../src/services/ops/backup/fromEnv.js';
 
 const db = await openDatabaseForBackup((m) => console.error(m));
 try {

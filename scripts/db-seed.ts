@@ -10,12 +10,12 @@ import { parseArgs } from 'node:util';
 import pino from 'pino';
 import { openDatabase } from '../src/db/database.js';
 import { createPrisma, type PrismaClient } from '../src/db/prisma.js';
-import { createApiKey } from '../src/services/apiKeyService.js';
-import { IncidentEvents } from '../src/services/incidentEvents.js';
-import { upsertIncident } from '../src/services/incidentService.js';
-import { IngestWriter } from '../src/services/ingestWriter.js';
-import { generateRca } from '../src/services/rcaService.js';
-import { repairRollupDay, utcDayStart } from '../src/services/rollupService.js';
+import { createApiKey } from '../src/services/auth/apiKeyService.js';
+import { IncidentEvents } from '../src/services/incidents/incidentEvents.js';
+import { upsertIncident } from '../src/services/incidents/incidentService.js';
+import { IngestWriter } from '../src/services/ingest/ingestWriter.js';
+import { generateRca } from '../src/services/incidents/rcaService.js';
+import { repairRollupDay, utcDayStart } from '../src/services/analytics/rollupService.js';
 import { hashPassword } from '../src/utils/password.js';
 import { rng, syntheticRow } from './seed/traffic.js';
 

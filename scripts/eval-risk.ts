@@ -6,7 +6,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DEFAULT_INJECTION_THRESHOLD, scoreRisk } from '../src/utils/riskScoring.js';
+import { DEFAULT_INJECTION_THRESHOLD, scoreRisk } from '../src/domain/risk/riskScoring.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const file = path.resolve(process.argv[2] ?? path.resolve(repoRoot, '../shared/datasets/prompt-injection-dev.jsonl'));

@@ -4,7 +4,7 @@
  * docs/OPERATIONS.md (append the new key, deploy, rotate, then remove the old key).
  */
 import { openDatabase } from '../src/db/database.js';
-import { rotateSecrets } from '../src/services/secretRotationService.js';
+import { rotateSecrets } from '../src/services/ops/secretRotationService.js';
 
 const stop = new AbortController();
 process.once('SIGINT', () => {

@@ -1,8 +1,8 @@
 /** Realistic demo traffic for the seed: models, endpoints, latencies, errors, risky prompts, PII. */
-import { scoreRisk } from '../../src/utils/riskScoring.js';
-import { estimateCostUsd } from '../../src/utils/pricing.js';
+import { scoreRisk } from '../../src/domain/risk/riskScoring.js';
+import { estimateCostUsd } from '../../src/domain/pricing.js';
 import { uuidv7 } from '../../src/utils/ids.js';
-import type { LlmRequestRow } from '../../src/services/ingestWriter.js';
+import type { LlmRequestRow } from '../../src/services/ingest/ingestWriter.js';
 
 const MODELS = ['gpt-4o', 'gpt-4o-mini', 'claude-3-5-sonnet-20241022', 'gemini-1.5-flash', 'mistral-large-latest'];
 const ENDPOINTS = ['chat', 'search', 'summarize', 'support-bot'];

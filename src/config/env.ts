@@ -126,7 +126,7 @@ export const envSchema = z.object({
   /**
    * The log search index's pending list is merged (on its own connection) after this many
    * characters of committed prompt and response text; 0 leaves it to PostgreSQL, which makes
-   * the insert that fills the list do it (services/searchIndexUpkeep.ts).
+   * the insert that fills the list do it (services/ingest/searchIndexUpkeep.ts).
    */
   SEARCH_INDEX_CLEANUP_CHARS: z.coerce.number().int().min(0).default(250_000),
   /** Committed batches' rollup sums are buffered this long, then applied with one upsert. */

@@ -1,8 +1,8 @@
 import type { Request, Response } from 'express';
-import { recordAudit } from '../services/auditService.js';
-import { listAuditLogs, listUsers, setRole } from '../services/adminService.js';
-import { getAdminUsage } from '../services/metricsService.js';
-import { refundInvoice } from '../services/billingService.js';
+import { recordAudit } from '../services/ops/auditService.js';
+import { listAuditLogs, listUsers, setRole } from '../services/ops/adminService.js';
+import { getAdminUsage } from '../services/analytics/metricsService.js';
+import { refundInvoice } from '../services/billing/billingService.js';
 import { AppError } from '../utils/AppError.js';
 import { auditContext, type AppContext } from './context.js';
 import { wholeList } from '../validators/common.js';

@@ -1,7 +1,7 @@
 import type { Request, Response } from 'express';
-import { recordAudit } from '../services/auditService.js';
-import * as auth from '../services/authService.js';
-import { disableMfa, enableMfa, setupMfa } from '../services/mfaService.js';
+import { recordAudit } from '../services/ops/auditService.js';
+import * as auth from '../services/auth/authService.js';
+import { disableMfa, enableMfa, setupMfa } from '../services/auth/mfaService.js';
 import { AppError } from '../utils/AppError.js';
 import { caller } from '../middleware/auth.js';
 import { auditContext, type AppContext } from './context.js';

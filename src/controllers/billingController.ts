@@ -6,7 +6,7 @@ import {
   startCheckout,
   subscriptionSummary,
   type BillingDeps,
-} from '../services/billingService.js';
+} from '../services/billing/billingService.js';
 import { auditContext, type AppContext } from './context.js';
 
 export function billingController({ prisma, billing, quotaService }: AppContext) {

@@ -3,15 +3,15 @@ import type OpenAI from 'openai';
 import type { Logger } from 'pino';
 import type { PrismaClient } from '../db/prisma.js';
 import type { BillingConfig } from '../integrations/stripeClient.js';
-import type { AuditContext } from '../services/auditService.js';
-import type { QuotaGate } from '../services/ingestService.js';
-import type { IngestWriter } from '../services/ingestWriter.js';
-import type { IncidentEvents } from '../services/incidentEvents.js';
-import type { KeyCache } from '../services/keyCache.js';
-import type { QuotaService } from '../services/quotaService.js';
-import type { MetricsCache } from '../services/metricsCache.js';
-import type { RollupMaintainer } from '../services/rollupService.js';
-import type { Security } from '../services/security.js';
+import type { AuditContext } from '../services/ops/auditService.js';
+import type { QuotaGate } from '../services/ingest/ingestService.js';
+import type { IngestWriter } from '../services/ingest/ingestWriter.js';
+import type { IncidentEvents } from '../services/incidents/incidentEvents.js';
+import type { KeyCache } from '../services/auth/keyCache.js';
+import type { QuotaService } from '../services/billing/quotaService.js';
+import type { MetricsCache } from '../services/analytics/metricsCache.js';
+import type { RollupMaintainer } from '../services/analytics/rollupService.js';
+import type { Security } from '../services/auth/security.js';
 
 /** What controllers and routers are built with. */
 export interface AppContext {

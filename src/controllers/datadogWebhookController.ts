@@ -1,5 +1,5 @@
 import type { Request, Response } from 'express';
-import { handleDatadogAlert, verifyDatadogSignature } from '../services/datadogService.js';
+import { handleDatadogAlert, verifyDatadogSignature } from '../services/incidents/datadogService.js';
 import type { AppContext } from './context.js';
 
 export function datadogWebhookController({ prisma, incidentEvents }: AppContext) {

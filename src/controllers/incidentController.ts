@@ -1,10 +1,10 @@
 import type { Request, Response } from 'express';
 import { caller } from '../middleware/auth.js';
-import { listDeliveries } from '../services/alertService.js';
-import { relatedRequests } from '../services/incidentContext.js';
-import { getAccessibleIncident, listIncidents, resolveIncident } from '../services/incidentService.js';
-import { regenerateRca } from '../services/rcaService.js';
-import { applyRemediation, listRemediations, revertRemediation } from '../services/remediationService.js';
+import { listDeliveries } from '../services/incidents/alertService.js';
+import { relatedRequests } from '../services/incidents/incidentContext.js';
+import { getAccessibleIncident, listIncidents, resolveIncident } from '../services/incidents/incidentService.js';
+import { regenerateRca } from '../services/incidents/rcaService.js';
+import { applyRemediation, listRemediations, revertRemediation } from '../services/incidents/remediationService.js';
 import { auditContext, type AppContext } from './context.js';
 import { wholeList } from '../validators/common.js';
 

@@ -1,5 +1,5 @@
 import type { Request, Response } from 'express';
-import { ingestLlmRequest } from '../services/ingestService.js';
+import { ingestLlmRequest } from '../services/ingest/ingestService.js';
 import type { AppContext } from './context.js';
 
 export function llmController(ctx: AppContext) {

@@ -1,6 +1,6 @@
 import type { Request, Response } from 'express';
 import { caller } from '../middleware/auth.js';
-import { getLog, listLogs } from '../services/logService.js';
+import { getLog, listLogs } from '../services/analytics/logService.js';
 import type { AppContext } from './context.js';
 
 export function logController({ prisma }: AppContext) {

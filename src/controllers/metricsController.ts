@@ -1,6 +1,6 @@
 import type { Request, Response } from 'express';
 import { caller } from '../middleware/auth.js';
-import { getMetrics, getUsage, type MetricsDeps } from '../services/metricsService.js';
+import { getMetrics, getUsage, type MetricsDeps } from '../services/analytics/metricsService.js';
 import type { AppContext } from './context.js';
 
 export function metricsController({ prisma, metricsCache, rollups }: AppContext) {

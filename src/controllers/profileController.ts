@@ -1,6 +1,6 @@
 import type { Request, Response } from 'express';
 import { caller } from '../middleware/auth.js';
-import { getProfile, updateProfile } from '../services/profileService.js';
+import { getProfile, updateProfile } from '../services/auth/profileService.js';
 import { auditContext, type AppContext } from './context.js';
 
 export function profileController({ prisma }: AppContext) {

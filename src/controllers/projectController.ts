@@ -1,8 +1,8 @@
 import type { Request, Response } from 'express';
 import { caller } from '../middleware/auth.js';
-import { createApiKey, deleteApiKey, listApiKeys, rotateApiKey } from '../services/apiKeyService.js';
-import { createProject, deleteProject, getAccessibleProject, listProjects } from '../services/projectService.js';
-import { getProjectSettings } from '../services/settingsService.js';
+import { createApiKey, deleteApiKey, listApiKeys, rotateApiKey } from '../services/auth/apiKeyService.js';
+import { createProject, deleteProject, getAccessibleProject, listProjects } from '../services/projects/projectService.js';
+import { getProjectSettings } from '../services/projects/settingsService.js';
 import { auditContext, type AppContext } from './context.js';
 import { wholeList } from '../validators/common.js';
 

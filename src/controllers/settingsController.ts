@@ -1,13 +1,13 @@
 import type { Request, Response } from 'express';
 import { caller } from '../middleware/auth.js';
-import { listApiKeys } from '../services/apiKeyService.js';
-import { getAccessibleProject } from '../services/projectService.js';
+import { listApiKeys } from '../services/auth/apiKeyService.js';
+import { getAccessibleProject } from '../services/projects/projectService.js';
 import {
   getModelSettings,
   getProjectSettings,
   updateModelSettings,
   updateProjectSettings,
-} from '../services/settingsService.js';
+} from '../services/projects/settingsService.js';
 import { auditContext, type AppContext } from './context.js';
 import { wholeList } from '../validators/common.js';
 

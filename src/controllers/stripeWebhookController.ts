@@ -1,5 +1,5 @@
 import type { Request, Response } from 'express';
-import { processStripeEvent, verifyStripeEvent, type WebhookDeps } from '../services/stripeWebhookService.js';
+import { processStripeEvent, verifyStripeEvent, type WebhookDeps } from '../services/billing/stripeWebhookService.js';
 import type { AppContext } from './context.js';
 
 export function stripeWebhookController({ prisma, billing, keyCache, quotaService, logger }: AppContext) {

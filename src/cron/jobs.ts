@@ -1,12 +1,12 @@
 import { env } from '../config/env.js';
-import { purgeAuditLogs } from '../services/auditService.js';
-import { applyRawLogRetention } from '../services/logRetentionService.js';
-import { purgeDeletedProjects } from '../services/projectService.js';
-import { repairRollupDay, utcDayStart } from '../services/rollupService.js';
-import { runAnomalyDetection } from '../services/anomalyService.js';
-import type { IncidentEvents } from '../services/incidentEvents.js';
-import { expireRemediations } from '../services/remediationService.js';
-import { runScheduledBackup } from '../services/backup/fromEnv.js';
+import { purgeAuditLogs } from '../services/ops/auditService.js';
+import { applyRawLogRetention } from '../services/analytics/logRetentionService.js';
+import { purgeDeletedProjects } from '../services/projects/projectService.js';
+import { repairRollupDay, utcDayStart } from '../services/analytics/rollupService.js';
+import { runAnomalyDetection } from '../services/incidents/anomalyService.js';
+import type { IncidentEvents } from '../services/incidents/incidentEvents.js';
+import { expireRemediations } from '../services/incidents/remediationService.js';
+import { runScheduledBackup } from '../services/ops/backup/fromEnv.js';
 import type { CronJob } from './scheduler.js';
 
 export const auditRetentionJob: CronJob = {

@@ -17,7 +17,7 @@ import {
 } from '../validators/billingValidators.js';
 import { incidentTypes, severities } from '../validators/incidentValidators.js';
 import { ingestResponse } from '../validators/ingestValidators.js';
-import { rcaAnswerSchema } from '../utils/rcaPrompt.js';
+import { rcaAnswerSchema } from '../domain/incidents/rcaPrompt.js';
 
 const timestamp = z.iso.datetime({ offset: true });
 const count = z.number().int().min(0);

@@ -1,6 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { RequestHandler } from 'express';
-import type { KeyCache, ProjectContext, VerifiedKey } from '../services/keyCache.js';
+import type { KeyCache, ProjectContext, VerifiedKey } from '../services/auth/keyCache.js';
 import { AppError } from '../utils/AppError.js';
 
 declare module 'express-serve-static-core' {

@@ -1,8 +1,8 @@
 import type { Request, RequestHandler } from 'express';
 import type { PrismaClient } from '../db/prisma.js';
-import type { Security } from '../services/security.js';
+import type { Security } from '../services/auth/security.js';
 import { rateLimit } from './rateLimit.js';
-import { isSessionActive } from '../services/tokenService.js';
+import { isSessionActive } from '../services/auth/tokenService.js';
 import { AppError } from '../utils/AppError.js';
 import { verifyAccessToken, type AccessClaims } from '../utils/jwt.js';
 

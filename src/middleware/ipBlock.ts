@@ -1,5 +1,5 @@
 import type { RequestHandler } from 'express';
-import type { Security } from '../services/security.js';
+import type { Security } from '../services/auth/security.js';
 import { AppError } from '../utils/AppError.js';
 
 /** 403 IP_BLOCKED with Retry-After when `ip` is blocked; null otherwise. */

@@ -34,7 +34,7 @@ export const ingestCommitSeconds = new client.Histogram({
 
 export const searchIndexCleanups = new client.Histogram({
   name: 'llmguard_search_index_cleanup_seconds',
-  help: "Time to merge the log search index's pending list (services/searchIndexUpkeep)",
+  help: "Time to merge the log search index's pending list (services/ingest/searchIndexUpkeep)",
   buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
   registers: [registry],
 });

@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import type { AppDeps } from '../app.js';
-import { checkReadiness } from '../services/healthService.js';
+import { checkReadiness } from '../services/ops/healthService.js';
 
 export function healthRouter(deps: AppDeps): Router {
   const router = Router();

@@ -28,7 +28,7 @@ import { ipBlockError } from '../middleware/ipBlock.js';
 import { takePoint } from '../middleware/rateLimit.js';
 import { requestIdFor } from '../middleware/requestId.js';
 import { observeHttp } from '../observability/metrics.js';
-import { ingestLlmRequest } from '../services/ingestService.js';
+import { ingestLlmRequest } from '../services/ingest/ingestService.js';
 import { AppError } from '../utils/AppError.js';
 import { llmRequestBody } from '../validators/ingestValidators.js';
 

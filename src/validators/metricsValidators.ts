@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { SeriesGranularity } from '../utils/histogram.js';
+import type { SeriesGranularity } from '../domain/metrics/histogram.js';
 
 export type Granularity = SeriesGranularity;
 

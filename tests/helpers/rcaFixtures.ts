@@ -1,5 +1,5 @@
 /** In-memory incidents and requests for the pure RCA modules (no database). */
-import type { RcaIncident, RcaRequest } from '../../src/utils/rcaPrompt.js';
+import type { RcaIncident, RcaRequest } from '../../src/domain/incidents/rcaPrompt.js';
 
 const T0 = new Date('2026-11-20T10:00:00.000Z');
 const T1 = new Date('2026-11-20T10:05:00.000Z');

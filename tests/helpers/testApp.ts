@@ -8,7 +8,7 @@ import { createApp, type AppDeps } from '../../src/app.js';
 import { expectedMigrations } from '../../src/db/database.js';
 import { localBus } from '../../src/db/notifyBus.js';
 import { createPrisma, type PrismaClient } from '../../src/db/prisma.js';
-import { KeyCache } from '../../src/services/keyCache.js';
+import { KeyCache } from '../../src/services/auth/keyCache.js';
 import { createDatabase } from './testDb.js';
 
 export interface TestContext {

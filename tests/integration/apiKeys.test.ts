@@ -117,7 +117,7 @@ describe('API keys', () => {
     await whoami(project.apiKey);
     const before = await ctx.prisma.apiKey.findUniqueOrThrow({ where: { id: project.apiKeyId } });
     expect(before.lastUsedAt).toBeNull();
-    const { KeyCache } = await import('../../src/services/keyCache.js');
+    const { KeyCache } = await import('../../src/services/auth/keyCache.js');
     const { localBus } = await import('../../src/db/notifyBus.js');
     const cache = new KeyCache(ctx.prisma, localBus(), { lastUsedFlushMs: 0 });
     await cache.authenticate(project.apiKey);

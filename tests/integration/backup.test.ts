@@ -5,15 +5,15 @@ import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPrisma, type PrismaClient } from '../../src/db/prisma.js';
-import { findPgTools } from '../../src/services/backup/nativeDump.js';
-import { compareCounts } from '../../src/services/backup/verifyReport.js';
+import { findPgTools } from '../../src/services/ops/backup/nativeDump.js';
+import { compareCounts } from '../../src/services/ops/backup/verifyReport.js';
 import {
   type BackupKeys,
   type BackupOptions,
   createBackup,
   restoreBackup,
   verifyBackup,
-} from '../../src/services/backupService.js';
+} from '../../src/services/ops/backupService.js';
 import { encryptSecret } from '../../src/utils/crypto.js';
 import { createDatabase } from '../helpers/testDb.js';
 

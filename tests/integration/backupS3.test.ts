@@ -2,7 +2,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { applyS3Retention, s3Client, uploadBackup, type S3Target } from '../../src/services/backup/s3Upload.js';
+import { applyS3Retention, s3Client, uploadBackup, type S3Target } from '../../src/services/ops/backup/s3Upload.js';
 import { startFakeS3 } from '../helpers/fakeS3.js';
 
 const cleanups: (() => Promise<unknown>)[] = [];

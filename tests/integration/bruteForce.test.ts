@@ -1,6 +1,6 @@
 import request from 'supertest';
 import { describe, expect, it } from 'vitest';
-import { createSecurity } from '../../src/services/security.js';
+import { createSecurity } from '../../src/services/auth/security.js';
 import { STRONG_PASSWORD, bearer, createAdmin, registerUser } from '../helpers/factories.js';
 import { useTestApp } from '../helpers/testApp.js';
 

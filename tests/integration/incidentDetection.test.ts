@@ -1,9 +1,9 @@
 import request from 'supertest';
 import { describe, expect, it } from 'vitest';
-import { runAnomalyDetection } from '../../src/services/anomalyService.js';
-import { IncidentEvents } from '../../src/services/incidentEvents.js';
-import { HISTOGRAM_BUCKET_COUNT, addToHistogram, emptyHistogram } from '../../src/utils/histogram.js';
-import { hourStart } from '../../src/utils/rollupDeltas.js';
+import { runAnomalyDetection } from '../../src/services/incidents/anomalyService.js';
+import { IncidentEvents } from '../../src/services/incidents/incidentEvents.js';
+import { HISTOGRAM_BUCKET_COUNT, addToHistogram, emptyHistogram } from '../../src/domain/metrics/histogram.js';
+import { hourStart } from '../../src/domain/metrics/rollupDeltas.js';
 import { eventually } from '../helpers/eventually.js';
 import { createProject, registerUser } from '../helpers/factories.js';
 import { useTestApp } from '../helpers/testApp.js';

@@ -212,7 +212,7 @@ describe('remediations', () => {
     expect((await post(p.apiKey)).status).toBe(403);
     await new Promise((r) => setTimeout(r, 1100));
     expect((await post(p.apiKey)).status).toBe(201);
-    const { expireRemediations } = await import('../../src/services/remediationService.js');
+    const { expireRemediations } = await import('../../src/services/incidents/remediationService.js');
     expect(await expireRemediations(ctx.prisma)).toBeGreaterThanOrEqual(1);
     expect((await ctx.prisma.remediationAction.findFirst({ where: { projectId: p.id } }))?.status).toBe('expired');
   });

@@ -11,7 +11,7 @@ import request from 'supertest';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/app.js';
 import { expectedMigrations } from '../../src/db/database.js';
-import { createSecurity, type Security } from '../../src/services/security.js';
+import { createSecurity, type Security } from '../../src/services/auth/security.js';
 import { createProject, registerUser, type TestProject, type TestUser } from '../helpers/factories.js';
 import { useTestApp } from '../helpers/testApp.js';
 

@@ -1,8 +1,8 @@
 import pino from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
 import { postgresBus, type NotifyBus } from '../../src/db/notifyBus.js';
-import { deleteApiKey } from '../../src/services/apiKeyService.js';
-import { KeyCache } from '../../src/services/keyCache.js';
+import { deleteApiKey } from '../../src/services/auth/apiKeyService.js';
+import { KeyCache } from '../../src/services/auth/keyCache.js';
 import { createProject, registerUser } from '../helpers/factories.js';
 import { useTestApp } from '../helpers/testApp.js';
 

@@ -1,6 +1,6 @@
 import request from 'supertest';
 import { describe, expect, it } from 'vitest';
-import { repairRollupDay, utcDayStart } from '../../src/services/rollupService.js';
+import { repairRollupDay, utcDayStart } from '../../src/services/analytics/rollupService.js';
 import { eventually } from '../helpers/eventually.js';
 import { createProject, registerUser } from '../helpers/factories.js';
 import { useTestApp } from '../helpers/testApp.js';

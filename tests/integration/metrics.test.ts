@@ -5,13 +5,13 @@
 import request from 'supertest';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { metricsResponse } from '../../src/docs/responses.js';
-import { repairRollupDay } from '../../src/services/rollupService.js';
+import { repairRollupDay } from '../../src/services/analytics/rollupService.js';
 import {
   HISTOGRAM_RELATIVE_ERROR,
   addToHistogram,
   emptyHistogram,
   percentileFromHistogram,
-} from '../../src/utils/histogram.js';
+} from '../../src/domain/metrics/histogram.js';
 import { bearer, createAdmin, createProject, registerUser, type TestUser } from '../helpers/factories.js';
 import { useTestApp } from '../helpers/testApp.js';
 import {

@@ -5,7 +5,7 @@
  */
 import type { PrismaClient } from '../../src/db/prisma.js';
 import { uuidv7 } from '../../src/utils/ids.js';
-import { riskLevelFor } from '../../src/utils/riskScoring.js';
+import { riskLevelFor } from '../../src/domain/risk/riskScoring.js';
 
 export interface SeedRow {
   id: string;

@@ -6,9 +6,9 @@ import type { Server } from 'node:http';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/app.js';
-import { IngestWriter } from '../../src/services/ingestWriter.js';
-import { registerRollups } from '../../src/services/rollupService.js';
-import { aggregateBatch } from '../../src/utils/rollupDeltas.js';
+import { IngestWriter } from '../../src/services/ingest/ingestWriter.js';
+import { registerRollups } from '../../src/services/analytics/rollupService.js';
+import { aggregateBatch } from '../../src/domain/metrics/rollupDeltas.js';
 import { bearer, createProject, registerUser, type TestProject, type TestUser } from '../helpers/factories.js';
 import { useTestApp } from '../helpers/testApp.js';
 

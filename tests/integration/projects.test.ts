@@ -92,7 +92,7 @@ describe('projects', () => {
     );
     expect(await ctx.prisma.auditLog.count({ where: { action: 'project.delete', targetId: project.id } })).toBe(1);
 
-    const { purgeDeletedProjects } = await import('../../src/services/projectService.js');
+    const { purgeDeletedProjects } = await import('../../src/services/projects/projectService.js');
     const purged = await purgeDeletedProjects(ctx.prisma);
     expect(purged.projects).toBeGreaterThanOrEqual(1);
     expect(await ctx.prisma.project.count({ where: { id: project.id } })).toBe(0);

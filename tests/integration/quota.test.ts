@@ -13,7 +13,7 @@ import {
   signedEvent,
   subscriptionObject,
 } from '../helpers/fakeStripe.js';
-import { IngestWriter, type LlmRequestRow } from '../../src/services/ingestWriter.js';
+import { IngestWriter, type LlmRequestRow } from '../../src/services/ingest/ingestWriter.js';
 import { AppError } from '../../src/utils/AppError.js';
 import { uuidv7 } from '../../src/utils/ids.js';
 import { useTestApp } from '../helpers/testApp.js';

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Prisma } from '../../src/generated/prisma/client.js';
-import { relatedRequests } from '../../src/services/incidentContext.js';
-import { generateRca, regenerateRca, type StoredRca } from '../../src/services/rcaService.js';
+import { relatedRequests } from '../../src/services/incidents/incidentContext.js';
+import { generateRca, regenerateRca, type StoredRca } from '../../src/services/incidents/rcaService.js';
 import type { AppError } from '../../src/utils/AppError.js';
 import { uuidv7 } from '../../src/utils/ids.js';
 import { capturingLogger } from '../helpers/captureLogs.js';

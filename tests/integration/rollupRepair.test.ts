@@ -1,6 +1,6 @@
 /**
  * The daily jobs: rollup repair (re-derive the closed day from raw rows) and raw-log retention
- * by plan; and the SQL latency buckets agreeing with utils/histogram.
+ * by plan; and the SQL latency buckets agreeing with domain/metrics/histogram.
  */
 import { Prisma } from '../../src/generated/prisma/client.js';
 import pino from 'pino';
@@ -8,10 +8,10 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { logRetentionJob, rollupRepairJob } from '../../src/cron/jobs.js';
 import { runJob } from '../../src/cron/scheduler.js';
 import { latencyBucketSql } from '../../src/db/queries/rollupQueries.js';
-import { applyRawLogRetention } from '../../src/services/logRetentionService.js';
-import { repairRollupDay, utcDayStart } from '../../src/services/rollupService.js';
-import { bucketIndex } from '../../src/utils/histogram.js';
-import { aggregateBatch } from '../../src/utils/rollupDeltas.js';
+import { applyRawLogRetention } from '../../src/services/analytics/logRetentionService.js';
+import { repairRollupDay, utcDayStart } from '../../src/services/analytics/rollupService.js';
+import { bucketIndex } from '../../src/domain/metrics/histogram.js';
+import { aggregateBatch } from '../../src/domain/metrics/rollupDeltas.js';
 import { createProject, registerUser, type TestUser } from '../helpers/factories.js';
 import { useTestApp } from '../helpers/testApp.js';
 import { insertRows, makeRow, rng, type SeedRow } from './metricsFixtures.js';

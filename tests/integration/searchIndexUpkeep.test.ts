@@ -6,8 +6,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPrisma } from '../../src/db/prisma.js';
-import { IngestWriter, type LlmRequestRow } from '../../src/services/ingestWriter.js';
-import { registerSearchIndexUpkeep, SEARCH_INDEX } from '../../src/services/searchIndexUpkeep.js';
+import { IngestWriter, type LlmRequestRow } from '../../src/services/ingest/ingestWriter.js';
+import { registerSearchIndexUpkeep, SEARCH_INDEX } from '../../src/services/ingest/searchIndexUpkeep.js';
 import { uuidv7 } from '../../src/utils/ids.js';
 import { createProject, registerUser, type TestProject } from '../helpers/factories.js';
 import { useTestApp } from '../helpers/testApp.js';

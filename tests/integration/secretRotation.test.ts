@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPrisma, type PrismaClient } from '../../src/db/prisma.js';
-import { SECRET_COLUMNS, rotateSecrets } from '../../src/services/secretRotationService.js';
+import { SECRET_COLUMNS, rotateSecrets } from '../../src/services/ops/secretRotationService.js';
 import { decryptSecret, encryptSecret, keyVersionOf } from '../../src/utils/crypto.js';
 import { createDatabase } from '../helpers/testDb.js';
 

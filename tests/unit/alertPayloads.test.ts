@@ -6,7 +6,7 @@ import {
   slackMessage,
   webhookRequest,
   type AlertIncidentSource,
-} from '../../src/utils/alertPayloads.js';
+} from '../../src/domain/incidents/alertPayloads.js';
 
 const incident: AlertIncidentSource = {
   id: 'inc_1',

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { nextSubscriptionState, type SubscriptionSnapshot } from '../../src/services/stripeSubscriptionEvents.js';
+import { nextSubscriptionState, type SubscriptionSnapshot } from '../../src/services/billing/stripeSubscriptionEvents.js';
 
 const at = new Date('2026-11-20T12:00:00Z');
 const periodStart = new Date('2026-11-05T00:00:00Z');

@@ -12,7 +12,7 @@ import {
   MAX_SERIES_BUCKETS,
   mergeHistograms,
   percentileFromHistogram,
-} from '../../src/utils/histogram.js';
+} from '../../src/domain/metrics/histogram.js';
 
 /** mulberry32: a small seeded PRNG, so a failure reproduces. */
 function seededRandom(seed: number): () => number {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { hourlyPoints, severityFromZ } from '../../src/services/anomalyService.js';
-import { severityFromDatadog } from '../../src/services/datadogService.js';
-import { baseline, detectAnomalies, detectAnomaly } from '../../src/utils/anomaly.js';
+import { hourlyPoints, severityFromZ } from '../../src/services/incidents/anomalyService.js';
+import { severityFromDatadog } from '../../src/services/incidents/datadogService.js';
+import { baseline, detectAnomalies, detectAnomaly } from '../../src/domain/incidents/anomaly.js';
 import {
   DEFAULT_THRESHOLDS as T,
   costSpikeFinding,
@@ -10,7 +10,7 @@ import {
   riskStreak,
   severityFromRatio,
   thresholdsFor,
-} from '../../src/utils/incidentRules.js';
+} from '../../src/domain/incidents/incidentRules.js';
 
 const row = (latencyMs: number, endpoint: string | null = 'chat', riskScore = 0) => ({
   latencyMs,

@@ -3,7 +3,7 @@
  * statements it would run (the integration and durability suites use the real one).
  */
 import { describe, expect, it } from 'vitest';
-import { batchJson, IngestWriter, type LlmRequestRow, type SqlExecutor } from '../../src/services/ingestWriter.js';
+import { batchJson, IngestWriter, type LlmRequestRow, type SqlExecutor } from '../../src/services/ingest/ingestWriter.js';
 import { AppError } from '../../src/utils/AppError.js';
 
 function recorder(options: { delayMs?: number; fail?: boolean } = {}) {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { addToHistogram, emptyHistogram, percentileFromHistogram } from '../../src/utils/histogram.js';
-import { buildMetricsReport, dailySeries, riskDistribution, type AggregateRow } from '../../src/utils/metricsReport.js';
+import { addToHistogram, emptyHistogram, percentileFromHistogram } from '../../src/domain/metrics/histogram.js';
+import { buildMetricsReport, dailySeries, riskDistribution, type AggregateRow } from '../../src/domain/metrics/metricsReport.js';
 
 function agg(kind: AggregateRow['kind'], over: Partial<AggregateRow>, latencies: number[] = []): AggregateRow {
   return {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { detectPii, redactPii, type PiiType } from '../../src/utils/pii.js';
+import { detectPii, redactPii, type PiiType } from '../../src/domain/risk/pii.js';
 
 const typesIn = (text: string): PiiType[] => detectPii(text).map((m) => m.type);
 

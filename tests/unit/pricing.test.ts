@@ -6,7 +6,7 @@ import {
   normalizeModelName,
   PRICE_TABLE,
   type PriceOverrides,
-} from '../../src/utils/pricing.js';
+} from '../../src/domain/pricing.js';
 
 const NOW = new Date('2025-11-30T12:00:00Z');
 const familyOf = (model: string, at: Date = NOW) => findPrice(model, at)?.family ?? null;

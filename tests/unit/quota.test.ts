@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { effectivePlan, usagePeriod, type SubscriptionState } from '../../src/services/quotaService.js';
+import { effectivePlan, usagePeriod, type SubscriptionState } from '../../src/services/billing/quotaService.js';
 
 const DAY = 86_400_000;
 const now = new Date('2026-11-20T12:00:00Z');

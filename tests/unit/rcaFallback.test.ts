@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fallbackRca, lighterModel } from '../../src/utils/rcaFallback.js';
+import { fallbackRca, lighterModel } from '../../src/domain/incidents/rcaFallback.js';
 import { rcaIncident as incident, rcaRequest as req } from '../helpers/rcaFixtures.js';
 
 describe('fallbackRca', () => {

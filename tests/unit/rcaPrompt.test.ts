@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildRcaMessages, parseRcaAnswer, RcaParseError, redactAndTruncate } from '../../src/utils/rcaPrompt.js';
+import { buildRcaMessages, parseRcaAnswer, RcaParseError, redactAndTruncate } from '../../src/domain/incidents/rcaPrompt.js';
 import { rcaIncident as incident, rcaRequest as req } from '../helpers/rcaFixtures.js';
 
 const userMessage = (messages: { role: string; content: string }[]) => messages.find((m) => m.role === 'user')!.content;

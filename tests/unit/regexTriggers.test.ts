@@ -2,14 +2,14 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { makeBodies } from '../../bench/bodies.js';
-import { requiredLiterals } from '../../src/utils/regexTriggers.js';
+import { requiredLiterals } from '../../src/domain/risk/regexTriggers.js';
 import {
   CONTENT_RULES,
   INJECTION_RULES,
   joinRules,
   matchesAny,
   type PatternRule,
-} from '../../src/utils/riskPatterns.js';
+} from '../../src/domain/risk/riskPatterns.js';
 
 describe('requiredLiterals', () => {
   it.each([

@@ -6,7 +6,7 @@ import {
   matchesAny,
   matchesRule,
   type PatternRule,
-} from '../../src/utils/riskPatterns.js';
+} from '../../src/domain/risk/riskPatterns.js';
 
 /** Words that the rules look for, mixed with business words, in both cases. */
 const WORDS = (

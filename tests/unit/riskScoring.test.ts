@@ -5,7 +5,7 @@ import {
   RISK_LEVEL_THRESHOLDS,
   riskLevelFor,
   scoreRisk,
-} from '../../src/utils/riskScoring.js';
+} from '../../src/domain/risk/riskScoring.js';
 
 const flagsOf = (prompt: string): string[] => scoreRisk({ prompt }).flags;
 const injectionFlagsOf = (prompt: string): string[] => flagsOf(prompt).filter((f) => f.startsWith('injection:'));

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { bucketIndex, emptyHistogram } from '../../src/utils/histogram.js';
+import { bucketIndex, emptyHistogram } from '../../src/domain/metrics/histogram.js';
 import {
   aggregateBatch,
   hourStart,
@@ -7,7 +7,7 @@ import {
   sortedDeltas,
   type RollupDelta,
   type RollupSource,
-} from '../../src/utils/rollupDeltas.js';
+} from '../../src/domain/metrics/rollupDeltas.js';
 
 const row = (over: Partial<RollupSource> = {}): RollupSource => ({
   projectId: 'p1',

@@ -4,8 +4,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { SqlClient } from '../../src/db/queries/rollupQueries.js';
-import type { CommitHandler, IngestWriter, LlmRequestRow } from '../../src/services/ingestWriter.js';
-import { registerRollups } from '../../src/services/rollupService.js';
+import type { CommitHandler, IngestWriter, LlmRequestRow } from '../../src/services/ingest/ingestWriter.js';
+import { registerRollups } from '../../src/services/analytics/rollupService.js';
 
 function fakes(delayMs = 0) {
   const handlers: CommitHandler[] = [];

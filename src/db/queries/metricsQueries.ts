@@ -6,9 +6,9 @@
  * `llm_requests` exists for the benchmark and consistency checks.
  */
 import { Prisma } from '../../generated/prisma/client.js';
-import { emptyHistogram } from '../../utils/histogram.js';
-import type { AggregateRow, Aggregates } from '../../utils/metricsReport.js';
-import { HIGH_RISK_SCORE } from '../../utils/rollupDeltas.js';
+import { emptyHistogram } from '../../domain/metrics/histogram.js';
+import type { AggregateRow, Aggregates } from '../../domain/metrics/metricsReport.js';
+import { HIGH_RISK_SCORE } from '../../domain/metrics/rollupDeltas.js';
 import type { MetricsRange } from '../../validators/metricsValidators.js';
 import { utc } from './logSearch.js';
 import { histogramSumSql, latencyBucketSql, type SqlClient } from './rollupQueries.js';

@@ -1,12 +1,12 @@
 /**
  * Writing `metric_rollups`: the per-batch upsert of the ingestion writer, and the re-derivation
  * of a time range from raw `llm_requests` (the daily repair, and the benchmark's build).
- * Both count latencies into the same buckets as utils/histogram, so percentiles read from
+ * Both count latencies into the same buckets as domain/metrics/histogram, so percentiles read from
  * either agree with `percentileFromHistogram` on the raw latencies.
  */
 import { Prisma } from '../../generated/prisma/client.js';
-import { HISTOGRAM_BUCKET_COUNT, LATENCY_BUCKET_BOUNDS_MS } from '../../utils/histogram.js';
-import { HIGH_RISK_SCORE, type RollupDelta } from '../../utils/rollupDeltas.js';
+import { HISTOGRAM_BUCKET_COUNT, LATENCY_BUCKET_BOUNDS_MS } from '../../domain/metrics/histogram.js';
+import { HIGH_RISK_SCORE, type RollupDelta } from '../../domain/metrics/rollupDeltas.js';
 import type { PrismaClient } from '../prisma.js';
 import { utc } from './logSearch.js';
 

@@ -3,7 +3,7 @@
  * raw rows, which only reach back as far as the plan's retention) and across all projects for
  * admins (from rollups).
  */
-import { HIGH_RISK_SCORE, type RollupSums } from '../../utils/rollupDeltas.js';
+import { HIGH_RISK_SCORE, type RollupSums } from '../../domain/metrics/rollupDeltas.js';
 import type { MetricsRange } from '../../validators/metricsValidators.js';
 import { utc } from './logSearch.js';
 import type { SqlClient } from './rollupQueries.js';

@@ -1,0 +1,22 @@
+import { searchLogs } from '../../db/queries/logSearch.js';
+import type { PrismaClient } from '../../db/prisma.js';
+import { AppError } from '../../utils/AppError.js';
+import type { AccessClaims } from '../../utils/jwt.js';
+import type { LogSearchQuery } from '../../validators/logValidators.js';
+import { getAccessibleProject } from '../projects/projectService.js';
+
+/** Searches one project's requests; 404 when the caller may not see the project. */
+export async function listLogs(prisma: PrismaClient, caller: AccessClaims, q: LogSearchQuery) {
+  await getAccessibleProject(prisma, q.projectId, caller);
+  return searchLogs(prisma, q);
+}
+
+/** One request with its full prompt and response; 404 for requests of projects the caller cannot see. */
+export async function getLog(prisma: PrismaClient, caller: AccessClaims, id: string) {
+  const row = await prisma.llmRequest.findUnique({ where: { id } });
+  if (!row) throw AppError.notFound('Request');
+  await getAccessibleProject(prisma, row.projectId, caller).catch(() => {
+    throw AppError.notFound('Request');
+  });
+  return row;
+}

@@ -1,0 +1,94 @@
+/**
+ * Metrics and usage analytics for the dashboard, read from rollups. The project is checked
+ * before anything is read or served from the cache; rollup updates of batches already
+ * committed by this process are awaited first, so a client sees the requests it was just sent
+ * a 201 for.
+ */
+import { rollupAggregates } from '../../db/queries/metricsQueries.js';
+import type { PrismaClient } from '../../db/prisma.js';
+import {
+  allProjectsTotals,
+  dailyTotals,
+  riskLevelCounts,
+  topEndpoints,
+  topEndUsers,
+  topOwners,
+  topProjects,
+} from '../../db/queries/usageQueries.js';
+import type { AccessClaims } from '../../utils/jwt.js';
+import { buildMetricsReport, dailySeries, ratio, riskDistribution, round } from '../../domain/metrics/metricsReport.js';
+import type { AdminUsageQuery, MetricsQuery, UsageQuery } from '../../validators/metricsValidators.js';
+import type { MetricsCache } from './metricsCache.js';
+import { getAccessibleProject } from '../projects/projectService.js';
+import type { RollupMaintainer } from './rollupService.js';
+
+export interface MetricsDeps {
+  prisma: PrismaClient;
+  cache: MetricsCache;
+  rollups?: RollupMaintainer;
+}
+
+const rangeKey = (q: { from: Date; to: Date }) => `${q.from.toISOString()}/${q.to.toISOString()}`;
+
+/** GET /metrics: summary, per-model breakdown and a gap-free series over whole UTC hours or days. */
+export async function getMetrics(deps: MetricsDeps, caller: AccessClaims, q: MetricsQuery) {
+  await getAccessibleProject(deps.prisma, q.projectId, caller);
+  await deps.rollups?.settled();
+  return deps.cache.getOrCompute(q.projectId, `metrics:${rangeKey(q)}:${q.granularity}`, async () => {
+    const report = buildMetricsReport(await rollupAggregates(deps.prisma, q.projectId, q), q);
+    return { projectId: q.projectId, from: q.from, to: q.to, granularity: q.granularity, ...report };
+  });
+}
+
+/** GET /metrics/usage: top end users and endpoints, risk distribution and requests per day. */
+export async function getUsage(deps: MetricsDeps, caller: AccessClaims, q: UsageQuery) {
+  await getAccessibleProject(deps.prisma, q.projectId, caller);
+  await deps.rollups?.settled();
+  return deps.cache.getOrCompute(q.projectId, `usage:${rangeKey(q)}:${q.limit}`, async () => {
+    const [users, endpoints, risk, days] = await Promise.all([
+      topEndUsers(deps.prisma, q.projectId, q, q.limit),
+      topEndpoints(deps.prisma, q.projectId, q, q.limit),
+      riskLevelCounts(deps.prisma, q.projectId, q),
+      dailyTotals(deps.prisma, q.projectId, q),
+    ]);
+    return {
+      projectId: q.projectId,
+      from: q.from,
+      to: q.to,
+      endUsers: users[0]?.endUsers ?? 0,
+      topEndUsers: users.map(({ endUsers: _all, ...u }) => ({ ...u, costUsd: round(u.costUsd, 8) })),
+      topEndpoints: endpoints.map((e) => ({
+        endpoint: e.endpoint === '' ? null : e.endpoint,
+        requests: e.requests,
+        errors: e.errors,
+        errorRate: ratio(e.errors, e.requests, 4),
+        totalTokens: e.promptTokens + e.completionTokens,
+        costUsd: round(e.costUsd, 8),
+        avgLatencyMs: ratio(e.latencySumMs, e.requests, 2),
+      })),
+      riskDistribution: riskDistribution(risk),
+      requestsPerDay: dailySeries(days, q),
+    };
+  });
+}
+
+/** GET /admin/usage: totals across all projects, and the projects and owners with most traffic. */
+export async function getAdminUsage(prisma: PrismaClient, q: AdminUsageQuery) {
+  const [totals, projects, owners] = await Promise.all([
+    allProjectsTotals(prisma, q),
+    topProjects(prisma, q, q.limit),
+    topOwners(prisma, q, q.limit),
+  ]);
+  const shape = <T extends { requests: number; errors: number; costUsd: number }>(row: T) => ({
+    ...row,
+    errorRate: ratio(row.errors, row.requests, 4),
+    costUsd: round(row.costUsd, 8),
+  });
+  return {
+    from: q.from,
+    to: q.to,
+    totals: shape(totals),
+    topProjects: projects.map(shape),
+    topOwners: owners.map(shape),
+  };
+}

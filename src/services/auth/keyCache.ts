@@ -1,0 +1,169 @@
+/**
+ * The hot path's memory: verified API keys (by HMAC digest) and each project's context
+ * (settings, active remediations, plan), so `/llm/request` does no extra query per call.
+ * Entries live at most `ttlMs`; changes anywhere are broadcast on the notify bus, so a deleted
+ * key or a new remediation takes effect on every replica within a notification's latency.
+ * `lastUsedAt` is kept in memory and flushed in one statement per interval.
+ */
+import { LRUCache } from 'lru-cache';
+import type { NotifyBus } from '../../db/notifyBus.js';
+import type { PrismaClient } from '../../db/prisma.js';
+import type { PiiMode, Plan, RemediationActionType } from '../../generated/prisma/client.js';
+import { safeEqual } from '../../utils/crypto.js';
+import { digestApiKey } from './apiKeyService.js';
+
+export interface ActiveRemediation {
+  id: string;
+  incidentId: string | null;
+  action: RemediationActionType;
+  params: Record<string, unknown>;
+  expiresAt: number | null;
+}
+
+export interface ProjectContext {
+  projectId: string;
+  ownerId: string;
+  plan: Plan;
+  safetyThreshold: number;
+  piiMode: PiiMode;
+  defaultModel: string | null;
+  systemPrompt: string | null;
+  modelSettings: Record<string, unknown>;
+  ruleThresholds: Record<string, unknown>;
+  remediations: ActiveRemediation[];
+}
+
+export interface VerifiedKey {
+  apiKeyId: string;
+  projectId: string;
+  digest: string;
+  /** epoch ms; null = never */
+  expiresAt: number | null;
+}
+
+export interface KeyCacheOptions {
+  ttlMs?: number;
+  max?: number;
+  lastUsedFlushMs?: number;
+}
+
+const NOT_FOUND = Symbol('not found');
+
+export class KeyCache {
+  private keys: LRUCache<string, VerifiedKey | typeof NOT_FOUND>;
+  private projects: LRUCache<string, ProjectContext>;
+  private lastUsed = new Map<string, Date>();
+  private flushTimer?: NodeJS.Timeout;
+
+  constructor(
+    private prisma: PrismaClient,
+    private bus: NotifyBus,
+    options: KeyCacheOptions = {},
+  ) {
+    const ttl = options.ttlMs ?? 30_000;
+    this.keys = new LRUCache({ max: options.max ?? 50_000, ttl });
+    this.projects = new LRUCache({ max: options.max ?? 50_000, ttl });
+    bus.subscribe((m) => {
+      if (m.kind === 'apiKey' && m.id) this.keys.delete(m.id);
+      else if (m.kind === 'project' && m.id) this.projects.delete(m.id);
+      else if (m.kind === 'all') {
+        this.keys.clear();
+        this.projects.clear();
+      }
+    });
+    const flushMs = options.lastUsedFlushMs ?? 60_000;
+    if (flushMs > 0) {
+      this.flushTimer = setInterval(() => void this.flushLastUsed().catch(() => undefined), flushMs);
+      this.flushTimer.unref();
+    }
+  }
+
+  /** The key's identity and its project's context, or null if the key does not work now. */
+  async authenticate(key: string): Promise<{ key: VerifiedKey; project: ProjectContext } | null> {
+    const digest = digestApiKey(key);
+    let entry = this.keys.get(digest);
+    if (entry === undefined) {
+      const row = await this.prisma.apiKey.findUnique({
+        where: { keyHash: digest },
+        select: {
+          id: true,
+          projectId: true,
+          keyHash: true,
+          expiresAt: true,
+          revokedAt: true,
+          project: { select: { deletedAt: true } },
+        },
+      });
+      entry =
+        row && !row.revokedAt && !row.project.deletedAt && safeEqual(row.keyHash, digest)
+          ? { apiKeyId: row.id, projectId: row.projectId, digest, expiresAt: row.expiresAt?.getTime() ?? null }
+          : NOT_FOUND;
+      // Unknown keys are remembered briefly so a flood of bad keys does not reach the database.
+      this.keys.set(digest, entry, entry === NOT_FOUND ? { ttl: 5_000 } : undefined);
+    }
+    if (entry === NOT_FOUND || (entry.expiresAt !== null && entry.expiresAt <= Date.now())) return null;
+    const project = await this.projectContext(entry.projectId);
+    if (!project) return null;
+    this.lastUsed.set(entry.apiKeyId, new Date());
+    return { key: entry, project };
+  }
+
+  async projectContext(projectId: string): Promise<ProjectContext | null> {
+    const cached = this.projects.get(projectId);
+    if (cached) return cached;
+    const row = await this.prisma.project.findUnique({
+      where: { id: projectId },
+      include: {
+        owner: { select: { subscription: { select: { plan: true } } } },
+        remediations: { where: { status: 'active' }, orderBy: { createdAt: 'asc' } },
+      },
+    });
+    if (!row || row.deletedAt) return null;
+    const context: ProjectContext = {
+      projectId: row.id,
+      ownerId: row.ownerId,
+      plan: row.owner.subscription?.plan ?? 'free',
+      safetyThreshold: row.safetyThreshold,
+      piiMode: row.piiMode,
+      defaultModel: row.defaultModel,
+      systemPrompt: row.systemPrompt,
+      modelSettings: (row.modelSettings ?? {}) as Record<string, unknown>,
+      ruleThresholds: (row.ruleThresholds ?? {}) as Record<string, unknown>,
+      remediations: row.remediations.map((r) => ({
+        id: r.id,
+        incidentId: r.incidentId,
+        action: r.action,
+        params: (r.params ?? {}) as Record<string, unknown>,
+        expiresAt: r.expiresAt?.getTime() ?? null,
+      })),
+    };
+    this.projects.set(projectId, context);
+    return context;
+  }
+
+  invalidateKey(digest: string): Promise<void> {
+    return this.bus.publish({ kind: 'apiKey', id: digest });
+  }
+
+  invalidateProject(projectId: string): Promise<void> {
+    return this.bus.publish({ kind: 'project', id: projectId });
+  }
+
+  /** Writes the remembered lastUsedAt values in one statement. */
+  async flushLastUsed(): Promise<number> {
+    if (this.lastUsed.size === 0) return 0;
+    const batch = [...this.lastUsed.entries()];
+    this.lastUsed.clear();
+    const ids = batch.map(([id]) => id);
+    const times = batch.map(([, at]) => at);
+    return this.prisma.$executeRaw`
+      UPDATE api_keys AS k SET "lastUsedAt" = v.at
+      FROM unnest(${ids}::text[], ${times}::timestamp[]) AS v(id, at)
+      WHERE k.id = v.id AND (k."lastUsedAt" IS NULL OR k."lastUsedAt" < v.at)`;
+  }
+
+  async close(): Promise<void> {
+    if (this.flushTimer) clearInterval(this.flushTimer);
+    await this.flushLastUsed().catch(() => undefined);
+  }
+}

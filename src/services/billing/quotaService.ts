@@ -1,0 +1,194 @@
+/**
+ * Plan quotas. The plan that applies is derived from the owner's Subscription row (grace
+ * periods and period ends are time-based, so they are computed, not stored); requests are
+ * counted per owner and billing period in the ingestion writer's batch transaction
+ * (`llmguard_ingest_batch`), which refuses the rows past the limit, so the limit is never
+ * overshot, a stored request is always a counted one, and no request ever runs a COUNT(*).
+ */
+import { LRUCache } from 'lru-cache';
+import { env } from '../../config/env.js';
+import { PLANS, type PlanDefinition, type PlanId } from '../../config/plans.js';
+import type { PrismaClient } from '../../db/prisma.js';
+import type { BillingConfig } from '../../integrations/stripeClient.js';
+import { AppError } from '../../utils/AppError.js';
+import type { QuotaGate } from '../ingest/ingestService.js';
+import type { QuotaCounter } from '../ingest/ingestWriter.js';
+import type { ProjectContext } from '../auth/keyCache.js';
+
+const DAY_MS = 86_400_000;
+
+/** Stripe statuses under which a paid plan is served. */
+export const SERVING_STATUSES = new Set(['active', 'trialing', 'past_due']);
+
+/** The columns of a Subscription row that decide the plan. */
+export interface SubscriptionState {
+  plan: PlanId;
+  status: string;
+  currentPeriodStart: Date | null;
+  currentPeriodEnd: Date | null;
+  cancelAtPeriodEnd: boolean;
+  pendingPlan: PlanId | null;
+  pastDueSince: Date | null;
+}
+
+/**
+ * The plan whose limits apply at `now`: free without a serving subscription, free once a
+ * cancellation reaches its period end or a past_due subscription outlives its grace period,
+ * the pending (downgraded) plan once the paid-for period is over.
+ */
+export function effectivePlan(sub: SubscriptionState | null, now: Date, graceDays: number): PlanId {
+  if (!sub || sub.plan === 'free' || !SERVING_STATUSES.has(sub.status)) return 'free';
+  const periodOver = sub.currentPeriodEnd !== null && now >= sub.currentPeriodEnd;
+  if (periodOver && sub.cancelAtPeriodEnd) return 'free';
+  if (
+    sub.status === 'past_due' &&
+    sub.pastDueSince &&
+    now.getTime() - sub.pastDueSince.getTime() >= graceDays * DAY_MS
+  ) {
+    return 'free';
+  }
+  if (periodOver && sub.pendingPlan) return sub.pendingPlan;
+  return sub.plan;
+}
+
+/** The counting period: the subscription's billing period on a paid plan, else the UTC calendar month. */
+export function usagePeriod(sub: SubscriptionState | null, plan: PlanId, now: Date): { start: Date; end: Date } {
+  const start = sub?.currentPeriodStart;
+  const end = sub?.currentPeriodEnd;
+  if (plan !== 'free' && start && end && start <= now && now < end) return { start, end };
+  return {
+    start: new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1)),
+    end: new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + 1, 1)),
+  };
+}
+
+export interface QuotaState {
+  plan: PlanDefinition;
+  periodStart: Date;
+  resetAt: Date;
+}
+
+export interface Usage {
+  plan: PlanId;
+  requests: number;
+  limit: number;
+  projects: number;
+  projectLimit: number;
+  periodStart: Date;
+  resetAt: Date;
+}
+
+type QuotaDb = Pick<PrismaClient, 'subscription' | 'usageCounter' | 'project' | '$queryRaw'>;
+
+/** The plan and counting period that apply to a user now. */
+export async function quotaStateFor(
+  db: Pick<PrismaClient, 'subscription'>,
+  userId: string,
+  plans: Record<PlanId, PlanDefinition>,
+  graceDays: number,
+  now = new Date(),
+): Promise<QuotaState> {
+  const sub = await db.subscription.findUnique({ where: { userId } });
+  const planId = effectivePlan(sub, now, graceDays);
+  const period = usagePeriod(sub, planId, now);
+  return { plan: plans[planId], periodStart: period.start, resetAt: period.end };
+}
+
+/** The QuotaGate of /llm/request, plus usage read-outs for the billing endpoints. */
+export class QuotaService implements QuotaGate {
+  /** Plan state per owner, so the hot path runs no statement of its own; billing changes evict it. */
+  private states: LRUCache<string, QuotaState>;
+  /**
+   * Counters seen full (a write was refused), so later calls are refused before any work. Kept
+   * until the period ends or the plan changes (`invalidate`), at most the state cache's TTL.
+   */
+  private full: LRUCache<string, true>;
+
+  constructor(
+    private prisma: QuotaDb,
+    private config: Pick<BillingConfig, 'plans' | 'pastDueGraceDays'>,
+    options: { ttlMs?: number } = {},
+  ) {
+    const ttl = options.ttlMs ?? 15_000;
+    this.states = new LRUCache({ max: 50_000, ttl });
+    this.full = new LRUCache({ max: 50_000, ttl });
+  }
+
+  async state(userId: string, now = new Date()): Promise<QuotaState> {
+    const cached = this.states.get(userId);
+    if (cached && now >= cached.periodStart && now < cached.resetAt) return cached;
+    const state = await quotaStateFor(this.prisma, userId, this.config.plans, this.config.pastDueGraceDays, now);
+    this.states.set(userId, state);
+    return state;
+  }
+
+  /**
+   * The counter a request of this project is written under. The count itself happens in the
+   * ingestion writer's batch transaction (a row is stored if and only if it was counted, and the
+   * limit is never overshot); a counter already seen full is refused here at once.
+   */
+  async counter(project: ProjectContext): Promise<QuotaCounter> {
+    const now = new Date();
+    const { plan, periodStart, resetAt } = await this.state(project.ownerId, now);
+    const key = `${project.ownerId}|${periodStart.getTime()}|${plan.requestsPerPeriod}`;
+    const refusal = () => {
+      this.full.set(key, true);
+      const retryAfter = Math.max(1, Math.ceil((resetAt.getTime() - Date.now()) / 1000));
+      return new AppError(
+        'QUOTA_EXCEEDED',
+        `The ${plan.name} plan's ${plan.requestsPerPeriod} requests for this period are used up`,
+        {
+          details: { plan: plan.id, limit: plan.requestsPerPeriod, resetAt: resetAt.toISOString() },
+          headers: { 'Retry-After': String(retryAfter) },
+        },
+      );
+    };
+    if (this.full.has(key)) throw refusal();
+    return { userId: project.ownerId, periodStart, limit: plan.requestsPerPeriod, refusal };
+  }
+
+  /** Forgets a user's cached plan (after a webhook changed the subscription). */
+  invalidate(userId: string): void {
+    this.states.delete(userId);
+    for (const key of this.full.keys()) if (key.startsWith(`${userId}|`)) this.full.delete(key);
+  }
+
+  /** Requests used in the current period and live projects, against the plan's limits. */
+  async usage(userId: string): Promise<Usage> {
+    this.invalidate(userId);
+    const { plan, periodStart, resetAt } = await this.state(userId);
+    const [counter, projects] = await Promise.all([
+      this.prisma.usageCounter.findUnique({ where: { userId_periodStart: { userId, periodStart } } }),
+      this.prisma.project.count({ where: { ownerId: userId, deletedAt: null } }),
+    ]);
+    return {
+      plan: plan.id,
+      requests: Number(counter?.requests ?? 0n),
+      limit: plan.requestsPerPeriod,
+      projects,
+      projectLimit: plan.projects,
+      periodStart,
+      resetAt,
+    };
+  }
+}
+
+/**
+ * Refuses a new project once the owner's plan limit is reached (403 PLAN_LIMIT). Run inside the
+ * creating transaction: the owner's row is locked so two concurrent creations cannot both pass.
+ */
+export async function assertProjectAllowance(
+  tx: Pick<PrismaClient, 'subscription' | 'project' | '$queryRaw'>,
+  userId: string,
+  plans: Record<PlanId, PlanDefinition> = PLANS,
+  graceDays: number = env.BILLING_PAST_DUE_GRACE_DAYS,
+): Promise<void> {
+  await tx.$queryRaw`SELECT 1 FROM users WHERE id = ${userId} FOR NO KEY UPDATE`;
+  const { plan } = await quotaStateFor(tx, userId, plans, graceDays);
+  const projects = await tx.project.count({ where: { ownerId: userId, deletedAt: null } });
+  if (projects >= plan.projects) {
+    throw new AppError('PLAN_LIMIT', `The ${plan.name} plan allows ${plan.projects} projects; upgrade for more`, {
+      details: { plan: plan.id, limit: plan.projects },
+    });
+  }
+}

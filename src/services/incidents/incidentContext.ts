@@ -1,0 +1,62 @@
+/**
+ * The requests behind an incident: what the RCA is written from and what the incident detail
+ * shows. Read with the (projectId, createdAt) indexes, so it stays cheap on large projects.
+ */
+import type { PrismaClient } from '../../db/prisma.js';
+import type { Incident, LlmRequest, Prisma } from '../../generated/prisma/client.js';
+
+/** Requests from this long before the first occurrence count as related (the build-up). */
+const LOOKBACK_MS = 60 * 60 * 1000;
+/** ...and this long after the last one (rows committed while the incident was being written). */
+const LOOKAHEAD_MS = 60 * 1000;
+const HIGH_RISK_SCORE = 80;
+
+export type IncidentScope = Pick<
+  Incident,
+  'projectId' | 'type' | 'endpoint' | 'firstSeenAt' | 'lastSeenAt' | 'figures'
+>;
+
+/** The filter: the project, the incident's window, its endpoint if any, and what its type is about. */
+export function relatedRequestsWhere(incident: IncidentScope): Prisma.LlmRequestWhereInput {
+  const where: Prisma.LlmRequestWhereInput = {
+    projectId: incident.projectId,
+    createdAt: {
+      gte: new Date(incident.firstSeenAt.getTime() - LOOKBACK_MS),
+      lte: new Date(incident.lastSeenAt.getTime() + LOOKAHEAD_MS),
+    },
+  };
+  if (incident.endpoint !== '') where.endpoint = incident.endpoint;
+  const figures = (incident.figures ?? {}) as Record<string, unknown>;
+  switch (incident.type) {
+    case 'latency':
+      if (typeof figures.thresholdMs === 'number') where.latencyMs = { gt: figures.thresholdMs };
+      break;
+    case 'error_rate':
+      where.status = 'error';
+      break;
+    case 'risk':
+      where.riskScore = { gt: typeof figures.threshold === 'number' ? figures.threshold : HIGH_RISK_SCORE };
+      break;
+    default:
+      break;
+  }
+  return where;
+}
+
+/**
+ * The last `limit` requests related to the incident, newest first: in the project, from one hour
+ * before its first occurrence to a minute after its last, on its endpoint when it has one, and
+ * narrowed by type (latency: slower than `figures.thresholdMs` when known; error_rate: failed;
+ * risk: risk score above `figures.threshold`, default 80; others: any).
+ */
+export async function relatedRequests(
+  prisma: PrismaClient | Prisma.TransactionClient,
+  incident: IncidentScope,
+  limit = 20,
+): Promise<LlmRequest[]> {
+  return prisma.llmRequest.findMany({
+    where: relatedRequestsWhere(incident),
+    orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+    take: limit,
+  });
+}

@@ -1,0 +1,276 @@
+/**
+ * Durable group commit for LLM request rows. Rows wait at most `maxWaitMs` (or until
+ * `maxBatch` are queued); one multi-row INSERT commits the batch; only then does each waiting
+ * caller's promise resolve, so a 201 always means "committed". While one batch commits, the
+ * next one fills. The queue is bounded: past `maxQueue` rows (a slow or absent database) new
+ * rows are refused with 503 instead of piling up in memory. Committed batches are handed to
+ * post-commit handlers (rollups, incident rules) without delaying the callers.
+ */
+import type { Logger } from 'pino';
+import type { PrismaClient } from '../../db/prisma.js';
+import { ingestBatchSize, ingestCommitSeconds, ingestRefused } from '../../observability/metrics.js';
+import { AppError } from '../../utils/AppError.js';
+
+export interface LlmRequestRow {
+  id: string;
+  projectId: string;
+  apiKeyId: string | null;
+  model: string;
+  effectiveModel: string;
+  endpoint: string | null;
+  endUserId: string | null;
+  prompt: string;
+  response: string | null;
+  systemPrompt: string | null;
+  latencyMs: number;
+  promptTokens: number | null;
+  completionTokens: number | null;
+  totalTokens: number | null;
+  status: 'success' | 'error';
+  error: string | null;
+  metadata: unknown;
+  riskScore: number;
+  riskLevel: 'low' | 'medium' | 'high' | 'critical';
+  riskFlags: string[];
+  decision: 'allow' | 'flag' | 'block';
+  costUsd: number | null;
+  piiRedacted: boolean;
+  createdAt: Date;
+}
+
+export interface IngestWriterOptions {
+  maxBatch?: number;
+  maxWaitMs?: number;
+  maxQueue?: number;
+  /** Batches committing at the same time (each on its own connection). */
+  concurrency?: number;
+  logger?: Logger;
+}
+
+/** Runs one statement in autocommit mode; resolves with its rows once it is committed. */
+export type SqlExecutor = (sql: string, params: unknown[]) => Promise<{ rows: Record<string, unknown>[] }>;
+
+/**
+ * The hot path bypasses Prisma's query layer (measured ~5 ms per 30-row batch) with a pg pool.
+ * Each distinct statement is a named prepared statement, parsed and planned once per
+ * connection (measured: 40-70 µs less per batch call).
+ */
+export function poolExecutor(pool: {
+  query(query: { name: string; text: string; values: unknown[] }): Promise<{ rows: Record<string, unknown>[] }>;
+}): SqlExecutor {
+  const names = new Map<string, string>();
+  return (sql, params) => {
+    let name = names.get(sql);
+    if (name === undefined) {
+      name = `llmguard_ingest_${names.size + 1}`;
+      names.set(sql, name);
+    }
+    return pool.query({ name, text: sql, values: params });
+  };
+}
+
+export function prismaExecutor(prisma: PrismaClient): SqlExecutor {
+  return async (sql, params) => ({ rows: await prisma.$queryRawUnsafe<Record<string, unknown>[]>(sql, ...params) });
+}
+
+/**
+ * A plan quota the row must fit under: `limit` rows per (userId, periodStart) counter. A row
+ * that does not fit is not stored and its write rejects with `refusal()`.
+ */
+export interface QuotaCounter {
+  userId: string;
+  periodStart: Date;
+  limit: number;
+  refusal(): Error;
+}
+
+export type CommitHandler = (rows: LlmRequestRow[]) => Promise<void> | void;
+
+interface Pending {
+  row: LlmRequestRow;
+  counter?: QuotaCounter;
+  resolve: () => void;
+  reject: (err: unknown) => void;
+}
+
+/**
+ * One call per batch (migration `ingest_batch_function`): counts every owner's quota and inserts
+ * the rows that fit, in one transaction and one round trip. The rows travel as one JSON
+ * parameter; the second lists, per quota counter, the ids in arrival order. Returns the ids
+ * refused because their counter is full.
+ */
+const BATCH_SQL = 'SELECT llmguard_ingest_batch AS id FROM llmguard_ingest_batch($1::json, $2::json)';
+
+/**
+ * PostgreSQL text and jsonb accept neither NUL characters nor lone UTF-16 surrogates; one such
+ * string would fail the whole batch, so they are replaced by U+FFFD before the insert.
+ */
+function storableString(_key: string, value: unknown): unknown {
+  return typeof value === 'string' ? value.toWellFormed().replaceAll('\u0000', '\uFFFD') : value;
+}
+
+/**
+ * JSON.stringify writes a NUL as `\u0000` and a lone surrogate as `\udNNN`, and nothing else
+ * produces those escapes except text that itself contains a backslash before "u0000" or
+ * "udNNN" (an escaped backslash); so a batch without them is stored as it is.
+ */
+const UNSTORABLE_ESCAPE = /\\u(?:0000|d[89a-f])/;
+
+/**
+ * The rows as one JSON text PostgreSQL accepts. A replacer function makes JSON.stringify call
+ * back into JavaScript for every value (a tenth of the writer's CPU), so it only runs for the
+ * rare batch that needs it.
+ */
+export function batchJson(rows: readonly LlmRequestRow[]): string {
+  const json = JSON.stringify(rows);
+  return UNSTORABLE_ESCAPE.test(json) ? JSON.stringify(rows, storableString) : json;
+}
+
+export class IngestWriter {
+  private queue: Pending[] = [];
+  private inFlight = 0;
+  private timer?: NodeJS.Timeout;
+  private flushes = new Set<Promise<void>>();
+  private closed = false;
+  private execute: SqlExecutor;
+  readonly concurrency: number;
+  private handlers: CommitHandler[] = [];
+  readonly maxBatch: number;
+  readonly maxWaitMs: number;
+  readonly maxQueue: number;
+  private logger?: Logger;
+  /** Counters for metrics and benchmarks. */
+  readonly stats = { batches: 0, rows: 0, failedBatches: 0, refused: 0, overQuota: 0, lastCommitMs: 0 };
+
+  constructor(db: PrismaClient | SqlExecutor, options: IngestWriterOptions = {}) {
+    this.execute = typeof db === 'function' ? db : prismaExecutor(db);
+    this.concurrency = options.concurrency ?? 2;
+    this.maxBatch = options.maxBatch ?? 500;
+    this.maxWaitMs = options.maxWaitMs ?? 2;
+    this.maxQueue = options.maxQueue ?? 10_000;
+    this.logger = options.logger;
+  }
+
+  /** Rows accepted but not yet committed. */
+  get depth(): number {
+    return this.queue.length + this.inFlight;
+  }
+
+  onCommit(handler: CommitHandler): void {
+    this.handlers.push(handler);
+  }
+
+  /**
+   * Resolves once the row is committed; rejects with 503 if it cannot be, or with the counter's
+   * refusal when the row does not fit under its quota (then it is neither stored nor counted).
+   */
+  write(row: LlmRequestRow, counter?: QuotaCounter): Promise<void> {
+    if (this.closed) {
+      return Promise.reject(
+        new AppError('SERVICE_UNAVAILABLE', 'Server is shutting down', { headers: { 'Retry-After': '1' } }),
+      );
+    }
+    if (this.depth >= this.maxQueue) {
+      this.stats.refused++;
+      ingestRefused.inc({ reason: 'queue_full' });
+      return Promise.reject(
+        new AppError('SERVICE_UNAVAILABLE', 'Ingestion is saturated, retry shortly', {
+          headers: { 'Retry-After': '1' },
+        }),
+      );
+    }
+    return new Promise<void>((resolve, reject) => {
+      this.queue.push({ row, counter, resolve, reject });
+      if (this.queue.length >= this.maxBatch) this.kick();
+      else this.timer ??= setTimeout(() => this.kick(), this.maxWaitMs);
+    });
+  }
+
+  private kick(): void {
+    if (this.timer) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+    }
+    while (this.flushes.size < this.concurrency && this.queue.length > 0) {
+      const flush: Promise<void> = this.drain().finally(() => {
+        this.flushes.delete(flush);
+        // Rows that arrived during the commit form the next batch at once.
+        if (this.queue.length > 0) this.kick();
+      });
+      this.flushes.add(flush);
+    }
+  }
+
+  private async drain(): Promise<void> {
+    const batch = this.queue.splice(0, this.maxBatch);
+    this.inFlight += batch.length;
+    const started = performance.now();
+    const counters = new Map<string, { userId: string; periodStart: Date; limit: number; ids: string[] }>();
+    for (const p of batch) {
+      if (!p.counter) continue;
+      const { userId, periodStart, limit } = p.counter;
+      const key = `${userId}|${periodStart.getTime()}|${limit}`;
+      const entry = counters.get(key) ?? { userId, periodStart, limit, ids: [] };
+      entry.ids.push(p.row.id);
+      counters.set(key, entry);
+    }
+    let refused: Set<string>;
+    try {
+      const result = await this.execute(BATCH_SQL, [
+        batchJson(batch.map((p) => p.row)),
+        JSON.stringify([...counters.values()]),
+      ]);
+      refused = new Set(result.rows.map((r) => String(r.id)));
+    } catch (err) {
+      this.stats.failedBatches++;
+      ingestRefused.inc({ reason: 'commit_failed' }, batch.length);
+      this.logger?.error({ err, rows: batch.length }, 'ingest batch failed; callers get 503');
+      const refusal = new AppError('SERVICE_UNAVAILABLE', 'Could not store the request, retry shortly', {
+        headers: { 'Retry-After': '2' },
+        cause: err,
+      });
+      for (const p of batch) p.reject(refusal);
+      return;
+    } finally {
+      this.inFlight -= batch.length;
+    }
+    const rows: LlmRequestRow[] = [];
+    for (const p of batch) {
+      if (refused.has(p.row.id)) {
+        this.stats.overQuota++;
+        p.reject(p.counter!.refusal());
+      } else {
+        rows.push(p.row);
+        p.resolve();
+      }
+    }
+    if (refused.size > 0) ingestRefused.inc({ reason: 'quota' }, refused.size);
+    this.stats.batches++;
+    this.stats.rows += rows.length;
+    this.stats.lastCommitMs = performance.now() - started;
+    ingestBatchSize.observe(rows.length);
+    ingestCommitSeconds.observe(this.stats.lastCommitMs / 1000);
+    if (rows.length === 0) return;
+    for (const handler of this.handlers) {
+      setImmediate(() => {
+        Promise.resolve(handler(rows)).catch((err: unknown) =>
+          this.logger?.error({ err }, 'post-commit handler failed'),
+        );
+      });
+    }
+  }
+
+  /** Commits everything queued so far. */
+  async flush(): Promise<void> {
+    while (this.queue.length > 0 || this.flushes.size > 0) {
+      this.kick();
+      await Promise.all(this.flushes);
+    }
+  }
+
+  /** Stops accepting rows and commits the ones already accepted. */
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.flush();
+  }
+}

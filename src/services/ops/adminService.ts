@@ -1,0 +1,65 @@
+import type { PrismaClient } from '../../db/prisma.js';
+import type { Prisma } from '../../generated/prisma/client.js';
+import { AppError } from '../../utils/AppError.js';
+import type { Page } from '../../validators/common.js';
+import type { AuditLogQuery, ListUsersQuery } from '../../validators/adminValidators.js';
+import type { PublicUser } from '../../validators/authValidators.js';
+import { recordAudit, type AuditContext } from './auditService.js';
+import { toPublicUser } from '../auth/authService.js';
+
+export async function listUsers(
+  prisma: PrismaClient,
+  q: ListUsersQuery,
+): Promise<Page<PublicUser & { mfaEnabled: boolean; createdAt: Date }>> {
+  const where: Prisma.UserWhereInput = {
+    ...(q.role ? { role: q.role } : {}),
+    ...(q.email ? { email: { contains: q.email.toLowerCase() } } : {}),
+  };
+  const [rows, total] = await Promise.all([
+    prisma.user.findMany({ where, orderBy: { createdAt: 'desc' }, skip: (q.page - 1) * q.limit, take: q.limit }),
+    prisma.user.count({ where }),
+  ]);
+  return {
+    data: rows.map((u) => ({ ...toPublicUser(u), mfaEnabled: u.mfaEnabled, createdAt: u.createdAt })),
+    page: q.page,
+    limit: q.limit,
+    total,
+  };
+}
+
+export async function setRole(
+  prisma: PrismaClient,
+  userId: string,
+  role: 'user' | 'admin',
+  ctx: AuditContext,
+): Promise<PublicUser> {
+  const user = await prisma.user.findUnique({ where: { id: userId } });
+  if (!user) throw AppError.notFound('User');
+  const updated = await prisma.user.update({ where: { id: userId }, data: { role } });
+  await recordAudit(prisma, ctx, {
+    action: 'user.role_change',
+    targetType: 'user',
+    targetId: userId,
+    metadata: { from: user.role, to: role },
+  });
+  return toPublicUser(updated);
+}
+
+export async function listAuditLogs(prisma: PrismaClient, q: AuditLogQuery) {
+  const where: Prisma.AuditLogWhereInput = {
+    ...(q.action ? { action: q.action } : {}),
+    ...(q.actorId ? { actorId: q.actorId } : {}),
+    ...(q.targetId ? { targetId: q.targetId } : {}),
+    ...(q.from || q.to ? { createdAt: { ...(q.from ? { gte: q.from } : {}), ...(q.to ? { lte: q.to } : {}) } } : {}),
+  };
+  const [rows, total] = await Promise.all([
+    prisma.auditLog.findMany({ where, orderBy: { id: 'desc' }, skip: (q.page - 1) * q.limit, take: q.limit }),
+    prisma.auditLog.count({ where }),
+  ]);
+  return {
+    data: rows.map((r) => ({ ...r, id: r.id.toString() })),
+    page: q.page,
+    limit: q.limit,
+    total,
+  };
+}
