@@ -1,15 +1,14 @@
 /**
  * npm run eval:risk [file]: scores a labelled prompt-injection set (JSON Lines of
  * `{"text": string, "label": 0|1}`, 1 = injection) and prints the confusion matrix.
- * The data set lives outside the repository (../shared/datasets) and is never copied in.
+ * The data set is public and never committed: see scripts/riskDataset.ts for where it is read
+ * from, and the message printed when it is absent for where to get it.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { DEFAULT_INJECTION_THRESHOLD, scoreRisk } from '../src/domain/risk/riskScoring.js';
+import { riskDatasetHowTo, riskDatasetPath } from './riskDataset.js';
 
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const file = path.resolve(process.argv[2] ?? path.resolve(repoRoot, '../shared/datasets/prompt-injection-dev.jsonl'));
+const file = riskDatasetPath(process.argv[2]);
 
 interface Row {
   text: string;
@@ -32,7 +31,7 @@ function isPredictedInjection(text: string): boolean {
 const ratio = (a: number, b: number): string => (b === 0 ? 'n/a' : (a / b).toFixed(3));
 
 if (!existsSync(file)) {
-  console.log(`eval-risk: data set not found at ${file}; pass a JSONL path as the first argument.`);
+  console.log(riskDatasetHowTo(file));
   process.exit(0);
 }
 

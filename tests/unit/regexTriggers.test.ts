@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
-import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { makeBodies } from '../../bench/bodies.js';
+import { riskDatasetPath } from '../../scripts/riskDataset.js';
 import { requiredLiterals } from '../../src/domain/risk/regexTriggers.js';
 import {
   CONTENT_RULES,
@@ -84,7 +84,8 @@ describe('requiredLiterals', () => {
   });
 });
 
-const DATASET = path.resolve(import.meta.dirname, '../../../shared/datasets/prompt-injection-dev.jsonl');
+// The public prompt-injection set when present (scripts/riskDataset.ts says where it is read from).
+const DATASET = riskDatasetPath();
 
 describe('rule tables with their literal check', () => {
   const tables = [...Object.entries(INJECTION_RULES), ...Object.entries(CONTENT_RULES)] as [string, PatternRule[]][];
