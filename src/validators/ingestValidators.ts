@@ -50,16 +50,44 @@ z.globalRegistry.add(llmRequestBody, {
 
 export type LlmRequestInput = z.infer<typeof llmRequestBody>;
 
+export const DECISION_DESCRIPTION =
+  'What to do with the call. `block`: do not serve it as sent (risk score at or above the safety threshold, ' +
+  "or PII/secrets found while the project's piiMode is `block`). `flag`: serve it, but it needs a look " +
+  '(a finding such as prompt injection, harmful content, PII or a secret, a system prompt leak, medium risk or ' +
+  'more, or a model outside the allowed models replaced by the fallback). `allow`: nothing found, nothing changed.';
+
 export const ingestResponse = z.object({
-  id: z.string(),
-  riskScore: z.number().int().min(0).max(100),
-  riskLevel: z.enum(['low', 'medium', 'high', 'critical']),
-  riskFlags: z.array(z.string()),
-  decision: z.enum(['allow', 'flag', 'block']),
-  effectiveModel: z.string(),
-  systemPrompt: z.string().nullable(),
-  costUsd: z.number().nullable(),
-  remediations: z.array(z.object({ id: z.string(), action: z.string() })),
+  id: z.string().describe('Id of the stored request (GET /logs/{id} shows it).'),
+  riskScore: z.number().int().min(0).max(100).describe('Risk score 0-100; signals combine as independent evidence.'),
+  riskLevel: z
+    .enum(['low', 'medium', 'high', 'critical'])
+    .describe('Band of the score: low < 30 <= medium < 60 <= high < 85 <= critical.'),
+  riskFlags: z
+    .array(z.string())
+    .describe(
+      'Every signal found, e.g. `injection:override`, `pii:email`, `secret:api_key`, `response:pii:email`, ' +
+        '`model:not_allowed`, `pii:blocked`.',
+    ),
+  decision: z.enum(['allow', 'flag', 'block']).describe(DECISION_DESCRIPTION),
+  effectiveModel: z
+    .string()
+    .describe('Model the call should use: the requested one, or the one a remediation or allowedModels chose.'),
+  systemPrompt: z
+    .string()
+    .nullable()
+    .describe('System prompt the project (or a change_system_prompt remediation) wants the call to use.'),
+  costUsd: z.number().nullable().describe('Estimated cost in USD from the token counts; null for an unknown model.'),
+  remediations: z
+    .array(z.object({ id: z.string(), action: z.string() }))
+    .describe('Remediations that shaped this call.'),
+  redactedPrompt: z
+    .string()
+    .nullable()
+    .optional()
+    .describe(
+      "The prompt with PII and secrets replaced by placeholders such as [EMAIL], when the project's piiMode " +
+        'redacted something (null otherwise). Forward this instead of the original.',
+    ),
 });
 z.globalRegistry.add(ingestResponse, {
   examples: [
@@ -68,11 +96,12 @@ z.globalRegistry.add(ingestResponse, {
       riskScore: 12,
       riskLevel: 'low',
       riskFlags: ['pii:email'],
-      decision: 'allow',
+      decision: 'flag',
       effectiveModel: 'gpt-4o',
       systemPrompt: null,
       costUsd: 0.0011,
       remediations: [],
+      redactedPrompt: null,
     },
   ],
 });

@@ -4,8 +4,9 @@
  */
 import type { PriceOverrides } from '../../domain/pricing.js';
 import { estimateCostUsd } from '../../domain/pricing.js';
+import { decide, hasPiiFinding } from '../../domain/risk/decision.js';
 import { redactPii } from '../../domain/risk/pii.js';
-import { scoreRisk, RISK_LEVEL_THRESHOLDS } from '../../domain/risk/riskScoring.js';
+import { scoreRisk } from '../../domain/risk/riskScoring.js';
 import { uuidv7 } from '../../utils/ids.js';
 import type { IngestResponse, LlmRequestInput } from '../../validators/ingestValidators.js';
 import type { IngestWriter, QuotaCounter } from './ingestWriter.js';
@@ -24,16 +25,6 @@ export interface IngestDeps {
   writer: IngestWriter;
   quota: QuotaGate;
   limiterFor: UserLimiterFor;
-}
-
-export type Decision = 'allow' | 'flag' | 'block';
-
-/** block at or above the threshold; flag from "medium" risk or any PII/secret finding. */
-export function decide(score: number, threshold: number, flags: string[], piiBlocked: boolean): Decision {
-  if (piiBlocked || score >= threshold) return 'block';
-  if (score >= RISK_LEVEL_THRESHOLDS.medium || flags.some((f) => f.startsWith('pii:') || f.startsWith('secret:')))
-    return 'flag';
-  return 'allow';
 }
 
 export async function ingestLlmRequest(
@@ -58,16 +49,15 @@ export async function ingestLlmRequest(
 
   let prompt = input.prompt;
   let response = input.response ?? null;
-  let piiRedacted = false;
-  const piiFound = flags.some((f) => f.startsWith('pii:') || f.startsWith('response:pii:') || f.startsWith('secret:'));
-  if (project.piiMode === 'redact' && piiFound) {
+  // Under `redact` and under `block` alike, PII and secrets are never at rest: the stored text
+  // is the redacted one (a blocked call is stored too, so its PII must not be).
+  const piiRedacted = project.piiMode !== 'off' && hasPiiFinding(flags);
+  if (piiRedacted) {
     prompt = redactPii(prompt).text;
     response = response === null ? null : redactPii(response).text;
-    piiRedacted = true;
   }
-  const piiBlocked = project.piiMode === 'block' && piiFound;
-  if (piiBlocked) flags.push('pii:blocked');
-  const decision = decide(risk.score, policy.safetyThreshold, flags, piiBlocked);
+  if (piiRedacted && project.piiMode === 'block') flags.push('pii:blocked');
+  const decision = decide({ score: risk.score, threshold: policy.safetyThreshold, flags, piiMode: project.piiMode });
 
   const createdAt = new Date();
   const overrides = (project.modelSettings as { priceOverrides?: PriceOverrides | null }).priceOverrides ?? undefined;
@@ -123,5 +113,6 @@ export async function ingestLlmRequest(
     systemPrompt: policy.systemPrompt,
     costUsd,
     remediations: policy.applied,
+    redactedPrompt: piiRedacted ? prompt : null,
   };
 }
