@@ -1,5 +1,6 @@
 import type { Request, Response } from 'express';
 import { ingestLlmRequest } from '../services/ingest/ingestService.js';
+import { recordLlmFeedback } from '../services/feedback/llmFeedbackService.js';
 import type { AppContext } from './context.js';
 
 export function llmController(ctx: AppContext) {
@@ -11,6 +12,15 @@ export function llmController(ctx: AppContext) {
   return {
     async ingest(req: Request, res: Response) {
       res.status(201).json(await ingestLlmRequest(deps, req.apiKey!, req.body));
+    },
+    async feedback(req: Request, res: Response) {
+      const feedbackDeps = {
+        prisma: ctx.prisma,
+        events: ctx.incidentEvents,
+        metricsCache: ctx.metricsCache,
+        logger: ctx.logger,
+      };
+      res.status(201).json(await recordLlmFeedback(feedbackDeps, req.apiKey!, req.body));
     },
     whoami(req: Request, res: Response) {
       const { key, project } = req.apiKey!;

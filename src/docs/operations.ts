@@ -171,6 +171,16 @@ export const OPERATIONS: Record<string, OperationDoc> = {
     errors: [403, 413, 503],
   },
 
+  [v1('POST', '/llm/feedback')]: {
+    summary: 'Rate a logged LLM call (thumbs or stars, optional comment)',
+    description:
+      "`requestId` is the `id` /llm/request answered with (or the gateway's `x-llmguard-request-id`); a call " +
+      'of another project is 404 like an unknown one. `scale` is `thumbs` (score -1 or 1, the default) or ' +
+      '`stars` (1-5). The comment (at most 2,000 characters) gets a sentiment label in English or German. ' +
+      'Negative feedback (thumbs down, 1-2 stars) counts toward the `negative_feedback` incident rule.',
+    success: { status: 201, body: 'LlmFeedbackResponse' },
+  },
+
   [v1('GET', '/logs')]: {
     summary: "Search a project's requests",
     description: '`q` is full-text over prompt and response; prompts and responses are cut to 500 characters.',

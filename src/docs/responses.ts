@@ -17,6 +17,7 @@ import {
 } from '../validators/billingValidators.js';
 import { incidentTypes, severities } from '../validators/incidentValidators.js';
 import { ingestResponse } from '../validators/ingestValidators.js';
+import { llmFeedbackResponse, llmFeedbackSchema, metricsFeedbackSchema } from '../validators/feedbackValidators.js';
 import { rcaAnswerSchema } from '../domain/incidents/rcaPrompt.js';
 
 const timestamp = z.iso.datetime({ offset: true });
@@ -120,6 +121,7 @@ export const logResponse = z.object({
   request: llmRequest.extend({
     systemPrompt: z.string().nullable(),
     metadata: z.record(z.string(), z.unknown()).nullable(),
+    feedback: z.array(llmFeedbackSchema),
   }),
 });
 
@@ -159,6 +161,7 @@ export const metricsResponse = z.object({
     }),
   ),
   series: z.array(z.object({ ts: timestamp, requests: count, errors: count, ...traffic, costUsd: z.number().min(0) })),
+  feedback: metricsFeedbackSchema.describe('feedback given in the range (POST /llm/feedback), in total and per model'),
 });
 
 export const remediation = z.object({
@@ -240,6 +243,7 @@ export const responseComponents = {
   ApiKeyList: pageOf(apiKey),
   RotateApiKeyResponse: rotateApiKeyResponse,
   WhoamiResponse: whoamiResponse,
+  LlmFeedbackResponse: llmFeedbackResponse,
   IngestResponse: ingestResponse,
   LlmRequest: llmRequest,
   LogList: pageOf(llmRequest),

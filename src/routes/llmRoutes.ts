@@ -4,6 +4,7 @@ import { llmController } from '../controllers/llmController.js';
 import { requireApiKey } from '../middleware/apiKeyAuth.js';
 import { rateLimit } from '../middleware/rateLimit.js';
 import { validate } from '../middleware/validate.js';
+import { llmFeedbackBody } from '../validators/feedbackValidators.js';
 import { llmRequestBody } from '../validators/ingestValidators.js';
 
 /** SDK routes, authenticated by API key. */
@@ -16,5 +17,6 @@ export function llmRoutes(ctx: AppContext): Router {
   );
   router.get('/whoami', c.whoami);
   router.post('/request', validate({ body: llmRequestBody }), c.ingest);
+  router.post('/feedback', validate({ body: llmFeedbackBody }), c.feedback);
   return router;
 }

@@ -1,7 +1,15 @@
 import { z } from 'zod';
 import { isoDate, pageQuery } from './common.js';
 
-export const incidentTypes = ['latency', 'error_rate', 'risk', 'cost_spike', 'anomaly', 'external'] as const;
+export const incidentTypes = [
+  'latency',
+  'error_rate',
+  'risk',
+  'cost_spike',
+  'anomaly',
+  'external',
+  'negative_feedback',
+] as const;
 export const severities = ['low', 'medium', 'high', 'critical'] as const;
 
 export const incidentListQuery = pageQuery.extend({

@@ -7,6 +7,8 @@ export const logSearchQuery = pageQuery
     q: z.string().trim().min(1).max(500).optional(),
     model: z.string().trim().min(1).max(200).optional(),
     status: z.enum(['success', 'error']).optional(),
+    /** calls with at least one negative (thumbs down, 1-2 stars) / positive (thumbs up, 4-5 stars) / any feedback */
+    feedback: z.enum(['negative', 'positive', 'any']).optional(),
     minRisk: z.coerce.number().int().min(0).max(100).optional(),
     maxRisk: z.coerce.number().int().min(0).max(100).optional(),
     from: isoDate.optional(),

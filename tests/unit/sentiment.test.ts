@@ -40,6 +40,11 @@ describe('sentiment of feedback comments (natural: AFINN-165 for English, Patter
     expect(analyzeSentiment('The table has five columns.')).toMatchObject({ label: 'neutral', score: 0 });
   });
 
+  it('should read a two-word English comment in English although trigrams guess German', () => {
+    expect(analyzeSentiment('Terrible answer.')).toMatchObject({ label: 'negative', language: 'en' });
+    expect(analyzeSentiment('Schlecht.')).toMatchObject({ label: 'negative', language: 'de' });
+  });
+
   it('should have no sentiment for an empty or blank comment', () => {
     expect(analyzeSentiment('')).toBeNull();
     expect(analyzeSentiment('   ')).toBeNull();

@@ -24,11 +24,24 @@ const LIST_COLUMNS = Prisma.sql`id, "projectId", "apiKeyId", model, "effectiveMo
 /** Timestamps are stored as UTC `timestamp(3)`; compare against UTC whatever the session zone. */
 export const utc = (d: Date) => Prisma.sql`(${d.toISOString()}::timestamptz AT TIME ZONE 'UTC')`;
 
+/** Calls with feedback of the kind asked for (the (projectId, requestId) index of llm_feedback). */
+function feedbackFilter(kind: 'negative' | 'positive' | 'any'): Prisma.Sql {
+  const which =
+    kind === 'any'
+      ? Prisma.empty
+      : kind === 'negative'
+        ? Prisma.sql` AND f.negative`
+        : Prisma.sql` AND NOT f.negative AND (f.scale = 'thumbs' OR f.score >= 4)`;
+  return Prisma.sql`EXISTS (SELECT 1 FROM llm_feedback f
+    WHERE f."projectId" = llm_requests."projectId" AND f."requestId" = llm_requests.id${which})`;
+}
+
 function whereClause(q: LogSearchQuery): Prisma.Sql {
   const parts: Prisma.Sql[] = [Prisma.sql`"projectId" = ${q.projectId}`];
   if (q.q) parts.push(Prisma.sql`search @@ websearch_to_tsquery('simple', ${q.q})`);
   if (q.model) parts.push(Prisma.sql`model = ${q.model}`);
   if (q.status) parts.push(Prisma.sql`status = ${q.status}::"RequestStatus"`);
+  if (q.feedback) parts.push(feedbackFilter(q.feedback));
   if (q.minRisk !== undefined) parts.push(Prisma.sql`"riskScore" >= ${q.minRisk}`);
   if (q.maxRisk !== undefined) parts.push(Prisma.sql`"riskScore" <= ${q.maxRisk}`);
   if (q.from) parts.push(Prisma.sql`"createdAt" >= ${utc(q.from)}`);

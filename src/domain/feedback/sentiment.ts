@@ -46,11 +46,28 @@ export function detectLanguage(text: string): SentimentLanguage {
  */
 export function analyzeSentiment(text: string, language?: SentimentLanguage): Sentiment | null {
   if (!text.trim()) return null;
-  const lang = language ?? detectLanguage(text);
-  const { analyzer, tokenize } = analyzers[lang];
+  if (language) return strip(scoreIn(text, language));
+  const detected = detectLanguage(text);
+  const first = scoreIn(text, detected);
+  if (!first || first.score !== 0 || first.words > SHORT_TEXT_WORDS) return strip(first);
+  // Trigrams misjudge very short texts ("Terrible answer."): when the detected language's lexicon
+  // knows none of their words but the other one does, the text is in the other language. Not for
+  // longer texts: English AFINN scores German function words ("die" is -3).
+  const other = scoreIn(text, detected === 'en' ? 'de' : 'en');
+  return strip(other && other.score !== 0 ? other : first);
+}
+
+/** Up to this many words a text is "short" for language detection. */
+const SHORT_TEXT_WORDS = 4;
+
+const strip = (s: (Sentiment & { words: number }) | null): Sentiment | null =>
+  s && { label: s.label, score: s.score, language: s.language };
+
+function scoreIn(text: string, language: SentimentLanguage): (Sentiment & { words: number }) | null {
+  const { analyzer, tokenize } = analyzers[language];
   const words = tokenize(text);
   if (words.length === 0) return null;
   const raw = analyzer.getSentiment(words);
   const score = Number.isFinite(raw) ? Math.round(raw * 1000) / 1000 : 0;
-  return { label: score > 0 ? 'positive' : score < 0 ? 'negative' : 'neutral', score, language: lang };
+  return { label: score > 0 ? 'positive' : score < 0 ? 'negative' : 'neutral', score, language, words: words.length };
 }

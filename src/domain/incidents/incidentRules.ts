@@ -18,6 +18,10 @@ export interface RuleThresholds {
   riskConsecutive: number;
   /** last-24h cost above the trailing daily average by more than this fraction */
   costSpikeRatio: number;
+  /** share of negative feedback on one model over the last hour ... */
+  negativeFeedbackShare: number;
+  /** ... once it has at least this many feedback items in that hour */
+  negativeFeedbackMinSample: number;
 }
 
 export const DEFAULT_THRESHOLDS: RuleThresholds = {
@@ -27,6 +31,8 @@ export const DEFAULT_THRESHOLDS: RuleThresholds = {
   riskScore: 80,
   riskConsecutive: 3,
   costSpikeRatio: 0.5,
+  negativeFeedbackShare: 0.5,
+  negativeFeedbackMinSample: 5,
 };
 
 /** Project overrides on top of the defaults; unknown or invalid values are ignored. */
@@ -127,4 +133,38 @@ export function costSpikeFinding(
   const ratio = last24hCost / average;
   if (ratio <= 1 + t.costSpikeRatio) return null;
   return { ratio, average, severity: severityFromRatio(ratio / (1 + t.costSpikeRatio)) };
+}
+
+export interface ModelFeedbackCount {
+  model: string;
+  total: number;
+  negative: number;
+}
+
+/**
+ * Negative-feedback spike on `model`: at least `negativeFeedbackMinSample` feedback items in the
+ * window and a negative share at or above `negativeFeedbackShare`. The finding names the model
+ * with the lowest negative share (enough feedback, below the threshold) as the one to switch to.
+ */
+export function negativeFeedbackFinding(
+  counts: ModelFeedbackCount[],
+  model: string,
+  t: RuleThresholds,
+): { total: number; negative: number; share: number; severity: Severity; alternativeModel: string | null } | null {
+  const row = counts.find((c) => c.model === model);
+  if (!row || row.total === 0 || row.total < t.negativeFeedbackMinSample) return null;
+  const share = row.negative / row.total;
+  if (share < t.negativeFeedbackShare) return null;
+  const alternative = counts
+    .filter((c) => c.model !== model && c.total >= t.negativeFeedbackMinSample)
+    .map((c) => ({ model: c.model, share: c.negative / c.total }))
+    .filter((c) => c.share < t.negativeFeedbackShare)
+    .sort((a, b) => a.share - b.share || a.model.localeCompare(b.model))[0];
+  return {
+    total: row.total,
+    negative: row.negative,
+    share,
+    severity: severityFromRatio(t.negativeFeedbackShare === 0 ? 4 : share / t.negativeFeedbackShare),
+    alternativeModel: alternative?.model ?? null,
+  };
 }

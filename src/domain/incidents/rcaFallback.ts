@@ -6,7 +6,8 @@
  * from the samples or left out): latency `thresholdMs`, `maxLatencyMs`, `p95Ms`; error_rate
  * `errorRate` (0-1), `errors`, `total`; risk `threshold`, `consecutive`; cost_spike
  * `last24hCostUsd`, `trailingDailyAverageUsd`; anomaly `findings: [{ metric, value, mean, stddev,
- * zScore }]`; external (Datadog) `priority`, `link`, `tags`.
+ * zScore }]`; external (Datadog) `priority`, `link`, `tags`; negative_feedback `model`, `negative`,
+ * `total`, `negativeShare`, `alternativeModel`.
  */
 import type { RcaAnswer, RcaIncident, RcaRequest, SuggestedRemediation } from './rcaPrompt.js';
 import { redactAndTruncate } from './rcaPrompt.js';
@@ -280,6 +281,33 @@ function external(i: RcaIncident, f: Figures): RcaAnswer {
   };
 }
 
+function negativeFeedback(i: RcaIncident, f: Figures, reqs: readonly RcaRequest[]): RcaAnswer {
+  const model = str(f, 'model') ?? mostFrequent(reqs.map((r) => r.effectiveModel))?.value;
+  const negative = num(f, 'negative');
+  const total = num(f, 'total');
+  const share = num(f, 'negativeShare') ?? (negative !== undefined && total ? negative / total : undefined);
+  const alternative = str(f, 'alternativeModel');
+  const endpoints = top(reqs.map((r) => r.endpoint ?? '').filter(Boolean), 3);
+  const suggestion: SuggestedRemediation | undefined =
+    model && alternative ? { action: 'switch_model', params: { from: model, to: alternative } } : undefined;
+  return {
+    severity: i.severity,
+    rootCause:
+      `Users rated the answers of ${model ?? 'one model'} negatively` +
+      (negative !== undefined && total !== undefined ? `: ${negative} of ${total} feedback items` : '') +
+      (share !== undefined ? ` (${pct(share)})` : '') +
+      ` in the last hour (${window(i)})` +
+      (endpoints.length ? `; the rated calls came from ${listTop(endpoints)}.` : '.'),
+    recommendedFix:
+      'Read the rated answers and their comments, and compare them with the calls before the spike: a changed ' +
+      'system prompt, model version or upstream is the usual cause. ' +
+      (alternative
+        ? `${alternative} has a lower negative share over the same hour; switch the traffic to it while you investigate.`
+        : 'Roll back the last prompt or model change, or switch the traffic to the model that served it before.'),
+    ...(suggestion ? { suggestedRemediation: suggestion } : {}),
+  };
+}
+
 /** The fallback analysis for any incident type. */
 export function fallbackRca(incident: RcaIncident, requests: readonly RcaRequest[]): RcaAnswer {
   const f = (
@@ -298,5 +326,7 @@ export function fallbackRca(incident: RcaIncident, requests: readonly RcaRequest
       return anomaly(incident, f);
     case 'external':
       return external(incident, f);
+    case 'negative_feedback':
+      return negativeFeedback(incident, f, requests);
   }
 }

@@ -1,6 +1,7 @@
 import { searchLogs } from '../../db/queries/logSearch.js';
 import type { PrismaClient } from '../../db/prisma.js';
 import { AppError } from '../../utils/AppError.js';
+import { feedbackOnRequest } from '../feedback/llmFeedbackService.js';
 import type { AccessClaims } from '../../utils/jwt.js';
 import type { LogSearchQuery } from '../../validators/logValidators.js';
 import { getAccessibleProject } from '../projects/projectService.js';
@@ -11,12 +12,12 @@ export async function listLogs(prisma: PrismaClient, caller: AccessClaims, q: Lo
   return searchLogs(prisma, q);
 }
 
-/** One request with its full prompt and response; 404 for requests of projects the caller cannot see. */
+/** One request with its full prompt and response and the feedback on it; 404 for requests of projects the caller cannot see. */
 export async function getLog(prisma: PrismaClient, caller: AccessClaims, id: string) {
   const row = await prisma.llmRequest.findUnique({ where: { id } });
   if (!row) throw AppError.notFound('Request');
   await getAccessibleProject(prisma, row.projectId, caller).catch(() => {
     throw AppError.notFound('Request');
   });
-  return row;
+  return { ...row, feedback: await feedbackOnRequest(prisma, row.projectId, row.id) };
 }

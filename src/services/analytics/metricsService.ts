@@ -15,6 +15,7 @@ import {
   topOwners,
   topProjects,
 } from '../../db/queries/usageQueries.js';
+import { feedbackReport, type FeedbackGroup } from '../../domain/feedback/feedbackScore.js';
 import type { AccessClaims } from '../../utils/jwt.js';
 import { buildMetricsReport, dailySeries, ratio, riskDistribution, round } from '../../domain/metrics/metricsReport.js';
 import type { AdminUsageQuery, MetricsQuery, UsageQuery } from '../../validators/metricsValidators.js';
@@ -30,13 +31,41 @@ export interface MetricsDeps {
 
 const rangeKey = (q: { from: Date; to: Date }) => `${q.from.toISOString()}/${q.to.toISOString()}`;
 
+/** Feedback given in [from, to), per model, scale and verdict (a few rows per model). */
+async function feedbackGroups(prisma: PrismaClient, projectId: string, range: { from: Date; to: Date }) {
+  const groups = await prisma.llmFeedback.groupBy({
+    by: ['model', 'scale', 'negative'],
+    where: { projectId, createdAt: { gte: range.from, lt: range.to } },
+    _count: { _all: true },
+    _sum: { score: true },
+  });
+  return groups.map((g): FeedbackGroup => ({
+    model: g.model,
+    scale: g.scale,
+    negative: g.negative,
+    count: g._count._all,
+    scoreSum: g._sum.score ?? 0,
+  }));
+}
+
 /** GET /metrics: summary, per-model breakdown and a gap-free series over whole UTC hours or days. */
 export async function getMetrics(deps: MetricsDeps, caller: AccessClaims, q: MetricsQuery) {
   await getAccessibleProject(deps.prisma, q.projectId, caller);
   await deps.rollups?.settled();
   return deps.cache.getOrCompute(q.projectId, `metrics:${rangeKey(q)}:${q.granularity}`, async () => {
-    const report = buildMetricsReport(await rollupAggregates(deps.prisma, q.projectId, q), q);
-    return { projectId: q.projectId, from: q.from, to: q.to, granularity: q.granularity, ...report };
+    const [aggregates, feedback] = await Promise.all([
+      rollupAggregates(deps.prisma, q.projectId, q),
+      feedbackGroups(deps.prisma, q.projectId, q),
+    ]);
+    const report = buildMetricsReport(aggregates, q);
+    return {
+      projectId: q.projectId,
+      from: q.from,
+      to: q.to,
+      granularity: q.granularity,
+      ...report,
+      feedback: feedbackReport(feedback),
+    };
   });
 }
 

@@ -37,6 +37,15 @@ export function relatedRequestsWhere(incident: IncidentScope): Prisma.LlmRequest
     case 'risk':
       where.riskScore = { gt: typeof figures.threshold === 'number' ? figures.threshold : HIGH_RISK_SCORE };
       break;
+    case 'negative_feedback': {
+      // The rated calls themselves, however long before the feedback they were made.
+      const ids = Array.isArray(figures.requestIds) ? figures.requestIds.filter((v) => typeof v === 'string') : [];
+      if (ids.length) {
+        delete where.createdAt;
+        where.id = { in: ids as string[] };
+      } else if (typeof figures.model === 'string') where.effectiveModel = figures.model;
+      break;
+    }
     default:
       break;
   }
@@ -47,7 +56,8 @@ export function relatedRequestsWhere(incident: IncidentScope): Prisma.LlmRequest
  * The last `limit` requests related to the incident, newest first: in the project, from one hour
  * before its first occurrence to a minute after its last, on its endpoint when it has one, and
  * narrowed by type (latency: slower than `figures.thresholdMs` when known; error_rate: failed;
- * risk: risk score above `figures.threshold`, default 80; others: any).
+ * risk: risk score above `figures.threshold`, default 80; negative_feedback: the rated calls in
+ * `figures.requestIds`; others: any).
  */
 export async function relatedRequests(
   prisma: PrismaClient | Prisma.TransactionClient,

@@ -1,0 +1,94 @@
+/**
+ * Feedback of apps on their logged LLM calls (POST /llm/feedback): checked against the key's
+ * project, scored for sentiment, stored, and fed to the negative-feedback incident rule.
+ */
+import type { Logger } from 'pino';
+import type { PrismaClient } from '../../db/prisma.js';
+import { isNegative } from '../../domain/feedback/feedbackScore.js';
+import { analyzeSentiment } from '../../domain/feedback/sentiment.js';
+import type { LlmFeedback } from '../../generated/prisma/client.js';
+import { AppError } from '../../utils/AppError.js';
+import type { LlmFeedbackBody } from '../../validators/feedbackValidators.js';
+import type { ProjectContext, VerifiedKey } from '../auth/keyCache.js';
+import type { MetricsCache } from '../analytics/metricsCache.js';
+import { checkNegativeFeedback } from '../incidents/feedbackSpikeDetector.js';
+import type { IncidentEvents } from '../incidents/incidentEvents.js';
+
+export interface LlmFeedbackDeps {
+  prisma: PrismaClient;
+  events: IncidentEvents;
+  metricsCache?: MetricsCache;
+  logger?: Logger;
+}
+
+/** The API shape of a stored feedback item. */
+export function feedbackView(f: LlmFeedback) {
+  return {
+    id: f.id,
+    requestId: f.requestId,
+    model: f.model,
+    score: f.score,
+    scale: f.scale,
+    negative: f.negative,
+    comment: f.comment,
+    sentiment:
+      f.sentimentLabel === null
+        ? null
+        : { label: f.sentimentLabel, score: f.sentimentScore ?? 0, language: f.sentimentLanguage },
+    createdAt: f.createdAt,
+  };
+}
+
+/**
+ * Stores feedback on one call of the key's project (404 for an unknown call or one of another
+ * project) and runs the negative-feedback rule when it is negative.
+ */
+export async function recordLlmFeedback(
+  deps: LlmFeedbackDeps,
+  auth: { key: VerifiedKey; project: ProjectContext },
+  body: LlmFeedbackBody,
+) {
+  const { prisma } = deps;
+  const call = await prisma.llmRequest.findUnique({
+    where: { id: body.requestId },
+    select: { projectId: true, effectiveModel: true },
+  });
+  if (!call || call.projectId !== auth.key.projectId) throw AppError.notFound('Request');
+  const sentiment = body.comment ? analyzeSentiment(body.comment, body.language) : null;
+  const negative = isNegative(body.scale, body.score);
+  const stored = await prisma.llmFeedback.create({
+    data: {
+      projectId: call.projectId,
+      requestId: body.requestId,
+      model: call.effectiveModel,
+      apiKeyId: auth.key.apiKeyId,
+      scale: body.scale,
+      score: body.score,
+      negative,
+      comment: body.comment || null,
+      sentimentLabel: sentiment?.label ?? null,
+      sentimentScore: sentiment?.score ?? null,
+      sentimentLanguage: sentiment?.language ?? null,
+    },
+  });
+  deps.metricsCache?.invalidate([call.projectId]);
+  if (negative) {
+    // The feedback is stored either way: a failing rule check is logged, not answered with a 500.
+    await checkNegativeFeedback(deps, {
+      projectId: call.projectId,
+      model: call.effectiveModel,
+      ruleThresholds: auth.project.ruleThresholds,
+    }).catch((err: unknown) => deps.logger?.error({ err, projectId: call.projectId }, 'negative feedback rule failed'));
+  }
+  return { feedback: feedbackView(stored) };
+}
+
+/** Feedback on one call, oldest first (for GET /logs/:id). */
+export async function feedbackOnRequest(prisma: PrismaClient, projectId: string, requestId: string) {
+  const rows = await prisma.llmFeedback.findMany({
+    where: { projectId, requestId },
+    orderBy: { createdAt: 'asc' },
+    take: 100,
+  });
+  return rows.map(feedbackView);
+}
