@@ -1,15 +1,20 @@
 import { Router } from 'express';
 import type { AppContext } from '../controllers/context.js';
 import { projectController } from '../controllers/projectController.js';
+import { providerController } from '../controllers/providerController.js';
 import { authenticated } from '../middleware/auth.js';
 import { validate } from '../middleware/validate.js';
 import { pageQuery } from '../validators/common.js';
 import {
   createApiKeyBody,
   createProjectBody,
+  createProviderBody,
   deleteApiKeyBody,
   projectIdParam,
+  providerParams,
+  providerVersionParams,
   rotateApiKeyBody,
+  rotateProviderBody,
 } from '../validators/projectValidators.js';
 
 export function projectRoutes(ctx: AppContext): Router {
@@ -25,5 +30,19 @@ export function projectRoutes(ctx: AppContext): Router {
   router.post('/:id/api-keys/create', validate({ ...params, body: createApiKeyBody }), c.createKey);
   router.post('/:id/api-keys/rotate', validate({ ...params, body: rotateApiKeyBody }), c.rotateKey);
   router.post('/:id/api-keys/delete', validate({ ...params, body: deleteApiKeyBody }), c.deleteKey);
+  const p = providerController(ctx);
+  router.get('/:id/providers', validate(params), p.list);
+  router.post('/:id/providers', validate({ ...params, body: createProviderBody }), p.create);
+  router.post(
+    '/:id/providers/:providerId/rotate',
+    validate({ params: providerParams, body: rotateProviderBody }),
+    p.rotate,
+  );
+  router.delete(
+    '/:id/providers/:providerId/versions/:version',
+    validate({ params: providerVersionParams }),
+    p.revokeVersion,
+  );
+  router.delete('/:id/providers/:providerId', validate({ params: providerParams }), p.remove);
   return router;
 }

@@ -62,3 +62,41 @@ export const modelSettingsBody = z.strictObject({
 
 export type ProjectSettingsInput = z.infer<typeof projectSettingsBody>;
 export type ModelSettingsInput = z.infer<typeof modelSettingsBody>;
+
+/** An upstream provider key: write-only, read back as its last 4 characters. */
+const providerApiKey = z.string().trim().min(8).max(4096);
+
+export const createProviderBody = z
+  .strictObject({
+    name: z
+      .string()
+      .trim()
+      .min(1)
+      .max(64)
+      .regex(/^[A-Za-z0-9_.-]+$/, 'letters, digits, "_", "-" and "." only')
+      .default('default'),
+    kind: z.enum(['openai', 'azure', 'compatible']).default('openai'),
+    /** OpenAI's own API when unset (kind openai); required for azure and compatible. */
+    baseUrl: httpUrl.nullable().optional(),
+    /** Azure OpenAI api-version (e.g. 2024-10-21). */
+    apiVersion: z.string().trim().min(1).max(40).nullable().optional(),
+    fallbackModels: z.array(z.string().trim().min(1).max(200)).max(5).optional(),
+    apiKey: providerApiKey,
+  })
+  .refine((b) => b.kind === 'openai' || b.baseUrl, { message: 'baseUrl is required for this kind', path: ['baseUrl'] })
+  .refine((b) => b.kind !== 'azure' || b.apiVersion, {
+    message: 'apiVersion is required for azure',
+    path: ['apiVersion'],
+  });
+z.globalRegistry.add(createProviderBody, {
+  examples: [{ name: 'default', kind: 'openai', baseUrl: 'https://api.openai.com/v1', apiKey: 'sk-...' }],
+});
+
+export const providerParams = z.object({ id: z.string().min(1).max(64), providerId: z.string().min(1).max(64) });
+export const providerVersionParams = providerParams.extend({ version: z.coerce.number().int().min(1) });
+
+export const rotateProviderBody = z.strictObject({
+  apiKey: providerApiKey,
+  /** erase every older version's key at once (default: they stay until revoked) */
+  revokePrevious: z.boolean().default(false),
+});

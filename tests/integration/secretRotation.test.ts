@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPrisma, type PrismaClient } from '../../src/db/prisma.js';
 import { SECRET_COLUMNS, rotateSecrets } from '../../src/services/ops/secretRotationService.js';
+import { openProviderKey, sealProviderKey } from '../../src/services/gateway/providerStore.js';
 import { decryptSecret, encryptSecret, keyVersionOf } from '../../src/utils/crypto.js';
 import { createDatabase } from '../helpers/testDb.js';
 
@@ -14,6 +15,8 @@ let databaseUrl: string;
 let drop: () => Promise<void>;
 /** plaintext of every secret, by `table.column:id` */
 const plaintexts = new Map<string, string>();
+/** plaintext provider key of every provider_secrets row, by id */
+const providerKeys = new Map<string, string>();
 
 /** Every secret column value, as [table.column:id, ciphertext]. */
 async function storedSecrets(): Promise<[string, string][]> {
@@ -60,6 +63,19 @@ beforeAll(async () => {
       });
       plaintexts.set(`projects.datadogWebhookSecretEnc:${project.id}`, dd);
       if (i % 8 === 0) plaintexts.set(`projects.alertWebhookSecretEnc:${project.id}`, alert);
+      // a gateway provider with two key versions (envelope-encrypted under v1)
+      const keys = [`sk-old-${randomBytes(8).toString('hex')}`, `sk-new-${randomBytes(8).toString('hex')}`];
+      const provider = await prisma.provider.create({
+        data: {
+          projectId: project.id,
+          name: 'default',
+          kind: 'openai',
+          activeVersion: 2,
+          secrets: { create: keys.map((k, v) => ({ version: v + 1, ...sealProviderKey(k, [v1]) })) },
+        },
+        include: { secrets: true },
+      });
+      for (const secret of provider.secrets) providerKeys.set(secret.id, keys[secret.version - 1]!);
     }
   }
 });
@@ -101,6 +117,14 @@ describe('secret rotation', () => {
     expect(byColumn['users.mfaSecretEnc']).toMatchObject({ rotated: 40 - 7, total: 40, current: 40 });
     expect(byColumn['projects.datadogWebhookSecretEnc']).toMatchObject({ rotated: 15, total: 15, current: 15 });
     expect(byColumn['projects.alertWebhookSecretEnc']).toMatchObject({ rotated: 8, total: 8, current: 8 });
+    expect(byColumn['provider_secrets.dataKeyEnc']).toMatchObject({ rotated: 30, total: 30, current: 30 });
+    const secrets = await prisma.providerSecret.findMany();
+    expect(secrets).toHaveLength(providerKeys.size);
+    for (const secret of secrets) {
+      expect(secret.keyId).toBe('v2');
+      expect(keyVersionOf(secret.dataKeyEnc!)).toBe('v2');
+      expect(openProviderKey(secret, [v2])).toBe(providerKeys.get(secret.id));
+    }
     const stored = await storedSecrets();
     expect(stored).toHaveLength(plaintexts.size);
     for (const [where, ciphertext] of stored) {
@@ -112,7 +136,7 @@ describe('secret rotation', () => {
   it('should change nothing when run again', async () => {
     const before = await storedSecrets();
     const report = await rotateSecrets({ databaseUrl, ring: [v1, v2] });
-    expect(report.columns.map((c) => c.rotated)).toEqual([0, 0, 0]);
+    expect(report.columns.map((c) => c.rotated)).toEqual([0, 0, 0, 0]);
     expect(await storedSecrets()).toEqual(before);
   });
 

@@ -141,6 +141,11 @@ export class KeyCache {
     return context;
   }
 
+  /** Also tells `handler` about every invalidation (other project-scoped caches follow the same bus). */
+  onInvalidate(handler: (message: { kind: string; id?: string }) => void): void {
+    this.bus.subscribe(handler);
+  }
+
   invalidateKey(digest: string): Promise<void> {
     return this.bus.publish({ kind: 'apiKey', id: digest });
   }

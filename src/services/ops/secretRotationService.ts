@@ -8,12 +8,23 @@ import pg from 'pg';
 import { env } from '../../config/env.js';
 import { type KeyRingEntry, decryptSecret, encryptSecret } from '../../utils/crypto.js';
 
-/** Every column holding a secret encrypted with utils/crypto (a test keeps this list complete). */
-export const SECRET_COLUMNS = [
+/**
+ * Every column holding a secret encrypted with utils/crypto (a test keeps this list complete).
+ * `keyIdColumn`: a column beside it naming the ring version that encrypted it, kept in step.
+ */
+export const SECRET_COLUMNS: readonly SecretColumn[] = [
   { table: 'users', column: 'mfaSecretEnc' },
   { table: 'projects', column: 'datadogWebhookSecretEnc' },
   { table: 'projects', column: 'alertWebhookSecretEnc' },
-] as const;
+  // The gateway's provider keys: their data keys (envelope encryption) are re-encrypted.
+  { table: 'provider_secrets', column: 'dataKeyEnc', keyIdColumn: 'keyId' },
+];
+
+export interface SecretColumn {
+  table: string;
+  column: string;
+  keyIdColumn?: string;
+}
 
 export interface RotationProgress {
   table: string;
@@ -53,7 +64,7 @@ const q = (name: string) => pg.escapeIdentifier(name);
 /** Re-encrypts one batch; returns the last id handled, or undefined when nothing was left. */
 async function rotateBatch(
   client: pg.Client,
-  target: { table: string; column: string },
+  target: SecretColumn,
   ring: KeyRingEntry[],
   prefix: string,
   afterId: string,
@@ -81,8 +92,9 @@ async function rotateBatch(
         throw new Error(`${target.table}.${target.column} of row ${row.id}: ${(err as Error).message}`, { cause: err });
       }
     });
+    const keyId = target.keyIdColumn ? `, ${q(target.keyIdColumn)} = split_part(v.value, ':', 1)` : '';
     await client.query(
-      `UPDATE ${table} AS t SET ${column} = v.value FROM unnest($1::text[], $2::text[]) AS v(id, value)
+      `UPDATE ${table} AS t SET ${column} = v.value${keyId} FROM unnest($1::text[], $2::text[]) AS v(id, value)
        WHERE t.id = v.id`,
       [rows.map((r) => r.id), values],
     );
@@ -123,9 +135,14 @@ export async function rotateSecrets(options: RotationOptions): Promise<RotationR
         if (!batch) break;
         afterId = batch.lastId;
         rotated += batch.count;
-        options.onProgress?.({ ...target, rotated });
+        options.onProgress?.({ table: target.table, column: target.column, rotated });
       }
-      columns.push({ ...target, rotated, ...(await columnCounts(client, target, prefix)) });
+      columns.push({
+        table: target.table,
+        column: target.column,
+        rotated,
+        ...(await columnCounts(client, target, prefix)),
+      });
       if (options.signal?.aborted) return { keyVersion: newest.version, columns, completed: false };
     }
   } finally {

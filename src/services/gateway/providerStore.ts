@@ -1,0 +1,347 @@
+/**
+ * A project's upstream providers and their API keys: the gateway's secret store.
+ *
+ * Envelope encryption: each key version gets a random 256-bit data key that encrypts the API
+ * key (AES-256-GCM); the data key itself is encrypted under the server's key ring
+ * (utils/crypto, ENCRYPTION_KEYS), and the ring version that did it is stored beside it
+ * (`keyId`). `secrets:rotate` re-encrypts the data keys only; the API key ciphertexts never
+ * change. Keys are write-only through the API: reads show the last 4 characters. Rotation
+ * adds a version and makes it active; an older version can then be revoked (its key material
+ * is erased, the row stays for the audit trail). Every change is audited; uses are audited
+ * in `providerUseAuditor` (at most one row per key version per minute per process).
+ */
+import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import type { PrismaClient } from '../../db/prisma.js';
+import type { Provider, ProviderSecret } from '../../generated/prisma/client.js';
+import { AppError } from '../../utils/AppError.js';
+import { type KeyRingEntry, decryptSecret, encryptSecret, keyVersionOf } from '../../utils/crypto.js';
+import { privateDestination } from '../../utils/ssrf.js';
+import { type AuditContext, recordAudit } from '../auditService.js';
+
+export type ProviderKind = 'openai' | 'azure' | 'compatible';
+
+export interface PublicProvider {
+  id: string;
+  name: string;
+  kind: ProviderKind;
+  baseUrl: string | null;
+  apiVersion: string | null;
+  fallbackModels: string[];
+  /** the active key version */
+  version: number;
+  /** last 4 characters of the active key */
+  keyHint: string;
+  versions: { version: number; keyHint: string; createdAt: Date; revokedAt: Date | null; active: boolean }[];
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface SealedKey {
+  dataKeyEnc: string;
+  keyId: string;
+  ciphertext: string;
+  keyHint: string;
+}
+
+const IV_BYTES = 12;
+const TAG_BYTES = 16;
+
+export const keyHintOf = (apiKey: string) => apiKey.slice(-4);
+
+/** Encrypts an API key under a fresh data key, and the data key under the ring's newest key. */
+export function sealProviderKey(apiKey: string, ring?: KeyRingEntry[]): SealedKey {
+  const dataKey = randomBytes(32);
+  const iv = randomBytes(IV_BYTES);
+  const cipher = createCipheriv('aes-256-gcm', dataKey, iv);
+  const ct = Buffer.concat([cipher.update(apiKey, 'utf8'), cipher.final()]);
+  const dataKeyEnc = encryptSecret(dataKey.toString('base64'), ring);
+  return {
+    dataKeyEnc,
+    keyId: keyVersionOf(dataKeyEnc),
+    ciphertext: Buffer.concat([iv, cipher.getAuthTag(), ct]).toString('base64url'),
+    keyHint: keyHintOf(apiKey),
+  };
+}
+
+/** The API key of a sealed version (throws if it was revoked or the ring lacks its key). */
+export function openProviderKey(
+  secret: Pick<ProviderSecret, 'dataKeyEnc' | 'ciphertext'>,
+  ring?: KeyRingEntry[],
+): string {
+  if (!secret.dataKeyEnc || !secret.ciphertext) throw new Error('provider key version was revoked');
+  const dataKey = Buffer.from(decryptSecret(secret.dataKeyEnc, ring), 'base64');
+  const raw = Buffer.from(secret.ciphertext, 'base64url');
+  const decipher = createDecipheriv('aes-256-gcm', dataKey, raw.subarray(0, IV_BYTES));
+  decipher.setAuthTag(raw.subarray(IV_BYTES, IV_BYTES + TAG_BYTES));
+  return Buffer.concat([decipher.update(raw.subarray(IV_BYTES + TAG_BYTES)), decipher.final()]).toString('utf8');
+}
+
+type ProviderWithSecrets = Provider & { secrets: ProviderSecret[] };
+
+export function toPublicProvider(p: ProviderWithSecrets): PublicProvider {
+  const versions = [...p.secrets].sort((a, b) => a.version - b.version);
+  const active = versions.find((s) => s.version === p.activeVersion);
+  return {
+    id: p.id,
+    name: p.name,
+    kind: p.kind as ProviderKind,
+    baseUrl: p.baseUrl,
+    apiVersion: p.apiVersion,
+    fallbackModels: p.fallbackModels,
+    version: p.activeVersion,
+    keyHint: active?.keyHint ?? '',
+    versions: versions.map((s) => ({
+      version: s.version,
+      keyHint: s.keyHint,
+      createdAt: s.createdAt,
+      revokedAt: s.revokedAt,
+      active: s.version === p.activeVersion,
+    })),
+    createdAt: p.createdAt,
+    updatedAt: p.updatedAt,
+  };
+}
+
+export interface ProviderStoreDeps {
+  prisma: PrismaClient;
+  /** Tells every replica's gateway cache that the project's providers changed. */
+  invalidate: (projectId: string) => Promise<void>;
+  /** Let base URLs resolve to private, loopback or link-local addresses (GATEWAY_ALLOW_PRIVATE_UPSTREAMS). */
+  allowPrivateUpstreams: boolean;
+}
+
+/** 400 VALIDATION_ERROR when a base URL reaches a private network and that is not allowed. */
+export async function checkUpstreamUrl(baseUrl: string | null, allowPrivate: boolean): Promise<void> {
+  if (baseUrl === null || allowPrivate) return;
+  const reason = await privateDestination(baseUrl);
+  if (reason) {
+    throw new AppError('VALIDATION_ERROR', `baseUrl is not allowed: ${reason}`, {
+      details: [
+        {
+          path: 'baseUrl',
+          message: `${reason} (set GATEWAY_ALLOW_PRIVATE_UPSTREAMS=true for a self-hosted model)`,
+          code: 'private_upstream',
+        },
+      ],
+    });
+  }
+}
+
+const withSecrets = { secrets: true } as const;
+
+async function findProvider(prisma: PrismaClient, projectId: string, providerId: string) {
+  const p = await prisma.provider.findFirst({ where: { id: providerId, projectId }, include: withSecrets });
+  if (!p) throw AppError.notFound('Provider');
+  return p;
+}
+
+export async function listProviders({ prisma }: Pick<ProviderStoreDeps, 'prisma'>, projectId: string) {
+  const rows = await prisma.provider.findMany({
+    where: { projectId },
+    include: withSecrets,
+    orderBy: { createdAt: 'asc' },
+  });
+  return rows.map(toPublicProvider);
+}
+
+export async function createProvider(
+  deps: ProviderStoreDeps,
+  params: {
+    projectId: string;
+    input: {
+      name: string;
+      kind: ProviderKind;
+      baseUrl?: string | null;
+      apiVersion?: string | null;
+      fallbackModels?: string[];
+      apiKey: string;
+    };
+    audit: AuditContext;
+  },
+): Promise<PublicProvider> {
+  const { projectId, input } = params;
+  const baseUrl = input.baseUrl ?? null;
+  await checkUpstreamUrl(baseUrl, deps.allowPrivateUpstreams);
+  const sealed = sealProviderKey(input.apiKey);
+  const created = await deps.prisma.$transaction(async (tx) => {
+    const exists = await tx.provider.findUnique({ where: { projectId_name: { projectId, name: input.name } } });
+    if (exists) throw new AppError('CONFLICT', `A provider named "${input.name}" already exists`);
+    const p = await tx.provider.create({
+      data: {
+        projectId,
+        name: input.name,
+        kind: input.kind,
+        baseUrl,
+        apiVersion: input.apiVersion ?? null,
+        fallbackModels: input.fallbackModels ?? [],
+        activeVersion: 1,
+        secrets: { create: { version: 1, ...sealed } },
+      },
+      include: withSecrets,
+    });
+    await recordAudit(tx, params.audit, {
+      action: 'provider.create',
+      targetType: 'provider',
+      targetId: p.id,
+      metadata: { projectId, name: p.name, kind: p.kind, version: 1, keyHint: sealed.keyHint, keyId: sealed.keyId },
+    });
+    return p;
+  });
+  await deps.invalidate(projectId);
+  return toPublicProvider(created);
+}
+
+/** A new key version becomes active; the previous one stays usable for rollback until revoked. */
+export async function rotateProviderKey(
+  deps: ProviderStoreDeps,
+  params: { projectId: string; providerId: string; apiKey: string; revokePrevious?: boolean; audit: AuditContext },
+): Promise<PublicProvider> {
+  const sealed = sealProviderKey(params.apiKey);
+  const updated = await deps.prisma.$transaction(async (tx) => {
+    // Row lock: two concurrent rotations get consecutive versions.
+    await tx.$queryRaw`SELECT id FROM providers WHERE id = ${params.providerId} FOR UPDATE`;
+    const p = await tx.provider.findFirst({ where: { id: params.providerId, projectId: params.projectId } });
+    if (!p) throw AppError.notFound('Provider');
+    const last = await tx.providerSecret.findFirst({
+      where: { providerId: p.id },
+      orderBy: { version: 'desc' },
+      select: { version: true },
+    });
+    const version = (last?.version ?? 0) + 1;
+    await tx.providerSecret.create({ data: { providerId: p.id, version, ...sealed } });
+    if (params.revokePrevious) {
+      await tx.providerSecret.updateMany({
+        where: { providerId: p.id, version: { not: version }, revokedAt: null },
+        data: { revokedAt: new Date(), dataKeyEnc: null, ciphertext: null },
+      });
+    }
+    await recordAudit(tx, params.audit, {
+      action: 'provider.key.rotate',
+      targetType: 'provider',
+      targetId: p.id,
+      metadata: {
+        projectId: p.projectId,
+        version,
+        previousVersion: p.activeVersion,
+        keyHint: sealed.keyHint,
+        keyId: sealed.keyId,
+        revokedPrevious: params.revokePrevious ?? false,
+      },
+    });
+    return tx.provider.update({ where: { id: p.id }, data: { activeVersion: version }, include: withSecrets });
+  });
+  await deps.invalidate(params.projectId);
+  return toPublicProvider(updated);
+}
+
+/** Erases an inactive version's key material (409 for the active version). */
+export async function revokeProviderVersion(
+  deps: ProviderStoreDeps,
+  params: { projectId: string; providerId: string; version: number; audit: AuditContext },
+): Promise<PublicProvider> {
+  const p = await findProvider(deps.prisma, params.projectId, params.providerId);
+  if (p.activeVersion === params.version) {
+    throw new AppError('CONFLICT', 'The active key version cannot be revoked; rotate to a new key first');
+  }
+  const secret = p.secrets.find((s) => s.version === params.version);
+  if (!secret) throw AppError.notFound('Provider key version');
+  await deps.prisma.$transaction(async (tx) => {
+    await tx.providerSecret.update({
+      where: { id: secret.id },
+      data: { revokedAt: secret.revokedAt ?? new Date(), dataKeyEnc: null, ciphertext: null },
+    });
+    await recordAudit(tx, params.audit, {
+      action: 'provider.key.revoke',
+      targetType: 'provider',
+      targetId: p.id,
+      metadata: { projectId: p.projectId, version: params.version, keyHint: secret.keyHint },
+    });
+  });
+  await deps.invalidate(params.projectId);
+  return toPublicProvider(await findProvider(deps.prisma, params.projectId, params.providerId));
+}
+
+export async function deleteProvider(
+  deps: ProviderStoreDeps,
+  params: { projectId: string; providerId: string; audit: AuditContext },
+): Promise<void> {
+  const p = await findProvider(deps.prisma, params.projectId, params.providerId);
+  await deps.prisma.$transaction(async (tx) => {
+    await tx.provider.delete({ where: { id: p.id } });
+    await recordAudit(tx, params.audit, {
+      action: 'provider.delete',
+      targetType: 'provider',
+      targetId: p.id,
+      metadata: { projectId: p.projectId, name: p.name, versions: p.secrets.length },
+    });
+  });
+  await deps.invalidate(params.projectId);
+}
+
+/** What the gateway needs to call a provider: its settings and the active key in clear. */
+export interface ResolvedProvider {
+  id: string;
+  projectId: string;
+  name: string;
+  kind: ProviderKind;
+  baseUrl: string | null;
+  apiVersion: string | null;
+  fallbackModels: string[];
+  version: number;
+  apiKey: string;
+}
+
+/** The project's provider by name with its active key, or null. */
+export async function loadProvider(
+  prisma: PrismaClient,
+  projectId: string,
+  name: string,
+): Promise<ResolvedProvider | null> {
+  const p = await prisma.provider.findUnique({
+    where: { projectId_name: { projectId, name } },
+    include: { secrets: { where: { revokedAt: null } } },
+  });
+  const secret = p?.secrets.find((s) => s.version === p.activeVersion);
+  if (!p || !secret) return null;
+  return {
+    id: p.id,
+    projectId: p.projectId,
+    name: p.name,
+    kind: p.kind as ProviderKind,
+    baseUrl: p.baseUrl,
+    apiVersion: p.apiVersion,
+    fallbackModels: p.fallbackModels,
+    version: p.activeVersion,
+    apiKey: openProviderKey(secret),
+  };
+}
+
+/**
+ * Audits uses of provider keys without a row per call: the first use of a key version in a
+ * minute writes `provider.key.used`, later uses in that minute are counted into the next row.
+ */
+export function providerUseAuditor(prisma: PrismaClient, windowMs = 60_000) {
+  const windows = new Map<string, { until: number; count: number }>();
+  return (provider: Pick<ResolvedProvider, 'id' | 'projectId' | 'version'>, apiKeyId: string): void => {
+    const now = Date.now();
+    const key = `${provider.id}:${provider.version}`;
+    const w = windows.get(key);
+    if (w && w.until > now) {
+      w.count++;
+      return;
+    }
+    const uses = (w?.count ?? 0) + 1;
+    windows.set(key, { until: now + windowMs, count: 0 });
+    if (windows.size > 10_000) windows.clear();
+    void recordAudit(
+      prisma,
+      { actorId: null },
+      {
+        action: 'provider.key.used',
+        targetType: 'provider',
+        targetId: provider.id,
+        metadata: { projectId: provider.projectId, version: provider.version, apiKeyId, usesSincePrevious: uses },
+      },
+    ).catch(() => undefined);
+  };
+}
