@@ -35,6 +35,9 @@ import { QuotaService } from './services/billing/quotaService.js';
 import { billingConfigFromEnv, type BillingConfig } from './integrations/stripeClient.js';
 import { localBus } from './db/notifyBus.js';
 import type { AppContext } from './controllers/context.js';
+import { GATEWAY_PREFIX, gatewayErrorHandler, gatewayRoutes } from './routes/gatewayRoutes.js';
+import { providerUseAuditor } from './services/gateway/providerStore.js';
+import { type GatewayOptions, UpstreamRegistry } from './services/gateway/upstreams.js';
 
 export interface AppDeps {
   prisma: PrismaClient;
@@ -66,6 +69,8 @@ export interface AppDeps {
   trustProxy?: number | boolean;
   /** POST /llm/request on its direct path (defaults to INGEST_FAST_PATH); false = through Express. */
   ingestFastPath?: boolean;
+  /** Gateway settings (default: GATEWAY_* variables); tests allow private upstreams and shrink timeouts. */
+  gateway?: Partial<GatewayOptions>;
   /** Extra routes mounted before the 404 handler (tests use it for probe routes). */
   mount?: (app: Express) => void;
 }
@@ -122,11 +127,18 @@ export function createApp(deps: AppDeps): Express {
   // RCA on open, alerts on every change; a no-op for an emitter the server already registered.
   const openai = deps.openai === undefined ? defaultOpenAIClient() : deps.openai;
   registerIncidentReactions(incidentEvents, { prisma: deps.prisma, logger, openai, alert: deps.alertOptions });
+  const keyCache = deps.keyCache ?? new KeyCache(deps.prisma, localBus(), { lastUsedFlushMs: 0 });
+  const gatewayOptions: GatewayOptions = {
+    allowPrivateUpstreams: env.GATEWAY_ALLOW_PRIVATE_UPSTREAMS,
+    timeoutMs: env.GATEWAY_TIMEOUT_MS,
+    maxRetries: env.GATEWAY_MAX_RETRIES,
+    ...deps.gateway,
+  };
   const ctx: AppContext = {
     prisma: deps.prisma,
     logger,
     security: deps.security ?? createSecurity({}, deps.redis),
-    keyCache: deps.keyCache ?? new KeyCache(deps.prisma, localBus(), { lastUsedFlushMs: 0 }),
+    keyCache,
     incidentEvents,
     openai,
     ingestWriter,
@@ -135,6 +147,11 @@ export function createApp(deps: AppDeps): Express {
     quota: deps.quota ?? quotaService,
     billing,
     quotaService,
+    gateway: {
+      options: gatewayOptions,
+      upstreams: new UpstreamRegistry(deps.prisma, keyCache, gatewayOptions),
+      auditUse: providerUseAuditor(deps.prisma),
+    },
   };
   // Incident rules run after every committed batch (once per writer).
   registerIncidentDetection(ingestWriter, {
@@ -155,12 +172,16 @@ export function createApp(deps: AppDeps): Express {
   }
   // The API first: its prefix is matched once, so /llm/request walks the fewest layers.
   app.use(API_PREFIX, apiRouter(ctx));
+  // The OpenAI-compatible gateway beside the API: apps change their base URL and nothing else.
+  app.use(GATEWAY_PREFIX, gatewayRoutes(ctx));
   app.use(healthRouter(deps));
   app.use(prometheusRouter(deps.metricsToken));
   app.use(docsRouter(app));
   deps.mount?.(app);
 
   app.use(notFound);
+  // Failures under /v1 that happen before its router (body parsing) keep OpenAI's error shape.
+  app.use(GATEWAY_PREFIX, gatewayErrorHandler);
   app.use(errorHandler);
   return app;
 }

@@ -160,6 +160,14 @@ export const envSchema = z.object({
    * customer-set URL must not probe this service's own network (SSRF). Tests turn it on.
    */
   ALERT_ALLOW_PRIVATE_NETWORKS: booleanish.default(false),
+  /**
+   * Let the gateway's upstream base URLs (providers) reach private, loopback and link-local
+   * addresses: a self-hosted vLLM or Ollama. Off by default (SSRF, as for alert webhooks).
+   */
+  GATEWAY_ALLOW_PRIVATE_UPSTREAMS: booleanish.default(false),
+  /** Gateway: per-attempt timeout of an upstream call, and retries on 408/409/429/5xx and connection errors. */
+  GATEWAY_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(60_000),
+  GATEWAY_MAX_RETRIES: z.coerce.number().int().min(0).max(5).default(2),
   /** Schedule of the scheduler's heartbeat job (node-cron syntax; 6 fields = with seconds). */
   CRON_HEARTBEAT_SCHEDULE: z.string().default('0 * * * *'),
   /** Run cron jobs in this process (turn off in tests or on worker-less replicas). */

@@ -12,6 +12,15 @@ import type { QuotaService } from '../services/billing/quotaService.js';
 import type { MetricsCache } from '../services/analytics/metricsCache.js';
 import type { RollupMaintainer } from '../services/analytics/rollupService.js';
 import type { Security } from '../services/auth/security.js';
+import type { ResolvedProvider } from '../services/gateway/providerStore.js';
+import type { GatewayOptions, UpstreamRegistry } from '../services/gateway/upstreams.js';
+
+/** The /v1 gateway's settings, upstream clients and key-use auditing. */
+export interface GatewayContext {
+  options: GatewayOptions;
+  upstreams: UpstreamRegistry;
+  auditUse: (provider: ResolvedProvider, apiKeyId: string) => void;
+}
 
 /** What controllers and routers are built with. */
 export interface AppContext {
@@ -32,6 +41,7 @@ export interface AppContext {
   /** Plan state and usage read-outs; also the default `quota`. */
   quotaService: QuotaService;
   logger: Logger;
+  gateway: GatewayContext;
 }
 
 /** Who and where, for audit rows. */

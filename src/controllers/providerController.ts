@@ -1,6 +1,6 @@
 import type { Request, Response } from 'express';
 import { caller } from '../middleware/auth.js';
-import { getAccessibleProject } from '../services/projectService.js';
+import { getAccessibleProject } from '../services/projects/projectService.js';
 import {
   createProvider,
   deleteProvider,

@@ -20,6 +20,7 @@ export const AUTH_RULES: readonly { prefix: string; auth: Auth }[] = [
   { prefix: `${API_PREFIX}/llm/`, auth: 'apiKey' },
   { prefix: `${API_PREFIX}/admin/`, auth: 'admin' },
   { prefix: `${API_PREFIX}/`, auth: 'bearer' },
+  { prefix: '/v1/', auth: 'apiKey' },
   { prefix: '/', auth: 'none' },
 ];
 
@@ -28,6 +29,12 @@ export const TAGS: readonly { name: string; description: string }[] = [
   { name: 'auth', description: 'Accounts, sessions and MFA.' },
   { name: 'projects', description: 'Projects and their API keys (JWT).' },
   { name: 'llm', description: 'Ingestion from the SDK, authenticated by API key.' },
+  {
+    name: 'gateway',
+    description:
+      "OpenAI-compatible gateway at /v1 (the project's API key as the bearer token): the project's " +
+      "remediations and guard are applied before the upstream call. Errors use OpenAI's error shape.",
+  },
   { name: 'logs', description: 'Search the recorded LLM calls of a project.' },
   { name: 'metrics', description: 'Dashboard metrics and usage of a project.' },
   { name: 'incidents', description: 'Incidents, root-cause analyses and remediations.' },
@@ -154,6 +161,68 @@ export const OPERATIONS: Record<string, OperationDoc> = {
   [v1('POST', '/projects/{id}/api-keys/delete')]: {
     summary: 'Delete an API key (it fails at once)',
     success: { status: 204, body: 'empty' },
+  },
+
+  [v1('GET', '/projects/{id}/providers')]: {
+    summary: "List the project's upstream providers (keys masked)",
+    success: { status: 200, body: 'json' },
+  },
+  [v1('POST', '/projects/{id}/providers')]: {
+    summary: 'Store an upstream provider and its API key (write-only, envelope-encrypted)',
+    description:
+      'The gateway uses the provider named `default` unless `x-llmguard-provider` names another. Base URLs on ' +
+      'private or loopback addresses are refused unless GATEWAY_ALLOW_PRIVATE_UPSTREAMS=true.',
+    success: { status: 201, body: 'json' },
+    errors: [409],
+  },
+  [v1('POST', '/projects/{id}/providers/{providerId}/rotate')]: {
+    summary: "Rotate a provider's key: a new version becomes active",
+    success: { status: 201, body: 'json' },
+  },
+  [v1('DELETE', '/projects/{id}/providers/{providerId}/versions/{version}')]: {
+    summary: 'Revoke an inactive key version (its key material is erased)',
+    success: { status: 200, body: 'json' },
+    errors: [409],
+  },
+  [v1('DELETE', '/projects/{id}/providers/{providerId}')]: {
+    summary: 'Delete a provider and every key version',
+    success: { status: 204, body: 'empty' },
+  },
+  'POST /v1/chat/completions': {
+    summary: 'Chat completion through the guardrails (OpenAI wire format, streaming too)',
+    tag: 'gateway',
+    description:
+      'Before the upstream call: disabled endpoint 403 `endpoint_disabled`, end-user rate limit 429 ' +
+      '`rate_limit_exceeded` (the `user` field), quota 429 `insufficient_quota`, `switch_model`, ' +
+      '`change_system_prompt`, guard `block` 400 `content_filter` (upstream never called), PII `redact`. ' +
+      'Answers carry `x-llmguard-request-id`, `x-llmguard-risk` and `x-llmguard-decision`.',
+    success: { status: 200, body: 'json' },
+    errors: [403, 502, 503],
+    headers: [
+      { name: 'x-llmguard-provider', description: 'Provider name (default `default`).', required: false },
+      {
+        name: 'x-llmguard-endpoint',
+        description: 'Endpoint name that `disable_endpoint` remediations match.',
+        required: false,
+      },
+      {
+        name: 'x-llmguard-fallback-models',
+        description: "Comma-separated models tried after the provider's fallbacks.",
+        required: false,
+      },
+    ],
+  },
+  'POST /v1/embeddings': {
+    summary: 'Embeddings, passed through to the provider',
+    tag: 'gateway',
+    success: { status: 200, body: 'json' },
+    errors: [403, 502],
+  },
+  'GET /v1/models': {
+    summary: "The models the project may use (its allowed list, else the provider's)",
+    tag: 'gateway',
+    success: { status: 200, body: 'json' },
+    errors: [502],
   },
 
   [v1('GET', '/llm/whoami')]: {

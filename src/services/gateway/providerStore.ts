@@ -16,7 +16,7 @@ import type { Provider, ProviderSecret } from '../../generated/prisma/client.js'
 import { AppError } from '../../utils/AppError.js';
 import { type KeyRingEntry, decryptSecret, encryptSecret, keyVersionOf } from '../../utils/crypto.js';
 import { privateDestination } from '../../utils/ssrf.js';
-import { type AuditContext, recordAudit } from '../auditService.js';
+import { type AuditContext, recordAudit } from '../ops/auditService.js';
 
 export type ProviderKind = 'openai' | 'azure' | 'compatible';
 

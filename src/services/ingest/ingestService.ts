@@ -4,14 +4,14 @@
  */
 import type { PriceOverrides } from '../../domain/pricing.js';
 import { estimateCostUsd } from '../../domain/pricing.js';
-import { decide, hasPiiFinding } from '../../domain/risk/decision.js';
+import { type Decision, decide, hasPiiFinding } from '../../domain/risk/decision.js';
 import { redactPii } from '../../domain/risk/pii.js';
 import { scoreRisk } from '../../domain/risk/riskScoring.js';
 import { uuidv7 } from '../../utils/ids.js';
 import type { IngestResponse, LlmRequestInput } from '../../validators/ingestValidators.js';
 import type { IngestWriter, QuotaCounter } from './ingestWriter.js';
 import type { ProjectContext, VerifiedKey } from '../auth/keyCache.js';
-import { enforceRemediations, type UserLimiterFor } from '../incidents/remediationEnforcer.js';
+import { enforceRemediations, type Enforcement, type UserLimiterFor } from '../incidents/remediationEnforcer.js';
 
 /**
  * Enforced by billing: the plan counter a request is written under (the writer refuses it with
@@ -27,6 +27,144 @@ export interface IngestDeps {
   limiterFor: UserLimiterFor;
 }
 
+/** What the pre-call checks let through: the policy to apply and the quota the row is written under. */
+export interface Admission {
+  policy: Enforcement;
+  quota: QuotaCounter;
+}
+
+/**
+ * The checks before a call, shared by /llm/request and the gateway: remediations (403
+ * ENDPOINT_DISABLED, 429 USER_RATE_LIMITED thrown), then the plan quota (429 QUOTA_EXCEEDED
+ * thrown for a counter known full). A call they refuse does not count against the quota.
+ */
+export async function admitCall(
+  deps: IngestDeps,
+  project: ProjectContext,
+  call: { model: string; endpoint: string | null; userId: string | null },
+): Promise<Admission> {
+  const policy = await enforceRemediations(project, call, deps.limiterFor);
+  const quota = await deps.quota.counter(project);
+  return { policy, quota };
+}
+
+export interface Assessment {
+  risk: ReturnType<typeof scoreRisk>;
+  flags: string[];
+  /** prompt and response as stored (PII redacted under piiMode "redact") */
+  prompt: string;
+  response: string | null;
+  piiFound: boolean;
+  piiRedacted: boolean;
+  decision: Decision;
+}
+
+/** Risk score, PII handling and the decision for one exchange (the response may be unknown yet). */
+export function assessExchange(
+  project: ProjectContext,
+  policy: Enforcement,
+  exchange: { prompt: string; response: string | null; model: string },
+): Assessment {
+  const risk = scoreRisk({
+    prompt: exchange.prompt,
+    response: exchange.response,
+    model: exchange.model,
+    systemPrompt: policy.systemPrompt,
+  });
+  const flags = [...risk.flags, ...policy.flags];
+
+  let prompt = exchange.prompt;
+  let response = exchange.response;
+  const piiFound = hasPiiFinding(flags);
+  // Under `redact` and under `block` alike, PII and secrets are never at rest: the stored text
+  // is the redacted one (a blocked call is stored too, so its PII must not be).
+  const piiRedacted = project.piiMode !== 'off' && piiFound;
+  if (piiRedacted) {
+    prompt = redactPii(prompt).text;
+    response = response === null ? null : redactPii(response).text;
+  }
+  if (piiRedacted && project.piiMode === 'block') flags.push('pii:blocked');
+  const decision = decide({ score: risk.score, threshold: policy.safetyThreshold, flags, piiMode: project.piiMode });
+  return { risk, flags, prompt, response, piiFound, piiRedacted, decision };
+}
+
+/** One call's facts, as the app reported them or the gateway observed them. */
+export interface CallRecord {
+  /** the row id (default: a new uuidv7); the gateway names it in a header before the write */
+  id?: string;
+  model: string;
+  endpoint: string | null;
+  userId: string | null;
+  latencyMs: number;
+  promptTokens: number | null;
+  completionTokens: number | null;
+  status: 'success' | 'error';
+  error: string | null;
+  metadata: unknown;
+  /** the model the cost is computed for (default: `model`) */
+  pricedModel?: string;
+  /** the model that actually served the call (default: the policy's effective model) */
+  servedModel?: string;
+}
+
+/**
+ * Writes the row through the durable writer (resolves once committed, or rejects with 503 or
+ * the quota refusal) and returns its id and cost.
+ */
+export async function recordCall(
+  deps: Pick<IngestDeps, 'writer'>,
+  auth: { key: VerifiedKey; project: ProjectContext },
+  admission: Admission,
+  assessment: Assessment,
+  call: CallRecord,
+): Promise<{ id: string; costUsd: number | null }> {
+  const { project } = auth;
+  const { policy, quota } = admission;
+  const createdAt = new Date();
+  const overrides = (project.modelSettings as { priceOverrides?: PriceOverrides | null }).priceOverrides ?? undefined;
+  const { promptTokens, completionTokens } = call;
+  const costUsd = estimateCostUsd({
+    model: call.pricedModel ?? call.model,
+    promptTokens,
+    completionTokens,
+    at: createdAt,
+    overrides,
+  });
+  const id = call.id ?? uuidv7(createdAt.getTime());
+
+  await deps.writer.write(
+    {
+      id,
+      projectId: project.projectId,
+      apiKeyId: auth.key.apiKeyId,
+      model: call.model,
+      effectiveModel: call.servedModel ?? policy.effectiveModel,
+      endpoint: call.endpoint,
+      endUserId: call.userId,
+      prompt: assessment.prompt,
+      response: assessment.response,
+      systemPrompt: policy.systemPrompt,
+      latencyMs: call.latencyMs,
+      promptTokens,
+      completionTokens,
+      totalTokens:
+        promptTokens === null && completionTokens === null ? null : (promptTokens ?? 0) + (completionTokens ?? 0),
+      status: call.status,
+      error: call.error,
+      metadata: call.metadata,
+      riskScore: assessment.risk.score,
+      riskLevel: assessment.risk.level,
+      riskFlags: assessment.flags,
+      decision: assessment.decision,
+      costUsd,
+      piiRedacted: assessment.piiRedacted,
+      createdAt,
+    },
+    quota,
+  );
+  return { id, costUsd };
+}
+
 export async function ingestLlmRequest(
   deps: IngestDeps,
   auth: { key: VerifiedKey; project: ProjectContext },
@@ -35,84 +173,35 @@ export async function ingestLlmRequest(
   const { project } = auth;
   const endpoint = input.endpoint ?? null;
   const userId = input.userId ?? null;
-  // Remediations first: a call they refuse (403/429) does not count against the plan quota.
-  const policy = await enforceRemediations(project, { model: input.model, endpoint, userId }, deps.limiterFor);
-  const quota = await deps.quota.counter(project);
-
-  const risk = scoreRisk({
+  const admission = await admitCall(deps, project, { model: input.model, endpoint, userId });
+  const { policy } = admission;
+  const assessment = assessExchange(project, policy, {
     prompt: input.prompt,
     response: input.response ?? null,
     model: input.model,
-    systemPrompt: policy.systemPrompt,
   });
-  const flags = [...risk.flags, ...policy.flags];
-
-  let prompt = input.prompt;
-  let response = input.response ?? null;
-  // Under `redact` and under `block` alike, PII and secrets are never at rest: the stored text
-  // is the redacted one (a blocked call is stored too, so its PII must not be).
-  const piiRedacted = project.piiMode !== 'off' && hasPiiFinding(flags);
-  if (piiRedacted) {
-    prompt = redactPii(prompt).text;
-    response = response === null ? null : redactPii(response).text;
-  }
-  if (piiRedacted && project.piiMode === 'block') flags.push('pii:blocked');
-  const decision = decide({ score: risk.score, threshold: policy.safetyThreshold, flags, piiMode: project.piiMode });
-
-  const createdAt = new Date();
-  const overrides = (project.modelSettings as { priceOverrides?: PriceOverrides | null }).priceOverrides ?? undefined;
-  const costUsd = estimateCostUsd({
+  const { id, costUsd } = await recordCall(deps, auth, admission, assessment, {
     model: input.model,
+    endpoint,
+    userId,
+    latencyMs: input.latencyMs,
     promptTokens: input.promptTokens ?? null,
     completionTokens: input.completionTokens ?? null,
-    at: createdAt,
-    overrides,
+    status: input.status,
+    error: input.error ?? null,
+    metadata: input.metadata ?? null,
   });
-  const promptTokens = input.promptTokens ?? null;
-  const completionTokens = input.completionTokens ?? null;
-  const id = uuidv7(createdAt.getTime());
-
-  await deps.writer.write(
-    {
-      id,
-      projectId: project.projectId,
-      apiKeyId: auth.key.apiKeyId,
-      model: input.model,
-      effectiveModel: policy.effectiveModel,
-      endpoint,
-      endUserId: userId,
-      prompt,
-      response,
-      systemPrompt: policy.systemPrompt,
-      latencyMs: input.latencyMs,
-      promptTokens,
-      completionTokens,
-      totalTokens:
-        promptTokens === null && completionTokens === null ? null : (promptTokens ?? 0) + (completionTokens ?? 0),
-      status: input.status,
-      error: input.error ?? null,
-      metadata: input.metadata ?? null,
-      riskScore: risk.score,
-      riskLevel: risk.level,
-      riskFlags: flags,
-      decision,
-      costUsd,
-      piiRedacted,
-      createdAt,
-    },
-    quota,
-  );
 
   return {
     id,
-    riskScore: risk.score,
-    riskLevel: risk.level,
-    riskFlags: flags,
-    decision,
+    riskScore: assessment.risk.score,
+    riskLevel: assessment.risk.level,
+    riskFlags: assessment.flags,
+    decision: assessment.decision,
     effectiveModel: policy.effectiveModel,
     systemPrompt: policy.systemPrompt,
     costUsd,
     remediations: policy.applied,
-    redactedPrompt: piiRedacted ? prompt : null,
+    redactedPrompt: assessment.piiRedacted ? assessment.prompt : null,
   };
 }

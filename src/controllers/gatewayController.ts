@@ -1,0 +1,267 @@
+import type { ServerResponse } from 'node:http';
+import type { Request, Response } from 'express';
+import type { Model } from 'openai/resources/models';
+import { admitCall } from '../services/ingest/ingestService.js';
+import {
+  type ChatBody,
+  type ChatOutcome,
+  type GatewayDeps,
+  type PreparedChat,
+  completeChat,
+  finalAssessment,
+  openChatStream,
+  prepareChat,
+  recordChat,
+} from '../services/gateway/chatGateway.js';
+import { GatewayRefusal, toGatewayFailure } from '../services/gateway/openaiErrors.js';
+import type { AppContext } from './context.js';
+
+const header = (req: Request, name: string): string | undefined => {
+  const v = req.get(name)?.trim();
+  return v ? v.slice(0, 200) : undefined;
+};
+
+/** Resolves on 'drain', or when the connection closes (then the stream is aborted anyway). */
+function writable(res: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.once('drain', done);
+    res.once('close', done);
+  });
+}
+
+/** Aborted when the client goes away before the answer is complete. */
+function clientSignal(res: Response): AbortSignal {
+  const controller = new AbortController();
+  res.once('close', () => {
+    if (!res.writableFinished) controller.abort();
+  });
+  return controller.signal;
+}
+
+export function gatewayController(ctx: AppContext) {
+  const deps: GatewayDeps = {
+    writer: ctx.ingestWriter,
+    quota: ctx.quota,
+    limiterFor: ctx.security.remediationLimiter,
+    upstreams: ctx.gateway.upstreams,
+    auditUse: ctx.gateway.auditUse,
+    logger: ctx.logger,
+  };
+  const log = ctx.logger;
+
+  /** Records in the background: the answer does not wait for the commit. */
+  const record = (prepared: PreparedChat, responseText: string | null, outcome: ChatOutcome) => {
+    const assessment = finalAssessment(prepared, responseText);
+    void recordChat(deps, prepared, assessment, outcome).catch((err: unknown) =>
+      log.warn({ err: (err as Error).message, requestId: prepared.id }, 'gateway call not recorded'),
+    );
+    return assessment;
+  };
+
+  const failed = (prepared: PreparedChat, err: unknown, attempts: string[]) => {
+    const failure = toGatewayFailure(err, [prepared.upstream.provider.apiKey]);
+    const aborted = failure.summary === 'client_closed_request';
+    if (!aborted)
+      log.warn({ requestId: prepared.id, error: failure.summary, attempts }, 'gateway upstream call failed');
+    record(prepared, null, {
+      servedModel: attempts.at(-1) ?? prepared.models[0]!,
+      attempts,
+      responseText: null,
+      promptTokens: null,
+      completionTokens: null,
+      status: 'error',
+      error: failure.summary,
+    });
+    return failure;
+  };
+
+  function llmguardHeaders(res: Response, prepared: PreparedChat, risk: number, decision: string) {
+    res.setHeader('x-llmguard-request-id', prepared.id);
+    res.setHeader('x-llmguard-risk', String(risk));
+    res.setHeader('x-llmguard-decision', decision);
+  }
+
+  async function stream(req: Request, res: Response, prepared: PreparedChat, signal: AbortSignal) {
+    let opened: Awaited<ReturnType<typeof openChatStream>>;
+    try {
+      opened = await openChatStream(prepared, signal);
+    } catch (err) {
+      const failure = failed(prepared, err, (err as { attempts?: string[] }).attempts ?? []);
+      if (res.destroyed) return;
+      for (const [name, value] of Object.entries(failure.headers)) res.setHeader(name, value);
+      res.status(failure.status).json(failure.body);
+      return;
+    }
+    const body = req.body as ChatBody;
+    const wantUsage = body.stream_options?.include_usage === true;
+    llmguardHeaders(res, prepared, prepared.pre.risk.score, prepared.pre.decision);
+    res.writeHead(200, {
+      'Content-Type': 'text/event-stream; charset=utf-8',
+      'Cache-Control': 'no-cache',
+      Connection: 'keep-alive',
+      'X-Accel-Buffering': 'no',
+    });
+    res.flushHeaders();
+    const outcome: ChatOutcome = {
+      servedModel: opened.servedModel,
+      attempts: opened.attempts,
+      responseText: null,
+      promptTokens: null,
+      completionTokens: null,
+      status: 'success',
+      error: null,
+    };
+    let text = '';
+    try {
+      for await (const chunk of opened.stream) {
+        outcome.ttftMs ??= performance.now() - prepared.started;
+        const delta = chunk.choices?.[0]?.delta?.content;
+        if (typeof delta === 'string') text += delta;
+        if (chunk.usage) {
+          outcome.promptTokens = chunk.usage.prompt_tokens ?? null;
+          outcome.completionTokens = chunk.usage.completion_tokens ?? null;
+        }
+        let out: unknown = chunk;
+        if (!wantUsage) {
+          // The client did not ask for usage: the chunk added for our records is not passed on.
+          if (chunk.choices.length === 0 && chunk.usage) continue;
+          if ('usage' in chunk) {
+            const { usage: _usage, ...rest } = chunk;
+            out = rest;
+          }
+        }
+        if (!res.write(`data: ${JSON.stringify(out)}\n\n`)) await writable(res);
+        if (res.destroyed) break;
+      }
+      if (signal.aborted || res.destroyed) {
+        outcome.status = 'error';
+        outcome.error = 'client_closed_request';
+      } else {
+        res.end('data: [DONE]\n\n');
+      }
+    } catch (err) {
+      outcome.status = 'error';
+      if (signal.aborted) {
+        outcome.error = 'client_closed_request';
+      } else {
+        const failure = toGatewayFailure(err, [prepared.upstream.provider.apiKey]);
+        outcome.error = failure.summary;
+        log.warn({ requestId: prepared.id, error: failure.summary }, 'gateway stream failed');
+        if (!res.destroyed) res.end(`data: ${JSON.stringify(failure.body)}\n\n`);
+      }
+    }
+    outcome.responseText = text;
+    record(prepared, text, outcome);
+  }
+
+  return {
+    async chat(req: Request, res: Response) {
+      const body = req.body as ChatBody;
+      const signal = clientSignal(res);
+      const prepared = await prepareChat(deps, {
+        auth: req.apiKey!,
+        body,
+        providerName: header(req, 'x-llmguard-provider') ?? 'default',
+        endpoint: header(req, 'x-llmguard-endpoint') ?? null,
+        extraFallbacks: (header(req, 'x-llmguard-fallback-models') ?? '')
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean)
+          .slice(0, 5),
+      });
+      if (body.stream === true) return stream(req, res, prepared, signal);
+      let result: Awaited<ReturnType<typeof completeChat>>;
+      try {
+        result = await completeChat(prepared, signal);
+      } catch (err) {
+        const failure = failed(prepared, err, (err as { attempts?: string[] }).attempts ?? []);
+        if (res.destroyed) return;
+        for (const [name, value] of Object.entries(failure.headers)) res.setHeader(name, value);
+        res.status(failure.status).json(failure.body);
+        return;
+      }
+      const { completion } = result;
+      const text = completion.choices?.[0]?.message?.content ?? null;
+      const assessment = record(prepared, text, {
+        servedModel: result.servedModel,
+        attempts: result.attempts,
+        responseText: text,
+        promptTokens: completion.usage?.prompt_tokens ?? null,
+        completionTokens: completion.usage?.completion_tokens ?? null,
+        status: 'success',
+        error: null,
+      });
+      llmguardHeaders(res, prepared, assessment.risk.score, assessment.decision);
+      res.json(completion);
+    },
+
+    /** The models the project may use: its allowed list, else what the provider offers. */
+    async models(req: Request, res: Response) {
+      const { project } = req.apiKey!;
+      const allowed = (project.modelSettings as { allowedModels?: string[] | null }).allowedModels;
+      if (allowed?.length) {
+        res.json({
+          object: 'list',
+          data: allowed.map((id) => ({ id, object: 'model', created: 0, owned_by: 'llmguard' })),
+        });
+        return;
+      }
+      const name = header(req, 'x-llmguard-provider') ?? 'default';
+      const upstream = await ctx.gateway.upstreams.resolve(project.projectId, name);
+      if (!upstream) {
+        throw new GatewayRefusal(
+          400,
+          'invalid_request_error',
+          'provider_not_configured',
+          `This project has no provider named "${name}"`,
+        );
+      }
+      const data: Model[] = [];
+      try {
+        for await (const model of upstream.client.models.list({ signal: clientSignal(res) } as never)) data.push(model);
+      } catch (err) {
+        const failure = toGatewayFailure(err, [upstream.provider.apiKey]);
+        if (res.destroyed) return;
+        for (const [n, v] of Object.entries(failure.headers)) res.setHeader(n, v);
+        res.status(failure.status).json(failure.body);
+        return;
+      }
+      res.json({ object: 'list', data });
+    },
+
+    /** Passed through after the same refusals as a chat call (disabled endpoint, end-user limit, quota). */
+    async embeddings(req: Request, res: Response) {
+      const { project, key } = req.apiKey!;
+      const body = req.body as { model: string; user?: string };
+      await admitCall(deps, project, {
+        model: body.model,
+        endpoint: header(req, 'x-llmguard-endpoint') ?? null,
+        userId: body.user ?? null,
+      });
+      const name = header(req, 'x-llmguard-provider') ?? 'default';
+      const upstream = await ctx.gateway.upstreams.resolve(project.projectId, name);
+      if (!upstream) {
+        throw new GatewayRefusal(
+          400,
+          'invalid_request_error',
+          'provider_not_configured',
+          `This project has no provider named "${name}"`,
+        );
+      }
+      ctx.gateway.auditUse(upstream.provider, key.apiKeyId);
+      try {
+        res.json(await upstream.client.embeddings.create(req.body, { signal: clientSignal(res) }));
+      } catch (err) {
+        const failure = toGatewayFailure(err, [upstream.provider.apiKey]);
+        if (res.destroyed) return;
+        for (const [n, v] of Object.entries(failure.headers)) res.setHeader(n, v);
+        res.status(failure.status).json(failure.body);
+      }
+    },
+  };
+}

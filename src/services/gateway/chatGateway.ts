@@ -1,0 +1,332 @@
+/**
+ * POST /v1/chat/completions as a story. Before the upstream call, the same steps as
+ * /llm/request (services/ingestService: admitCall -> assessExchange): remediations (disabled
+ * endpoint 403, end-user rate limit 429, switch_model, change_system_prompt), plan quota, risk
+ * score and PII handling; a `block` decision answers 400 content_filter without calling
+ * upstream, PII `redact` redacts the messages before they leave. Then the call with the
+ * official `openai` SDK (timeout, retries with backoff on 408/409/429/5xx, then the fallback
+ * models in order), and the exchange is recorded through the same durable ingest writer
+ * (recordCall), with the response's risk too.
+ */
+import type {
+  ChatCompletion,
+  ChatCompletionChunk,
+  ChatCompletionCreateParams,
+} from 'openai/resources/chat/completions';
+import { APIConnectionError, APIError, APIUserAbortError } from 'openai';
+import type { Logger } from 'pino';
+import { redactPii } from '../../domain/risk/pii.js';
+import { uuidv7 } from '../../utils/ids.js';
+import {
+  type Admission,
+  type Assessment,
+  type IngestDeps,
+  admitCall,
+  assessExchange,
+  recordCall,
+} from '../ingest/ingestService.js';
+import type { ProjectContext, VerifiedKey } from '../auth/keyCache.js';
+import type { Enforcement } from '../incidents/remediationEnforcer.js';
+import { GatewayRefusal, toGatewayFailure } from './openaiErrors.js';
+import type { ResolvedProvider } from './providerStore.js';
+import type { Upstream, UpstreamRegistry } from './upstreams.js';
+
+export interface GatewayDeps extends IngestDeps {
+  upstreams: UpstreamRegistry;
+  /** audits a use of a provider key (throttled) */
+  auditUse: (provider: ResolvedProvider, apiKeyId: string) => void;
+  logger: Logger;
+}
+
+export type Auth = { key: VerifiedKey; project: ProjectContext };
+
+type Message = { role: string; content?: unknown; [k: string]: unknown };
+
+export interface ChatBody {
+  model: string;
+  messages: Message[];
+  stream?: boolean | null;
+  stream_options?: { include_usage?: boolean | null; [k: string]: unknown } | null;
+  user?: string;
+  [k: string]: unknown;
+}
+
+export interface ChatRequest {
+  auth: Auth;
+  body: ChatBody;
+  /** x-llmguard-provider (default "default") */
+  providerName: string;
+  /** x-llmguard-endpoint: what disable_endpoint remediations match */
+  endpoint: string | null;
+  /** x-llmguard-fallback-models, tried after the provider's own list */
+  extraFallbacks: string[];
+}
+
+/** The text of a message's content (a string or text parts). */
+export function contentText(content: unknown): string {
+  if (typeof content === 'string') return content;
+  if (Array.isArray(content)) {
+    return content
+      .map((p) =>
+        p && typeof p === 'object' && typeof (p as { text?: unknown }).text === 'string'
+          ? (p as { text: string }).text
+          : '',
+      )
+      .filter(Boolean)
+      .join('\n');
+  }
+  return '';
+}
+
+/** What is scored and stored as the prompt: every non-system message's text, in order. */
+export function promptOf(messages: readonly Message[]): string {
+  return messages
+    .filter((m) => m.role !== 'system' && m.role !== 'developer')
+    .map((m) => contentText(m.content))
+    .filter(Boolean)
+    .join('\n\n');
+}
+
+function redactContent(content: unknown): unknown {
+  if (typeof content === 'string') return redactPii(content).text;
+  if (Array.isArray(content)) {
+    return content.map((p) =>
+      p && typeof p === 'object' && typeof (p as { text?: unknown }).text === 'string'
+        ? { ...p, text: redactPii((p as { text: string }).text).text }
+        : p,
+    );
+  }
+  return content;
+}
+
+/** The messages that leave: the policy's system prompt in front, PII redacted when asked. */
+export function outgoingMessages(messages: readonly Message[], policy: Enforcement, redact: boolean): Message[] {
+  let out = redact ? messages.map((m) => ({ ...m, content: redactContent(m.content) })) : [...messages];
+  if (policy.systemPrompt !== null) {
+    out = [{ role: 'system', content: policy.systemPrompt }, ...out.filter((m) => m.role !== 'system')];
+  }
+  return out;
+}
+
+/** A call admitted by the pre-call checks, ready to go upstream. */
+export interface PreparedChat {
+  id: string;
+  started: number;
+  request: ChatRequest;
+  admission: Admission;
+  /** risk of the prompt alone (the headers of a stream carry it) */
+  pre: Assessment;
+  prompt: string;
+  upstream: Upstream;
+  /** effective model first, then the fallbacks */
+  models: string[];
+  params: Omit<ChatCompletionCreateParams, 'model' | 'stream'>;
+}
+
+function refusedPolicy(project: ProjectContext, model: string): Enforcement {
+  return {
+    effectiveModel: model,
+    systemPrompt: project.systemPrompt,
+    safetyThreshold: project.safetyThreshold,
+    applied: [],
+    flags: [],
+  };
+}
+
+/**
+ * The pre-call checks. Throws a refusal (already recorded when it is one of ours), or returns
+ * what to send upstream.
+ */
+export async function prepareChat(deps: GatewayDeps, request: ChatRequest): Promise<PreparedChat> {
+  const started = performance.now();
+  const id = uuidv7();
+  const { auth, body } = request;
+  const { project } = auth;
+  const userId = body.user ?? null;
+  const prompt = promptOf(body.messages);
+  const call = { model: body.model, endpoint: request.endpoint, userId };
+  const metadata = { gateway: { provider: request.providerName, stream: body.stream === true } };
+
+  let admission: Admission;
+  try {
+    admission = await admitCall(deps, project, call);
+  } catch (err) {
+    const failure = toGatewayFailure(err);
+    if (failure.summary === 'endpoint_disabled' || failure.summary === 'rate_limit_exceeded') {
+      // Refused by a remediation: recorded like any other call (under the plan quota if it has room).
+      const quota = await deps.quota.counter(project).catch(() => null);
+      if (quota) {
+        const policy = refusedPolicy(project, body.model);
+        await recordCall(
+          deps,
+          auth,
+          { policy, quota },
+          assessExchange(project, policy, { prompt, response: null, model: body.model }),
+          {
+            id,
+            ...call,
+            latencyMs: Math.round(performance.now() - started),
+            promptTokens: null,
+            completionTokens: null,
+            status: 'error',
+            error: failure.summary,
+            metadata,
+          },
+        ).catch((e: unknown) => deps.logger.warn({ err: e }, 'gateway: refused call not recorded'));
+      }
+    }
+    throw err;
+  }
+  const { policy } = admission;
+  const pre = assessExchange(project, policy, { prompt, response: null, model: policy.effectiveModel });
+  if (pre.decision === 'block') {
+    await recordCall(deps, auth, admission, pre, {
+      id,
+      ...call,
+      servedModel: policy.effectiveModel,
+      latencyMs: Math.round(performance.now() - started),
+      promptTokens: null,
+      completionTokens: null,
+      status: 'error',
+      error: 'content_filter',
+      metadata,
+    });
+    throw new GatewayRefusal(
+      400,
+      'invalid_request_error',
+      'content_filter',
+      `The prompt was blocked by the project's guardrails (risk ${pre.risk.score}, flags: ${pre.flags.join(', ') || 'none'})`,
+      { 'x-llmguard-request-id': id, 'x-llmguard-risk': String(pre.risk.score), 'x-llmguard-decision': 'block' },
+    );
+  }
+
+  const upstream = await deps.upstreams.resolve(project.projectId, request.providerName);
+  if (!upstream) {
+    throw new GatewayRefusal(
+      400,
+      'invalid_request_error',
+      'provider_not_configured',
+      `This project has no provider named "${request.providerName}" (POST /api/v1/projects/{id}/providers)`,
+    );
+  }
+  const models = [...new Set([policy.effectiveModel, ...upstream.provider.fallbackModels, ...request.extraFallbacks])];
+  const redact = project.piiMode === 'redact' && pre.piiFound;
+  const { model: _model, stream: _stream, messages, ...rest } = body;
+  const params = {
+    ...rest,
+    messages: outgoingMessages(messages, policy, redact),
+  } as unknown as PreparedChat['params'];
+  deps.auditUse(upstream.provider, auth.key.apiKeyId);
+  return { id, started, request, admission, pre, prompt, upstream, models, params };
+}
+
+/** Upstream failures after which the next fallback model is tried (not the caller's mistakes). */
+export function worthFallback(err: unknown): boolean {
+  if (err instanceof APIUserAbortError) return false;
+  if (err instanceof APIConnectionError) return true;
+  if (err instanceof APIError && typeof err.status === 'number') {
+    return err.status === 404 || err.status === 408 || err.status === 429 || err.status >= 500;
+  }
+  return false;
+}
+
+export interface ChatOutcome {
+  servedModel: string;
+  attempts: string[];
+  responseText: string | null;
+  promptTokens: number | null;
+  completionTokens: number | null;
+  status: 'success' | 'error';
+  error: string | null;
+  ttftMs?: number;
+}
+
+/** Records the exchange (response risk included) and returns the assessment the headers report. */
+export function finalAssessment(prepared: PreparedChat, responseText: string | null): Assessment {
+  const { project } = prepared.request.auth;
+  return assessExchange(project, prepared.admission.policy, {
+    prompt: prepared.prompt,
+    response: responseText,
+    model: prepared.models[0]!,
+  });
+}
+
+export async function recordChat(
+  deps: GatewayDeps,
+  prepared: PreparedChat,
+  assessment: Assessment,
+  outcome: ChatOutcome,
+): Promise<void> {
+  const { request } = prepared;
+  await recordCall(deps, request.auth, prepared.admission, assessment, {
+    id: prepared.id,
+    model: request.body.model,
+    servedModel: outcome.servedModel,
+    pricedModel: outcome.servedModel,
+    endpoint: request.endpoint,
+    userId: request.body.user ?? null,
+    latencyMs: Math.round(performance.now() - prepared.started),
+    promptTokens: outcome.promptTokens,
+    completionTokens: outcome.completionTokens,
+    status: outcome.status,
+    error: outcome.error,
+    metadata: {
+      gateway: {
+        provider: prepared.upstream.provider.name,
+        providerVersion: prepared.upstream.provider.version,
+        stream: request.body.stream === true,
+        attempts: outcome.attempts,
+        ...(outcome.ttftMs !== undefined ? { ttftMs: Math.round(outcome.ttftMs) } : {}),
+      },
+    },
+  });
+}
+
+/** Non-streaming: the models in order until one answers. */
+export async function completeChat(
+  prepared: PreparedChat,
+  signal: AbortSignal,
+): Promise<{ completion: ChatCompletion; servedModel: string; attempts: string[] }> {
+  const attempts: string[] = [];
+  let lastError: unknown;
+  for (const model of prepared.models) {
+    attempts.push(model);
+    try {
+      const completion = await prepared.upstream.client.chat.completions.create(
+        { ...prepared.params, model, stream: false } as ChatCompletionCreateParams & { stream: false },
+        { signal },
+      );
+      return { completion, servedModel: model, attempts };
+    } catch (err) {
+      lastError = err;
+      if (!worthFallback(err)) break;
+    }
+  }
+  throw Object.assign(lastError as object, { attempts });
+}
+
+/** Streaming: the first model whose stream opens (fallbacks only before the first chunk). */
+export async function openChatStream(
+  prepared: PreparedChat,
+  signal: AbortSignal,
+): Promise<{ stream: AsyncIterable<ChatCompletionChunk>; servedModel: string; attempts: string[] }> {
+  const attempts: string[] = [];
+  let lastError: unknown;
+  const streamOptions = { ...(prepared.params.stream_options ?? {}), include_usage: true };
+  for (const model of prepared.models) {
+    attempts.push(model);
+    try {
+      const stream = await prepared.upstream.client.chat.completions.create(
+        { ...prepared.params, model, stream: true, stream_options: streamOptions } as ChatCompletionCreateParams & {
+          stream: true;
+        },
+        { signal },
+      );
+      return { stream, servedModel: model, attempts };
+    } catch (err) {
+      lastError = err;
+      if (!worthFallback(err)) break;
+    }
+  }
+  throw Object.assign(lastError as object, { attempts });
+}

@@ -1,0 +1,96 @@
+/**
+ * The gateway's upstream clients: a project's provider (by name) with its key decrypted and an
+ * official `openai` SDK client built for it, cached per process. A change to the project's
+ * providers (create, rotate, revoke, delete) is broadcast on the key cache's invalidation bus,
+ * so every replica drops its entry at once; entries also expire after `cacheTtlMs`.
+ */
+import { LRUCache } from 'lru-cache';
+import OpenAI, { AzureOpenAI } from 'openai';
+import type { PrismaClient } from '../../db/prisma.js';
+import type { KeyCache } from '../auth/keyCache.js';
+import { checkUpstreamUrl, loadProvider, type ResolvedProvider } from './providerStore.js';
+
+export interface GatewayOptions {
+  /** GATEWAY_ALLOW_PRIVATE_UPSTREAMS */
+  allowPrivateUpstreams: boolean;
+  /** per attempt (GATEWAY_TIMEOUT_MS) */
+  timeoutMs: number;
+  /** retries on 408/409/429/5xx and connection errors, with the SDK's backoff (GATEWAY_MAX_RETRIES) */
+  maxRetries: number;
+  cacheTtlMs?: number;
+}
+
+export interface Upstream {
+  provider: ResolvedProvider;
+  client: OpenAI;
+}
+
+const MISSING = Symbol('missing');
+
+export function upstreamClient(provider: ResolvedProvider, options: GatewayOptions): OpenAI {
+  const common = { apiKey: provider.apiKey, timeout: options.timeoutMs, maxRetries: options.maxRetries };
+  if (provider.kind === 'azure') {
+    return new AzureOpenAI({
+      ...common,
+      endpoint: provider.baseUrl ?? undefined,
+      apiVersion: provider.apiVersion ?? undefined,
+    });
+  }
+  return new OpenAI({ ...common, baseURL: provider.baseUrl ?? undefined });
+}
+
+export class UpstreamRegistry {
+  private cache: LRUCache<string, Upstream | typeof MISSING>;
+  private byProject = new Map<string, Set<string>>();
+  /** Bumped by every invalidation: a load that raced one is not cached. */
+  private generation = 0;
+
+  constructor(
+    private prisma: PrismaClient,
+    keyCache: KeyCache,
+    readonly options: GatewayOptions,
+  ) {
+    this.cache = new LRUCache({
+      max: 10_000,
+      ttl: options.cacheTtlMs ?? 30_000,
+      dispose: (_value, key) => {
+        const projectId = key.slice(0, key.indexOf('\u0000'));
+        this.byProject.get(projectId)?.delete(key);
+      },
+    });
+    keyCache.onInvalidate((m) => {
+      if (m.kind === 'project' && m.id) this.invalidate(m.id);
+      else if (m.kind === 'all') {
+        this.generation++;
+        this.cache.clear();
+      }
+    });
+  }
+
+  invalidate(projectId: string): void {
+    this.generation++;
+    for (const key of [...(this.byProject.get(projectId) ?? [])]) this.cache.delete(key);
+    this.byProject.delete(projectId);
+  }
+
+  /** The project's provider named `name` and a client for it, or null when it has none. */
+  async resolve(projectId: string, name: string): Promise<Upstream | null> {
+    const key = `${projectId}\u0000${name}`;
+    const hit = this.cache.get(key);
+    if (hit !== undefined) return hit === MISSING ? null : hit;
+    const generation = this.generation;
+    const provider = await loadProvider(this.prisma, projectId, name);
+    let entry: Upstream | typeof MISSING = MISSING;
+    if (provider) {
+      // Checked again on every refresh: the name may resolve elsewhere than when it was stored.
+      await checkUpstreamUrl(provider.baseUrl, this.options.allowPrivateUpstreams);
+      entry = { provider, client: upstreamClient(provider, this.options) };
+    }
+    if (generation !== this.generation) return entry === MISSING ? null : entry;
+    this.cache.set(key, entry);
+    let keys = this.byProject.get(projectId);
+    if (!keys) this.byProject.set(projectId, (keys = new Set()));
+    keys.add(key);
+    return entry === MISSING ? null : entry;
+  }
+}
