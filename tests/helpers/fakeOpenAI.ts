@@ -40,6 +40,8 @@ export interface FakeOpenAI {
   replySequence(...replies: FakeReply[]): void;
   /** What every call for `model` answers (wins over the others). */
   replyFor(model: string, reply: FakeReply): void;
+  /** Streamed events written so far (over all streams). */
+  chunksWritten: number;
   /** Forgets replySequence and replyFor replies. */
   resetReplies(): void;
   /** Requests whose client went away before the answer was complete. */
@@ -67,7 +69,7 @@ export async function startFakeOpenAI(): Promise<FakeOpenAI> {
   const perModel = new Map<string, FakeReply>();
   let seq = 0;
   const timers = new Set<NodeJS.Timeout>();
-  const state = { aborted: 0 };
+  const state = { aborted: 0, chunksWritten: 0 };
   const raw: string[] = [];
 
   const server = http.createServer((req, res) => {
@@ -151,6 +153,7 @@ export async function startFakeOpenAI(): Promise<FakeOpenAI> {
             return;
           }
           res.write(`data: ${JSON.stringify(events[i++])}\n\n`);
+          state.chunksWritten++;
           if (!reply.chunkDelayMs) return next();
           const timer = setTimeout(() => {
             timers.delete(timer);
@@ -206,6 +209,9 @@ export async function startFakeOpenAI(): Promise<FakeOpenAI> {
     },
     get aborted() {
       return state.aborted;
+    },
+    get chunksWritten() {
+      return state.chunksWritten;
     },
     raw,
     sentText: () => requests.flatMap((r) => (r.body.messages ?? []).map((m) => m.content)).join('\n'),
