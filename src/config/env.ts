@@ -110,6 +110,8 @@ export const envSchema = z.object({
   /** Dashboard API requests per user per minute, and SDK requests per API key per minute. */
   API_RATE_LIMIT_PER_USER: z.coerce.number().int().min(1).default(600),
   API_RATE_LIMIT_PER_KEY: z.coerce.number().int().min(1).default(6000),
+  /** Product feedback items (POST /feedback) one user may send per hour: a form, not an API. */
+  FEEDBACK_RATE_LIMIT_PER_HOUR: z.coerce.number().int().min(1).default(20),
   /** Auth failures from one IP within the window that block it, and for how long. */
   IP_BLOCK_THRESHOLD: z.coerce.number().int().min(1).default(30),
   IP_BLOCK_WINDOW_SECONDS: z.coerce.number().int().min(1).default(900),

@@ -38,6 +38,7 @@ export const TAGS: readonly { name: string; description: string }[] = [
   { name: 'logs', description: 'Search the recorded LLM calls of a project.' },
   { name: 'metrics', description: 'Dashboard metrics and usage of a project.' },
   { name: 'incidents', description: 'Incidents, root-cause analyses and remediations.' },
+  { name: 'feedback', description: 'Product feedback of dashboard users.' },
   { name: 'settings', description: 'Profile, project and model settings.' },
   { name: 'billing', description: 'Plans and invoices (Stripe).' },
   { name: 'webhooks', description: 'Called by Stripe and Datadog; authenticated by a signature header.' },
@@ -250,6 +251,19 @@ export const OPERATIONS: Record<string, OperationDoc> = {
     success: { status: 201, body: 'LlmFeedbackResponse' },
   },
 
+  [v1('POST', '/feedback')]: {
+    summary: 'Send product feedback (bug, feature request, praise, other)',
+    description:
+      'The message (at most 5,000 characters) gets a sentiment label in English or German. Limited to ' +
+      'FEEDBACK_RATE_LIMIT_PER_HOUR items per user and hour (429 beyond).',
+    success: { status: 201, body: 'ProductFeedbackResponse' },
+    errors: [429],
+  },
+  [v1('GET', '/feedback')]: {
+    summary: 'My product feedback, with the status admins gave it',
+    success: { status: 200, body: 'ProductFeedbackList' },
+  },
+
   [v1('GET', '/logs')]: {
     summary: "Search a project's requests",
     description: '`q` is full-text over prompt and response; prompts and responses are cut to 500 characters.',
@@ -380,6 +394,17 @@ export const OPERATIONS: Record<string, OperationDoc> = {
   [v1('DELETE', '/admin/ip-blocks/{ip}')]: {
     summary: 'Unblock an IP address',
     success: { status: 204, body: 'empty' },
+  },
+  [v1('GET', '/admin/feedback')]: {
+    summary: 'Product feedback of all users, with counts per kind and sentiment',
+    description:
+      'Filters: `kind`, `sentiment`, `status`, `from`/`to`. `counts` cover the period and status filter ' +
+      '(not kind or sentiment), so the distribution stays visible next to a filtered list.',
+    success: { status: 200, body: 'AdminFeedbackList' },
+  },
+  [v1('POST', '/admin/feedback/{id}/status')]: {
+    summary: 'Set the status of a product feedback item (audited)',
+    success: { status: 200, body: 'ProductFeedbackResponse' },
   },
   [v1('GET', '/admin/usage')]: { summary: 'Usage across all projects', success: { status: 200, body: 'json' } },
   [v1('POST', '/admin/billing/refunds')]: {

@@ -17,7 +17,14 @@ import {
 } from '../validators/billingValidators.js';
 import { incidentTypes, severities } from '../validators/incidentValidators.js';
 import { ingestResponse } from '../validators/ingestValidators.js';
-import { llmFeedbackResponse, llmFeedbackSchema, metricsFeedbackSchema } from '../validators/feedbackValidators.js';
+import {
+  adminFeedbackItem,
+  llmFeedbackResponse,
+  llmFeedbackSchema,
+  metricsFeedbackSchema,
+  productFeedbackResponse,
+  productFeedbackSchema,
+} from '../validators/feedbackValidators.js';
 import { rcaAnswerSchema } from '../domain/incidents/rcaPrompt.js';
 
 const timestamp = z.iso.datetime({ offset: true });
@@ -244,6 +251,14 @@ export const responseComponents = {
   RotateApiKeyResponse: rotateApiKeyResponse,
   WhoamiResponse: whoamiResponse,
   LlmFeedbackResponse: llmFeedbackResponse,
+  ProductFeedbackResponse: productFeedbackResponse,
+  ProductFeedbackList: pageOf(productFeedbackSchema),
+  AdminFeedbackList: pageOf(adminFeedbackItem).extend({
+    counts: z.object({
+      byKind: z.record(z.string(), count),
+      bySentiment: z.record(z.string(), count).describe('negative, neutral, positive, none'),
+    }),
+  }),
   IngestResponse: ingestResponse,
   LlmRequest: llmRequest,
   LogList: pageOf(llmRequest),

@@ -6,6 +6,8 @@ import { validate } from '../middleware/validate.js';
 import { auditLogQuery, ipParam, listUsersQuery, roleBody } from '../validators/adminValidators.js';
 import { refundBody } from '../validators/billingValidators.js';
 import { idParam } from '../validators/common.js';
+import { adminFeedbackQuery, feedbackStatusBody } from '../validators/feedbackValidators.js';
+import { feedbackController } from '../controllers/feedbackController.js';
 import { adminUsageQuery } from '../validators/metricsValidators.js';
 
 export function adminRoutes(ctx: AppContext): Router {
@@ -19,5 +21,8 @@ export function adminRoutes(ctx: AppContext): Router {
   router.delete('/ip-blocks/:ip', validate({ params: ipParam }), c.unblockIp);
   router.get('/usage', validate({ query: adminUsageQuery }), c.usage);
   router.post('/billing/refunds', validate({ body: refundBody }), c.refund);
+  const feedback = feedbackController(ctx);
+  router.get('/feedback', validate({ query: adminFeedbackQuery }), feedback.listAll);
+  router.post('/feedback/:id/status', validate({ params: idParam, body: feedbackStatusBody }), feedback.setStatus);
   return router;
 }

@@ -4,6 +4,7 @@ import { ipBlockGuard } from '../middleware/ipBlock.js';
 import { adminRoutes } from './adminRoutes.js';
 import { authRoutes } from './authRoutes.js';
 import { datadogWebhookRoutes } from './datadogWebhookRoutes.js';
+import { feedbackRoutes } from './feedbackRoutes.js';
 import { incidentRoutes } from './incidentRoutes.js';
 import { billingRoutes } from './billingRoutes.js';
 import { llmRoutes } from './llmRoutes.js';
@@ -29,5 +30,6 @@ export function apiRouter(ctx: AppContext): Router {
   router.use('/webhooks/stripe', stripeWebhookRoutes(ctx));
   router.use('/webhooks/datadog', datadogWebhookRoutes(ctx));
   router.use('/incidents', incidentRoutes(ctx));
+  router.use('/feedback', feedbackRoutes(ctx));
   return router;
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isoDate, pageQuery } from './common.js';
 import { isValidScore, SCORE_RANGE } from '../domain/feedback/feedbackScore.js';
 
 /** Longest feedback comment stored (characters). */
@@ -68,4 +69,56 @@ const feedbackStats = {
 export const metricsFeedbackSchema = z.object({
   summary: z.object(feedbackStats),
   byModel: z.array(z.object({ model: z.string(), ...feedbackStats })),
+});
+
+// ---- product feedback from dashboard users (POST /feedback, GET /admin/feedback) ----
+
+export const PRODUCT_FEEDBACK_MESSAGE_MAX = 5_000;
+export const productFeedbackKinds = ['bug', 'feature_request', 'praise', 'other'] as const;
+export const productFeedbackStatuses = ['new', 'planned', 'done', 'declined'] as const;
+const sentimentLabels = ['negative', 'neutral', 'positive'] as const;
+
+export const productFeedbackBody = z.object({
+  kind: z.enum(productFeedbackKinds),
+  message: z.string().trim().min(1).max(PRODUCT_FEEDBACK_MESSAGE_MAX),
+  rating: z.number().int().min(1).max(5).optional(),
+  /** the dashboard page the feedback was written on */
+  page: z.string().trim().min(1).max(500).optional(),
+  language: z.enum(['en', 'de']).optional(),
+});
+z.globalRegistry.add(productFeedbackBody, {
+  examples: [{ kind: 'feature_request', message: 'Please add a CSV export to the logs page.', page: '/logs' }],
+});
+
+export const ownFeedbackQuery = pageQuery;
+
+export const adminFeedbackQuery = pageQuery
+  .extend({
+    kind: z.enum(productFeedbackKinds).optional(),
+    sentiment: z.enum(sentimentLabels).optional(),
+    status: z.enum(productFeedbackStatuses).optional(),
+    from: isoDate.optional(),
+    to: isoDate.optional(),
+  })
+  .refine((v) => !v.from || !v.to || v.from <= v.to, { message: 'from must be before to', path: ['from'] });
+
+export const feedbackStatusBody = z.strictObject({ status: z.enum(productFeedbackStatuses) });
+
+export type ProductFeedbackBody = z.infer<typeof productFeedbackBody>;
+export type AdminFeedbackQuery = z.infer<typeof adminFeedbackQuery>;
+
+export const productFeedbackSchema = z.object({
+  id: z.string(),
+  kind: z.enum(productFeedbackKinds),
+  message: z.string(),
+  page: z.string().nullable(),
+  rating: z.number().int().nullable(),
+  sentiment: sentimentSchema,
+  status: z.enum(productFeedbackStatuses),
+  statusChangedAt: timestamp.nullable(),
+  createdAt: timestamp,
+});
+export const productFeedbackResponse = z.object({ feedback: productFeedbackSchema });
+export const adminFeedbackItem = productFeedbackSchema.extend({
+  user: z.object({ id: z.string(), email: z.string(), name: z.string().nullable() }),
 });

@@ -13,6 +13,7 @@ export interface SecurityConfig {
   authWindowSeconds: number;
   apiPerUser: number;
   apiPerKey: number;
+  feedbackPerHour: number;
   ipBlockThreshold: number;
   ipBlockWindowSeconds: number;
   ipBlockDurationSeconds: number;
@@ -24,6 +25,7 @@ export const defaultSecurityConfig: SecurityConfig = {
   authWindowSeconds: env.AUTH_RATE_LIMIT_WINDOW_SECONDS,
   apiPerUser: env.API_RATE_LIMIT_PER_USER,
   apiPerKey: env.API_RATE_LIMIT_PER_KEY,
+  feedbackPerHour: env.FEEDBACK_RATE_LIMIT_PER_HOUR,
   ipBlockThreshold: env.IP_BLOCK_THRESHOLD,
   ipBlockWindowSeconds: env.IP_BLOCK_WINDOW_SECONDS,
   ipBlockDurationSeconds: env.IP_BLOCK_DURATION_SECONDS,
@@ -147,6 +149,8 @@ export interface Security {
   authEmail: RateLimiterAbstract;
   apiUser: RateLimiterAbstract;
   apiKey: RateLimiterAbstract;
+  /** product feedback items per user per hour */
+  feedback: RateLimiterAbstract;
   /** counts auth failures per IP; exceeding it blocks the IP */
   failures: RateLimiterAbstract;
   ipBlocks: IpBlockStore;
@@ -183,6 +187,7 @@ export function createSecurity(overrides: Partial<SecurityConfig> = {}, redis?: 
     authEmail: limiter(redis, 'authemail', config.authPerEmail, config.authWindowSeconds),
     apiUser: limiter(redis, 'apiuser', config.apiPerUser, 60),
     apiKey: limiter(redis, 'apikey', config.apiPerKey, 60),
+    feedback: limiter(redis, 'feedback', config.feedbackPerHour, 3600),
     failures,
     ipBlocks,
     async recordAuthFailure(ip) {
