@@ -24,7 +24,9 @@ export function llmController(ctx: AppContext) {
     },
     whoami(req: Request, res: Response) {
       const { key, project } = req.apiKey!;
-      res.json({ projectId: key.projectId, apiKeyId: key.apiKeyId, plan: project.plan });
+      // Self-hosted, every account has the configured plan whatever its subscription row says.
+      const plan = ctx.billing.selfHosted?.id ?? project.plan;
+      res.json({ projectId: key.projectId, apiKeyId: key.apiKeyId, plan });
     },
   };
 }

@@ -6,7 +6,7 @@ import { getProjectSettings } from '../services/projects/settingsService.js';
 import { auditContext, type AppContext } from './context.js';
 import { wholeList } from '../validators/common.js';
 
-export function projectController({ prisma, keyCache }: AppContext) {
+export function projectController({ prisma, keyCache, billing }: AppContext) {
   /** The :id project, after checking the caller may see it (404 otherwise). */
   const ownedProjectId = async (req: Request) =>
     (await getAccessibleProject(prisma, String(req.params.id), caller(req))).id;
@@ -17,7 +17,7 @@ export function projectController({ prisma, keyCache }: AppContext) {
       res.json(await listProjects(prisma, caller(req), page, limit));
     },
     async create(req: Request, res: Response) {
-      res.status(201).json(await createProject(prisma, caller(req), req.body, auditContext(req)));
+      res.status(201).json(await createProject(prisma, caller(req), req.body, auditContext(req), billing));
     },
     async get(req: Request, res: Response) {
       res.json({ project: await getProjectSettings(prisma, caller(req), String(req.params.id)) });

@@ -7,6 +7,7 @@ import { runAnomalyDetection } from '../services/incidents/anomalyService.js';
 import type { IncidentEvents } from '../services/incidents/incidentEvents.js';
 import { expireRemediations } from '../services/incidents/remediationService.js';
 import { runScheduledBackup } from '../services/ops/backup/fromEnv.js';
+import { planConfigFromEnv, type PlanConfig } from '../config/plans.js';
 import type { CronJob } from './scheduler.js';
 
 export const auditRetentionJob: CronJob = {
@@ -35,11 +36,13 @@ export const rollupRepairJob: CronJob = {
 };
 
 /** Raw request rows past the owner's plan retention are deleted; rollups are kept. */
-export const logRetentionJob: CronJob = {
-  name: 'log-retention',
-  schedule: '40 3 * * *',
-  run: (db) => applyRawLogRetention(db),
-};
+export function logRetentionJob(plans: PlanConfig = planConfigFromEnv()): CronJob {
+  return {
+    name: 'log-retention',
+    schedule: '40 3 * * *',
+    run: (db) => applyRawLogRetention(db, new Date(), 10_000, plans),
+  };
+}
 
 /** Hourly 3-sigma anomaly detection over the rollups (a few minutes past the hour). */
 export function anomalyJob(events: IncidentEvents): CronJob {
@@ -92,12 +95,12 @@ export const heartbeatJob: CronJob = {
 };
 
 /** Every scheduled job of the server. */
-export function cronJobs(deps: { incidentEvents: IncidentEvents }): CronJob[] {
+export function cronJobs(deps: { incidentEvents: IncidentEvents; plans?: PlanConfig }): CronJob[] {
   return [
     auditRetentionJob,
     projectPurgeJob,
     rollupRepairJob,
-    logRetentionJob,
+    logRetentionJob(deps.plans),
     anomalyJob(deps.incidentEvents),
     remediationExpiryJob,
     heartbeatJob,

@@ -40,7 +40,7 @@ export const TAGS: readonly { name: string; description: string }[] = [
   { name: 'incidents', description: 'Incidents, root-cause analyses and remediations.' },
   { name: 'feedback', description: 'Product feedback of dashboard users.' },
   { name: 'settings', description: 'Profile, project and model settings.' },
-  { name: 'billing', description: 'Plans and invoices (Stripe).' },
+  { name: 'billing', description: 'Plans, limits, usage and invoices (Stripe, or self-hosted without it).' },
   { name: 'webhooks', description: 'Called by Stripe and Datadog; authenticated by a signature header.' },
   { name: 'admin', description: 'Administration (admin role).' },
   { name: 'health', description: 'Probes for load balancers and orchestrators.' },
@@ -69,6 +69,7 @@ export interface OperationDoc {
 }
 
 const v1 = (method: string, path: string) => `${method} ${API_PREFIX}${path}`;
+/** 502: Stripe failed a call; 503: the server has no Stripe (self-hosted). */
 const billingErrors: ErrorStatus[] = [502, 503];
 
 /** Keyed by `METHOD /path` with OpenAPI path parameters (`{id}`). */
@@ -354,14 +355,12 @@ export const OPERATIONS: Record<string, OperationDoc> = {
     errors: billingErrors,
   },
   [v1('GET', '/billing/invoices')]: {
-    summary: 'List my invoices',
+    summary: 'List my invoices (an empty list on a self-hosted server)',
     success: { status: 200, body: 'InvoiceList' },
-    errors: billingErrors,
   },
   [v1('GET', '/billing/subscription')]: {
-    summary: 'My plan, subscription status and usage',
+    summary: 'My plan, its limits, subscription status and usage (self-hosted too)',
     success: { status: 200, body: 'SubscriptionResponse' },
-    errors: billingErrors,
   },
 
   [v1('POST', '/webhooks/stripe')]: {

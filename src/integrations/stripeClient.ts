@@ -5,11 +5,14 @@
  */
 import Stripe from 'stripe';
 import { env as defaultEnv, type Env } from '../config/env.js';
-import { PLANS, type PlanDefinition, type PlanId } from '../config/plans.js';
+import { PLANS, selfHostedPlanFromEnv, type PlanConfig } from '../config/plans.js';
 import { AppError } from '../utils/AppError.js';
 
-export interface BillingConfig {
-  /** null: Stripe is not configured; the billing endpoints answer 503 and everyone is on free. */
+export interface BillingConfig extends PlanConfig {
+  /**
+   * null: Stripe is not configured. The server is then self-hosted (`selfHosted` holds the plan
+   * every account gets); checkout, portal and refunds answer 503.
+   */
   stripe: Stripe | null;
   /** Signing secret of the webhook endpoint; null refuses webhooks with 503. */
   webhookSecret: string | null;
@@ -18,9 +21,6 @@ export interface BillingConfig {
   successUrl: string;
   cancelUrl: string;
   portalReturnUrl: string;
-  pastDueGraceDays: number;
-  /** The plans and their limits; tests shrink the limits instead of sending 10,000 requests. */
-  plans: Record<PlanId, PlanDefinition>;
 }
 
 export interface StripeClientOptions {
@@ -47,14 +47,17 @@ export function createStripeClient(options: StripeClientOptions): Stripe {
 
 /** Billing configuration from the environment (the default of createApp). */
 export function billingConfigFromEnv(env: Env = defaultEnv, overrides: Partial<BillingConfig> = {}): BillingConfig {
-  const stripe = env.STRIPE_SECRET_KEY
-    ? createStripeClient({
-        secretKey: env.STRIPE_SECRET_KEY,
-        host: env.STRIPE_API_HOST,
-        port: env.STRIPE_API_PORT,
-        protocol: env.STRIPE_API_PROTOCOL,
-      })
-    : null;
+  const stripe =
+    overrides.stripe !== undefined
+      ? overrides.stripe
+      : env.STRIPE_SECRET_KEY
+        ? createStripeClient({
+            secretKey: env.STRIPE_SECRET_KEY,
+            host: env.STRIPE_API_HOST,
+            port: env.STRIPE_API_PORT,
+            protocol: env.STRIPE_API_PROTOCOL,
+          })
+        : null;
   return {
     stripe,
     webhookSecret: env.STRIPE_WEBHOOK_SECRET ?? null,
@@ -64,6 +67,7 @@ export function billingConfigFromEnv(env: Env = defaultEnv, overrides: Partial<B
     portalReturnUrl: env.BILLING_PORTAL_RETURN_URL,
     pastDueGraceDays: env.BILLING_PAST_DUE_GRACE_DAYS,
     plans: PLANS,
+    selfHosted: stripe ? null : selfHostedPlanFromEnv(env),
     ...overrides,
   };
 }

@@ -78,10 +78,29 @@ export function errorBody(appError: AppError, requestId: string | undefined) {
   };
 }
 
+/**
+ * A 5xx the server chose to answer (an AppError with no underlying cause: billing not
+ * configured, shutting down, queue full) is an expected refusal: one warn line, no stack.
+ * Anything else at 5xx is logged as an error with its stack.
+ */
+export function logFailure(
+  log: Pick<typeof logger, 'warn' | 'error'>,
+  err: unknown,
+  appError: AppError,
+  requestId: string | undefined,
+): void {
+  if (appError.status < 500) return;
+  if (err instanceof AppError && err.cause === undefined) {
+    log.warn({ code: err.code, status: err.status, requestId }, err.message);
+  } else {
+    log.error({ err, requestId }, 'request failed');
+  }
+}
+
 export const errorHandler: ErrorRequestHandler = (err, req, res, _next) => {
   const appError = toAppError(err);
   const log = req.log ?? logger;
-  if (appError.status >= 500) log.error({ err, requestId: req.id }, 'request failed');
+  logFailure(log, err, appError, req.id);
   if (res.headersSent) {
     res.destroy();
     return;

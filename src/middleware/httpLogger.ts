@@ -17,8 +17,12 @@ declare module 'express-serve-static-core' {
 
 const CHILD = Symbol('requestLogger');
 
+/**
+ * 503 is a refusal the server chose (billing not configured, queue full, shutting down): warn.
+ * When a failure underneath caused it, the error handler has already logged it with its stack.
+ */
 function levelFor(status: number): 'error' | 'warn' | 'info' {
-  if (status >= 500) return 'error';
+  if (status >= 500 && status !== 503) return 'error';
   if (status >= 400) return 'warn';
   return 'info';
 }

@@ -7,7 +7,10 @@ import { requireStripe, type BillingConfig } from '../integrations/stripeClient.
 import { checkoutBody } from '../validators/billingValidators.js';
 import { pageQuery } from '../validators/common.js';
 
-/** 503 BILLING_NOT_CONFIGURED for every billing endpoint on a server without Stripe keys. */
+/**
+ * 503 BILLING_NOT_CONFIGURED for what needs Stripe (checkout, portal) on a self-hosted server,
+ * after the request's own validation. Invoices and the subscription read-out work either way.
+ */
 const billingConfigured =
   (billing: BillingConfig): RequestHandler =>
   (_req, _res, next) => {
@@ -18,9 +21,10 @@ const billingConfigured =
 export function billingRoutes(ctx: AppContext): Router {
   const router = Router();
   const c = billingController(ctx);
-  router.use(authenticated(ctx.prisma, ctx.security), billingConfigured(ctx.billing));
-  router.post('/checkout', validate({ body: checkoutBody }), c.checkout);
-  router.post('/portal', c.portal);
+  const needsStripe = billingConfigured(ctx.billing);
+  router.use(authenticated(ctx.prisma, ctx.security));
+  router.post('/checkout', validate({ body: checkoutBody }), needsStripe, c.checkout);
+  router.post('/portal', needsStripe, c.portal);
   router.get('/invoices', validate({ query: pageQuery }), c.invoices);
   router.get('/subscription', c.subscription);
   return router;

@@ -22,7 +22,7 @@ import type { Logger } from 'pino';
 import { API_PREFIX } from '../config/constants.js';
 import type { AppContext } from '../controllers/context.js';
 import { authenticateApiKey } from '../middleware/apiKeyAuth.js';
-import { errorBody, toAppError } from '../middleware/errorHandler.js';
+import { errorBody, logFailure, toAppError } from '../middleware/errorHandler.js';
 import { logRequestLine } from '../middleware/httpLogger.js';
 import { ipBlockError } from '../middleware/ipBlock.js';
 import { takePoint } from '../middleware/rateLimit.js';
@@ -155,7 +155,7 @@ export function ingestFastPath(app: Express, ctx: AppContext, options: IngestFas
     } catch (err) {
       const appError = toAppError(err);
       status = appError.status;
-      if (status >= 500 && !aborted) logger.child({ reqId: id }).error({ err, requestId: id }, 'request failed');
+      if (!aborted) logFailure(logger.child({ reqId: id }), err, appError, id);
       for (const [name, value] of Object.entries(appError.headers ?? {})) headers.push(name, value);
       payload = JSON.stringify(errorBody(appError, id));
     }

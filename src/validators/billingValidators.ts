@@ -39,17 +39,24 @@ export const invoiceListResponse = z.object({
   total: z.number().int(),
 });
 
+/** A limit; null means none (self-hosted `unlimited`). */
+const limit = z.number().int().nullable();
+
 export const subscriptionResponse = z.object({
-  plan,
+  /** `self-hosted`: no Stripe; every account has the configured plan (docs/BILLING.md) */
+  mode: z.enum(['stripe', 'self-hosted']),
+  plan: z.enum(['free', 'pro', 'enterprise', 'unlimited']),
+  planName: z.string(),
   status: z.string(),
   currentPeriodEnd: isoString.nullable(),
   cancelAtPeriodEnd: z.boolean(),
   pendingPlan: plan.nullable(),
+  limits: z.object({ requestsPerPeriod: limit, projects: limit, logRetentionDays: limit }),
   usage: z.object({
     requests: z.number().int().min(0),
-    limit: z.number().int(),
+    limit,
     projects: z.number().int().min(0),
-    projectLimit: z.number().int(),
+    projectLimit: limit,
     periodStart: isoString,
     resetAt: isoString,
   }),

@@ -225,6 +225,7 @@ export function fakeBilling(
     portalReturnUrl: 'https://app.llmguard.test/billing',
     pastDueGraceDays: 7,
     plans: { free: plan('free'), pro: plan('pro'), enterprise: plan('enterprise') },
+    selfHosted: null,
     ...overrides,
   };
 }

@@ -17,7 +17,7 @@ describe('API keys', () => {
     const { project } = await setup();
     const res = await whoami(project.apiKey);
     expect(res.status).toBe(200);
-    expect(res.body).toEqual({ projectId: project.id, apiKeyId: project.apiKeyId, plan: 'free' });
+    expect(res.body).toEqual({ projectId: project.id, apiKeyId: project.apiKeyId, plan: 'unlimited' }); // self-hosted default
     const bearerRes = await request(ctx.app).get('/api/v1/llm/whoami').set('Authorization', `Bearer ${project.apiKey}`);
     expect(bearerRes.status).toBe(200);
   });

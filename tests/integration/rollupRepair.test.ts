@@ -6,6 +6,7 @@ import { Prisma } from '../../src/generated/prisma/client.js';
 import pino from 'pino';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { logRetentionJob, rollupRepairJob } from '../../src/cron/jobs.js';
+import { planConfigFromEnv } from '../../src/config/plans.js';
 import { runJob } from '../../src/cron/scheduler.js';
 import { latencyBucketSql } from '../../src/db/queries/rollupQueries.js';
 import { applyRawLogRetention } from '../../src/services/analytics/logRetentionService.js';
@@ -114,6 +115,9 @@ describe('rollup-repair job', () => {
   });
 });
 
+// Retention by Stripe plan (free 7 days, pro 30); self-hosted retention is in selfHostedBilling.test.ts.
+const stripePlans = { ...planConfigFromEnv(), selfHosted: null };
+
 describe('log-retention job', () => {
   it("should delete raw rows past each owner's plan retention and keep rollups", async () => {
     const now = Date.now();
@@ -135,7 +139,7 @@ describe('log-retention job', () => {
     const rollupsBefore = await ctx.prisma.metricRollup.count({ where: { projectId: { in: [free, pro] } } });
     expect(rollupsBefore).toBe(2);
 
-    expect(await runJob(ctx.prisma, logRetentionJob, silent)).toBe(true);
+    expect(await runJob(ctx.prisma, logRetentionJob(stripePlans), silent)).toBe(true);
     const left = await ctx.prisma.llmRequest.findMany({
       where: { projectId: { in: [free, pro] } },
       select: { id: true },
@@ -148,7 +152,7 @@ describe('log-retention job', () => {
     const projectId = (await createProject(ctx.app, user)).id;
     const old = Array.from({ length: 7 }, (_, i) => makeRow(projectId, new Date(Date.now() - (10 + i) * D)));
     await insertRows(ctx.prisma, old);
-    const result = await applyRawLogRetention(ctx.prisma, new Date(), 2);
+    const result = await applyRawLogRetention(ctx.prisma, new Date(), 2, stripePlans);
     expect(result.deleted).toBeGreaterThanOrEqual(7);
     expect(await ctx.prisma.llmRequest.count({ where: { projectId } })).toBe(0);
   });

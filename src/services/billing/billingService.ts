@@ -149,15 +149,31 @@ export async function listInvoices(
   return { data: rows.map(toPublicInvoice), page, limit, total };
 }
 
-/** The plan that applies now, the Stripe status, and this period's usage against the limits. */
-export async function subscriptionSummary({ prisma, quota }: BillingDeps, userId: string) {
-  const [row, usage] = await Promise.all([prisma.subscription.findUnique({ where: { userId } }), quota.usage(userId)]);
+/**
+ * The plan that applies now, its limits (null: none), the Stripe status, and this period's
+ * usage against the limits. Self-hosted (`mode: 'self-hosted'`): the configured plan, no
+ * subscription fields from Stripe.
+ */
+export async function subscriptionSummary({ prisma, quota, billing }: BillingDeps, userId: string) {
+  const selfHosted = billing.selfHosted !== null;
+  const [row, usage] = await Promise.all([
+    selfHosted ? null : prisma.subscription.findUnique({ where: { userId } }),
+    quota.usage(userId),
+  ]);
+  const state = await quota.state(userId); // cached by usage() a moment ago
   return {
+    mode: selfHosted ? ('self-hosted' as const) : ('stripe' as const),
     plan: usage.plan,
+    planName: state.plan.name,
     status: row?.status ?? 'active',
     currentPeriodEnd: row?.currentPeriodEnd ?? null,
     cancelAtPeriodEnd: row?.cancelAtPeriodEnd ?? false,
     pendingPlan: row?.pendingPlan ?? null,
+    limits: {
+      requestsPerPeriod: state.plan.requestsPerPeriod,
+      projects: state.plan.projects,
+      logRetentionDays: state.plan.retentionDays,
+    },
     usage: {
       requests: usage.requests,
       limit: usage.limit,

@@ -6,10 +6,8 @@
  * overshot, a stored request is always a counted one, and no request ever runs a COUNT(*).
  */
 import { LRUCache } from 'lru-cache';
-import { env } from '../../config/env.js';
-import { PLANS, type PlanDefinition, type PlanId } from '../../config/plans.js';
+import { planConfigFromEnv, type PlanConfig, type PlanDefinition, type PlanId, type PlanKey } from '../../config/plans.js';
 import type { PrismaClient } from '../../db/prisma.js';
-import type { BillingConfig } from '../../integrations/stripeClient.js';
 import { AppError } from '../../utils/AppError.js';
 import type { QuotaGate } from '../ingest/ingestService.js';
 import type { QuotaCounter } from '../ingest/ingestWriter.js';
@@ -69,30 +67,43 @@ export interface QuotaState {
 }
 
 export interface Usage {
-  plan: PlanId;
+  plan: PlanKey;
   requests: number;
-  limit: number;
+  /** null: no limit (self-hosted `unlimited`) */
+  limit: number | null;
   projects: number;
-  projectLimit: number;
+  projectLimit: number | null;
   periodStart: Date;
   resetAt: Date;
 }
 
 type QuotaDb = Pick<PrismaClient, 'subscription' | 'usageCounter' | 'project' | '$queryRaw'>;
 
-/** The plan and counting period that apply to a user now. */
+/**
+ * The plan and counting period that apply to a user now. Self-hosted: the configured plan and
+ * the UTC calendar month, for everyone; otherwise from the user's Stripe subscription.
+ */
 export async function quotaStateFor(
   db: Pick<PrismaClient, 'subscription'>,
   userId: string,
-  plans: Record<PlanId, PlanDefinition>,
-  graceDays: number,
+  config: PlanConfig,
   now = new Date(),
 ): Promise<QuotaState> {
+  if (config.selfHosted) {
+    const period = usagePeriod(null, 'free', now);
+    return { plan: config.selfHosted, periodStart: period.start, resetAt: period.end };
+  }
   const sub = await db.subscription.findUnique({ where: { userId } });
-  const planId = effectivePlan(sub, now, graceDays);
+  const planId = effectivePlan(sub, now, config.pastDueGraceDays);
   const period = usagePeriod(sub, planId, now);
-  return { plan: plans[planId], periodStart: period.start, resetAt: period.end };
+  return { plan: config.plans[planId], periodStart: period.start, resetAt: period.end };
 }
+
+/**
+ * The count a request is written under when its plan has no request limit: it is still
+ * counted (the subscription read-out shows usage), against a bound no month reaches.
+ */
+const NO_REQUEST_LIMIT = Number.MAX_SAFE_INTEGER;
 
 /** The QuotaGate of /llm/request, plus usage read-outs for the billing endpoints. */
 export class QuotaService implements QuotaGate {
@@ -106,7 +117,7 @@ export class QuotaService implements QuotaGate {
 
   constructor(
     private prisma: QuotaDb,
-    private config: Pick<BillingConfig, 'plans' | 'pastDueGraceDays'>,
+    private config: PlanConfig,
     options: { ttlMs?: number } = {},
   ) {
     const ttl = options.ttlMs ?? 15_000;
@@ -117,7 +128,7 @@ export class QuotaService implements QuotaGate {
   async state(userId: string, now = new Date()): Promise<QuotaState> {
     const cached = this.states.get(userId);
     if (cached && now >= cached.periodStart && now < cached.resetAt) return cached;
-    const state = await quotaStateFor(this.prisma, userId, this.config.plans, this.config.pastDueGraceDays, now);
+    const state = await quotaStateFor(this.prisma, userId, this.config, now);
     this.states.set(userId, state);
     return state;
   }
@@ -130,7 +141,8 @@ export class QuotaService implements QuotaGate {
   async counter(project: ProjectContext): Promise<QuotaCounter> {
     const now = new Date();
     const { plan, periodStart, resetAt } = await this.state(project.ownerId, now);
-    const key = `${project.ownerId}|${periodStart.getTime()}|${plan.requestsPerPeriod}`;
+    const limit = plan.requestsPerPeriod ?? NO_REQUEST_LIMIT;
+    const key = `${project.ownerId}|${periodStart.getTime()}|${limit}`;
     const refusal = () => {
       this.full.set(key, true);
       const retryAfter = Math.max(1, Math.ceil((resetAt.getTime() - Date.now()) / 1000));
@@ -144,7 +156,7 @@ export class QuotaService implements QuotaGate {
       );
     };
     if (this.full.has(key)) throw refusal();
-    return { userId: project.ownerId, periodStart, limit: plan.requestsPerPeriod, refusal };
+    return { userId: project.ownerId, periodStart, limit, refusal };
   }
 
   /** Forgets a user's cached plan (after a webhook changed the subscription). */
@@ -180,11 +192,11 @@ export class QuotaService implements QuotaGate {
 export async function assertProjectAllowance(
   tx: Pick<PrismaClient, 'subscription' | 'project' | '$queryRaw'>,
   userId: string,
-  plans: Record<PlanId, PlanDefinition> = PLANS,
-  graceDays: number = env.BILLING_PAST_DUE_GRACE_DAYS,
+  config: PlanConfig = planConfigFromEnv(),
 ): Promise<void> {
+  const { plan } = await quotaStateFor(tx, userId, config);
+  if (plan.projects === null) return;
   await tx.$queryRaw`SELECT 1 FROM users WHERE id = ${userId} FOR NO KEY UPDATE`;
-  const { plan } = await quotaStateFor(tx, userId, plans, graceDays);
   const projects = await tx.project.count({ where: { ownerId: userId, deletedAt: null } });
   if (projects >= plan.projects) {
     throw new AppError('PLAN_LIMIT', `The ${plan.name} plan allows ${plan.projects} projects; upgrade for more`, {

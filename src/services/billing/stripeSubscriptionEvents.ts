@@ -84,8 +84,11 @@ export function nextSubscriptionState(
 export const fromUnix = (s: number | null | undefined) => (s ? new Date(s * 1000) : null);
 
 function planOf(billing: BillingConfig, priceId: string | undefined, metadataPlan: string | undefined): PlanId | null {
-  const byPrice = Object.values(billing.plans).find((p) => p.stripePriceId && p.stripePriceId === priceId);
-  if (byPrice) return byPrice.id;
+  const byPrice = (Object.keys(billing.plans) as PlanId[]).find((id) => {
+    const price = billing.plans[id].stripePriceId;
+    return price && price === priceId;
+  });
+  if (byPrice) return byPrice;
   return metadataPlan === 'pro' || metadataPlan === 'enterprise' ? metadataPlan : null;
 }
 

@@ -5,7 +5,7 @@
  * arrives late never overwrites newer state.
  */
 import type { Logger } from 'pino';
-import type Stripe from 'stripe';
+import Stripe from 'stripe';
 import type { PrismaClient } from '../../db/prisma.js';
 import { stripeCall, stripeId, type BillingConfig } from '../../integrations/stripeClient.js';
 import { AppError } from '../../utils/AppError.js';
@@ -22,18 +22,21 @@ export interface WebhookDeps {
   logger: Logger;
 }
 
-/** The verified event, or 400 INVALID_SIGNATURE (forged, stale, missing); 503 when not configured. */
+/**
+ * The verified event, or 400 INVALID_SIGNATURE (forged, stale, missing); 503 without a webhook
+ * secret. The check needs the signing secret only, not an API key.
+ */
 export function verifyStripeEvent(
   billing: BillingConfig,
   rawBody: Buffer | undefined,
   signature: string | undefined,
 ): Stripe.Event {
-  if (!billing.stripe || !billing.webhookSecret) {
-    throw new AppError('BILLING_NOT_CONFIGURED', 'Billing is not configured on this server');
+  if (!billing.webhookSecret) {
+    throw new AppError('BILLING_NOT_CONFIGURED', 'Stripe webhooks are not configured on this server');
   }
   if (!rawBody || !signature) throw new AppError('INVALID_SIGNATURE', 'Missing Stripe-Signature or body');
   try {
-    return billing.stripe.webhooks.constructEvent(
+    return (billing.stripe?.webhooks ?? Stripe.webhooks).constructEvent(
       rawBody,
       signature,
       billing.webhookSecret,

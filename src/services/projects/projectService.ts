@@ -9,6 +9,7 @@ import type { AccessClaims } from '../../utils/jwt.js';
 import { recordAudit, type AuditContext } from '../ops/auditService.js';
 import { createApiKey, type PublicApiKey } from '../auth/apiKeyService.js';
 import type { KeyCache } from '../auth/keyCache.js';
+import { planConfigFromEnv, type PlanConfig } from '../../config/plans.js';
 import { assertProjectAllowance } from '../billing/quotaService.js';
 
 export interface PublicProject {
@@ -81,9 +82,10 @@ export async function createProject(
   caller: AccessClaims,
   input: { name: string; description?: string },
   ctx: AuditContext,
+  plans: PlanConfig = planConfigFromEnv(),
 ): Promise<{ project: PublicProject; apiKey: PublicApiKey }> {
   return prisma.$transaction(async (tx) => {
-    await assertProjectAllowance(tx, caller.sub); // 403 PLAN_LIMIT at the plan's project limit
+    await assertProjectAllowance(tx, caller.sub, plans); // 403 PLAN_LIMIT at the plan's project limit
     const project = await tx.project.create({
       data: { ownerId: caller.sub, name: input.name, description: input.description ?? null },
     });
