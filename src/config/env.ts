@@ -2,7 +2,7 @@
  * The whole environment, validated once. Nothing else in src/ reads process.env.
  * Defaults depend on NODE_ENV; production refuses the development defaults for secrets.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { config as loadDotenv } from 'dotenv';
 import { z } from 'zod';
@@ -230,8 +230,32 @@ export type Env = z.infer<typeof envSchema>;
 export class EnvError extends Error {}
 
 /** Validates a raw environment; throws EnvError naming each bad variable. */
+/**
+ * `<NAME>_FILE=/path` sets NAME to the file's content (one trailing newline dropped), as Docker
+ * and Kubernetes secrets are mounted. NAME itself wins when both are set; an unreadable file is
+ * an error naming the variable (never the content).
+ */
+export function resolveFileVariables(raw: Record<string, string | undefined>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [key, value] of Object.entries(raw)) if (value !== undefined && value !== '') out[key] = value;
+  const errors: string[] = [];
+  for (const [key, file] of Object.entries(out)) {
+    if (!key.endsWith('_FILE')) continue;
+    const name = key.slice(0, -'_FILE'.length);
+    if (!(name in envSchema.shape) || out[name] !== undefined) continue;
+    try {
+      out[name] = readFileSync(file, 'utf8').replace(/\r?\n$/, '');
+    } catch (err) {
+      errors.push(`  ${key}: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+    }
+    delete out[key];
+  }
+  if (errors.length > 0) throw new EnvError(`Invalid environment:\n${errors.join('\n')}`);
+  return out;
+}
+
 export function parseEnv(raw: Record<string, string | undefined>): Env {
-  const cleaned = Object.fromEntries(Object.entries(raw).filter(([, v]) => v !== undefined && v !== ''));
+  const cleaned = resolveFileVariables(raw);
   const result = envSchema.safeParse(cleaned);
   if (!result.success) {
     const lines = result.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);

@@ -51,3 +51,28 @@ describe('parseEnv', () => {
     expect(() => parseEnv({ JWT_SECRETS: 'k1:short' })).toThrow(/JWT_SECRETS/);
   });
 });
+
+describe('*_FILE variables (Docker and Kubernetes secrets)', () => {
+  it('should read a secret from the named file, drop one trailing newline, and let the variable itself win', async () => {
+    const { mkdtempSync, writeFileSync } = await import('node:fs');
+    const os = await import('node:os');
+    const path = await import('node:path');
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'llmguard-env-'));
+    const pepper = path.join(dir, 'pepper');
+    writeFileSync(pepper, 'p'.repeat(40) + '\n');
+    const keys = path.join(dir, 'keys');
+    writeFileSync(keys, `v1:${Buffer.alloc(32, 1).toString('base64')},v2:${Buffer.alloc(32, 2).toString('base64')}\n`);
+    const env = parseEnv({ API_KEY_PEPPER_FILE: pepper, ENCRYPTION_KEYS_FILE: keys });
+    expect(env.API_KEY_PEPPER).toBe('p'.repeat(40));
+    expect(env.ENCRYPTION_KEYS.map((k) => k.version)).toEqual(['v1', 'v2']);
+    expect(parseEnv({ API_KEY_PEPPER: 'q'.repeat(40), API_KEY_PEPPER_FILE: pepper }).API_KEY_PEPPER).toBe(
+      'q'.repeat(40),
+    );
+  });
+
+  it('should name the variable, not the content, when the file cannot be read', () => {
+    expect(() => parseEnv({ STRIPE_SECRET_KEY_FILE: '/nonexistent/secret' })).toThrow(
+      /STRIPE_SECRET_KEY_FILE: cannot read/,
+    );
+  });
+});
