@@ -1,4 +1,5 @@
 import type { Request, Response } from 'express';
+import { noteIncidentViewed } from '../services/onboarding/onboardingService.js';
 import { caller } from '../middleware/auth.js';
 import { listDeliveries } from '../services/incidents/alertService.js';
 import { relatedRequests } from '../services/incidents/incidentContext.js';
@@ -21,6 +22,7 @@ export function incidentController(ctx: AppContext) {
         relatedRequests(prisma, incident, 20),
         prisma.remediationAction.findMany({ where: { incidentId: incident.id }, orderBy: { createdAt: 'desc' } }),
       ]);
+      await noteIncidentViewed(prisma, { incidentId: incident.id, audit: auditContext(req) });
       res.json({ incident: { ...incident, relatedRequests: requests, remediations } });
     },
     async resolve(req: Request, res: Response) {

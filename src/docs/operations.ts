@@ -39,6 +39,7 @@ export const TAGS: readonly { name: string; description: string }[] = [
   { name: 'metrics', description: 'Dashboard metrics and usage of a project.' },
   { name: 'incidents', description: 'Incidents, root-cause analyses and remediations.' },
   { name: 'feedback', description: 'Product feedback of dashboard users.' },
+  { name: 'onboarding', description: 'The setup guide of the signed-in user, derived from real data.' },
   { name: 'settings', description: 'Profile, project and model settings.' },
   { name: 'billing', description: 'Plans, limits, usage and invoices (Stripe, or self-hosted without it).' },
   { name: 'webhooks', description: 'Called by Stripe and Datadog; authenticated by a signature header.' },
@@ -265,6 +266,22 @@ export const OPERATIONS: Record<string, OperationDoc> = {
     success: { status: 200, body: 'ProductFeedbackList' },
   },
 
+  [v1('GET', '/onboarding')]: {
+    summary: "The signed-in user's setup guide: steps, progress, dismissed",
+    description:
+      'Steps (`create_project`, `create_api_key`, `first_request`, `review_threshold`, `alert_webhook`, ' +
+      '`first_incident`, `choose_plan`) are derived from real data; each open step has a `next` with curl and ' +
+      'openai SDK examples filled in with the first project id and key prefix (never the secret).',
+    success: { status: 200, body: 'json' },
+  },
+  [v1('POST', '/onboarding/dismiss')]: { summary: 'Hide the setup guide', success: { status: 204, body: 'empty' } },
+  [v1('POST', '/onboarding/alerts/test')]: {
+    summary: "Send a signed test alert to the project's webhook",
+    description: '409 when the project has no alert webhook. The answer says whether it was delivered.',
+    success: { status: 200, body: 'json' },
+    errors: [409],
+  },
+
   [v1('GET', '/logs')]: {
     summary: "Search a project's requests",
     description: '`q` is full-text over prompt and response; prompts and responses are cut to 500 characters.',
@@ -400,6 +417,10 @@ export const OPERATIONS: Record<string, OperationDoc> = {
       'Filters: `kind`, `sentiment`, `status`, `from`/`to`. `counts` cover the period and status filter ' +
       '(not kind or sentiment), so the distribution stays visible next to a filtered list.',
     success: { status: 200, body: 'AdminFeedbackList' },
+  },
+  [v1('GET', '/admin/onboarding-funnel')]: {
+    summary: 'Users who signed up in a period, and how many of them did each setup step',
+    success: { status: 200, body: 'json' },
   },
   [v1('POST', '/admin/feedback/{id}/status')]: {
     summary: 'Set the status of a product feedback item (audited)',

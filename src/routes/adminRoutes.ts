@@ -8,6 +8,8 @@ import { refundBody } from '../validators/billingValidators.js';
 import { idParam } from '../validators/common.js';
 import { adminFeedbackQuery, feedbackStatusBody } from '../validators/feedbackValidators.js';
 import { feedbackController } from '../controllers/feedbackController.js';
+import { onboardingController } from '../controllers/onboardingController.js';
+import { onboardingFunnelQuery } from '../validators/onboardingValidators.js';
 import { adminUsageQuery } from '../validators/metricsValidators.js';
 
 export function adminRoutes(ctx: AppContext): Router {
@@ -23,6 +25,7 @@ export function adminRoutes(ctx: AppContext): Router {
   router.post('/billing/refunds', validate({ body: refundBody }), c.refund);
   const feedback = feedbackController(ctx);
   router.get('/feedback', validate({ query: adminFeedbackQuery }), feedback.listAll);
+  router.get('/onboarding-funnel', validate({ query: onboardingFunnelQuery }), onboardingController(ctx).funnel);
   router.post('/feedback/:id/status', validate({ params: idParam, body: feedbackStatusBody }), feedback.setStatus);
   return router;
 }

@@ -5,6 +5,7 @@ import { adminRoutes } from './adminRoutes.js';
 import { authRoutes } from './authRoutes.js';
 import { datadogWebhookRoutes } from './datadogWebhookRoutes.js';
 import { feedbackRoutes } from './feedbackRoutes.js';
+import { onboardingRoutes } from './onboardingRoutes.js';
 import { incidentRoutes } from './incidentRoutes.js';
 import { billingRoutes } from './billingRoutes.js';
 import { llmRoutes } from './llmRoutes.js';
@@ -31,5 +32,6 @@ export function apiRouter(ctx: AppContext): Router {
   router.use('/webhooks/datadog', datadogWebhookRoutes(ctx));
   router.use('/incidents', incidentRoutes(ctx));
   router.use('/feedback', feedbackRoutes(ctx));
+  router.use('/onboarding', onboardingRoutes(ctx));
   return router;
 }

@@ -9,7 +9,15 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import type { PrismaClient } from '../../db/prisma.js';
 import type { AlertDelivery } from '../../generated/prisma/client.js';
-import { backoffDelay, slackMessage, webhookRequest, type AlertIncidentSource } from '../../domain/incidents/alertPayloads.js';
+import {
+  backoffDelay,
+  SIGNATURE_HEADER,
+  signWebhookBody,
+  slackMessage,
+  TIMESTAMP_HEADER,
+  webhookRequest,
+  type AlertIncidentSource,
+} from '../../domain/incidents/alertPayloads.js';
 import { decryptSecret } from '../../utils/crypto.js';
 import { logger as defaultLogger } from '../../utils/logger.js';
 import type { IncidentEvent, IncidentEventKind } from './incidentEvents.js';
@@ -180,4 +188,42 @@ export async function notifyIncident(
 /** The delivery log of one incident, oldest first (mount behind the incident's access check). */
 export function listDeliveries(prisma: PrismaClient, incidentId: string): Promise<AlertDelivery[]> {
   return prisma.alertDelivery.findMany({ where: { incidentId }, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] });
+}
+
+/**
+ * One signed test delivery to the project's alert webhook (no retries, no incident): the body is
+ * `{ event: "test", projectId, sentAt, message }`, signed like incident alerts. Never throws for
+ * the receiver's failure: `{ delivered: false, error }`.
+ */
+export async function sendTestAlert(
+  input: { url: string; secret: string | null; projectId: string; now?: Date },
+  options: Partial<AlertOptions> = {},
+): Promise<{ delivered: boolean; error: string | null; signed: boolean }> {
+  const sentAt = input.now ?? new Date();
+  const body = JSON.stringify({
+    event: 'test',
+    projectId: input.projectId,
+    sentAt: sentAt.toISOString(),
+    message: 'LLMGuard test alert: your webhook is reachable.',
+  });
+  const headers: Record<string, string> = {
+    [TIMESTAMP_HEADER]: String(Math.floor(sentAt.getTime() / 1000)),
+    'X-LLMGuard-Event': 'test',
+  };
+  if (input.secret) headers[SIGNATURE_HEADER] = signWebhookBody(body, input.secret);
+  try {
+    await post(input.url, () => ({ body, headers }), options.timeoutMs ?? DEFAULT_ALERT_OPTIONS.timeoutMs);
+    return { delivered: true, error: null, signed: input.secret !== null };
+  } catch (err) {
+    return { delivered: false, error: err instanceof Error ? err.message : String(err), signed: input.secret !== null };
+  }
+}
+
+/** The project's alert webhook and its decrypted secret (null when unset or unreadable). */
+export async function alertWebhookOf(prisma: PrismaClient, projectId: string) {
+  const p = await prisma.project.findUnique({
+    where: { id: projectId },
+    select: { alertWebhookUrl: true, alertWebhookSecretEnc: true },
+  });
+  return { url: p?.alertWebhookUrl ?? null, secret: readSecret(p?.alertWebhookSecretEnc ?? null).secret };
 }
