@@ -5,9 +5,23 @@
  * PostgreSQL refuses to run as root, so as root it runs as the `postgres` OS user.
  */
 import { execFile as execFileCb } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { access, chmod, chown, constants, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import {
+  access,
+  chmod,
+  chown,
+  constants,
+  cp,
+  lstat,
+  mkdir,
+  mkdtemp,
+  readFile,
+  rename,
+  rm,
+  stat,
+  writeFile,
+} from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -30,6 +44,56 @@ async function binaries(): Promise<Binaries> {
       cause: err,
     });
   }
+}
+
+/** The identity of a set of binaries: the hash of its server binary (it changes with every version). */
+async function binariesFingerprint(nativeDir: string): Promise<string> {
+  const hash = createHash('sha256');
+  hash.update(await readFile(path.join(nativeDir, 'bin', 'postgres')));
+  return hash.digest('hex').slice(0, 16);
+}
+
+/**
+ * As root, the `postgres` user runs the binaries, so it must be able to reach them. In a
+ * checkout it cannot enter (under /root, a mode-700 folder), the package's `native` folder
+ * (bin, lib, share: PostgreSQL finds lib and share relative to bin) is copied once into a
+ * root-owned, mode-755 folder of the system temp directory named by the fingerprint of the
+ * binaries, which is checked again on every start. A folder of that name that is not root's or
+ * is open to writes by others is refused: nobody else may swap the binaries.
+ */
+async function reachableBinaries(bin: Binaries, log: (message: string) => void): Promise<Binaries> {
+  const nativeDir = path.dirname(path.dirname(bin.postgres));
+  if (await reachableByOthers(bin.postgres)) return bin;
+  const fingerprint = await binariesFingerprint(nativeDir);
+  const cacheDir = path.join(os.tmpdir(), `llmguard-pg-bin-${fingerprint}`);
+  const inCache = (name: keyof Binaries) => path.join(cacheDir, 'bin', name);
+  const cached: Binaries = { initdb: inCache('initdb'), pg_ctl: inCache('pg_ctl'), postgres: inCache('postgres') };
+  const info = await lstat(cacheDir).catch(() => undefined);
+  if (info) {
+    if (!info.isDirectory() || info.uid !== 0 || (info.mode & 0o022) !== 0) {
+      throw new Error(
+        `${cacheDir} exists but is not a root-owned directory closed to writes by others: remove it, or set DATABASE_URL`,
+      );
+    }
+    if ((await binariesFingerprint(cacheDir).catch(() => '')) === fingerprint) return cached;
+    await rm(cacheDir, { recursive: true, force: true });
+  }
+  log(`the postgres user cannot reach the PostgreSQL binaries in this checkout; copying them to ${cacheDir}`);
+  const staging = await mkdtemp(path.join(os.tmpdir(), 'llmguard-pg-bin-staging-'));
+  try {
+    await cp(nativeDir, staging, { recursive: true, verbatimSymlinks: true });
+    await chmod(staging, 0o755);
+    await rename(staging, cacheDir);
+  } catch (err) {
+    await rm(staging, { recursive: true, force: true });
+    throw new Error(
+      `could not copy the PostgreSQL binaries to ${cacheDir} (${(err as Error).message}); set DATABASE_URL`,
+      {
+        cause: err,
+      },
+    );
+  }
+  return cached;
 }
 
 /**
@@ -139,8 +203,8 @@ async function runningPort(dataDir: string, bin: Binaries, runAs: RunAs | undefi
  */
 export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): Promise<EmbeddedPostgres> {
   const log = options.log ?? (() => {});
-  const bin = await binaries();
   const runAs = await runAsForRoot();
+  const bin = runAs ? await reachableBinaries(await binaries(), log) : await binaries();
   let baseDir = path.resolve(options.dataDir);
   if (runAs && !(await reachableByOthers(baseDir))) {
     // e.g. a checkout under /root (mode 700): keep the cluster where postgres can reach it.

@@ -32,12 +32,16 @@ describe.skipIf(!isRoot)('a checkout in a private directory, as root', () => {
 
     const server = await spawnServer({ DATA_DIR: path.join(app, '.data'), EMBEDDED_PG_PORT: '0' }, { cwd: app });
     try {
-      await waitFor(`${server.baseUrl}/readyz`, 200, 180_000);
+      // A start-up failure ends the process: stop waiting then.
+      const died = server.exited.then((e) => Promise.reject(new Error(`server exited early: ${JSON.stringify(e)}`)));
+      await Promise.race([waitFor(`${server.baseUrl}/readyz`, 200, 180_000), died]);
     } catch (err) {
       throw new Error(`${(err as Error).message}\n${server.output()}`, { cause: err });
+    } finally {
+      // the cluster itself lives in the temp directory when DATA_DIR is out of postgres' reach
+      const fallback = /; using (\/\S+)/.exec(server.output())?.[1];
+      if (fallback) cleanup.push(fallback.replace(/"$/, ''));
     }
-    const fallback = /using (\/\S+)/.exec(server.output())?.[1];
-    if (fallback) cleanup.push(fallback);
     server.child.kill('SIGTERM');
     expect(await server.exited).toEqual({ code: 0, signal: null });
     expect(server.output()).not.toContain('EACCES');
