@@ -39,8 +39,8 @@ describe.skipIf(!isRoot)('a checkout in a private directory, as root', () => {
       throw new Error(`${(err as Error).message}\n${server.output()}`, { cause: err });
     } finally {
       // the cluster itself lives in the temp directory when DATA_DIR is out of postgres' reach
-      const fallback = /; using (\/\S+)/.exec(server.output())?.[1];
-      if (fallback) cleanup.push(fallback.replace(/"$/, ''));
+      const fallback = /; using (\/[^\s"]+)/.exec(server.output())?.[1];
+      if (fallback) cleanup.push(fallback);
     }
     server.child.kill('SIGTERM');
     expect(await server.exited).toEqual({ code: 0, signal: null });
