@@ -3,6 +3,7 @@ import express, { type Express } from 'express';
 import helmet from 'helmet';
 import { env } from './config/env.js';
 import { API_PREFIX, API_VERSION } from './config/constants.js';
+import type { DatabaseHealth } from './db/databaseHealth.js';
 import type { PrismaClient } from './db/prisma.js';
 import { apiVersion } from './middleware/apiVersion.js';
 import { httpMetrics } from './observability/metrics.js';
@@ -42,6 +43,8 @@ import { type GatewayOptions, UpstreamRegistry } from './services/gateway/upstre
 export interface AppDeps {
   prisma: PrismaClient;
   logger?: Logger;
+  /** Whether the database is reachable (the server's probe); /readyz answers 503 at once while it is down. */
+  databaseHealth?: DatabaseHealth;
   /** Names of migrations that must be applied for /readyz to pass. */
   expectedMigrations?: string[];
   /** Rate limiters and IP blocks; defaults to in-memory ones built from the environment. */

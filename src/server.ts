@@ -5,12 +5,13 @@
  */
 import type { Server } from 'node:http';
 import { Redis } from 'ioredis';
-import pg from 'pg';
 import { createApp } from './app.js';
 import { cronJobs } from './cron/jobs.js';
 import { startScheduler } from './cron/scheduler.js';
 import { env } from './config/env.js';
 import { expectedMigrations, openDatabase } from './db/database.js';
+import { Backoff, ThrottledLog, errorText } from './db/backoff.js';
+import { DatabaseHealth, resilientPool } from './db/databaseHealth.js';
 import { postgresBus } from './db/notifyBus.js';
 import { createPrisma, poolOf } from './db/prisma.js';
 import { observePool, observeQueue } from './observability/metrics.js';
@@ -76,7 +77,14 @@ async function main(): Promise<void> {
   const started = Date.now();
   const db = await openDatabase((msg) => logger.info(msg), { stopAdopted: true });
   closers.push({ name: 'database server', close: () => db.stop() });
-  const prisma = createPrisma(db.url, env.DATABASE_POOL_SIZE);
+  // One owner decides whether the database is reachable; every pool refuses fast while it is not.
+  const health = new DatabaseHealth({ connectionString: db.url, logger });
+  closers.push({ name: 'database health', close: () => health.close() });
+  const timeouts = {
+    connectTimeoutMs: env.DATABASE_CONNECT_TIMEOUT_MS,
+    statementTimeoutMs: env.DATABASE_STATEMENT_TIMEOUT_MS,
+  };
+  const prisma = createPrisma(db.url, env.DATABASE_POOL_SIZE, { health, ...timeouts });
   closers.push({ name: 'prisma', close: () => prisma.$disconnect() });
   // RCAs and alert deliveries in flight finish before Prisma disconnects (bounded: a slow
   // receiver must not hold the shutdown).
@@ -89,8 +97,20 @@ async function main(): Promise<void> {
 
   let redis: Redis | undefined;
   if (env.REDIS_URL) {
-    redis = new Redis(env.REDIS_URL, { maxRetriesPerRequest: 1, enableOfflineQueue: false, lazyConnect: false });
-    redis.on('error', (err) => logger.warn({ err: err.message }, 'redis error (falling back to in-process limits)'));
+    // ioredis owns its reconnection; it gets capped, jittered delays and a bounded log.
+    const redisBackoff = new Backoff({ initialMs: 100, maxMs: 5_000 });
+    const redisLog = new ThrottledLog(logger, 'redis unreachable (falling back to in-process limits)');
+    redis = new Redis(env.REDIS_URL, {
+      maxRetriesPerRequest: 1,
+      enableOfflineQueue: false,
+      lazyConnect: false,
+      retryStrategy: () => redisBackoff.next(),
+    });
+    redis.on('error', (err) => redisLog.failure({ err: errorText(err) }));
+    redis.on('ready', () => {
+      redisBackoff.reset();
+      redisLog.recovered('redis reachable again');
+    });
     closers.push({ name: 'redis', close: () => void redis?.disconnect() });
   }
 
@@ -100,16 +120,14 @@ async function main(): Promise<void> {
   }
 
   const bus = await postgresBus(prisma, db.url, logger);
+  health.onChange((up) => {
+    if (up) bus.reconnectNow();
+  });
   closers.push({ name: 'invalidation listener', close: () => bus.close() });
   const keyCache = new KeyCache(prisma, bus);
   closers.push({ name: 'api key cache', close: () => keyCache.close() });
 
-  const ingestPool = new pg.Pool({
-    connectionString: db.url,
-    max: env.INGEST_CONCURRENCY,
-    connectionTimeoutMillis: 5_000,
-  });
-  ingestPool.on('error', (err) => logger.warn({ err: err.message }, 'ingest pool connection error'));
+  const ingestPool = resilientPool({ connectionString: db.url, max: env.INGEST_CONCURRENCY, health, ...timeouts });
   closers.push({ name: 'ingest pool', close: () => ingestPool.end() });
   const ingestWriter = new IngestWriter(poolExecutor(ingestPool), {
     concurrency: env.INGEST_CONCURRENCY,
@@ -140,6 +158,7 @@ async function main(): Promise<void> {
     keyCache,
     ingestWriter,
     incidentEvents,
+    databaseHealth: health,
     expectedMigrations: await expectedMigrations(),
   });
   const server = app.listen(env.PORT, env.HOST);

@@ -1,19 +1,26 @@
 import { PrismaPg } from '@prisma/adapter-pg';
-import pg from 'pg';
+import type pg from 'pg';
 import { PrismaClient } from '../generated/prisma/client.js';
+import { resilientPool, type DatabaseHealth } from './databaseHealth.js';
 
 export type { PrismaClient } from '../generated/prisma/client.js';
 
 const pools = new WeakMap<PrismaClient, pg.Pool>();
 
+export interface PrismaOptions {
+  /** Shared database health: while it says down, queries fail at once with 503. */
+  health?: DatabaseHealth;
+  connectTimeoutMs?: number;
+  statementTimeoutMs?: number;
+}
+
 /**
  * A Prisma client on the pg driver adapter (no native query engine), over a pg pool this
- * module owns so its use can be observed (see poolOf) and it is closed with the client.
+ * module owns so its use can be observed (see poolOf) and it is closed with the client. The
+ * pool has connect and statement time-outs (see resilientPool).
  */
-export function createPrisma(connectionString: string, max = 10): PrismaClient {
-  const pool = new pg.Pool({ connectionString, max, connectionTimeoutMillis: 5_000 });
-  // An idle connection dropped by the server (restart, failover) must not crash the process.
-  pool.on('error', () => undefined);
+export function createPrisma(connectionString: string, max = 10, options: PrismaOptions = {}): PrismaClient {
+  const pool = resilientPool({ connectionString, max, ...options });
   const prisma = new PrismaClient({ adapter: new PrismaPg(pool, { disposeExternalPool: true }) });
   pools.set(prisma, pool);
   return prisma;

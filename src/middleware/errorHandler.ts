@@ -1,6 +1,9 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { ZodError } from 'zod';
 import { Prisma } from '../generated/prisma/client.js';
+import { ThrottledLog, errorText } from '../db/backoff.js';
+import { isConnectionFailure } from '../db/databaseHealth.js';
+import { postgresErrorCode } from '../db/pgErrors.js';
 import { AppError } from '../utils/AppError.js';
 import { logger } from '../utils/logger.js';
 
@@ -19,6 +22,7 @@ const UNREACHABLE_PRISMA_CODES = new Set(['P1001', 'P1002', 'P1008', 'P1017', 'P
  */
 export function isDatabaseUnavailable(err: unknown): boolean {
   if (err instanceof Prisma.PrismaClientInitializationError) return true;
+  if (isConnectionFailure(err)) return true;
   const e = err as {
     code?: string;
     meta?: { driverAdapterError?: { cause?: { kind?: string; originalCode?: string } } };
@@ -42,7 +46,14 @@ export function toAppError(err: unknown): AppError {
     });
   }
   if (isDatabaseUnavailable(err)) {
-    return new AppError('SERVICE_UNAVAILABLE', 'The database is unavailable, retry shortly', {
+    return new AppError('DATABASE_UNAVAILABLE', 'The database is unavailable, retry shortly', {
+      headers: { 'Retry-After': '5' },
+      cause: err,
+    });
+  }
+  // 57014: statement_timeout (DATABASE_STATEMENT_TIMEOUT_MS) cancelled the query.
+  if (postgresErrorCode(err) === '57014') {
+    return new AppError('DATABASE_UNAVAILABLE', 'The database did not answer in time, retry shortly', {
       headers: { 'Retry-After': '5' },
       cause: err,
     });
@@ -78,6 +89,8 @@ export function errorBody(appError: AppError, requestId: string | undefined) {
   };
 }
 
+let outageLog: ThrottledLog | undefined;
+
 /**
  * A 5xx the server chose to answer (an AppError with no underlying cause: billing not
  * configured, shutting down, queue full) is an expected refusal: one warn line, no stack.
@@ -90,7 +103,11 @@ export function logFailure(
   requestId: string | undefined,
 ): void {
   if (appError.status < 500) return;
-  if (err instanceof AppError && err.cause === undefined) {
+  if (appError.code === 'DATABASE_UNAVAILABLE') {
+    // An outage fails every request: one line now, then one per interval (the access log has each request).
+    outageLog ??= new ThrottledLog(logger, 'requests refused: database unavailable');
+    outageLog.failure({ err: errorText(appError.cause) });
+  } else if (err instanceof AppError && err.cause === undefined) {
     log.warn({ code: err.code, status: err.status, requestId }, err.message);
   } else {
     log.error({ err, requestId }, 'request failed');

@@ -1,6 +1,6 @@
 /**
  * One JSON line per finished request (method, path, status, response time, request id), at
- * error for 5xx, warn for 4xx, info otherwise; /healthz is not logged. `req.log` is a child
+ * error for 5xx (but 503), warn for 4xx and 503, info otherwise; /healthz is not logged. `req.log` is a child
  * logger bound to the request id, created only when something logs through it: at 2,000
  * requests per second a child per request (what pino-http builds) costs more than the
  * request's own work when nothing is logged.

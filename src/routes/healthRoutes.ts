@@ -8,7 +8,7 @@ export function healthRouter(deps: AppDeps): Router {
     res.json({ status: 'ok' });
   });
   router.get('/readyz', async (_req, res) => {
-    const readiness = await checkReadiness(deps.prisma, deps.expectedMigrations ?? []);
+    const readiness = await checkReadiness(deps.prisma, deps.expectedMigrations ?? [], deps.databaseHealth);
     if (!readiness.ready) res.setHeader('Retry-After', '5');
     res.status(readiness.ready ? 200 : 503).json({ status: readiness.ready ? 'ready' : 'unavailable', ...readiness });
   });

@@ -23,6 +23,8 @@ export const ERROR_STATUS = {
   PAYMENT_PROVIDER_ERROR: 502,
   BILLING_NOT_CONFIGURED: 503,
   SERVICE_UNAVAILABLE: 503,
+  /** the database is unreachable or did not answer in time; retry after Retry-After */
+  DATABASE_UNAVAILABLE: 503,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;

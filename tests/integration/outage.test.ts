@@ -66,7 +66,7 @@ describe('database outage', () => {
       expect(r.status, r.body).toBe(503);
       expect(r.retryAfter).toBeTruthy();
       expect(r.ms).toBeLessThan(3_000);
-      expect(JSON.parse(r.body).error.code).toBe('SERVICE_UNAVAILABLE');
+      expect(JSON.parse(r.body).error.code).toBe('DATABASE_UNAVAILABLE');
     }
     const ready = await timed(`${server.baseUrl}/readyz`);
     expect(ready.status).toBe(503);

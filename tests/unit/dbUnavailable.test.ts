@@ -4,7 +4,7 @@ import { freePort } from '../../src/db/embeddedPostgres.js';
 import { isDatabaseUnavailable, toAppError } from '../../src/middleware/errorHandler.js';
 
 describe('database outages', () => {
-  it('should turn an unreachable database into 503 SERVICE_UNAVAILABLE with Retry-After', async () => {
+  it('should turn an unreachable database into 503 DATABASE_UNAVAILABLE with Retry-After', async () => {
     const prisma = createPrisma(`postgresql://x:y@127.0.0.1:${await freePort()}/none`, 1);
     const err = await prisma.user.findFirst().catch((e: unknown) => e);
     const raw = await prisma.$queryRawUnsafe('SELECT 1').catch((e: unknown) => e);

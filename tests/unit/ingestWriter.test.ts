@@ -68,7 +68,7 @@ describe('IngestWriter', () => {
     const writer = new IngestWriter(prisma, { maxWaitMs: 1 });
     const results = await Promise.allSettled([writer.write(row()), writer.write(row())]);
     expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected']);
-    expect(((results[0] as PromiseRejectedResult).reason as AppError).code).toBe('SERVICE_UNAVAILABLE');
+    expect(((results[0] as PromiseRejectedResult).reason as AppError).code).toBe('DATABASE_UNAVAILABLE');
   });
 
   it('should flush queued rows on close and refuse new ones after', async () => {

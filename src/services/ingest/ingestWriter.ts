@@ -7,6 +7,8 @@
  * post-commit handlers (rollups, incident rules) without delaying the callers.
  */
 import type { Logger } from 'pino';
+import { ThrottledLog, errorText } from '../../db/backoff.js';
+import { isConnectionFailure } from '../../db/databaseHealth.js';
 import type { PrismaClient } from '../../db/prisma.js';
 import { ingestBatchSize, ingestCommitSeconds, ingestRefused } from '../../observability/metrics.js';
 import { AppError } from '../../utils/AppError.js';
@@ -139,6 +141,8 @@ export class IngestWriter {
   readonly maxWaitMs: number;
   readonly maxQueue: number;
   private logger?: Logger;
+  /** An outage fails every batch: logged once, then once per interval. */
+  private outageLog: ThrottledLog;
   /** Counters for metrics and benchmarks. */
   readonly stats = { batches: 0, rows: 0, failedBatches: 0, refused: 0, overQuota: 0, lastCommitMs: 0 };
 
@@ -149,6 +153,7 @@ export class IngestWriter {
     this.maxWaitMs = options.maxWaitMs ?? 2;
     this.maxQueue = options.maxQueue ?? 10_000;
     this.logger = options.logger;
+    this.outageLog = new ThrottledLog(this.logger, 'ingest batches fail: database unavailable; callers get 503');
   }
 
   /** Rows accepted but not yet committed. */
@@ -224,16 +229,26 @@ export class IngestWriter {
     } catch (err) {
       this.stats.failedBatches++;
       ingestRefused.inc({ reason: 'commit_failed' }, batch.length);
-      this.logger?.error({ err, rows: batch.length }, 'ingest batch failed; callers get 503');
-      const refusal = new AppError('SERVICE_UNAVAILABLE', 'Could not store the request, retry shortly', {
-        headers: { 'Retry-After': '2' },
-        cause: err,
-      });
+      let refusal: AppError;
+      if (isConnectionFailure(err)) {
+        this.outageLog.failure({ err: errorText(err), rows: batch.length });
+        refusal = new AppError('DATABASE_UNAVAILABLE', 'The database is unavailable, retry shortly', {
+          headers: { 'Retry-After': '5' },
+          cause: err,
+        });
+      } else {
+        this.logger?.error({ err, rows: batch.length }, 'ingest batch failed; callers get 503');
+        refusal = new AppError('SERVICE_UNAVAILABLE', 'Could not store the request, retry shortly', {
+          headers: { 'Retry-After': '2' },
+          cause: err,
+        });
+      }
       for (const p of batch) p.reject(refusal);
       return;
     } finally {
       this.inFlight -= batch.length;
     }
+    this.outageLog.recovered('ingest batches commit again');
     const rows: LlmRequestRow[] = [];
     for (const p of batch) {
       if (refused.has(p.row.id)) {

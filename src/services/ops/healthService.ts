@@ -1,3 +1,4 @@
+import type { DatabaseHealth } from '../../db/databaseHealth.js';
 import type { PrismaClient } from '../../db/prisma.js';
 
 export interface Readiness {
@@ -6,7 +7,13 @@ export interface Readiness {
 }
 
 /** Database reachable, and every migration this build ships recorded as applied. */
-export async function checkReadiness(prisma: PrismaClient, expected: string[]): Promise<Readiness> {
+export async function checkReadiness(
+  prisma: PrismaClient,
+  expected: string[],
+  health?: DatabaseHealth,
+): Promise<Readiness> {
+  // Known down: answer at once (a load balancer's probe must not wait on a dead database).
+  if (health && !health.available) return { ready: false, checks: { database: 'down', migrations: 'unknown' } };
   try {
     const rows = await prisma.$queryRawUnsafe<{ migration_name: string }[]>(
       'SELECT migration_name FROM _prisma_migrations WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL',
