@@ -12,6 +12,7 @@ import { errorHandler, notFound } from './middleware/errorHandler.js';
 import { httpLogger } from './middleware/httpLogger.js';
 import { requestId } from './middleware/requestId.js';
 import { requireJson } from './middleware/requireJson.js';
+import { storableInput } from './middleware/storableInput.js';
 import { docsRouter } from './docs/docsRoutes.js';
 import { apiRouter } from './routes/index.js';
 import { headersSetBy, ingestFastPath, installBeforeRouter } from './routes/ingestFastPath.js';
@@ -117,6 +118,8 @@ export function createApp(deps: AppDeps): Express {
       },
     }),
   );
+  // NUL, unpaired surrogates and absurd nesting anywhere in path, query or body: 400 here, once.
+  app.use(storableInput);
 
   const billing = deps.billing ?? billingConfigFromEnv();
   const quotaService = new QuotaService(deps.prisma, billing);

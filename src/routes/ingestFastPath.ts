@@ -22,6 +22,7 @@ import type { Logger } from 'pino';
 import { API_PREFIX } from '../config/constants.js';
 import type { AppContext } from '../controllers/context.js';
 import { authenticateApiKey } from '../middleware/apiKeyAuth.js';
+import { assertStorableInput } from '../middleware/storableInput.js';
 import { errorBody, logFailure, toAppError } from '../middleware/errorHandler.js';
 import { logRequestLine } from '../middleware/httpLogger.js';
 import { ipBlockError } from '../middleware/ipBlock.js';
@@ -144,6 +145,8 @@ export function ingestFastPath(app: Express, ctx: AppContext, options: IngestFas
         if (!(err instanceof AppError)) aborted = true;
         throw err;
       }
+      // As the app-level storableInput middleware does for every other route.
+      assertStorableInput(body);
       const blocked = await ipBlockError(security, clientIp());
       if (blocked) throw blocked;
       const auth = await authenticateApiKey(keyCache, req);

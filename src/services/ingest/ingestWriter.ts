@@ -9,6 +9,7 @@
 import type { Logger } from 'pino';
 import { ThrottledLog, errorText } from '../../db/backoff.js';
 import { isConnectionFailure } from '../../db/databaseHealth.js';
+import { postgresErrorCode } from '../../db/pgErrors.js';
 import type { PrismaClient } from '../../db/prisma.js';
 import { ingestBatchSize, ingestCommitSeconds, ingestRefused } from '../../observability/metrics.js';
 import { AppError } from '../../utils/AppError.js';
@@ -128,6 +129,21 @@ export function batchJson(rows: readonly LlmRequestRow[]): string {
   return UNSTORABLE_ESCAPE.test(json) ? JSON.stringify(rows, storableString) : json;
 }
 
+/**
+ * The error for a row the database refused on its own: its data (SQLSTATE class 22, 23) is a
+ * 400; anything else a 500. Neither carries Retry-After: sending the same row again fails again.
+ */
+function rowRefusal(err: unknown): AppError {
+  const code = postgresErrorCode(err);
+  if (code && /^2[23]/.test(code)) {
+    return new AppError('VALIDATION_ERROR', 'The database refused a value of this request', {
+      details: [{ path: 'body', message: 'a value is outside what can be stored', code: `sqlstate_${code}` }],
+      cause: err,
+    });
+  }
+  return new AppError('INTERNAL_ERROR', 'Could not store the request', { cause: err });
+}
+
 export class IngestWriter {
   private queue: Pending[] = [];
   private inFlight = 0;
@@ -144,7 +160,18 @@ export class IngestWriter {
   /** An outage fails every batch: logged once, then once per interval. */
   private outageLog: ThrottledLog;
   /** Counters for metrics and benchmarks. */
-  readonly stats = { batches: 0, rows: 0, failedBatches: 0, refused: 0, overQuota: 0, lastCommitMs: 0 };
+  readonly stats = {
+    batches: 0,
+    rows: 0,
+    failedBatches: 0,
+    /** batches split to isolate a row the database refused */
+    splitBatches: 0,
+    /** single rows the database refused (their callers got a permanent error) */
+    refusedRows: 0,
+    refused: 0,
+    overQuota: 0,
+    lastCommitMs: 0,
+  };
 
   constructor(db: PrismaClient | SqlExecutor, options: IngestWriterOptions = {}) {
     this.execute = typeof db === 'function' ? db : prismaExecutor(db);
@@ -209,7 +236,15 @@ export class IngestWriter {
   private async drain(): Promise<void> {
     const batch = this.queue.splice(0, this.maxBatch);
     this.inFlight += batch.length;
-    const started = performance.now();
+    try {
+      await this.commit(batch);
+    } finally {
+      this.inFlight -= batch.length;
+    }
+  }
+
+  /** One batch call; resolves with the ids refused by their quota counter. */
+  private async insert(batch: Pending[]): Promise<Set<string>> {
     const counters = new Map<string, { userId: string; periodStart: Date; limit: number; ids: string[] }>();
     for (const p of batch) {
       if (!p.counter) continue;
@@ -219,34 +254,52 @@ export class IngestWriter {
       entry.ids.push(p.row.id);
       counters.set(key, entry);
     }
+    const result = await this.execute(BATCH_SQL, [
+      batchJson(batch.map((p) => p.row)),
+      JSON.stringify([...counters.values()]),
+    ]);
+    return new Set(result.rows.map((r) => String(r.id)));
+  }
+
+  /**
+   * Commits `batch`. If the database is unreachable every caller gets a retryable 503. Any
+   * other failure is about the rows, so the batch is split in halves and each half committed
+   * on its own, down to the one row that fails: the other callers (other tenants) get their
+   * 201, and only that row's caller gets a permanent error (never a 503 an SDK would retry).
+   */
+  private async commit(batch: Pending[]): Promise<void> {
+    const started = performance.now();
     let refused: Set<string>;
     try {
-      const result = await this.execute(BATCH_SQL, [
-        batchJson(batch.map((p) => p.row)),
-        JSON.stringify([...counters.values()]),
-      ]);
-      refused = new Set(result.rows.map((r) => String(r.id)));
+      refused = await this.insert(batch);
     } catch (err) {
-      this.stats.failedBatches++;
-      ingestRefused.inc({ reason: 'commit_failed' }, batch.length);
-      let refusal: AppError;
-      if (isConnectionFailure(err)) {
+      if (isConnectionFailure(err) || postgresErrorCode(err) === '57014') {
+        this.stats.failedBatches++;
+        ingestRefused.inc({ reason: 'commit_failed' }, batch.length);
         this.outageLog.failure({ err: errorText(err), rows: batch.length });
-        refusal = new AppError('DATABASE_UNAVAILABLE', 'The database is unavailable, retry shortly', {
+        const refusal = new AppError('DATABASE_UNAVAILABLE', 'The database is unavailable, retry shortly', {
           headers: { 'Retry-After': '5' },
           cause: err,
         });
-      } else {
-        this.logger?.error({ err, rows: batch.length }, 'ingest batch failed; callers get 503');
-        refusal = new AppError('SERVICE_UNAVAILABLE', 'Could not store the request, retry shortly', {
-          headers: { 'Retry-After': '2' },
-          cause: err,
-        });
+        for (const p of batch) p.reject(refusal);
+        return;
       }
-      for (const p of batch) p.reject(refusal);
+      if (batch.length > 1) {
+        this.stats.splitBatches++;
+        const half = Math.ceil(batch.length / 2);
+        await this.commit(batch.slice(0, half));
+        await this.commit(batch.slice(half));
+        return;
+      }
+      const only = batch[0]!;
+      this.stats.refusedRows++;
+      ingestRefused.inc({ reason: 'row_refused' });
+      this.logger?.warn(
+        { err: errorText(err), projectId: only.row.projectId, requestId: only.row.id },
+        'ingest row refused by the database; the other rows of its batch were committed',
+      );
+      only.reject(rowRefusal(err));
       return;
-    } finally {
-      this.inFlight -= batch.length;
     }
     this.outageLog.recovered('ingest batches commit again');
     const rows: LlmRequestRow[] = [];
