@@ -76,7 +76,7 @@ export const envSchema = z.object({
   /** Pool size per process; the hot path needs few connections thanks to group commit. */
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
   /** Opening a database connection gives up after this; then requests answer 503 DATABASE_UNAVAILABLE. */
-  DATABASE_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(3_000),
+  DATABASE_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(5_000),
   /** Server-side statement_timeout of every pooled connection (the client gives up 5 s later). */
   DATABASE_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(30_000),
   /** Apply pending migrations at start-up (turn off when a release job migrates). */

@@ -221,7 +221,7 @@ export class DatabaseHealth {
 export interface ResilientPoolOptions {
   connectionString: string;
   max: number;
-  /** Opening a connection (default 3 s). */
+  /** Opening a connection, or waiting for a free one (default 5 s). */
   connectTimeoutMs?: number;
   /** Server-side statement_timeout (default 30 s); the client gives up 5 s later. */
   statementTimeoutMs?: number;
@@ -242,7 +242,7 @@ export function resilientPool(options: ResilientPoolOptions): pg.Pool {
   const pool = new pg.Pool({
     connectionString: options.connectionString,
     max: options.max,
-    connectionTimeoutMillis: options.connectTimeoutMs ?? 3_000,
+    connectionTimeoutMillis: options.connectTimeoutMs ?? 5_000,
     keepAlive: true,
     statement_timeout: statementTimeout,
     query_timeout: statementTimeout + 5_000,

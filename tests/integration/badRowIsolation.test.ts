@@ -41,7 +41,7 @@ describe("a bad row among other tenants' calls", () => {
     );
     const bad = await createProject(ctx.app, await registerUser(ctx.app));
     const good = tenants.flatMap((t) =>
-      Array.from({ length: 40 }, (_, i) =>
+      Array.from({ length: 20 }, (_, i) =>
         request(ctx.app)
           .post('/api/v1/llm/request')
           .set('X-API-Key', t.apiKey)
@@ -58,17 +58,17 @@ describe("a bad row among other tenants' calls", () => {
       ),
     );
     const [goodRes, badRes] = await Promise.all([Promise.all(good), Promise.all(bads)]);
-    expect(goodRes.map((r) => r.status)).toEqual(good.map(() => 201));
+    expect(goodRes.filter((r) => r.status !== 201).map((r) => r.body)).toEqual([]);
     badRes.forEach((r, i) => {
       expect(r.status, `${badBodies[Math.floor(i / 2)]![0]}: ${JSON.stringify(r.body)}`).toBe(400);
       expect(r.body.error.code).toBe('VALIDATION_ERROR');
       expect(r.headers['retry-after']).toBeUndefined();
     });
     for (const t of tenants) {
-      expect(await ctx.prisma.llmRequest.count({ where: { projectId: t.id } })).toBe(40);
+      expect(await ctx.prisma.llmRequest.count({ where: { projectId: t.id } })).toBe(20);
     }
     expect(await ctx.prisma.llmRequest.count({ where: { projectId: bad.id } })).toBe(0);
-  });
+  }, 120_000);
 
   it('should commit every other row of a batch when the database refuses one, and fail that one permanently', async () => {
     const owners = await Promise.all([1, 2].map(() => registerUser(ctx.app)));
@@ -117,5 +117,5 @@ describe("a bad row among other tenants' calls", () => {
     expect(await ctx.prisma.llmRequest.count({ where: { id: poison.id } })).toBe(0);
     expect(writer.stats.refusedRows).toBe(1);
     await writer.close();
-  });
+  }, 120_000);
 });
