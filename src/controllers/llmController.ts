@@ -1,5 +1,5 @@
 import type { Request, Response } from 'express';
-import { ingestLlmRequest } from '../services/ingest/ingestService.js';
+import { checkLlmCall, ingestLlmRequest } from '../services/ingest/ingestService.js';
 import { recordLlmFeedback } from '../services/feedback/llmFeedbackService.js';
 import type { AppContext } from './context.js';
 
@@ -12,6 +12,9 @@ export function llmController(ctx: AppContext) {
   return {
     async ingest(req: Request, res: Response) {
       res.status(201).json(await ingestLlmRequest(deps, req.apiKey!, req.body));
+    },
+    async check(req: Request, res: Response) {
+      res.json(await checkLlmCall(deps, req.apiKey!, req.body));
     },
     async feedback(req: Request, res: Response) {
       const feedbackDeps = {

@@ -228,6 +228,15 @@ export const OPERATIONS: Record<string, OperationDoc> = {
     errors: [502],
   },
 
+  [v1('POST', '/llm/check')]: {
+    summary: "Pre-flight: the guard's decision and the policy for a prompt (nothing recorded)",
+    description:
+      'The same checks as /llm/request before a call (403 `ENDPOINT_DISABLED`, 429 `USER_RATE_LIMITED`, ' +
+      '`QUOTA_EXCEEDED`), then the decision, effective model and system prompt, and the prompt as it may ' +
+      'leave (PII redacted under piiMode `redact`).',
+    success: { status: 200, body: 'json' },
+    errors: [403],
+  },
   [v1('GET', '/llm/whoami')]: {
     summary: 'Identify the API key and its project',
     success: { status: 200, body: 'WhoamiResponse' },

@@ -5,7 +5,7 @@ import { requireApiKey } from '../middleware/apiKeyAuth.js';
 import { rateLimit } from '../middleware/rateLimit.js';
 import { validate } from '../middleware/validate.js';
 import { llmFeedbackBody } from '../validators/feedbackValidators.js';
-import { llmRequestBody } from '../validators/ingestValidators.js';
+import { llmCheckBody, llmRequestBody } from '../validators/ingestValidators.js';
 
 /** SDK routes, authenticated by API key. */
 export function llmRoutes(ctx: AppContext): Router {
@@ -17,6 +17,7 @@ export function llmRoutes(ctx: AppContext): Router {
   );
   router.get('/whoami', c.whoami);
   router.post('/request', validate({ body: llmRequestBody }), c.ingest);
+  router.post('/check', validate({ body: llmCheckBody }), c.check);
   router.post('/feedback', validate({ body: llmFeedbackBody }), c.feedback);
   return router;
 }

@@ -50,6 +50,18 @@ z.globalRegistry.add(llmRequestBody, {
 
 export type LlmRequestInput = z.infer<typeof llmRequestBody>;
 
+/** A pre-flight check (the SDK's guardCheck): nothing is recorded. */
+export const llmCheckBody = z.strictObject({
+  model: z.string().trim().min(1).max(200),
+  prompt: utf8Max(MB, 'prompt'),
+  endpoint: z.string().trim().min(1).max(200).nullable().optional(),
+  userId: z.string().trim().min(1).max(200).nullable().optional(),
+});
+z.globalRegistry.add(llmCheckBody, {
+  examples: [{ model: 'gpt-4o', prompt: 'Summarise this ticket.', endpoint: 'chat', userId: 'end-user-42' }],
+});
+export type LlmCheckInput = z.infer<typeof llmCheckBody>;
+
 export const DECISION_DESCRIPTION =
   'What to do with the call. `block`: do not serve it as sent (risk score at or above the safety threshold, ' +
   "or PII/secrets found while the project's piiMode is `block`). `flag`: serve it, but it needs a look " +

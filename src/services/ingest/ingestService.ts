@@ -8,7 +8,7 @@ import { type Decision, decide, hasPiiFinding } from '../../domain/risk/decision
 import { redactPii } from '../../domain/risk/pii.js';
 import { scoreRisk } from '../../domain/risk/riskScoring.js';
 import { uuidv7 } from '../../utils/ids.js';
-import type { IngestResponse, LlmRequestInput } from '../../validators/ingestValidators.js';
+import type { IngestResponse, LlmCheckInput, LlmRequestInput } from '../../validators/ingestValidators.js';
 import type { IngestWriter, QuotaCounter } from './ingestWriter.js';
 import type { ProjectContext, VerifiedKey } from '../auth/keyCache.js';
 import { enforceRemediations, type Enforcement, type UserLimiterFor } from '../incidents/remediationEnforcer.js';
@@ -203,5 +203,34 @@ export async function ingestLlmRequest(
     costUsd,
     remediations: policy.applied,
     redactedPrompt: assessment.piiRedacted ? assessment.prompt : null,
+  };
+}
+
+/**
+ * POST /llm/check: the pre-call checks and the guard's decision on a prompt, without a model
+ * call and without a row (the SDK's guardCheck). Refusals throw as for /llm/request; a
+ * rate_limit_user remediation counts the check as a call of that end user.
+ */
+export async function checkLlmCall(
+  deps: IngestDeps,
+  auth: { key: VerifiedKey; project: ProjectContext },
+  input: LlmCheckInput,
+) {
+  const { project } = auth;
+  const { policy } = await admitCall(deps, project, {
+    model: input.model,
+    endpoint: input.endpoint ?? null,
+    userId: input.userId ?? null,
+  });
+  const assessment = assessExchange(project, policy, { prompt: input.prompt, response: null, model: input.model });
+  return {
+    decision: assessment.decision,
+    riskScore: assessment.risk.score,
+    riskLevel: assessment.risk.level,
+    riskFlags: assessment.flags,
+    effectiveModel: policy.effectiveModel,
+    systemPrompt: policy.systemPrompt,
+    remediations: policy.applied,
+    prompt: project.piiMode === 'redact' ? assessment.prompt : input.prompt,
   };
 }
