@@ -162,6 +162,33 @@ async function reachableByOthers(dir: string): Promise<boolean> {
   }
 }
 
+/** True when nothing listens on 127.0.0.1:`port` (we could bind it ourselves). */
+async function portIsFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = net.createServer();
+    server.unref();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
+}
+
+/**
+ * The port for a cluster that is not running: the one this data directory used before (kept in
+ * `<base>/port`) or the configured one when free; when something else holds it (another
+ * checkout's cluster, any other program), a free port, remembered for the next start.
+ */
+async function choosePort(baseDir: string, configured: number, log: (message: string) => void): Promise<number> {
+  if (configured === 0) return freePort();
+  const portFile = path.join(baseDir, 'port');
+  const remembered = Number((await readFile(portFile, 'utf8').catch(() => '')).trim());
+  const preferred = Number.isInteger(remembered) && remembered > 0 ? remembered : configured;
+  if (await portIsFree(preferred)) return preferred;
+  const port = await freePort();
+  log(`port ${preferred} is held by another program; embedded PostgreSQL uses ${port} (kept in ${portFile})`);
+  await writeFile(portFile, `${port}\n`);
+  return port;
+}
+
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = net.createServer();
@@ -256,7 +283,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   if (port !== undefined) {
     log(`adopting embedded PostgreSQL already running on port ${port}`);
   } else {
-    port = options.port === 0 ? await freePort() : options.port;
+    port = await choosePort(baseDir, options.port, log);
     const logFile = path.join(clusterDir, 'server.log');
     await run(
       bin.pg_ctl,
