@@ -8,6 +8,7 @@ import { feedbackRoutes } from './feedbackRoutes.js';
 import { onboardingRoutes } from './onboardingRoutes.js';
 import { incidentRoutes } from './incidentRoutes.js';
 import { billingRoutes } from './billingRoutes.js';
+import { configVersionRoutes } from './configVersionRoutes.js';
 import { llmRoutes } from './llmRoutes.js';
 import { logRoutes } from './logRoutes.js';
 import { metricsRoutes } from './metricsRoutes.js';
@@ -24,6 +25,7 @@ export function apiRouter(ctx: AppContext): Router {
   router.use('/auth', authRoutes(ctx));
   router.use('/admin', adminRoutes(ctx));
   router.use('/settings', settingsRoutes(ctx));
+  router.use('/projects', configVersionRoutes(ctx));
   router.use('/projects', projectRoutes(ctx));
   router.use('/logs', logRoutes(ctx));
   router.use('/metrics', metricsRoutes(ctx));

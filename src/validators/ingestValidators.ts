@@ -100,6 +100,11 @@ export const ingestResponse = z.object({
       "The prompt with PII and secrets replaced by placeholders such as [EMAIL], when the project's piiMode " +
         'redacted something (null otherwise). Forward this instead of the original.',
     ),
+  configVersion: z
+    .number()
+    .int()
+    .nullable()
+    .describe("The project's config version (or A/B split arm) that answered the call; stored on the row."),
 });
 z.globalRegistry.add(ingestResponse, {
   examples: [
@@ -114,6 +119,7 @@ z.globalRegistry.add(ingestResponse, {
       costUsd: 0.0011,
       remediations: [],
       redactedPrompt: null,
+      configVersion: 3,
     },
   ],
 });

@@ -11,6 +11,7 @@ import type { PrismaClient } from '../../db/prisma.js';
 import type { PiiMode, Plan, RemediationActionType } from '../../generated/prisma/client.js';
 import { safeEqual } from '../../utils/crypto.js';
 import { digestApiKey } from './apiKeyService.js';
+import { projectColumns, type ModelConfig } from '../../domain/config/modelConfig.js';
 
 export interface ActiveRemediation {
   id: string;
@@ -31,6 +32,16 @@ export interface ProjectContext {
   modelSettings: Record<string, unknown>;
   ruleThresholds: Record<string, unknown>;
   remediations: ActiveRemediation[];
+  /** the config version these settings are (null: a project not versioned yet) */
+  configVersion: number | null;
+  /** while an A/B split runs: each arm's weight and the context its calls use */
+  split: { salt: string; arms: ProjectArm[] } | null;
+}
+
+export interface ProjectArm {
+  version: number;
+  weight: number;
+  context: ProjectContext;
 }
 
 export interface VerifiedKey {
@@ -136,7 +147,11 @@ export class KeyCache {
         params: (r.params ?? {}) as Record<string, unknown>,
         expiresAt: r.expiresAt?.getTime() ?? null,
       })),
+      configVersion: row.activeConfigVersion,
+      split: null,
     };
+    const split = row.configSplit as { arms: { version: number; weight: number }[]; startedAt: string } | null;
+    if (split) context.split = await this.armContexts(context, split.arms);
     this.projects.set(projectId, context);
     return context;
   }
@@ -144,6 +159,24 @@ export class KeyCache {
   /** Also tells `handler` about every invalidation (other project-scoped caches follow the same bus). */
   onInvalidate(handler: (message: { kind: string; id?: string }) => void): void {
     this.bus.subscribe(handler);
+  }
+
+  /** Each arm of a split as the project context its calls use (the arm's version's config). */
+  private async armContexts(base: ProjectContext, arms: { version: number; weight: number }[]) {
+    const versions = await this.prisma.projectConfigVersion.findMany({
+      where: { projectId: base.projectId, number: { in: arms.map((a) => a.version) } },
+    });
+    const byNumber = new Map(versions.map((v) => [v.number, v.config as ModelConfig]));
+    return {
+      salt: base.projectId,
+      arms: arms.flatMap((a) => {
+        const config = byNumber.get(a.version);
+        if (!config) return [];
+        const { modelSettings, ...columns } = projectColumns(config);
+        const context: ProjectContext = { ...base, ...columns, modelSettings, configVersion: a.version, split: null };
+        return [{ version: a.version, weight: a.weight, context }];
+      }),
+    };
   }
 
   invalidateKey(digest: string): Promise<void> {

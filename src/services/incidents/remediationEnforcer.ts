@@ -31,16 +31,23 @@ export async function enforceRemediations(
   call: { model: string; endpoint: string | null; userId: string | null },
   limiterFor: UserLimiterFor,
 ): Promise<Enforcement> {
+  const settings = project.modelSettings as {
+    allowedModels?: string[] | null;
+    fallbackModel?: string | null;
+    model?: string | null;
+    modelRoutes?: Record<string, string> | null;
+  };
+  // The config version's model (forced, or rewritten from the one asked for) comes first.
+  const requested = settings.model ?? settings.modelRoutes?.[call.model] ?? call.model;
   const out: Enforcement = {
-    effectiveModel: call.model,
+    effectiveModel: requested,
     systemPrompt: project.systemPrompt,
     safetyThreshold: project.safetyThreshold,
     applied: [],
     flags: [],
   };
-  const settings = project.modelSettings as { allowedModels?: string[] | null; fallbackModel?: string | null };
-  if (settings.allowedModels?.length && !settings.allowedModels.includes(call.model)) {
-    out.effectiveModel = settings.fallbackModel ?? project.defaultModel ?? call.model;
+  if (settings.allowedModels?.length && !settings.allowedModels.includes(requested)) {
+    out.effectiveModel = settings.fallbackModel ?? project.defaultModel ?? requested;
     out.flags.push('model:not_allowed');
   }
   for (const r of activeRemediations(project)) {
@@ -69,7 +76,10 @@ export async function enforceRemediations(
         }
         break;
       case 'switch_model':
-        if (typeof p.to === 'string' && (p.from === undefined || p.from === null || p.from === call.model)) {
+        if (
+          typeof p.to === 'string' &&
+          (p.from === undefined || p.from === null || p.from === call.model || p.from === requested)
+        ) {
           out.effectiveModel = p.to;
           out.applied.push({ id: r.id, action: r.action });
         }

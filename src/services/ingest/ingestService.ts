@@ -12,6 +12,17 @@ import type { IngestResponse, LlmCheckInput, LlmRequestInput } from '../../valid
 import type { IngestWriter, QuotaCounter } from './ingestWriter.js';
 import type { ProjectContext, VerifiedKey } from '../auth/keyCache.js';
 import { enforceRemediations, type Enforcement, type UserLimiterFor } from '../incidents/remediationEnforcer.js';
+import { pickArm } from '../../domain/config/modelConfig.js';
+
+/**
+ * The context a call is answered with: the project's, or while an A/B split runs the arm the
+ * end user is assigned to (sticky by `userId`, else by the prompt: the same request, the same arm).
+ */
+export function contextForCall(project: ProjectContext, userId: string | null, prompt: string): ProjectContext {
+  if (!project.split || project.split.arms.length === 0) return project;
+  return pickArm(project.split.arms, userId === null ? `request:${prompt}` : `user:${userId}`, project.split.salt)
+    .context;
+}
 
 /**
  * Enforced by billing: the plan counter a request is written under (the writer refuses it with
@@ -158,6 +169,7 @@ export async function recordCall(
       decision: assessment.decision,
       costUsd,
       piiRedacted: assessment.piiRedacted,
+      configVersion: project.configVersion,
       createdAt,
     },
     quota,
@@ -170,9 +182,9 @@ export async function ingestLlmRequest(
   auth: { key: VerifiedKey; project: ProjectContext },
   input: LlmRequestInput,
 ): Promise<IngestResponse> {
-  const { project } = auth;
   const endpoint = input.endpoint ?? null;
   const userId = input.userId ?? null;
+  const project = contextForCall(auth.project, userId, input.prompt);
   const admission = await admitCall(deps, project, { model: input.model, endpoint, userId });
   const { policy } = admission;
   const assessment = assessExchange(project, policy, {
@@ -180,7 +192,7 @@ export async function ingestLlmRequest(
     response: input.response ?? null,
     model: input.model,
   });
-  const { id, costUsd } = await recordCall(deps, auth, admission, assessment, {
+  const { id, costUsd } = await recordCall(deps, { ...auth, project }, admission, assessment, {
     model: input.model,
     endpoint,
     userId,
@@ -203,6 +215,7 @@ export async function ingestLlmRequest(
     costUsd,
     remediations: policy.applied,
     redactedPrompt: assessment.piiRedacted ? assessment.prompt : null,
+    configVersion: project.configVersion,
   };
 }
 

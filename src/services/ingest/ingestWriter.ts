@@ -38,6 +38,8 @@ export interface LlmRequestRow {
   decision: 'allow' | 'flag' | 'block';
   costUsd: number | null;
   piiRedacted: boolean;
+  /** the project's config version the call was answered with */
+  configVersion?: number | null;
   createdAt: Date;
 }
 

@@ -11,6 +11,7 @@ import { createApiKey, type PublicApiKey } from '../auth/apiKeyService.js';
 import type { KeyCache } from '../auth/keyCache.js';
 import { planConfigFromEnv, type PlanConfig } from '../../config/plans.js';
 import { assertProjectAllowance } from '../billing/quotaService.js';
+import { ensureVersioned } from './configVersionStore.js';
 
 export interface PublicProject {
   id: string;
@@ -89,6 +90,7 @@ export async function createProject(
     const project = await tx.project.create({
       data: { ownerId: caller.sub, name: input.name, description: input.description ?? null },
     });
+    await ensureVersioned(tx, project); // its settings are config version 1
     await recordAudit(tx, ctx, {
       action: 'project.create',
       targetType: 'project',

@@ -11,6 +11,8 @@ import type { ModelSettingsInput, ProjectSettingsInput } from '../../validators/
 import { recordAudit, type AuditContext } from '../ops/auditService.js';
 import type { KeyCache } from '../auth/keyCache.js';
 import { getAccessibleProject, toPublicProject, type PublicProject } from './projectService.js';
+import { COLUMN_FIELDS, mergeConfig, type ModelConfig } from '../../domain/config/modelConfig.js';
+import { commitChange } from './configVersionStore.js';
 
 export function maskSecret(ciphertext: string | null): string | null {
   if (!ciphertext) return null;
@@ -43,14 +45,29 @@ export async function updateProjectSettings(
 ): Promise<PublicProject> {
   await getAccessibleProject(prisma, projectId, caller);
   const { datadogWebhookSecret, alertWebhookSecret, ...plain } = input;
-  const data: Prisma.ProjectUpdateInput = { ...plain };
+  // Settings that shape a call go through a new config version; the rest are plain columns.
+  const configChange: Partial<ModelConfig> = {};
+  const data: Prisma.ProjectUpdateInput = {};
+  for (const [k, v] of Object.entries(plain)) {
+    if (v === undefined) continue;
+    if ((COLUMN_FIELDS as readonly string[]).includes(k)) configChange[k] = v as ModelConfig[string];
+    else (data as Record<string, unknown>)[k] = v;
+  }
   if (datadogWebhookSecret !== undefined) {
     data.datadogWebhookSecretEnc = datadogWebhookSecret === null ? null : encryptSecret(datadogWebhookSecret);
   }
   if (alertWebhookSecret !== undefined) {
     data.alertWebhookSecretEnc = alertWebhookSecret === null ? null : encryptSecret(alertWebhookSecret);
   }
-  const updated = await prisma.project.update({ where: { id: projectId }, data });
+  const updated = await prisma.$transaction(async (tx) => {
+    if (Object.keys(configChange).length > 0) {
+      await commitChange(tx, projectId, (current) => mergeConfig(current, configChange), {
+        message: `settings: ${Object.keys(configChange).join(', ')}`,
+        createdById: caller.sub,
+      });
+    }
+    return tx.project.update({ where: { id: projectId }, data });
+  });
   await cache.invalidateProject(projectId);
   const changed = Object.keys(input).filter((k) => input[k as keyof ProjectSettingsInput] !== undefined);
   await recordAudit(prisma, ctx, {
@@ -94,12 +111,14 @@ export async function updateModelSettings(
   input: ModelSettingsInput,
   ctx: AuditContext,
 ): Promise<ModelSettings> {
-  const project = await getAccessibleProject(prisma, projectId, caller);
-  const next = { ...readModelSettings(project.modelSettings), ...input } as ModelSettings;
-  await prisma.project.update({
-    where: { id: projectId },
-    data: { modelSettings: next as unknown as Prisma.InputJsonValue },
-  });
+  await getAccessibleProject(prisma, projectId, caller);
+  const { project } = await prisma.$transaction((tx) =>
+    commitChange(tx, projectId, (current) => mergeConfig(current, input as Partial<ModelConfig>), {
+      message: `model settings: ${Object.keys(input).join(', ')}`,
+      createdById: caller.sub,
+    }),
+  );
+  const next = readModelSettings(project.modelSettings);
   await cache.invalidateProject(projectId);
   await recordAudit(prisma, ctx, {
     action: 'project.model_settings_update',
