@@ -110,6 +110,8 @@ export const metricsQuery = z
     from: instant.optional(),
     to: instant.optional(),
     granularity: z.enum(['hour', 'day']).optional(),
+    /** `configVersion`: adds byConfigVersion (and, while an A/B split runs, the arms' comparison) */
+    groupBy: z.enum(['configVersion']).optional(),
   })
   .transform(withRange(7));
 

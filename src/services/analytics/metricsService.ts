@@ -22,6 +22,7 @@ import type { AdminUsageQuery, MetricsQuery, UsageQuery } from '../../validators
 import type { MetricsCache } from './metricsCache.js';
 import { getAccessibleProject } from '../projects/projectService.js';
 import type { RollupMaintainer } from './rollupService.js';
+import { configVersionReport } from '../projects/configVersionMetrics.js';
 
 export interface MetricsDeps {
   prisma: PrismaClient;
@@ -52,10 +53,12 @@ async function feedbackGroups(prisma: PrismaClient, projectId: string, range: { 
 export async function getMetrics(deps: MetricsDeps, caller: AccessClaims, q: MetricsQuery) {
   await getAccessibleProject(deps.prisma, q.projectId, caller);
   await deps.rollups?.settled();
-  return deps.cache.getOrCompute(q.projectId, `metrics:${rangeKey(q)}:${q.granularity}`, async () => {
-    const [aggregates, feedback] = await Promise.all([
+  const key = `metrics:${rangeKey(q)}:${q.granularity}:${q.groupBy ?? ''}`;
+  return deps.cache.getOrCompute(q.projectId, key, async () => {
+    const [aggregates, feedback, byVersion] = await Promise.all([
       rollupAggregates(deps.prisma, q.projectId, q),
       feedbackGroups(deps.prisma, q.projectId, q),
+      q.groupBy === 'configVersion' ? configVersionReport(deps.prisma, q.projectId, q) : undefined,
     ]);
     const report = buildMetricsReport(aggregates, q);
     return {
@@ -65,6 +68,7 @@ export async function getMetrics(deps: MetricsDeps, caller: AccessClaims, q: Met
       granularity: q.granularity,
       ...report,
       feedback: feedbackReport(feedback),
+      ...byVersion,
     };
   });
 }
