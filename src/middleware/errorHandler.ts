@@ -51,6 +51,12 @@ export function toAppError(err: unknown): AppError {
       cause: err,
     });
   }
+  // 54xxx: the input is beyond a server limit (e.g. "tsquery stack too small" from a search of 40 dashes).
+  if (/^54/.test(postgresErrorCode(err) ?? '')) {
+    return new AppError('VALIDATION_ERROR', 'The request is too complex for the database', {
+      details: [{ path: 'query', message: 'exceeds a database limit', code: `sqlstate_${postgresErrorCode(err)}` }],
+    });
+  }
   // 57014: statement_timeout (DATABASE_STATEMENT_TIMEOUT_MS) cancelled the query.
   if (postgresErrorCode(err) === '57014') {
     return new AppError('DATABASE_UNAVAILABLE', 'The database did not answer in time, retry shortly', {

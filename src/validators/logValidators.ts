@@ -4,7 +4,18 @@ import { isoDate, pageQuery } from './common.js';
 export const logSearchQuery = pageQuery
   .extend({
     projectId: z.string().min(1).max(64),
-    q: z.string().trim().min(1).max(500).optional(),
+    /**
+     * websearch_to_tsquery syntax. A run of dashes nests one NOT per dash and a dash before a
+     * space or the end negates nothing; PostgreSQL answers either with "tsquery stack too small"
+     * (XX000) past ~30, so runs become one dash and dangling dashes are dropped.
+     */
+    q: z
+      .string()
+      .trim()
+      .min(1)
+      .max(500)
+      .transform((q) => q.replace(/-+(?=\s|$)/g, ' ').replace(/-{2,}/g, '-'))
+      .optional(),
     model: z.string().trim().min(1).max(200).optional(),
     status: z.enum(['success', 'error']).optional(),
     /** calls with at least one negative (thumbs down, 1-2 stars) / positive (thumbs up, 4-5 stars) / any feedback */
