@@ -40,9 +40,13 @@ import type { AppContext } from './controllers/context.js';
 import { GATEWAY_PREFIX, gatewayErrorHandler, gatewayRoutes } from './routes/gatewayRoutes.js';
 import { providerUseAuditor } from './services/gateway/providerStore.js';
 import { type GatewayOptions, UpstreamRegistry } from './services/gateway/upstreams.js';
+import type { Lifecycle } from './services/ops/lifecycle.js';
+import { ReadRouter } from './db/readReplica.js';
 
 export interface AppDeps {
   prisma: PrismaClient;
+  /** Router of heavy dashboard reads to a read replica (DATABASE_READ_URL); default: all on `prisma`. */
+  reads?: ReadRouter;
   logger?: Logger;
   /** Whether the database is reachable (the server's probe); /readyz answers 503 at once while it is down. */
   databaseHealth?: DatabaseHealth;
@@ -75,6 +79,8 @@ export interface AppDeps {
   ingestFastPath?: boolean;
   /** Gateway settings (default: GATEWAY_* variables); tests allow private upstreams and shrink timeouts. */
   gateway?: Partial<GatewayOptions>;
+  /** Set to draining on SIGTERM by server.ts: /readyz then answers 503 (see SHUTDOWN_DRAIN_DELAY_MS). */
+  lifecycle?: Lifecycle;
   /** Extra routes mounted before the 404 handler (tests use it for probe routes). */
   mount?: (app: Express) => void;
 }
@@ -142,6 +148,13 @@ export function createApp(deps: AppDeps): Express {
   };
   const ctx: AppContext = {
     prisma: deps.prisma,
+    reads:
+      deps.reads ??
+      new ReadRouter({
+        primary: deps.prisma,
+        maxLagMs: env.READ_REPLICA_MAX_LAG_MS,
+        checkIntervalMs: env.READ_REPLICA_CHECK_MS,
+      }),
     logger,
     security: deps.security ?? createSecurity({}, deps.redis),
     keyCache,

@@ -13,7 +13,8 @@ import { expectedMigrations, openDatabase } from './db/database.js';
 import { Backoff, ThrottledLog, errorText } from './db/backoff.js';
 import { DatabaseHealth, resilientPool } from './db/databaseHealth.js';
 import { postgresBus } from './db/notifyBus.js';
-import { createPrisma, poolOf } from './db/prisma.js';
+import { createPrisma, poolOf, type PrismaClient } from './db/prisma.js';
+import { ReadRouter } from './db/readReplica.js';
 import { observePool, observeQueue } from './observability/metrics.js';
 import { IngestWriter, poolExecutor } from './services/ingest/ingestWriter.js';
 import { IncidentEvents } from './services/incidents/incidentEvents.js';
@@ -22,12 +23,15 @@ import { defaultOpenAIClient } from './integrations/openaiClient.js';
 import { KeyCache } from './services/auth/keyCache.js';
 import { registerRollups } from './services/analytics/rollupService.js';
 import { registerSearchIndexUpkeep } from './services/ingest/searchIndexUpkeep.js';
+import { Lifecycle } from './services/ops/lifecycle.js';
 import { logger } from './utils/logger.js';
 
 type Closer = { name: string; close: () => Promise<void> | void };
 /** Closed in reverse order of registration. */
 const closers: Closer[] = [];
+let httpServer: Server | undefined;
 let shuttingDown = false;
+const lifecycle = new Lifecycle();
 
 function closeServer(server: Server): Promise<void> {
   return new Promise((resolve) => {
@@ -47,6 +51,14 @@ function closeServer(server: Server): Promise<void> {
 async function shutdown(reason: string, exitCode: number): Promise<void> {
   if (shuttingDown) return;
   shuttingDown = true;
+  if (reason === 'SIGTERM' && env.SHUTDOWN_DRAIN_DELAY_MS > 0 && httpServer) {
+    // Out of rotation first: /readyz turns 503 and responses ask clients to close their
+    // connections, requests keep being served until the balancer has noticed.
+    lifecycle.startDraining();
+    logger.info({ drainDelayMs: env.SHUTDOWN_DRAIN_DELAY_MS }, 'draining: readiness is 503, still serving');
+    await new Promise((r) => setTimeout(r, env.SHUTDOWN_DRAIN_DELAY_MS));
+  }
+  lifecycle.startDraining();
   logger.info({ reason }, 'shutting down');
   for (const closer of [...closers].reverse()) {
     try {
@@ -86,6 +98,19 @@ async function main(): Promise<void> {
   };
   const prisma = createPrisma(db.url, env.DATABASE_POOL_SIZE, { health, ...timeouts });
   closers.push({ name: 'prisma', close: () => prisma.$disconnect() });
+  let replica: PrismaClient | undefined;
+  if (env.DATABASE_READ_URL) {
+    replica = createPrisma(env.DATABASE_READ_URL, env.DATABASE_POOL_SIZE, timeouts);
+    closers.push({ name: 'read replica', close: () => replica?.$disconnect() });
+  }
+  const reads = new ReadRouter({
+    primary: prisma,
+    replica,
+    maxLagMs: env.READ_REPLICA_MAX_LAG_MS,
+    checkIntervalMs: env.READ_REPLICA_CHECK_MS,
+    logger,
+  }).start();
+  closers.push({ name: 'read replica check', close: () => reads.close() });
   // RCAs and alert deliveries in flight finish before Prisma disconnects (bounded: a slow
   // receiver must not hold the shutdown).
   const incidentEvents = new IncidentEvents(logger);
@@ -149,6 +174,7 @@ async function main(): Promise<void> {
 
   observeQueue(() => ingestWriter.depth);
   observePool('prisma', poolOf(prisma));
+  if (replica) observePool('replica', poolOf(replica));
   observePool('ingest', ingestPool);
 
   const app = createApp({
@@ -159,9 +185,16 @@ async function main(): Promise<void> {
     ingestWriter,
     incidentEvents,
     databaseHealth: health,
+    lifecycle,
+    reads,
     expectedMigrations: await expectedMigrations(),
   });
   const server = app.listen(env.PORT, env.HOST);
+  // While draining, every response closes its connection: a keep-alive client (or a balancer
+  // reusing connections) must not send its next request down a socket about to be closed.
+  server.prependListener('request', (_req, res) => {
+    if (lifecycle.draining) res.shouldKeepAlive = false;
+  });
   server.requestTimeout = 30_000;
   server.headersTimeout = 15_000;
   server.keepAliveTimeout = 5_000;
@@ -170,6 +203,7 @@ async function main(): Promise<void> {
     server.once('error', reject);
   });
   closers.push({ name: 'http server', close: () => closeServer(server) });
+  httpServer = server;
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : env.PORT;
   logger.info(

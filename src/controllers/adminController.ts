@@ -7,13 +7,13 @@ import { AppError } from '../utils/AppError.js';
 import { auditContext, type AppContext } from './context.js';
 import { wholeList } from '../validators/common.js';
 
-export function adminController({ prisma, security, billing, quotaService }: AppContext) {
+export function adminController({ prisma, reads, security, billing, quotaService }: AppContext) {
   return {
     async users(_req: Request, res: Response) {
       res.json(await listUsers(prisma, res.locals.query));
     },
     async usage(_req: Request, res: Response) {
-      res.json(await getAdminUsage(prisma, res.locals.query));
+      res.json(await getAdminUsage(prisma, res.locals.query, reads));
     },
     async setRole(req: Request, res: Response) {
       res.json({ user: await setRole(prisma, String(req.params.id), req.body.role, auditContext(req)) });

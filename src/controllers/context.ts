@@ -2,6 +2,7 @@ import type { Request } from 'express';
 import type OpenAI from 'openai';
 import type { Logger } from 'pino';
 import type { PrismaClient } from '../db/prisma.js';
+import type { ReadRouter } from '../db/readReplica.js';
 import type { BillingConfig } from '../integrations/stripeClient.js';
 import type { AuditContext } from '../services/ops/auditService.js';
 import type { QuotaGate } from '../services/ingest/ingestService.js';
@@ -25,6 +26,8 @@ export interface GatewayContext {
 /** What controllers and routers are built with. */
 export interface AppContext {
   prisma: PrismaClient;
+  /** Heavy dashboard reads: the read replica when configured and usable, else `prisma`. */
+  reads: ReadRouter;
   security: Security;
   keyCache: KeyCache;
   incidentEvents: IncidentEvents;

@@ -20,8 +20,12 @@ process.once('exit', () => {
   for (const child of running) child.kill('SIGKILL');
 });
 
-export async function spawnServer(env: Record<string, string>, options: { cwd?: string } = {}): Promise<SpawnedServer> {
-  const port = await freePort();
+/** `port`: listen there (a restarted replica keeps its balancer address); default a free one. */
+export async function spawnServer(
+  env: Record<string, string>,
+  options: { cwd?: string; port?: number } = {},
+): Promise<SpawnedServer> {
+  const port = options.port ?? (await freePort());
   let output = '';
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
     cwd: options.cwd ?? ROOT,

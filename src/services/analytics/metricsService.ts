@@ -6,6 +6,7 @@
  */
 import { rollupAggregates } from '../../db/queries/metricsQueries.js';
 import type { PrismaClient } from '../../db/prisma.js';
+import type { ReadRouter } from '../../db/readReplica.js';
 import {
   allProjectsTotals,
   dailyTotals,
@@ -28,7 +29,12 @@ export interface MetricsDeps {
   prisma: PrismaClient;
   cache: MetricsCache;
   rollups?: RollupMaintainer;
+  /** Where the heavy reads go (a read replica when usable); default: `prisma`. */
+  reads?: ReadRouter;
 }
+
+const onReads = <T>(deps: { prisma: PrismaClient; reads?: ReadRouter }, fn: (db: PrismaClient) => Promise<T>) =>
+  deps.reads ? deps.reads.read(fn) : fn(deps.prisma);
 
 const rangeKey = (q: { from: Date; to: Date }) => `${q.from.toISOString()}/${q.to.toISOString()}`;
 
@@ -55,11 +61,13 @@ export async function getMetrics(deps: MetricsDeps, caller: AccessClaims, q: Met
   await deps.rollups?.settled();
   const key = `metrics:${rangeKey(q)}:${q.granularity}:${q.groupBy ?? ''}`;
   return deps.cache.getOrCompute(q.projectId, key, async () => {
-    const [aggregates, feedback, byVersion] = await Promise.all([
-      rollupAggregates(deps.prisma, q.projectId, q),
-      feedbackGroups(deps.prisma, q.projectId, q),
-      q.groupBy === 'configVersion' ? configVersionReport(deps.prisma, q.projectId, q) : undefined,
-    ]);
+    const [aggregates, feedback, byVersion] = await onReads(deps, (db) =>
+      Promise.all([
+        rollupAggregates(db, q.projectId, q),
+        feedbackGroups(db, q.projectId, q),
+        q.groupBy === 'configVersion' ? configVersionReport(db, q.projectId, q) : undefined,
+      ]),
+    );
     const report = buildMetricsReport(aggregates, q);
     return {
       projectId: q.projectId,
@@ -78,12 +86,14 @@ export async function getUsage(deps: MetricsDeps, caller: AccessClaims, q: Usage
   await getAccessibleProject(deps.prisma, q.projectId, caller);
   await deps.rollups?.settled();
   return deps.cache.getOrCompute(q.projectId, `usage:${rangeKey(q)}:${q.limit}`, async () => {
-    const [users, endpoints, risk, days] = await Promise.all([
-      topEndUsers(deps.prisma, q.projectId, q, q.limit),
-      topEndpoints(deps.prisma, q.projectId, q, q.limit),
-      riskLevelCounts(deps.prisma, q.projectId, q),
-      dailyTotals(deps.prisma, q.projectId, q),
-    ]);
+    const [users, endpoints, risk, days] = await onReads(deps, (db) =>
+      Promise.all([
+        topEndUsers(db, q.projectId, q, q.limit),
+        topEndpoints(db, q.projectId, q, q.limit),
+        riskLevelCounts(db, q.projectId, q),
+        dailyTotals(db, q.projectId, q),
+      ]),
+    );
     return {
       projectId: q.projectId,
       from: q.from,
@@ -106,12 +116,10 @@ export async function getUsage(deps: MetricsDeps, caller: AccessClaims, q: Usage
 }
 
 /** GET /admin/usage: totals across all projects, and the projects and owners with most traffic. */
-export async function getAdminUsage(prisma: PrismaClient, q: AdminUsageQuery) {
-  const [totals, projects, owners] = await Promise.all([
-    allProjectsTotals(prisma, q),
-    topProjects(prisma, q, q.limit),
-    topOwners(prisma, q, q.limit),
-  ]);
+export async function getAdminUsage(prisma: PrismaClient, q: AdminUsageQuery, reads?: ReadRouter) {
+  const [totals, projects, owners] = await onReads({ prisma, reads }, (db) =>
+    Promise.all([allProjectsTotals(db, q), topProjects(db, q, q.limit), topOwners(db, q, q.limit)]),
+  );
   const shape = <T extends { requests: number; errors: number; costUsd: number }>(row: T) => ({
     ...row,
     errorRate: ratio(row.errors, row.requests, 4),
