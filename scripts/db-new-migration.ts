@@ -7,10 +7,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { openDatabase } from '../src/db/database.js';
-import { MIGRATIONS_DIR, diffMigrationsToSchema } from '../src/db/schemaEngine.js';
-
-/** Objects created by hand-written SQL that Prisma's schema cannot describe (see docs/DATABASE.md). */
-const RAW_SQL_OBJECTS = [/"search"/, /llm_requests_search_idx/, /btree_gin/];
+import { MIGRATIONS_DIR, RAW_SQL_OBJECTS, diffMigrationsToSchema } from '../src/db/schemaEngine.js';
 
 const name = (process.argv[2] ?? 'change').replace(/[^a-z0-9_]+/gi, '_').toLowerCase();
 const db = await openDatabase((m) => console.log(m));

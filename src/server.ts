@@ -24,6 +24,7 @@ import { KeyCache } from './services/auth/keyCache.js';
 import { registerRollups } from './services/analytics/rollupService.js';
 import { registerSearchIndexUpkeep } from './services/ingest/searchIndexUpkeep.js';
 import { Lifecycle } from './services/ops/lifecycle.js';
+import { ensureRequestPartitions } from './services/analytics/requestPartitions.js';
 import { logger } from './utils/logger.js';
 
 type Closer = { name: string; close: () => Promise<void> | void };
@@ -98,6 +99,12 @@ async function main(): Promise<void> {
   };
   const prisma = createPrisma(db.url, env.DATABASE_POOL_SIZE, { health, ...timeouts });
   closers.push({ name: 'prisma', close: () => prisma.$disconnect() });
+  // This month's and the next months' partitions of llm_requests exist before the first request
+  // (the cron job keeps them ahead); a database not migrated yet gets them from the cron job.
+  await ensureRequestPartitions(prisma).then(
+    (created) => created.length && logger.info({ created }, 'llm_requests partitions created'),
+    (err: Error) => logger.warn({ err: err.message }, 'llm_requests partitions not checked at start-up'),
+  );
   let replica: PrismaClient | undefined;
   if (env.DATABASE_READ_URL) {
     replica = createPrisma(env.DATABASE_READ_URL, env.DATABASE_POOL_SIZE, timeouts);

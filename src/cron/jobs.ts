@@ -9,6 +9,7 @@ import { expireRemediations } from '../services/incidents/remediationService.js'
 import { runScheduledBackup } from '../services/ops/backup/fromEnv.js';
 import { planConfigFromEnv, type PlanConfig } from '../config/plans.js';
 import type { CronJob } from './scheduler.js';
+import { ensureRequestPartitions } from '../services/analytics/requestPartitions.js';
 
 export const auditRetentionJob: CronJob = {
   name: 'audit-retention',
@@ -43,6 +44,13 @@ export function logRetentionJob(plans: PlanConfig = planConfigFromEnv()): CronJo
     run: (db) => applyRawLogRetention(db, new Date(), 10_000, plans),
   };
 }
+
+/** Month partitions of llm_requests are created ahead (also done at start-up). */
+export const requestPartitionsJob: CronJob = {
+  name: 'request-partitions',
+  schedule: '7 * * * *',
+  run: async (db) => ({ created: await ensureRequestPartitions(db) }),
+};
 
 /** Hourly 3-sigma anomaly detection over the rollups (a few minutes past the hour). */
 export function anomalyJob(events: IncidentEvents): CronJob {
@@ -101,6 +109,7 @@ export function cronJobs(deps: { incidentEvents: IncidentEvents; plans?: PlanCon
     projectPurgeJob,
     rollupRepairJob,
     logRetentionJob(deps.plans),
+    requestPartitionsJob,
     anomalyJob(deps.incidentEvents),
     remediationExpiryJob,
     heartbeatJob,

@@ -36,6 +36,23 @@ export const MIGRATIONS_DIR = path.join(PRISMA_DIR, 'migrations');
 
 const NO_FILTERS = { externalTables: [], externalEnums: [] };
 
+/**
+ * Objects made by hand-written SQL that Prisma's schema cannot describe (see docs/DATABASE.md and
+ * docs/SCALING.md): the generated search column and its index, and the partitioning of
+ * llm_requests, whose primary key is ("id", "createdAt") while the schema keeps `id @id` (Prisma
+ * sees the partitioned parent, not its partitions). A diff block that names one is left out of
+ * new migrations.
+ */
+export const RAW_SQL_OBJECTS = [/"search"/, /llm_requests_search_idx/, /btree_gin/, /"llm_requests_pkey"/];
+
+/** The blocks of a diff script that are real schema changes (none of RAW_SQL_OBJECTS). */
+export function schemaChangeBlocks(sql: string): string[] {
+  return sql
+    .split(/\n(?=-- )/)
+    .filter((b) => b.trim() && !/^-- This is an empty migration/.test(b))
+    .filter((block) => !RAW_SQL_OBJECTS.some((re) => re.test(block)));
+}
+
 type Bg = typeof SchemaEngineBg;
 /** The slice of the global WebAssembly API used here (not in this project's TS lib). */
 interface WasmApi {
@@ -207,10 +224,14 @@ export async function readMigrationList(dir = MIGRATIONS_DIR): Promise<Migration
 }
 
 /** Applies every migration not yet recorded in `_prisma_migrations`; returns their names. */
-export async function applyMigrations(connectionString: string, log?: (message: string) => void): Promise<string[]> {
+export async function applyMigrations(
+  connectionString: string,
+  log?: (message: string) => void,
+  dir = MIGRATIONS_DIR,
+): Promise<string[]> {
   const handle = await openSchemaEngine(connectionString, log);
   try {
-    const migrationsList = await readMigrationList();
+    const migrationsList = await readMigrationList(dir);
     const out = await handle.engine.applyMigrations({ migrationsList, filters: NO_FILTERS });
     return out.appliedMigrationNames;
   } finally {

@@ -50,6 +50,17 @@ function whereClause(q: LogSearchQuery): Prisma.Sql {
 }
 
 /**
+ * Project and time bounds alone: the lookups by id of a page repeat them, so that they too only
+ * visit the month partitions of llm_requests the search covers.
+ */
+function scopeClause(q: LogSearchQuery): Prisma.Sql {
+  const parts: Prisma.Sql[] = [Prisma.sql`"projectId" = ${q.projectId}`];
+  if (q.from) parts.push(Prisma.sql`"createdAt" >= ${utc(q.from)}`);
+  if (q.to) parts.push(Prisma.sql`"createdAt" <= ${utc(q.to)}`);
+  return Prisma.join(parts, ' AND ');
+}
+
+/**
  * A full-text search first collects its matches from the (projectId, search) GIN index, with
  * plain index scans disabled for that one statement: the planner, trusting per-word statistics,
  * would otherwise walk the project's rows newest first re-checking every tsvector, which is what
@@ -87,7 +98,7 @@ async function pageOfCollected(prisma: PrismaClient, q: LogSearchQuery, matches:
     ids.length === 0
       ? []
       : await prisma.$queryRaw<Record<string, unknown>[]>`
-          SELECT ${LIST_COLUMNS} FROM llm_requests WHERE id = ANY(${ids}::text[])
+          SELECT ${LIST_COLUMNS} FROM llm_requests WHERE id = ANY(${ids}::text[]) AND ${scopeClause(q)}
           ORDER BY ${Prisma.raw(SORT_COLUMNS[q.sort])} ${direction}, id ${direction}`;
   return { data: rows, page: q.page, limit: q.limit, total: matches.length };
 }
@@ -108,7 +119,7 @@ export async function searchLogs(prisma: PrismaClient, q: LogSearchQuery) {
     prisma.$queryRaw<Record<string, unknown>[]>`
       SELECT ${LIST_COLUMNS} FROM llm_requests WHERE id IN (
         SELECT id FROM llm_requests WHERE ${where}
-        ORDER BY ${orderBy} ${direction}, id ${direction} LIMIT ${q.limit} OFFSET ${offset})
+        ORDER BY ${orderBy} ${direction}, id ${direction} LIMIT ${q.limit} OFFSET ${offset}) AND ${scopeClause(q)}
       ORDER BY ${orderBy} ${direction}, id ${direction}`,
     cap === COLLECT_CAP
       ? Promise.resolve(COLLECT_CAP + 1)

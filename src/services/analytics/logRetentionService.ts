@@ -1,10 +1,14 @@
 /**
- * Raw-log retention by plan: request rows older than the owner's plan keeps are deleted, in
- * batches per project (each a short DELETE on the (projectId, createdAt) index). Rollups are
- * kept, so metrics over old ranges still work after their raw rows are gone.
+ * Raw-log retention by plan. llm_requests is partitioned by month: first every month partition
+ * that ended before the longest retention any live project has (its owner's plan) is dropped
+ * whole, which costs no DELETE, no dead rows and no vacuum. Then, for the months still kept
+ * because a longer plan needs them, the rows of projects on shorter plans are deleted in batches
+ * per project (each a short DELETE on the (projectId, createdAt) index), as before partitioning.
+ * Rollups are kept, so metrics over old ranges still work after their raw rows are gone.
  */
-import { planConfigFromEnv, planFor, type PlanConfig } from '../../config/plans.js';
+import { PLANS, planConfigFromEnv, planFor, type PlanConfig } from '../../config/plans.js';
 import { deleteRequestsBefore, projectsWithPlan, type SqlClient } from '../../db/queries/rollupQueries.js';
+import { dropRequestPartitionsBefore } from './requestPartitions.js';
 
 const DAY_MS = 86_400_000;
 
@@ -19,6 +23,18 @@ export async function applyRawLogRetention(
   plans: PlanConfig = planConfigFromEnv(),
 ) {
   const projects = await projectsWithPlan(db);
+  // Whole months go once the longest retention of any live project is past them (none when a
+  // project keeps everything; with no project at all, the shortest plan's retention).
+  const kept = projects.map((p) => planFor(p.plan, plans).retentionDays);
+  const longestDays = kept.includes(null)
+    ? null
+    : kept.length
+      ? Math.max(...(kept as number[]))
+      : Math.min(...Object.values(PLANS).map((p) => p.retentionDays ?? Infinity));
+  const droppedPartitions =
+    longestDays === null || !Number.isFinite(longestDays)
+      ? []
+      : await dropRequestPartitionsBefore(db, new Date(now.getTime() - longestDays * DAY_MS));
   let deleted = 0;
   for (const project of projects) {
     const days = planFor(project.plan, plans).retentionDays;
@@ -30,5 +46,5 @@ export async function applyRawLogRetention(
       if (n < batchSize) break;
     }
   }
-  return { projects: projects.length, deleted };
+  return { projects: projects.length, deleted, droppedPartitions };
 }
