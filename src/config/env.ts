@@ -105,7 +105,7 @@ export const envSchema = z.object({
   /**
    * On SIGTERM, /readyz answers 503 for this long while requests are still served, so a load
    * balancer's health checks take the process out of rotation before it stops accepting
-   * (HAProxy: at least `inter` x `fall` of its checks; deploy/haproxy/haproxy.cfg uses 1 s x 2).
+   * (HAProxy: more than `inter` x `fall` of its checks; deploy/haproxy/haproxy.cfg uses 1 s x 3).
    */
   SHUTDOWN_DRAIN_DELAY_MS: z.coerce.number().int().min(0).max(120_000).default(0),
   JWT_SECRETS: jwtKeyRing.prefault(`k1:${DEV_SECRET}`),

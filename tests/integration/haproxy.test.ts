@@ -82,8 +82,8 @@ describe.skipIf('skip' in haproxy)('three replicas behind HAProxy', () => {
       MIGRATE_ON_START: 'false',
       CRON_ENABLED: 'false',
       LOG_LEVEL: 'warn',
-      // HAProxy checks every 1 s and needs 2 failures: 3 s lets it notice with a margin.
-      SHUTDOWN_DRAIN_DELAY_MS: '3000',
+      // HAProxy checks every 1 s and needs 3 failures: 5 s lets it notice with a margin.
+      SHUTDOWN_DRAIN_DELAY_MS: '5000',
     };
     for (let i = 0; i < 3; i++) servers.push(await spawnServer(env));
     await Promise.all(servers.map((s) => waitFor(`${s.baseUrl}/readyz`, 200, 300_000)));
