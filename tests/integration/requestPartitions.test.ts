@@ -24,7 +24,7 @@ import { ensureRequestPartitions, monthStart } from '../../src/services/analytic
 import { logSearchQuery } from '../../src/validators/logValidators.js';
 import { createDatabase, serverUrl } from '../helpers/testDb.js';
 
-const PARTITIONING = '20261204151500_llm_requests_partitions';
+const PARTITIONING = '20261204155503_llm_requests_partitions';
 const DAY = 86_400_000;
 const now = new Date();
 let db: { url: string; drop: () => Promise<void> };

@@ -1,5 +1,5 @@
 /**
- * llm_requests is partitioned by month of "createdAt" (migration 20261204151500). Partitions are
+ * llm_requests is partitioned by month of "createdAt" (migration 20261204155503). Partitions are
  * created ahead, at start-up and by the hourly cron job, so the first row of a month never falls
  * into the default partition; retention drops whole months (docs/SCALING.md).
  */
