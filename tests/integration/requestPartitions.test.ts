@@ -10,6 +10,7 @@ import path from 'node:path';
 import pg from 'pg';
 import { Prisma } from '../../src/generated/prisma/client.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PLANS, type PlanConfig } from '../../src/config/plans.js';
 import { searchLogs } from '../../src/db/queries/logSearch.js';
 import { riskLevelCounts, topEndUsers } from '../../src/db/queries/usageQueries.js';
 import { createPrisma, type PrismaClient } from '../../src/db/prisma.js';
@@ -24,6 +25,8 @@ import { ensureRequestPartitions, monthStart } from '../../src/services/analytic
 import { logSearchQuery } from '../../src/validators/logValidators.js';
 import { createDatabase, serverUrl } from '../helpers/testDb.js';
 
+/** Plans as sold through Stripe (the test environment has no Stripe key: self-hosted, unlimited). */
+const STRIPE_PLANS: PlanConfig = { plans: PLANS, pastDueGraceDays: 7, selfHosted: null };
 const PARTITIONING = '20261204155503_llm_requests_partitions';
 const DAY = 86_400_000;
 const now = new Date();
@@ -178,7 +181,10 @@ describe('llm_requests partitioned by month', () => {
     const entBetween = (await count('pent', 40)) - (await count('pent', 365));
     expect(entBetween).toBeGreaterThan(0);
 
-    const result = await applyRawLogRetention(prisma, now);
+    // Self-hosted and unlimited (this environment: no Stripe key): nothing is dropped or deleted.
+    expect(await applyRawLogRetention(prisma, now)).toMatchObject({ deleted: 0, droppedPartitions: [] });
+    expect((await count('pent', 40)) - (await count('pent', 365))).toBe(entBetween);
+    const result = await applyRawLogRetention(prisma, now, 10_000, STRIPE_PLANS);
     // Enterprise (365 days) is the longest plan here: the months that ended before now - 365 days went whole.
     const oldest = monthStart(new Date(now.getTime() - 400 * DAY))
       .slice(0, 7)
@@ -200,7 +206,7 @@ describe('llm_requests partitioned by month', () => {
 
     // The enterprise owner moves to pro (30 days): the next run drops every month that ended 30+ days ago.
     await client.query(`UPDATE subscriptions SET plan = 'pro' WHERE id = 's2'`);
-    const second = await applyRawLogRetention(prisma, now);
+    const second = await applyRawLogRetention(prisma, now, 10_000, STRIPE_PLANS);
     expect(second.droppedPartitions.length).toBeGreaterThanOrEqual(10);
     expect(await count('pent', 31)).toBe(0);
   });

@@ -6,7 +6,7 @@
  * per project (each a short DELETE on the (projectId, createdAt) index), as before partitioning.
  * Rollups are kept, so metrics over old ranges still work after their raw rows are gone.
  */
-import { PLANS, planConfigFromEnv, planFor, type PlanConfig } from '../../config/plans.js';
+import { planConfigFromEnv, planFor, type PlanConfig } from '../../config/plans.js';
 import { deleteRequestsBefore, projectsWithPlan, type SqlClient } from '../../db/queries/rollupQueries.js';
 import { dropRequestPartitionsBefore } from './requestPartitions.js';
 
@@ -30,7 +30,11 @@ export async function applyRawLogRetention(
     ? null
     : kept.length
       ? Math.max(...(kept as number[]))
-      : Math.min(...Object.values(PLANS).map((p) => p.retentionDays ?? Infinity));
+      : Math.min(
+          ...(plans.selfHosted ? [plans.selfHosted] : Object.values(plans.plans)).map(
+            (p) => p.retentionDays ?? Infinity,
+          ),
+        );
   const droppedPartitions =
     longestDays === null || !Number.isFinite(longestDays)
       ? []
