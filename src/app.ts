@@ -42,6 +42,8 @@ import { providerUseAuditor } from './services/gateway/providerStore.js';
 import { type GatewayOptions, UpstreamRegistry } from './services/gateway/upstreams.js';
 import type { Lifecycle } from './services/ops/lifecycle.js';
 import { ReadRouter } from './db/readReplica.js';
+import type { InjectionGuard } from './domain/guard/injectionGuard.js';
+import { loadInjectionGuard } from './services/guard/guardModel.js';
 
 export interface AppDeps {
   prisma: PrismaClient;
@@ -81,6 +83,8 @@ export interface AppDeps {
   gateway?: Partial<GatewayOptions>;
   /** Set to draining on SIGTERM by server.ts: /readyz then answers 503 (see SHUTDOWN_DRAIN_DELAY_MS). */
   lifecycle?: Lifecycle;
+  /** The injection classifier; defaults to the model file (GUARD_MODEL_PATH or models/guard-model.bin). */
+  guard?: InjectionGuard;
   /** Extra routes mounted before the 404 handler (tests use it for probe routes). */
   mount?: (app: Express) => void;
 }
@@ -171,6 +175,7 @@ export function createApp(deps: AppDeps): Express {
       upstreams: new UpstreamRegistry(deps.prisma, keyCache, gatewayOptions),
       auditUse: providerUseAuditor(deps.prisma),
     },
+    guard: deps.guard ?? loadInjectionGuard(env.GUARD_MODEL_PATH).guard,
   };
   // Incident rules run after every committed batch (once per writer).
   registerIncidentDetection(ingestWriter, {

@@ -20,6 +20,8 @@ import { IngestWriter, poolExecutor } from './services/ingest/ingestWriter.js';
 import { IncidentEvents } from './services/incidents/incidentEvents.js';
 import { registerIncidentReactions } from './services/incidents/incidentReactions.js';
 import { defaultOpenAIClient } from './integrations/openaiClient.js';
+import type { InjectionGuard } from './domain/guard/injectionGuard.js';
+import { GuardModelUnavailableError, loadInjectionGuard } from './services/guard/guardModel.js';
 import { KeyCache } from './services/auth/keyCache.js';
 import { registerRollups } from './services/analytics/rollupService.js';
 import { registerSearchIndexUpkeep } from './services/ingest/searchIndexUpkeep.js';
@@ -88,6 +90,16 @@ async function main(): Promise<void> {
   });
 
   const started = Date.now();
+  // The guard model first: without it the service cannot score, so it does not start at all.
+  let guard: InjectionGuard;
+  try {
+    guard = loadInjectionGuard(env.GUARD_MODEL_PATH).guard;
+  } catch (err) {
+    if (!(err instanceof GuardModelUnavailableError)) throw err;
+    logger.fatal({ file: err.file }, err.message);
+    logger.flush();
+    process.exit(1);
+  }
   const db = await openDatabase((msg) => logger.info(msg), { stopAdopted: true });
   closers.push({ name: 'database server', close: () => db.stop() });
   // One owner decides whether the database is reachable; every pool refuses fast while it is not.
@@ -194,6 +206,7 @@ async function main(): Promise<void> {
     databaseHealth: health,
     lifecycle,
     reads,
+    guard,
     expectedMigrations: await expectedMigrations(),
   });
   const server = app.listen(env.PORT, env.HOST);

@@ -78,6 +78,8 @@ export const envSchema = z.object({
   READ_REPLICA_CHECK_MS: z.coerce.number().int().min(50).default(1_000),
   /** Where the embedded PostgreSQL keeps its data (and other local state). */
   DATA_DIR: z.string().default('.data'),
+  /** The injection classifier's model file (npm run train:guard); unset: models/guard-model.bin of this checkout. */
+  GUARD_MODEL_PATH: z.string().min(1).optional(),
   /** Port of the embedded PostgreSQL; 0 picks a free one. Not used with DATABASE_URL. */
   EMBEDDED_PG_PORT: port.default(54329),
   /** Pool size per process; the hot path needs few connections thanks to group commit. */

@@ -1,4 +1,5 @@
 import type { Request } from 'express';
+import type { InjectionGuard } from '../domain/guard/injectionGuard.js';
 import type OpenAI from 'openai';
 import type { Logger } from 'pino';
 import type { PrismaClient } from '../db/prisma.js';
@@ -45,6 +46,8 @@ export interface AppContext {
   quotaService: QuotaService;
   logger: Logger;
   gateway: GatewayContext;
+  /** the learned injection classifier, loaded once at start-up */
+  guard: InjectionGuard;
 }
 
 /** Who and where, for audit rows. */

@@ -48,6 +48,7 @@ export function gatewayController(ctx: AppContext) {
     writer: ctx.ingestWriter,
     quota: ctx.quota,
     limiterFor: ctx.security.remediationLimiter,
+    guard: ctx.guard,
     upstreams: ctx.gateway.upstreams,
     auditUse: ctx.gateway.auditUse,
     logger: ctx.logger,

@@ -8,6 +8,7 @@ export function llmController(ctx: AppContext) {
     writer: ctx.ingestWriter,
     quota: ctx.quota,
     limiterFor: ctx.security.remediationLimiter,
+    guard: ctx.guard,
   };
   return {
     async ingest(req: Request, res: Response) {

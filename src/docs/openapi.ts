@@ -43,6 +43,7 @@ const SECURITY: Record<Auth, Json[] | undefined> = {
   bearer: [{ bearerAuth: [] }],
   admin: [{ bearerAuth: [] }],
   apiKey: [{ apiKey: [] }, { apiKeyBearer: [] }],
+  apiKeyOrBearer: [{ apiKey: [] }, { apiKeyBearer: [] }, { bearerAuth: [] }],
   // `{}` first: the token is optional (only when the server is configured with one)
   metricsToken: [{}, { metricsToken: [] }],
 };
@@ -124,7 +125,7 @@ function buildOperation(route: AppRoute, doc: OperationDoc | undefined): Json {
   ];
   const errors = new Set<ErrorStatus>(doc?.errors ?? []);
   if (schemas.body || schemas.query || schemas.params || doc?.body) errors.add(400);
-  if (auth === 'bearer' || auth === 'admin' || auth === 'apiKey') errors.add(401).add(429);
+  if (auth === 'bearer' || auth === 'admin' || auth === 'apiKey' || auth === 'apiKeyOrBearer') errors.add(401).add(429);
   if (auth === 'admin') errors.add(403);
   if (route.path.startsWith(`${API_PREFIX}/auth/`)) errors.add(429);
   if (pathParams(route.openApiPath).length > 0 || 'projectId' in ((query.properties as Json) ?? {})) errors.add(404);

@@ -10,7 +10,7 @@ import { datadogBody } from '../validators/incidentValidators.js';
 import type { ResponseName } from './responses.js';
 
 /** `admin`: a JWT of a user with the admin role (403 otherwise); `metricsToken`: a bearer token when the server has one. */
-export type Auth = 'none' | 'bearer' | 'admin' | 'apiKey' | 'metricsToken';
+export type Auth = 'none' | 'bearer' | 'admin' | 'apiKey' | 'apiKeyOrBearer' | 'metricsToken';
 
 /** First matching prefix wins; a new /api/v1 router is dashboard (JWT) unless listed above it. */
 export const AUTH_RULES: readonly { prefix: string; auth: Auth }[] = [
@@ -18,6 +18,7 @@ export const AUTH_RULES: readonly { prefix: string; auth: Auth }[] = [
   { prefix: `${API_PREFIX}/auth/`, auth: 'none' },
   { prefix: `${API_PREFIX}/webhooks/`, auth: 'none' },
   { prefix: `${API_PREFIX}/llm/`, auth: 'apiKey' },
+  { prefix: `${API_PREFIX}/guard/`, auth: 'apiKeyOrBearer' },
   { prefix: `${API_PREFIX}/admin/`, auth: 'admin' },
   { prefix: `${API_PREFIX}/`, auth: 'bearer' },
   { prefix: '/v1/', auth: 'apiKey' },
@@ -35,6 +36,7 @@ export const TAGS: readonly { name: string; description: string }[] = [
       "OpenAI-compatible gateway at /v1 (the project's API key as the bearer token): the project's " +
       "remediations and guard are applied before the upstream call. Errors use OpenAI's error shape.",
   },
+  { name: 'guard', description: 'Score a text as ingestion would, without storing it (API key or JWT).' },
   { name: 'logs', description: 'Search the recorded LLM calls of a project.' },
   { name: 'metrics', description: 'Dashboard metrics and usage of a project.' },
   { name: 'incidents', description: 'Incidents, root-cause analyses and remediations.' },
@@ -289,6 +291,17 @@ export const OPERATIONS: Record<string, OperationDoc> = {
     description: '409 when the project has no alert webhook. The answer says whether it was delivered.',
     success: { status: 200, body: 'json' },
     errors: [409],
+  },
+
+  [v1('POST', '/guard/check')]: {
+    summary: 'Score a prompt (and response) as ingestion would, storing nothing',
+    description:
+      "The same risk score, level, flags and decision `POST /llm/request` would give under the project's " +
+      "settings and active remediations, plus the injection model's calibrated probability. Nothing is " +
+      'stored and no quota is used; rate-limited like ingestion. With an API key the project is the ' +
+      "key's (a `projectId` must match it); with a dashboard JWT `projectId` is required.",
+    success: { status: 200, body: 'GuardCheckResponse' },
+    errors: [403, 404, 413],
   },
 
   [v1('GET', '/logs')]: {

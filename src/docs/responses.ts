@@ -16,6 +16,7 @@ import {
   webhookResponse,
 } from '../validators/billingValidators.js';
 import { incidentTypes, severities } from '../validators/incidentValidators.js';
+import { guardCheckResponse } from '../validators/guardValidators.js';
 import { ingestResponse } from '../validators/ingestValidators.js';
 import {
   adminFeedbackItem,
@@ -68,6 +69,7 @@ export const project = z.object({
   ownerId: z.string(),
   safetyThreshold: z.number().int().min(0).max(100),
   piiMode: z.enum(['off', 'redact', 'block']),
+  guardMode: z.enum(['enforce', 'monitor']).describe('monitor: scored and flagged, never blocked'),
   defaultModel: z.string().nullable(),
   systemPrompt: z.string().nullable(),
   alertWebhookUrl: z.string().nullable(),
@@ -260,6 +262,7 @@ export const responseComponents = {
     }),
   }),
   IngestResponse: ingestResponse,
+  GuardCheckResponse: guardCheckResponse,
   LlmRequest: llmRequest,
   LogList: pageOf(llmRequest),
   LogResponse: logResponse,

@@ -9,6 +9,7 @@ import { onboardingRoutes } from './onboardingRoutes.js';
 import { incidentRoutes } from './incidentRoutes.js';
 import { billingRoutes } from './billingRoutes.js';
 import { configVersionRoutes } from './configVersionRoutes.js';
+import { guardRoutes } from './guardRoutes.js';
 import { llmRoutes } from './llmRoutes.js';
 import { logRoutes } from './logRoutes.js';
 import { metricsRoutes } from './metricsRoutes.js';
@@ -22,6 +23,7 @@ export function apiRouter(ctx: AppContext): Router {
   router.use(ipBlockGuard(ctx.security));
   // The ingestion route first: it carries almost all of the traffic.
   router.use('/llm', llmRoutes(ctx));
+  router.use('/guard', guardRoutes(ctx));
   router.use('/auth', authRoutes(ctx));
   router.use('/admin', adminRoutes(ctx));
   router.use('/settings', settingsRoutes(ctx));

@@ -121,7 +121,12 @@ export function ingestFastPath(app: Express, ctx: AppContext, options: IngestFas
   const limit = bytes.parse(options.bodyLimit) ?? 100 * 1024;
   const { logger } = options;
   const staticHeaders = options.staticHeaders.flat();
-  const deps = { writer: ctx.ingestWriter, quota: ctx.quota, limiterFor: ctx.security.remediationLimiter };
+  const deps = {
+    writer: ctx.ingestWriter,
+    quota: ctx.quota,
+    limiterFor: ctx.security.remediationLimiter,
+    guard: ctx.guard,
+  };
   const { security, keyCache } = ctx;
 
   async function serve(req: IncomingMessage, res: ServerResponse, length: number): Promise<void> {

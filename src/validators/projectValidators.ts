@@ -34,6 +34,8 @@ export const projectSettingsBody = z
     description: z.string().trim().max(1000).nullable().optional(),
     safetyThreshold: z.number().int().min(0).max(100).optional(),
     piiMode: z.enum(['off', 'redact', 'block']).optional(),
+    /** enforce: decisions may block; monitor: scored and flagged, never blocked */
+    guardMode: z.enum(['enforce', 'monitor']).optional(),
     defaultModel: z.string().trim().min(1).max(200).nullable().optional(),
     systemPrompt: z.string().max(20_000).nullable().optional(),
     datadogWebhookSecret: z.string().min(16).max(256).nullable().optional(),

@@ -52,7 +52,7 @@ describe('scoreRisk: plain text', () => {
     'Ich habe die vorherigen Anweisungen des Chefs vergessen, kannst du sie zusammenfassen?',
     '### Instructions\nFill in the form and return it by Friday.',
   ])('should not flag business text: %s', (prompt) => {
-    expect(scoreRisk({ prompt })).toEqual({ score: 0, level: 'low', flags: [] });
+    expect(scoreRisk({ prompt })).toEqual({ score: 0, level: 'low', flags: [], modelProbability: null });
   });
 });
 
@@ -156,6 +156,7 @@ describe('scoreRisk: PII and secrets', () => {
       score: 10,
       level: 'low',
       flags: ['pii:email'],
+      modelProbability: null,
     });
   });
 

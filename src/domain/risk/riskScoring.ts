@@ -4,7 +4,20 @@
  * independent evidence, score = 100 * (1 - prod(1 - w/100)), so two medium signals make a high
  * one but nothing passes 100 by accident. A prompt injection alone is enough to reach
  * DEFAULT_INJECTION_THRESHOLD.
+ *
+ * Injections are found two ways, and both name what they saw:
+ * - the rules (riskPatterns) flag `injection:override`, `injection:jailbreak`, ... on the text,
+ *   and again on its normalised form (domain/guard/normalize: confusables, leetspeak, spaced-out
+ *   letters) when normalising changed it;
+ * - the learned classifier (domain/guard) gives a calibrated probability p that the prompt is
+ *   an injection (Platt-scaled on out-of-fold scores: of the cross-validation prompts scored
+ *   about p, a share of about p were injections). At p >= the model's threshold (0.65, in the
+ *   model file's header) it flags `injection:model` with weight 100 * p, combined with the
+ *   other weights as independent evidence like every flag; below the threshold it adds nothing.
+ *   Either kind of injection flag lifts the score to at least DEFAULT_INJECTION_THRESHOLD.
  */
+import { modelVerdict, type InjectionGuard } from '../guard/injectionGuard.js';
+import { foldCaseAndSpace, guardSlice, normalizeForGuard, stripInvisible } from '../guard/normalize.js';
 import { detectPii, SECRET_TYPES, type PiiType } from './pii.js';
 import {
   CONTENT_RULES,
@@ -31,6 +44,8 @@ export interface RiskResult {
   score: number;
   level: RiskLevel;
   flags: string[];
+  /** the classifier's calibrated injection probability of the prompt (0-1); null without a model */
+  modelProbability: number | null;
 }
 
 /** Lower bounds of each level: low < 30 <= medium < 60 <= high < 85 <= critical. */
@@ -45,6 +60,8 @@ export const FLAG_WEIGHTS: Record<string, number> = {
   'injection:prompt_extraction': 65,
   'injection:encoded': 60,
   'injection:delimiter': 60,
+  /** placeholder: the model's weight is 100 * its probability (see scoreRisk) */
+  'injection:model': 65,
   'content:violence': 35,
   'content:self_harm': 45,
   'content:weapons': 45,
@@ -92,7 +109,6 @@ export const MODEL_ADJUSTMENTS: ModelAdjustment[] = [
 const BASE64_RUN = /[A-Za-z0-9+/]{40,}={0,2}/g;
 const BASE64_DECODE_LIMIT = 8192;
 const SHINGLE_WORDS = 8;
-const INVISIBLE = /[\u200B-\u200D\u2060\uFEFF\u00AD]/g;
 
 /** Maps a score to its level. */
 export function riskLevelFor(score: number): RiskLevel {
@@ -103,7 +119,7 @@ export function riskLevelFor(score: number): RiskLevel {
 }
 
 function normalize(text: string): string {
-  return text.normalize('NFKC').replace(INVISIBLE, '');
+  return stripInvisible(text);
 }
 
 /** A decoded payload counts when it reads like prose: printable and several words. */
@@ -189,21 +205,38 @@ function modelAdjustment(model: string | undefined): ModelAdjustment | undefined
 /**
  * Scores one LLM call from its prompt, response, model and system prompt. Flags name every
  * signal found (`injection:override`, `content:malware`, `pii:email`, `secret:api_key`,
- * `response:pii:email`, `response:system_prompt_leak`, `model:adjusted`, ...).
+ * `response:pii:email`, `response:system_prompt_leak`, `injection:model`, `model:adjusted`, ...).
+ * `guard` is the learned classifier (null/undefined: rules only).
  */
-export function scoreRisk(input: RiskInput): RiskResult {
+export function scoreRisk(input: RiskInput, guard?: InjectionGuard | null): RiskResult {
   const prompt = normalize(input.prompt);
   const lower = prompt.toLowerCase();
   const flags: string[] = [];
 
   const promptPii = detectPii(prompt);
   const secretSpans = promptPii.filter((m) => SECRET_TYPES.includes(m.type));
-  const injections = new Set(matchingFlags(INJECTION_JOINED, prompt, lower));
+  const injections = new Set<string>(matchingFlags(INJECTION_JOINED, prompt, lower));
+  // The rules again on the de-obfuscated text, when de-obfuscation changed anything but case and spacing.
+  const guarded = guardSlice(prompt);
+  const folded = normalizeForGuard(guarded);
+  if (folded !== foldCaseAndSpace(guarded)) {
+    for (const flag of matchingFlags(INJECTION_JOINED, folded, folded)) injections.add(flag);
+  }
   if (hasEncodedPayload(prompt, secretSpans)) injections.add('injection:encoded');
+  let modelProbability: number | null = null;
+  let modelWeight = 0;
+  if (guard) {
+    const verdict = modelVerdict(guard, folded, { normalized: true });
+    modelProbability = verdict.probability;
+    if (verdict.flagged) {
+      injections.add('injection:model');
+      modelWeight = 100 * verdict.probability;
+    }
+  }
   flags.push(...injections, ...matchingFlags(CONTENT_JOINED, prompt, lower));
   flags.push(...new Set(promptPii.map((m) => piiFlag(m.type))));
 
-  const weights: number[] = flags.map((f) => FLAG_WEIGHTS[f] ?? 0);
+  const weights: number[] = flags.map((f) => (f === 'injection:model' ? modelWeight : (FLAG_WEIGHTS[f] ?? 0)));
 
   if (input.response) {
     const response = normalize(input.response);
@@ -229,5 +262,5 @@ export function scoreRisk(input: RiskInput): RiskResult {
   const combined = 100 * (1 - weights.reduce((rest, w) => rest * (1 - w / 100), 1));
   let score = Math.min(100, Math.max(0, Math.round(combined)));
   if (injections.size > 0) score = Math.max(score, DEFAULT_INJECTION_THRESHOLD);
-  return { score, level: riskLevelFor(score), flags };
+  return { score, level: riskLevelFor(score), flags, modelProbability };
 }

@@ -8,7 +8,7 @@
 import { LRUCache } from 'lru-cache';
 import type { NotifyBus } from '../../db/notifyBus.js';
 import type { PrismaClient } from '../../db/prisma.js';
-import type { PiiMode, Plan, RemediationActionType } from '../../generated/prisma/client.js';
+import type { GuardMode, PiiMode, Plan, RemediationActionType } from '../../generated/prisma/client.js';
 import { safeEqual } from '../../utils/crypto.js';
 import { digestApiKey } from './apiKeyService.js';
 import { projectColumns, type ModelConfig } from '../../domain/config/modelConfig.js';
@@ -27,6 +27,8 @@ export interface ProjectContext {
   plan: Plan;
   safetyThreshold: number;
   piiMode: PiiMode;
+  /** monitor: decisions never block */
+  guardMode: GuardMode;
   defaultModel: string | null;
   systemPrompt: string | null;
   modelSettings: Record<string, unknown>;
@@ -136,6 +138,7 @@ export class KeyCache {
       plan: row.owner.subscription?.plan ?? 'free',
       safetyThreshold: row.safetyThreshold,
       piiMode: row.piiMode,
+      guardMode: row.guardMode,
       defaultModel: row.defaultModel,
       systemPrompt: row.systemPrompt,
       modelSettings: (row.modelSettings ?? {}) as Record<string, unknown>,

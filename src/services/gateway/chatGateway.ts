@@ -8,6 +8,7 @@
  * models in order), and the exchange is recorded through the same durable ingest writer
  * (recordCall), with the response's risk too.
  */
+import type { InjectionGuard } from '../../domain/guard/injectionGuard.js';
 import type {
   ChatCompletion,
   ChatCompletionChunk,
@@ -121,6 +122,8 @@ export interface PreparedChat {
   /** effective model first, then the fallbacks */
   models: string[];
   params: Omit<ChatCompletionCreateParams, 'model' | 'stream'>;
+  /** the injection classifier the prompt was scored with (the response is scored with it too) */
+  guard: InjectionGuard | null;
 }
 
 function refusedPolicy(project: ProjectContext, model: string): Enforcement {
@@ -161,7 +164,7 @@ export async function prepareChat(deps: GatewayDeps, request: ChatRequest): Prom
           deps,
           auth,
           { policy, quota },
-          assessExchange(project, policy, { prompt, response: null, model: body.model }),
+          assessExchange(project, policy, { prompt, response: null, model: body.model }, deps.guard),
           {
             id,
             ...call,
@@ -178,7 +181,7 @@ export async function prepareChat(deps: GatewayDeps, request: ChatRequest): Prom
     throw err;
   }
   const { policy } = admission;
-  const pre = assessExchange(project, policy, { prompt, response: null, model: policy.effectiveModel });
+  const pre = assessExchange(project, policy, { prompt, response: null, model: policy.effectiveModel }, deps.guard);
   if (pre.decision === 'block') {
     await recordCall(deps, auth, admission, pre, {
       id,
@@ -217,7 +220,7 @@ export async function prepareChat(deps: GatewayDeps, request: ChatRequest): Prom
     messages: outgoingMessages(messages, policy, redact),
   } as unknown as PreparedChat['params'];
   deps.auditUse(upstream.provider, auth.key.apiKeyId);
-  return { id, started, request, admission, pre, prompt, upstream, models, params };
+  return { id, started, request, admission, pre, prompt, upstream, models, params, guard: deps.guard };
 }
 
 /** Upstream failures after which the next fallback model is tried (not the caller's mistakes). */
@@ -244,11 +247,12 @@ export interface ChatOutcome {
 /** Records the exchange (response risk included) and returns the assessment the headers report. */
 export function finalAssessment(prepared: PreparedChat, responseText: string | null): Assessment {
   const { project } = prepared.request.auth;
-  return assessExchange(project, prepared.admission.policy, {
-    prompt: prepared.prompt,
-    response: responseText,
-    model: prepared.models[0]!,
-  });
+  return assessExchange(
+    project,
+    prepared.admission.policy,
+    { prompt: prepared.prompt, response: responseText, model: prepared.models[0]! },
+    prepared.guard,
+  );
 }
 
 export async function recordChat(

@@ -6,6 +6,7 @@ import type { PriceOverrides } from '../../domain/pricing.js';
 import { estimateCostUsd } from '../../domain/pricing.js';
 import { type Decision, decide, hasPiiFinding } from '../../domain/risk/decision.js';
 import { redactPii } from '../../domain/risk/pii.js';
+import type { InjectionGuard } from '../../domain/guard/injectionGuard.js';
 import { scoreRisk } from '../../domain/risk/riskScoring.js';
 import { uuidv7 } from '../../utils/ids.js';
 import type { IngestResponse, LlmCheckInput, LlmRequestInput } from '../../validators/ingestValidators.js';
@@ -36,6 +37,8 @@ export interface IngestDeps {
   writer: IngestWriter;
   quota: QuotaGate;
   limiterFor: UserLimiterFor;
+  /** the learned injection classifier (null: rules only) */
+  guard: InjectionGuard | null;
 }
 
 /** What the pre-call checks let through: the policy to apply and the quota the row is written under. */
@@ -70,18 +73,28 @@ export interface Assessment {
   decision: Decision;
 }
 
-/** Risk score, PII handling and the decision for one exchange (the response may be unknown yet). */
+/**
+ * Risk score, PII handling and the decision for one exchange (the response may be unknown yet):
+ * the one function `/llm/request`, the gateway and `/guard/check` score with. `guard` is the
+ * learned injection classifier (null: rules only). In `monitor` guard mode the decision is never
+ * `block` (at most `flag`, PII blocking included, and no `pii:blocked` flag); score, flags and
+ * redaction are the same as under `enforce`.
+ */
 export function assessExchange(
   project: ProjectContext,
   policy: Enforcement,
   exchange: { prompt: string; response: string | null; model: string },
+  guard: InjectionGuard | null = null,
 ): Assessment {
-  const risk = scoreRisk({
-    prompt: exchange.prompt,
-    response: exchange.response,
-    model: exchange.model,
-    systemPrompt: policy.systemPrompt,
-  });
+  const risk = scoreRisk(
+    {
+      prompt: exchange.prompt,
+      response: exchange.response,
+      model: exchange.model,
+      systemPrompt: policy.systemPrompt,
+    },
+    guard,
+  );
   const flags = [...risk.flags, ...policy.flags];
 
   let prompt = exchange.prompt;
@@ -94,8 +107,10 @@ export function assessExchange(
     prompt = redactPii(prompt).text;
     response = response === null ? null : redactPii(response).text;
   }
-  if (piiRedacted && project.piiMode === 'block') flags.push('pii:blocked');
-  const decision = decide({ score: risk.score, threshold: policy.safetyThreshold, flags, piiMode: project.piiMode });
+  const monitor = project.guardMode === 'monitor';
+  if (piiRedacted && project.piiMode === 'block' && !monitor) flags.push('pii:blocked');
+  let decision = decide({ score: risk.score, threshold: policy.safetyThreshold, flags, piiMode: project.piiMode });
+  if (monitor && decision === 'block') decision = 'flag';
   return { risk, flags, prompt, response, piiFound, piiRedacted, decision };
 }
 
@@ -187,11 +202,16 @@ export async function ingestLlmRequest(
   const project = contextForCall(auth.project, userId, input.prompt);
   const admission = await admitCall(deps, project, { model: input.model, endpoint, userId });
   const { policy } = admission;
-  const assessment = assessExchange(project, policy, {
-    prompt: input.prompt,
-    response: input.response ?? null,
-    model: input.model,
-  });
+  const assessment = assessExchange(
+    project,
+    policy,
+    {
+      prompt: input.prompt,
+      response: input.response ?? null,
+      model: input.model,
+    },
+    deps.guard,
+  );
   const { id, costUsd } = await recordCall(deps, { ...auth, project }, admission, assessment, {
     model: input.model,
     endpoint,

@@ -20,6 +20,7 @@ export interface PublicProject {
   ownerId: string;
   safetyThreshold: number;
   piiMode: string;
+  guardMode: string;
   defaultModel: string | null;
   systemPrompt: string | null;
   alertWebhookUrl: string | null;
@@ -44,6 +45,7 @@ export function toPublicProject(
     ownerId: p.ownerId,
     safetyThreshold: p.safetyThreshold,
     piiMode: p.piiMode,
+    guardMode: p.guardMode,
     defaultModel: p.defaultModel,
     systemPrompt: p.systemPrompt,
     alertWebhookUrl: p.alertWebhookUrl,

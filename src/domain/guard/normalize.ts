@@ -1,0 +1,243 @@
+/**
+ * Text normalisation before injection scoring (pure, no I/O). Each step undoes one trivial
+ * obfuscation, so "ＩＧＮОＲЕ  4ll  p r e v i o u s" reads as "ignore all previous":
+ *
+ * 1. Unicode NFKC (full-width and styled letters, ligatures).
+ * 2. Zero-width, soft-hyphen and bidi control characters removed.
+ * 3. Confusables folded: Cyrillic/Greek look-alike letters inside Latin words become Latin.
+ * 4. Spaced-out letters joined ("i g n o r e" -> "ignore").
+ * 5. Leetspeak digits folded inside words that also hold letters ("1gn0r3" -> "ignore");
+ *    plain numbers stay numbers.
+ * 6. Lower case, whitespace runs collapsed to one space.
+ *
+ * The steps are exported one by one so each can be tested on its own.
+ */
+
+/** Zero-width characters, soft hyphen, word joiner, BOM and the bidi controls. */
+const INVISIBLE = /[\u00AD\u180E\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]/g;
+
+/** Cyrillic and Greek letters that render like Latin ones (lower and upper case). */
+const CONFUSABLES: Record<string, string> = {
+  // Cyrillic
+  а: 'a',
+  в: 'b',
+  е: 'e',
+  ё: 'e',
+  к: 'k',
+  м: 'm',
+  н: 'h',
+  о: 'o',
+  р: 'p',
+  с: 'c',
+  т: 't',
+  у: 'y',
+  х: 'x',
+  ѕ: 's',
+  і: 'i',
+  ї: 'i',
+  ј: 'j',
+  ԁ: 'd',
+  һ: 'h',
+  ԛ: 'q',
+  ԝ: 'w',
+  ɡ: 'g',
+  ӏ: 'l',
+  ү: 'y',
+  п: 'n',
+  А: 'a',
+  В: 'b',
+  Е: 'e',
+  Ё: 'e',
+  К: 'k',
+  М: 'm',
+  Н: 'h',
+  О: 'o',
+  Р: 'p',
+  С: 'c',
+  Т: 't',
+  У: 'y',
+  Х: 'x',
+  Ѕ: 's',
+  І: 'i',
+  Ї: 'i',
+  Ј: 'j',
+  Ԁ: 'd',
+  Һ: 'h',
+  Ԛ: 'q',
+  Ԝ: 'w',
+  Ӏ: 'l',
+  Ү: 'y',
+  // Greek
+  α: 'a',
+  β: 'b',
+  ε: 'e',
+  η: 'n',
+  ι: 'i',
+  κ: 'k',
+  ν: 'v',
+  ο: 'o',
+  ρ: 'p',
+  τ: 't',
+  υ: 'u',
+  χ: 'x',
+  γ: 'y',
+  ω: 'w',
+  ς: 's',
+  Α: 'a',
+  Β: 'b',
+  Ε: 'e',
+  Ζ: 'z',
+  Η: 'h',
+  Ι: 'i',
+  Κ: 'k',
+  Μ: 'm',
+  Ν: 'n',
+  Ο: 'o',
+  Ρ: 'p',
+  Τ: 't',
+  Υ: 'y',
+  Χ: 'x',
+};
+const CONFUSABLE_CHARS = new RegExp(`[${Object.keys(CONFUSABLES).join('')}]`, 'u');
+/** A word of letters (any script), digits and the leetspeak symbols. */
+const WORD = /[\p{L}\p{M}\p{N}@$]+/gu;
+const LATIN = /[a-zA-Z\u00C0-\u024F]/;
+const NON_LATIN_LETTER = /(?!\p{Script=Latin})\p{L}/u;
+
+const LEET: Record<string, string> = {
+  '0': 'o',
+  '1': 'i',
+  '3': 'e',
+  '4': 'a',
+  '5': 's',
+  '7': 't',
+  '8': 'b',
+  '9': 'g',
+  '@': 'a',
+  $: 's',
+};
+const LETTER = /\p{L}/u;
+
+/** NFKC and invisible characters removed: the part every consumer of the text agrees on. */
+export function stripInvisible(text: string): string {
+  return text.normalize('NFKC').replace(INVISIBLE, '');
+}
+
+/**
+ * Folds look-alike Cyrillic/Greek letters to Latin in words that are written mostly in Latin
+ * letters, or made only of look-alikes; genuine Russian or Greek words are left alone.
+ */
+export function foldConfusables(text: string): string {
+  if (!CONFUSABLE_CHARS.test(text)) return text;
+  return text.replace(WORD, (word) => {
+    if (!CONFUSABLE_CHARS.test(word)) return word;
+    let confusable = 0;
+    let otherForeign = 0;
+    let latin = 0;
+    for (const ch of word) {
+      if (CONFUSABLES[ch] !== undefined) confusable += 1;
+      else if (LATIN.test(ch)) latin += 1;
+      else if (NON_LATIN_LETTER.test(ch)) otherForeign += 1;
+    }
+    // A real Cyrillic/Greek word has letters without a Latin twin (д, ж, λ, ...) or no Latin at all.
+    if (otherForeign > 0 || (latin === 0 && confusable < word.length)) return word;
+    if (latin === 0 && !onlyLatinContext(text)) return word;
+    let out = '';
+    for (const ch of word) out += CONFUSABLES[ch] ?? ch;
+    return out;
+  });
+}
+
+/** The text's letters are mostly Latin: a word of look-alikes in it is a disguise. */
+function onlyLatinContext(text: string): boolean {
+  let latin = 0;
+  let other = 0;
+  for (const ch of text) {
+    if (LATIN.test(ch)) latin += 1;
+    else if (CONFUSABLES[ch] === undefined && NON_LATIN_LETTER.test(ch)) other += 1;
+  }
+  return latin > 0 && other === 0;
+}
+
+/**
+ * Joins runs of at least three single letters separated by single spaces ("i g n o r e").
+ * Two or more spaces (or other punctuation) between letters mark the end of a spaced word.
+ */
+export function joinSpacedLetters(text: string): string {
+  return text.replace(/(?<![\p{L}\p{N}])(?:[\p{L}\p{N}@$][ .\-_*]){2,}[\p{L}\p{N}@$](?![\p{L}\p{N}])/gu, (run) => {
+    const sep = run[1]!;
+    // One consistent separator: "a b c" or "a.b.c", not "U.S. and" style text.
+    for (let i = 1; i < run.length; i += 2) if (run[i] !== sep) return run;
+    if (sep === '.' && run.length < 7) return run; // abbreviations like "e.g.", "z.B."
+    let out = '';
+    for (let i = 0; i < run.length; i += 2) out += run[i];
+    return out;
+  });
+}
+
+const isLeet = (c: number) => (c >= 48 && c <= 57 && c !== 50 && c !== 54) || c === 64 || c === 36; // 0-9 but 2, 6; @ $
+const isAsciiLetter = (c: number) => (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
+/** Letters of any script count as letters: ASCII ones by code, others by the Unicode class. */
+const isLetter = (ch: string, c: number) => isAsciiLetter(c) || (c >= 0xc0 && LETTER.test(ch));
+
+/**
+ * Maps leetspeak digits/symbols to letters inside words that also contain letters ("1gn0r3"
+ * -> "ignore", "h@ck" -> "hack"); words of digits only ("2024") are left as they are. One pass
+ * over the text, copying only the words it changes.
+ */
+export function foldLeetspeak(text: string): string {
+  let out = '';
+  let copied = 0;
+  let i = 0;
+  const n = text.length;
+  while (i < n) {
+    const c = text.charCodeAt(i);
+    const ch = text[i]!;
+    if (!(isLeet(c) || c === 50 || c === 54 || isLetter(ch, c))) {
+      i += 1;
+      continue;
+    }
+    // a word: letters, digits, @, $
+    const start = i;
+    let letters = 0;
+    let leet = 0;
+    while (i < n) {
+      const d = text.charCodeAt(i);
+      if (isLeet(d)) leet += 1;
+      else if (isLetter(text[i]!, d)) letters += 1;
+      else if (d !== 50 && d !== 54) break;
+      i += 1;
+    }
+    if (letters > 0 && leet > 0) {
+      out += text.slice(copied, start);
+      for (let j = start; j < i; j++) out += LEET[text[j]!] ?? text[j];
+      copied = i;
+    }
+  }
+  return copied === 0 ? text : out + text.slice(copied);
+}
+
+/** Lower case and every whitespace run (newlines included) as one space, trimmed. */
+export function foldCaseAndSpace(text: string): string {
+  return text.toLowerCase().replace(/\s+/g, ' ').trim();
+}
+
+/** The whole pipeline, in the order documented above. */
+export function normalizeForGuard(text: string): string {
+  return foldCaseAndSpace(foldLeetspeak(joinSpacedLetters(foldConfusables(stripInvisible(text)))));
+}
+
+/** Characters of a text the guard looks at: all of a text up to this, else its head and tail. */
+export const GUARD_TEXT_LIMIT = 256 * 1024;
+
+/**
+ * The part of `text` that is normalised and scored by the model, so the work is bounded: the
+ * whole text up to GUARD_TEXT_LIMIT, else its first and last GUARD_TEXT_LIMIT / 2 characters
+ * (an injection hides at one end of a pasted document far more often than in its middle; the
+ * rules still see every character).
+ */
+export function guardSlice(text: string): string {
+  if (text.length <= GUARD_TEXT_LIMIT) return text;
+  const half = GUARD_TEXT_LIMIT / 2;
+  return `${text.slice(0, half)}\n${text.slice(text.length - half)}`;
+}
