@@ -12,7 +12,7 @@
  * - the learned classifier (domain/guard) gives a calibrated probability p that the prompt is
  *   an injection (Platt-scaled on out-of-fold scores: of the cross-validation prompts scored
  *   about p, a share of about p were injections). At p >= the model's threshold (0.65, in the
- *   model file's header) it flags `injection:model` with weight 100 * p, combined with the
+ *   model file's header) it flags `injection:model` with weight min(90, 100 * p), combined with the
  *   other weights as independent evidence like every flag; below the threshold it adds nothing.
  *   Either kind of injection flag lifts the score to at least DEFAULT_INJECTION_THRESHOLD.
  */
@@ -77,6 +77,12 @@ export const FLAG_WEIGHTS: Record<string, number> = {
   'secret:private_key': 60,
   'response:system_prompt_leak': 60,
 };
+
+/**
+ * The model's flag weighs 100 * its probability, at most this: a probability fitted on a few
+ * hundred rows is never certainty, so the model alone cannot reach a threshold of 100.
+ */
+export const MODEL_WEIGHT_CAP = 90;
 
 /** Output-side PII is worse than input-side: the model disclosed it. */
 const RESPONSE_PII_FACTOR = 1.25;
@@ -230,7 +236,7 @@ export function scoreRisk(input: RiskInput, guard?: InjectionGuard | null): Risk
     modelProbability = verdict.probability;
     if (verdict.flagged) {
       injections.add('injection:model');
-      modelWeight = 100 * verdict.probability;
+      modelWeight = Math.min(MODEL_WEIGHT_CAP, 100 * verdict.probability);
     }
   }
   flags.push(...injections, ...matchingFlags(CONTENT_JOINED, prompt, lower));
