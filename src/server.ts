@@ -17,19 +17,14 @@ import { createPrisma, poolOf, type PrismaClient } from './db/prisma.js';
 import { ReadRouter } from './db/readReplica.js';
 import { observePool, observeQueue } from './observability/metrics.js';
 import { IngestWriter, poolExecutor } from './services/ingest/ingestWriter.js';
-import { IncidentEvents } from './services/incidents/incidentEvents.js';
-import { registerIncidentReactions } from './services/incidents/incidentReactions.js';
-import { defaultOpenAIClient } from './integrations/openaiClient.js';
 import type { InjectionGuard } from './domain/guard/injectionGuard.js';
 import { GuardModelUnavailableError, loadInjectionGuard } from './services/guard/guardModel.js';
 import { KeyCache } from './services/auth/keyCache.js';
-import { registerRollups } from './services/analytics/rollupService.js';
-import { registerSearchIndexUpkeep } from './services/ingest/searchIndexUpkeep.js';
 import { Lifecycle } from './services/ops/lifecycle.js';
 import { ensureRequestPartitions } from './services/analytics/requestPartitions.js';
 import { logger } from './utils/logger.js';
+import { closeAll, wire, type Closer } from './wiring.js';
 
-type Closer = { name: string; close: () => Promise<void> | void };
 /** Closed in reverse order of registration. */
 const closers: Closer[] = [];
 let httpServer: Server | undefined;
@@ -63,15 +58,7 @@ async function shutdown(reason: string, exitCode: number): Promise<void> {
   }
   lifecycle.startDraining();
   logger.info({ reason }, 'shutting down');
-  for (const closer of [...closers].reverse()) {
-    try {
-      await closer.close();
-      logger.info(`${closer.name} closed`);
-    } catch (err) {
-      logger.error({ err }, `${closer.name} failed to close`);
-      exitCode = exitCode || 1;
-    }
-  }
+  if (!(await closeAll(closers, logger))) exitCode = exitCode || 1;
   logger.info({ exitCode }, 'bye');
   logger.flush();
   process.exit(exitCode);
@@ -130,14 +117,6 @@ async function main(): Promise<void> {
     logger,
   }).start();
   closers.push({ name: 'read replica check', close: () => reads.close() });
-  // RCAs and alert deliveries in flight finish before Prisma disconnects (bounded: a slow
-  // receiver must not hold the shutdown).
-  const incidentEvents = new IncidentEvents(logger);
-  registerIncidentReactions(incidentEvents, { prisma, logger, openai: defaultOpenAIClient() });
-  closers.push({
-    name: 'incident reactions',
-    close: () => Promise.race([incidentEvents.idle(), new Promise<void>((r) => setTimeout(r, 10_000).unref())]),
-  });
 
   let redis: Redis | undefined;
   if (env.REDIS_URL) {
@@ -158,11 +137,6 @@ async function main(): Promise<void> {
     closers.push({ name: 'redis', close: () => void redis?.disconnect() });
   }
 
-  if (env.CRON_ENABLED) {
-    const scheduler = startScheduler(prisma, cronJobs({ incidentEvents }), logger);
-    closers.push({ name: 'cron', close: () => scheduler.stop() });
-  }
-
   const bus = await postgresBus(prisma, db.url, logger);
   health.onChange((up) => {
     if (up) bus.reconnectNow();
@@ -180,16 +154,15 @@ async function main(): Promise<void> {
     maxQueue: env.INGEST_MAX_QUEUE,
     logger,
   });
-  // Rollups follow every committed batch; on shutdown their last updates finish before Prisma goes.
-  const rollups = registerRollups(ingestWriter, prisma, logger);
-  closers.push({ name: 'rollup updates', close: () => rollups.settled(5_000) });
-  const searchUpkeep = registerSearchIndexUpkeep(ingestWriter, prisma, {
-    cleanupChars: env.SEARCH_INDEX_CLEANUP_CHARS,
-    logger,
-  });
-  closers.push({ name: 'search index upkeep', close: () => searchUpkeep.close() });
-  // Closed after the HTTP server has drained, before Prisma disconnects: nothing accepted is lost.
-  closers.push({ name: 'ingest writer', close: () => ingestWriter.close() });
+  // The one application context: rollups, search-index upkeep, incident detection and reactions
+  // are registered here, once; their closers run after the HTTP server has drained.
+  const wiring = wire({ prisma, reads, guard, logger, redis, keyCache, ingestWriter });
+  closers.push(...wiring.closers);
+
+  if (env.CRON_ENABLED) {
+    const scheduler = startScheduler(prisma, cronJobs({ incidentEvents: wiring.ctx.incidentEvents }), logger);
+    closers.push({ name: 'cron', close: () => scheduler.stop() });
+  }
 
   observeQueue(() => ingestWriter.depth);
   observePool('prisma', poolOf(prisma));
@@ -198,15 +171,9 @@ async function main(): Promise<void> {
 
   const app = createApp({
     prisma,
-    logger,
-    redis,
-    keyCache,
-    ingestWriter,
-    incidentEvents,
+    context: wiring.ctx,
     databaseHealth: health,
     lifecycle,
-    reads,
-    guard,
     expectedMigrations: await expectedMigrations(),
   });
   const server = app.listen(env.PORT, env.HOST);

@@ -1,8 +1,20 @@
 import { Router } from 'express';
-import type { AppDeps } from '../app.js';
+import type { DatabaseHealth } from '../db/databaseHealth.js';
+import type { PrismaClient } from '../db/prisma.js';
+import type { Lifecycle } from '../services/ops/lifecycle.js';
 import { checkReadiness } from '../services/ops/healthService.js';
 
-export function healthRouter(deps: AppDeps): Router {
+export interface HealthDeps {
+  prisma: PrismaClient;
+  /** Names of migrations that must be applied for /readyz to pass. */
+  expectedMigrations?: string[];
+  /** Whether the database is reachable (the server's probe); /readyz answers 503 at once while it is down. */
+  databaseHealth?: DatabaseHealth;
+  /** Set to draining on SIGTERM by server.ts: /readyz then answers 503. */
+  lifecycle?: Lifecycle;
+}
+
+export function healthRouter(deps: HealthDeps): Router {
   const router = Router();
   router.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });

@@ -26,7 +26,7 @@ export interface RollupMaintainer {
   readonly stats: { batches: number; flushes: number; failures: number };
 }
 
-const maintainers = new WeakMap<IngestWriter, RollupMaintainer>();
+const ROLLUPS = Symbol('rollups');
 
 const sleep = (ms: number) =>
   new Promise<void>((resolve) => {
@@ -43,9 +43,8 @@ export interface RollupOptions {
 }
 
 /**
- * Registers the rollup update as a post-commit handler of `writer`. Idempotent: the server
- * registers it where it creates the writer and createApp calls it again for whichever writer it
- * uses, which returns the same maintainer instead of counting every batch twice.
+ * Registers the rollup update as a post-commit handler of `writer`. Idempotent per writer:
+ * registering again returns the same maintainer instead of counting every batch twice.
  */
 export function registerRollups(
   writer: IngestWriter,
@@ -53,7 +52,7 @@ export function registerRollups(
   logger?: Logger,
   options: RollupOptions = {},
 ): RollupMaintainer {
-  const existing = maintainers.get(writer);
+  const existing = writer.attachment<RollupMaintainer>(ROLLUPS);
   if (existing) return existing;
 
   const flushMs = options.flushMs ?? env.ROLLUP_FLUSH_MS;
@@ -130,8 +129,7 @@ export function registerRollups(
     },
     stats,
   };
-  maintainers.set(writer, maintainer);
-  return maintainer;
+  return writer.attach(ROLLUPS, maintainer);
 }
 
 /** Start of the UTC day containing `at`. */

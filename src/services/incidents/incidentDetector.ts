@@ -167,15 +167,11 @@ export class IncidentDetector {
   }
 }
 
-const registered = new WeakSet<object>();
-
-/** Runs the rules after every committed batch of `writer` (once per writer). */
+/** Runs the rules after every committed batch of `writer` (the wiring registers it once). */
 export function registerIncidentDetection(
   writer: { onCommit(handler: (rows: LlmRequestRow[]) => Promise<void>): void },
   deps: DetectorDeps,
 ): void {
-  if (registered.has(writer)) return;
-  registered.add(writer);
   const detector = new IncidentDetector(deps);
   writer.onCommit((rows) => detector.onBatch(rows));
 }

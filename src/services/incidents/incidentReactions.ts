@@ -21,15 +21,8 @@ export interface IncidentReactionDeps {
   rca?: Omit<RcaDeps, 'openai' | 'logger'>;
 }
 
-const registered = new WeakSet<IncidentEvents>();
-
-/**
- * Subscribes the RCA and the alerts to `events`. Idempotent per emitter: the server registers
- * its emitter with its own deps, and createApp registering the same emitter again is a no-op.
- */
+/** Subscribes the RCA and the alerts to `events` (the wiring does it once per emitter). */
 export function registerIncidentReactions(events: IncidentEvents, deps: IncidentReactionDeps): void {
-  if (registered.has(events)) return;
-  registered.add(events);
   const { prisma, logger } = deps;
   events.on(async (event) => {
     if (event.kind === 'opened') {

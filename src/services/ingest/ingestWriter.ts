@@ -194,6 +194,21 @@ export class IngestWriter {
     this.handlers.push(handler);
   }
 
+  private attachments = new Map<symbol, unknown>();
+
+  /**
+   * What a post-commit maintainer (rollups, search-index upkeep) registered on this writer
+   * under `key`: registering one twice returns the first instead of handling every batch twice.
+   */
+  attachment<T>(key: symbol): T | undefined {
+    return this.attachments.get(key) as T | undefined;
+  }
+
+  attach<T>(key: symbol, value: T): T {
+    this.attachments.set(key, value);
+    return value;
+  }
+
   /**
    * Resolves once the row is committed; rejects with 503 if it cannot be, or with the counter's
    * refusal when the row does not fit under its quota (then it is neither stored nor counted).

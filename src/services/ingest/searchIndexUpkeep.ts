@@ -36,7 +36,7 @@ export interface SearchIndexUpkeep {
   readonly stats: { cleanups: number; pages: number; failures: number };
 }
 
-const registered = new WeakMap<IngestWriter, SearchIndexUpkeep>();
+const UPKEEP = Symbol('search index upkeep');
 
 function textChars(rows: LlmRequestRow[]): number {
   let n = 0;
@@ -53,7 +53,7 @@ export function registerSearchIndexUpkeep(
   db: UpkeepDb,
   options: { cleanupChars: number; logger?: Logger },
 ): SearchIndexUpkeep {
-  const existing = registered.get(writer);
+  const existing = writer.attachment<SearchIndexUpkeep>(UPKEEP);
   if (existing) return existing;
   const { cleanupChars, logger } = options;
   const stats = { cleanups: 0, pages: 0, failures: 0 };
@@ -106,6 +106,5 @@ export function registerSearchIndexUpkeep(
     },
     stats,
   };
-  registered.set(writer, upkeep);
-  return upkeep;
+  return writer.attach(UPKEEP, upkeep);
 }
