@@ -4,10 +4,9 @@
  */
 import cron, { type ScheduledTask } from 'node-cron';
 import type { Logger } from 'pino';
-import type { PrismaClient } from '../db/prisma.js';
+import type { PrismaClient, TxClient } from '../db/prisma.js';
 import { cronDuration, cronRuns } from '../observability/metrics.js';
 
-export type TxClient = Parameters<Parameters<PrismaClient['$transaction']>[0]>[0];
 
 export interface CronJob {
   name: string;

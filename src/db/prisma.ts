@@ -5,6 +5,9 @@ import { resilientPool, type DatabaseHealth } from './databaseHealth.js';
 
 export type { PrismaClient } from '../generated/prisma/client.js';
 
+/** The client handed to an interactive `$transaction` callback. */
+export type TxClient = Parameters<Parameters<PrismaClient['$transaction']>[0]>[0];
+
 const pools = new WeakMap<PrismaClient, pg.Pool>();
 
 export interface PrismaOptions {

@@ -3,12 +3,6 @@ import type { RequestHandler } from 'express';
 import type { KeyCache, ProjectContext, VerifiedKey } from '../services/auth/keyCache.js';
 import { AppError } from '../utils/AppError.js';
 
-declare module 'express-serve-static-core' {
-  interface Request {
-    apiKey?: { key: VerifiedKey; project: ProjectContext };
-  }
-}
-
 /**
  * The SDK's key from `X-API-Key` or `Authorization: Bearer`. Takes any request (Express's or
  * node's own): only its headers are read.

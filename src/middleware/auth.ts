@@ -6,12 +6,6 @@ import { isSessionActive } from '../services/auth/tokenService.js';
 import { AppError } from '../utils/AppError.js';
 import { verifyAccessToken, type AccessClaims } from '../utils/jwt.js';
 
-declare module 'express-serve-static-core' {
-  interface Request {
-    auth?: AccessClaims;
-  }
-}
-
 /** Dashboard authentication: a valid access JWT whose session has not been revoked. */
 export function requireAuth(prisma: PrismaClient): RequestHandler {
   return async (req, _res, next) => {

@@ -8,13 +8,6 @@
 import type { Express, RequestHandler } from 'express';
 import type { Logger } from 'pino';
 
-declare module 'express-serve-static-core' {
-  interface Request {
-    /** The request's logger (bound to its id); created on first use. */
-    readonly log: Logger;
-  }
-}
-
 const CHILD = Symbol('requestLogger');
 
 /**

@@ -1,13 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { RequestHandler } from 'express';
 
-declare module 'express-serve-static-core' {
-  interface Request {
-    /** The request id: the caller's X-Request-Id when it is sane, else a new UUID. */
-    id: string;
-  }
-}
-
 /** A caller-supplied id is kept only if it is short and plain (no log injection). */
 const SANE_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 

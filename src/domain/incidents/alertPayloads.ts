@@ -7,7 +7,7 @@
  * can also refuse stale deliveries (replays); `X-LLMGuard-Timestamp` repeats it in Unix seconds.
  */
 import type { Incident } from '../../generated/prisma/client.js';
-import type { IncidentEventKind } from '../../services/incidents/incidentEvents.js';
+import type { IncidentEventKind } from '../../types/incidents.js';
 import { hmacSha256Hex } from '../../utils/crypto.js';
 
 export const SIGNATURE_HEADER = 'X-LLMGuard-Signature';

@@ -4,12 +4,12 @@
  * by the call that creates it. Changes are audit-logged and broadcast so every replica's
  * cache forgets the key at once.
  */
-import { env } from '../../config/env.js';
 import type { PrismaClient } from '../../db/prisma.js';
 import type { ApiKey } from '../../generated/prisma/client.js';
 import { AppError } from '../../utils/AppError.js';
-import { hmacSha256Hex, randomToken } from '../../utils/crypto.js';
+import { randomToken } from '../../utils/crypto.js';
 import { recordAudit, type AuditContext } from '../ops/auditService.js';
+import { digestApiKey } from './apiKeyDigest.js';
 import type { KeyCache } from './keyCache.js';
 
 export const API_KEY_PREFIX = 'lgk_';
@@ -24,10 +24,6 @@ export interface PublicApiKey {
   expiresAt: Date | null;
   lastUsedAt: Date | null;
   revokedAt: Date | null;
-}
-
-export function digestApiKey(key: string, pepper = env.API_KEY_PEPPER): string {
-  return hmacSha256Hex(key, pepper);
 }
 
 export function toPublicApiKey(row: ApiKey, key?: string): PublicApiKey {

@@ -3,7 +3,7 @@
  * risk over a trailing baseline (from the rollups), and an `anomaly` incident for every metric
  * of the last complete hour beyond 3 sigma (with a minimum history).
  */
-import type { TxClient } from '../../cron/scheduler.js';
+import type { TxClient } from '../../db/prisma.js';
 import { detectAnomalies, type AnomalyFinding, type AnomalyOptions, type HourlyPoint } from '../../domain/incidents/anomaly.js';
 import {
   HISTOGRAM_BUCKET_COUNT,

@@ -3,16 +3,9 @@
  * Handlers run after the emitting work, never delaying it; their failures are logged.
  */
 import type { Logger } from 'pino';
+import type { IncidentEvent, IncidentEventHandler } from '../../types/incidents.js';
 
-export type IncidentEventKind = 'opened' | 'escalated' | 'resolved';
-
-export interface IncidentEvent {
-  kind: IncidentEventKind;
-  incidentId: string;
-  projectId: string;
-}
-
-export type IncidentEventHandler = (event: IncidentEvent) => Promise<void> | void;
+export type { IncidentEvent, IncidentEventHandler, IncidentEventKind } from '../../types/incidents.js';
 
 export class IncidentEvents {
   private handlers: IncidentEventHandler[] = [];
