@@ -15,7 +15,6 @@ import {
   subscriptionResponse,
   webhookResponse,
 } from '../validators/billingValidators.js';
-import { incidentTypes, severities } from '../validators/incidentValidators.js';
 import { guardCheckResponse } from '../validators/guardValidators.js';
 import { ingestResponse } from '../validators/ingestValidators.js';
 import {
@@ -27,6 +26,7 @@ import {
   productFeedbackSchema,
 } from '../validators/feedbackValidators.js';
 import { rcaAnswerSchema } from '../domain/incidents/rcaPrompt.js';
+import { Decision, IncidentStatus, IncidentType, PiiMode, RequestStatus, RiskLevel, Severity } from '../types/vocabulary.js';
 
 const timestamp = z.iso.datetime({ offset: true });
 const count = z.number().int().min(0);
@@ -68,7 +68,7 @@ export const project = z.object({
   description: z.string().nullable(),
   ownerId: z.string(),
   safetyThreshold: z.number().int().min(0).max(100),
-  piiMode: z.enum(['off', 'redact', 'block']),
+  piiMode: z.enum(PiiMode),
   guardMode: z.enum(['enforce', 'monitor']).describe('monitor: scored and flagged, never blocked'),
   defaultModel: z.string().nullable(),
   systemPrompt: z.string().nullable(),
@@ -116,12 +116,12 @@ export const llmRequest = z.object({
   promptTokens: z.number().int().nullable(),
   completionTokens: z.number().int().nullable(),
   totalTokens: z.number().int().nullable(),
-  status: z.enum(['success', 'error']),
+  status: z.enum(RequestStatus),
   error: z.string().nullable(),
   riskScore: z.number().int().min(0).max(100),
-  riskLevel: z.enum(severities),
+  riskLevel: z.enum(RiskLevel),
   riskFlags: z.array(z.string()),
-  decision: z.enum(['allow', 'flag', 'block']),
+  decision: z.enum(Decision),
   costUsd: z.number().nullable(),
   piiRedacted: z.boolean(),
   createdAt: timestamp,
@@ -197,9 +197,9 @@ export const remediation = z.object({
 export const incident = z.object({
   id: z.string(),
   projectId: z.string(),
-  type: z.enum(incidentTypes),
-  severity: z.enum(severities),
-  status: z.enum(['open', 'resolved']),
+  type: z.enum(IncidentType),
+  severity: z.enum(Severity),
+  status: z.enum(IncidentStatus),
   title: z.string(),
   description: z.string().nullable(),
   endpoint: z.string(),

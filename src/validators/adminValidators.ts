@@ -1,8 +1,9 @@
 import { z } from 'zod';
 import { isoDate, pageQuery } from './common.js';
+import { Role } from '../types/vocabulary.js';
 
 export const listUsersQuery = pageQuery.extend({
-  role: z.enum(['user', 'admin']).optional(),
+  role: z.enum(Role).optional(),
   email: z.string().trim().max(254).optional(),
 });
 
@@ -14,7 +15,7 @@ export const auditLogQuery = pageQuery.extend({
   to: isoDate.optional(),
 });
 
-export const roleBody = z.strictObject({ role: z.enum(['user', 'admin']) });
+export const roleBody = z.strictObject({ role: z.enum(Role) });
 
 export const ipParam = z.object({ ip: z.union([z.ipv4(), z.ipv6()]) });
 

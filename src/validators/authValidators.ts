@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { Role } from '../types/vocabulary.js';
 
 export const emailSchema = z
   .string()
@@ -31,7 +32,7 @@ export const userSchema = z.object({
   id: z.string(),
   email: z.string(),
   name: z.string().nullable(),
-  role: z.enum(['user', 'admin']),
+  role: z.enum(Role),
 });
 
 export const authResponse = z.object({

@@ -1,6 +1,7 @@
 import { z } from 'zod';
+import { Plan } from '../types/vocabulary.js';
 
-const plan = z.enum(['free', 'pro', 'enterprise']);
+const plan = z.enum(Plan);
 const isoString = z.iso.datetime({ offset: true });
 
 /** Only paid plans are bought; free is what you get without a subscription. */

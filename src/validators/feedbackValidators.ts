@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { isoDate, pageQuery } from './common.js';
 import { isValidScore, SCORE_RANGE } from '../domain/feedback/feedbackScore.js';
+import { FeedbackScale, SentimentLabel } from '../types/vocabulary.js';
 
 /** Longest feedback comment stored (characters). */
 export const FEEDBACK_COMMENT_MAX = 2_000;
@@ -10,7 +11,7 @@ export const llmFeedbackBody = z
     /** id of the logged call: the `id` of /llm/request's answer or the gateway's x-llmguard-request-id */
     requestId: z.string().trim().min(1).max(64),
     score: z.number().int(),
-    scale: z.enum(['thumbs', 'stars']).default('thumbs'),
+    scale: z.enum(FeedbackScale).default('thumbs'),
     comment: z.string().trim().max(FEEDBACK_COMMENT_MAX).optional(),
     /** language of the comment; detected (English or German) when left out */
     language: z.enum(['en', 'de']).optional(),
@@ -37,7 +38,7 @@ const share = z.number().min(0).max(1);
 
 export const sentimentSchema = z
   .object({
-    label: z.enum(['negative', 'neutral', 'positive']),
+    label: z.enum(SentimentLabel),
     score: z.number().describe('lexicon score per word: below 0 negative, above 0 positive'),
     language: z.enum(['en', 'de']).nullable(),
   })
@@ -49,7 +50,7 @@ export const llmFeedbackSchema = z.object({
   requestId: z.string(),
   model: z.string().describe('the effective model of the rated call'),
   score: z.number().int(),
-  scale: z.enum(['thumbs', 'stars']),
+  scale: z.enum(FeedbackScale),
   negative: z.boolean().describe('thumbs down, or one or two stars'),
   comment: z.string().nullable(),
   sentiment: sentimentSchema,

@@ -1,22 +1,12 @@
 import { z } from 'zod';
 import { isoDate, pageQuery } from './common.js';
-
-export const incidentTypes = [
-  'latency',
-  'error_rate',
-  'risk',
-  'cost_spike',
-  'anomaly',
-  'external',
-  'negative_feedback',
-] as const;
-export const severities = ['low', 'medium', 'high', 'critical'] as const;
+import { IncidentStatus, IncidentType, Severity } from '../types/vocabulary.js';
 
 export const incidentListQuery = pageQuery.extend({
   projectId: z.string().min(1).max(64),
-  status: z.enum(['open', 'resolved']).optional(),
-  severity: z.enum(severities).optional(),
-  type: z.enum(incidentTypes).optional(),
+  status: z.enum(IncidentStatus).optional(),
+  severity: z.enum(Severity).optional(),
+  type: z.enum(IncidentType).optional(),
   from: isoDate.optional(),
   to: isoDate.optional(),
 });

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { Decision, RequestStatus, RiskLevel } from '../types/vocabulary.js';
 
 const MB = 1024 * 1024;
 const METADATA_MAX_BYTES = 16 * 1024;
@@ -20,7 +21,7 @@ export const llmRequestBody = z.strictObject({
   latencyMs: z.number().int().min(0).max(3_600_000),
   promptTokens: tokens.nullable().optional(),
   completionTokens: tokens.nullable().optional(),
-  status: z.enum(['success', 'error']).default('success'),
+  status: z.enum(RequestStatus).default('success'),
   error: z.string().max(10_000).nullable().optional(),
   metadata: z
     .record(z.string(), z.unknown())
@@ -72,7 +73,7 @@ export const ingestResponse = z.object({
   id: z.string().describe('Id of the stored request (GET /logs/{id} shows it).'),
   riskScore: z.number().int().min(0).max(100).describe('Risk score 0-100; signals combine as independent evidence.'),
   riskLevel: z
-    .enum(['low', 'medium', 'high', 'critical'])
+    .enum(RiskLevel)
     .describe('Band of the score: low < 30 <= medium < 60 <= high < 85 <= critical.'),
   riskFlags: z
     .array(z.string())
@@ -80,7 +81,7 @@ export const ingestResponse = z.object({
       'Every signal found, e.g. `injection:override`, `pii:email`, `secret:api_key`, `response:pii:email`, ' +
         '`model:not_allowed`, `pii:blocked`.',
     ),
-  decision: z.enum(['allow', 'flag', 'block']).describe(DECISION_DESCRIPTION),
+  decision: z.enum(Decision).describe(DECISION_DESCRIPTION),
   effectiveModel: z
     .string()
     .describe('Model the call should use: the requested one, or the one a remediation or allowedModels chose.'),

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { isoDate, pageQuery } from './common.js';
+import { RequestStatus } from '../types/vocabulary.js';
 
 export const logSearchQuery = pageQuery
   .extend({
@@ -17,7 +18,7 @@ export const logSearchQuery = pageQuery
       .transform((q) => q.replace(/-+(?=\s|$)/g, ' ').replace(/-{2,}/g, '-'))
       .optional(),
     model: z.string().trim().min(1).max(200).optional(),
-    status: z.enum(['success', 'error']).optional(),
+    status: z.enum(RequestStatus).optional(),
     /** calls with at least one negative (thumbs down, 1-2 stars) / positive (thumbs up, 4-5 stars) / any feedback */
     feedback: z.enum(['negative', 'positive', 'any']).optional(),
     minRisk: z.coerce.number().int().min(0).max(100).optional(),

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { isoDate } from './common.js';
+import { PiiMode } from '../types/vocabulary.js';
 
 export const projectIdParam = z.object({ id: z.string().min(1).max(64) });
 export const projectIdQuery = z.object({ projectId: z.string().min(1).max(64) });
@@ -33,7 +34,7 @@ export const projectSettingsBody = z
     name: z.string().trim().min(1).max(100).optional(),
     description: z.string().trim().max(1000).nullable().optional(),
     safetyThreshold: z.number().int().min(0).max(100).optional(),
-    piiMode: z.enum(['off', 'redact', 'block']).optional(),
+    piiMode: z.enum(PiiMode).optional(),
     /** enforce: decisions may block; monitor: scored and flagged, never blocked */
     guardMode: z.enum(['enforce', 'monitor']).optional(),
     defaultModel: z.string().trim().min(1).max(200).nullable().optional(),

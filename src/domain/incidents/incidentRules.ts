@@ -2,8 +2,9 @@
  * Rule-based incident detection, as pure functions over a committed batch and a few figures
  * read from the database. Thresholds are per project (Project.ruleThresholds) with defaults.
  */
+import type { Severity } from '../../types/vocabulary.js';
 
-export type Severity = 'low' | 'medium' | 'high' | 'critical';
+export type { Severity } from '../../types/vocabulary.js';
 
 export interface RuleThresholds {
   /** a request slower than this opens a latency incident */

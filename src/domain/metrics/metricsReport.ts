@@ -8,6 +8,7 @@
  */
 import { fillSeries, percentileFromHistogram, type SeriesGranularity } from './histogram.js';
 import type { RollupSums } from './rollupDeltas.js';
+import { RISK_LEVELS } from '../../types/vocabulary.js';
 
 export type Sums = RollupSums;
 
@@ -148,7 +149,7 @@ export function buildMetricsReport({ rows, hist }: Aggregates, range: ReportRang
 
 export type MetricsReport = ReturnType<typeof buildMetricsReport>;
 
-export const RISK_LEVELS = ['low', 'medium', 'high', 'critical'] as const;
+export { RISK_LEVELS } from '../../types/vocabulary.js';
 
 /** Every risk level, with 0 for levels that did not occur. */
 export function riskDistribution(counts: readonly { level: string; requests: number }[]) {

@@ -15,8 +15,9 @@
  * policy the project asked for, reported in `remediations`.
  */
 import { RISK_LEVEL_THRESHOLDS } from './riskScoring.js';
+import type { Decision } from '../../types/vocabulary.js';
 
-export type Decision = 'allow' | 'flag' | 'block';
+export type { Decision } from '../../types/vocabulary.js';
 
 /** Flags that are findings: any of them alone makes the decision at least `flag`. */
 const FINDING_PREFIXES = ['injection:', 'content:', 'pii:', 'secret:', 'response:'] as const;

@@ -29,8 +29,9 @@ import {
   type JoinedRules,
   type PatternRule,
 } from './riskPatterns.js';
+import type { RiskLevel } from '../../types/vocabulary.js';
 
-export type RiskLevel = 'low' | 'medium' | 'high' | 'critical';
+export type { RiskLevel } from '../../types/vocabulary.js';
 
 export interface RiskInput {
   prompt: string;

@@ -13,6 +13,7 @@ import { postgresErrorCode } from '../../db/pgErrors.js';
 import type { PrismaClient } from '../../db/prisma.js';
 import { ingestBatchSize, ingestCommitSeconds, ingestRefused } from '../../observability/metrics.js';
 import { AppError } from '../../utils/AppError.js';
+import type { Decision, RiskLevel } from '../../types/vocabulary.js';
 
 export interface LlmRequestRow {
   id: string;
@@ -33,9 +34,9 @@ export interface LlmRequestRow {
   error: string | null;
   metadata: unknown;
   riskScore: number;
-  riskLevel: 'low' | 'medium' | 'high' | 'critical';
+  riskLevel: RiskLevel;
   riskFlags: string[];
-  decision: 'allow' | 'flag' | 'block';
+  decision: Decision;
   costUsd: number | null;
   piiRedacted: boolean;
   /** the project's config version the call was answered with */
