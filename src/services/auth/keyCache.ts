@@ -10,7 +10,7 @@ import type { NotifyBus } from '../../db/notifyBus.js';
 import type { PrismaClient } from '../../db/prisma.js';
 import { safeEqual } from '../../utils/crypto.js';
 import { projectColumns, type ModelConfig } from '../../domain/config/modelConfig.js';
-import type { ProjectArm, ProjectContext, VerifiedKey } from '../../types/project.js';
+import type { ProjectContext, VerifiedKey } from '../../types/project.js';
 import { digestApiKey } from './apiKeyDigest.js';
 
 export type { ActiveRemediation, ProjectArm, ProjectContext, VerifiedKey } from '../../types/project.js';
