@@ -175,11 +175,12 @@ describe('POST /llm/request', () => {
     expect(blocked.body.riskFlags).toContain('pii:blocked');
   });
 
-  it('should replace NUL characters and lone surrogates instead of failing the batch', async () => {
+  it('should refuse NUL characters and lone surrogates with 400 and store nothing (they cannot be stored as sent)', async () => {
+    const before = await ctx.prisma.llmRequest.count();
     const res = await ingest(body({ prompt: 'a\u0000b\ud800c', metadata: { k: 'x\u0000' } }));
-    expect(res.status).toBe(201);
-    const row = await ctx.prisma.llmRequest.findUniqueOrThrow({ where: { id: res.body.id } });
-    expect(row.prompt).toBe('a\uFFFDb\uFFFDc');
+    expect(res.status).toBe(400);
+    expect(res.body.error.code).toBe('VALIDATION_ERROR');
+    expect(await ctx.prisma.llmRequest.count()).toBe(before);
   });
 });
 

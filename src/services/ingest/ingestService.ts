@@ -255,7 +255,12 @@ export async function checkLlmCall(
     endpoint: input.endpoint ?? null,
     userId: input.userId ?? null,
   });
-  const assessment = assessExchange(project, policy, { prompt: input.prompt, response: null, model: input.model });
+  const assessment = assessExchange(
+    project,
+    policy,
+    { prompt: input.prompt, response: null, model: input.model },
+    deps.guard,
+  );
   return {
     decision: assessment.decision,
     riskScore: assessment.risk.score,
