@@ -1,7 +1,8 @@
 /**
  * npm run bench:search — 1,000,000 realistic rows across 20 projects (bulk-loaded in SQL with a
  * progress bar), then 200 representative searches through the same query module the API uses
- * (rare word, common word, phrase, filters, deep page). Prints p50/p95/max.
+ * (rare word, common word, phrase, stemmed word, filters incl. decision/endpoint/user/flag/outcome,
+ * deep page). Prints p50/p95/max.
  */
 import { searchLogs } from '../src/db/queries/logSearch.js';
 import { createPrisma } from '../src/db/prisma.js';
@@ -27,7 +28,7 @@ try {
     await prisma.$executeRawUnsafe(
       `INSERT INTO llm_requests (id, "projectId", model, "effectiveModel", endpoint, "endUserId", prompt, response,
          "latencyMs", "promptTokens", "completionTokens", "totalTokens", status, "riskScore", "riskLevel", "riskFlags",
-         decision, "costUsd", "createdAt")
+         decision, "costUsd", "createdAt", outcome, "refusalReason")
        SELECT 'b' || lpad(g::text, 9, '0'),
          ($1::text[])[1 + (g % ${PROJECTS})],
          (ARRAY['gpt-4o','gpt-4o-mini','claude-3-5-sonnet','gemini-1.5-flash','llama-3.1-70b'])[1 + (g * 7 % 5)],
@@ -40,9 +41,13 @@ try {
            || ' you asked for, covering the main points and next steps',
          50 + (g * 31 % 4000), 100 + g % 500, 50 + g % 300, 150 + g % 800,
          CASE WHEN g % 20 = 0 THEN 'error'::"RequestStatus" ELSE 'success'::"RequestStatus" END,
-         (g * 37) % 101, 'low'::"RiskLevel", ARRAY[]::text[], 'allow'::"Decision", 0.001,
+         (g * 37) % 101, 'low'::"RiskLevel",
+         CASE WHEN g % 97 = 0 THEN ARRAY['injection:override'] ELSE ARRAY[]::text[] END,
+         CASE WHEN g % 97 = 0 THEN 'flag'::"Decision" ELSE 'allow'::"Decision" END, 0.001,
          -- spread over the last 30 days, newest last (as ingestion writes them)
-         (now() AT TIME ZONE 'UTC') - ((($4::bigint - g) * 2592000 / $4::bigint) || ' seconds')::interval
+         (now() AT TIME ZONE 'UTC') - ((($4::bigint - g) * 2592000 / $4::bigint) || ' seconds')::interval,
+         CASE WHEN g % 501 = 0 THEN 'refused' ELSE 'accepted' END,
+         CASE WHEN g % 501 = 0 THEN 'endpoint_disabled' END
        FROM (SELECT $2::int + s AS g FROM generate_series(1, $3::int) AS s) AS rows_`,
       projectIds,
       done,
@@ -65,6 +70,10 @@ try {
     ['sort by latency', () => ({ sort: 'latencyMs', order: 'desc' })],
     ['deep page', () => ({ page: 200, limit: 50 })],
     ['word excluded', () => ({ q: 'draft -refund' })],
+    ['stemmed word', () => ({ q: 'translating' })],
+    ['decision+endpoint+user', () => ({ decision: 'allow', endpoint: 'chat', userId: 'user-40' })],
+    ['flag', () => ({ flag: 'injection:override' })],
+    ['refused', () => ({ outcome: 'refused' })],
   ];
   const timings = new Map<string, number[]>();
   for (let i = 0; i < 200; i++) {

@@ -9,6 +9,7 @@ export function llmController(ctx: AppContext) {
     quota: ctx.quota,
     limiterFor: ctx.security.remediationLimiter,
     guard: ctx.guard,
+    logger: ctx.logger,
   };
   return {
     async ingest(req: Request, res: Response) {

@@ -43,7 +43,14 @@ const NO_FILTERS = { externalTables: [], externalEnums: [] };
  * sees the partitioned parent, not its partitions). A diff block that names one is left out of
  * new migrations.
  */
-export const RAW_SQL_OBJECTS = [/"search"/, /llm_requests_search_idx/, /btree_gin/, /"llm_requests_pkey"/];
+export const RAW_SQL_OBJECTS = [
+  /"search"/,
+  /llm_requests_search_idx/,
+  /btree_gin/,
+  /"llm_requests_pkey"/,
+  /llm_requests_flags_idx/,
+  /llm_requests_refused_idx/,
+];
 
 /** The blocks of a diff script that are real schema changes (none of RAW_SQL_OBJECTS). */
 export function schemaChangeBlocks(sql: string): string[] {

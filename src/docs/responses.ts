@@ -125,6 +125,12 @@ export const llmRequest = z.object({
   costUsd: z.number().nullable(),
   piiRedacted: z.boolean(),
   createdAt: timestamp,
+  outcome: z.enum(['accepted', 'refused']).describe('`refused`: a remediation refused the call'),
+  refusalReason: z.enum(['endpoint_disabled', 'user_rate_limited']).nullable(),
+  messages: z
+    .array(z.object({ role: z.string(), content: z.string(), name: z.string().optional() }))
+    .nullable()
+    .describe('The chat messages with their roles, when the call was reported with `messages`'),
 });
 export const logResponse = z.object({
   request: llmRequest.extend({
@@ -171,6 +177,12 @@ export const metricsResponse = z.object({
   ),
   series: z.array(z.object({ ts: timestamp, requests: count, errors: count, ...traffic, costUsd: z.number().min(0) })),
   feedback: metricsFeedbackSchema.describe('feedback given in the range (POST /llm/feedback), in total and per model'),
+  refusals: z
+    .object({
+      total: count,
+      byReason: z.record(z.string(), count).describe('endpoint_disabled, user_rate_limited'),
+    })
+    .describe('Calls a remediation refused in the range (stored with outcome refused; also counted above).'),
 });
 
 export const remediation = z.object({

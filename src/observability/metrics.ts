@@ -39,6 +39,14 @@ export const searchIndexCleanups = new client.Histogram({
   registers: [registry],
 });
 
+/** Calls a remediation refused (disabled endpoint, rate-limited end user), stored with outcome refused. */
+export const remediationRefusals = new client.Counter({
+  name: 'llmguard_remediation_refusals_total',
+  help: 'Reported calls refused by a remediation, by reason',
+  labelNames: ['reason'] as const,
+  registers: [registry],
+});
+
 export const ingestRefused = new client.Counter({
   name: 'llmguard_ingest_refused_total',
   help: 'Requests refused by the ingestion writer: 503 (queue_full, commit_failed) or 429 (quota)',

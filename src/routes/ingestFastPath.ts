@@ -126,6 +126,7 @@ export function ingestFastPath(app: Express, ctx: AppContext, options: IngestFas
     quota: ctx.quota,
     limiterFor: ctx.security.remediationLimiter,
     guard: ctx.guard,
+    logger: ctx.logger,
   };
   const { security, keyCache } = ctx;
 

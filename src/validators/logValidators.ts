@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { isoDate, pageQuery } from './common.js';
-import { RequestStatus } from '../types/vocabulary.js';
+import { Decision, RequestStatus } from '../types/vocabulary.js';
 
 export const logSearchQuery = pageQuery
   .extend({
@@ -16,9 +16,27 @@ export const logSearchQuery = pageQuery
       .min(1)
       .max(500)
       .transform((q) => q.replace(/-+(?=\s|$)/g, ' ').replace(/-{2,}/g, '-'))
-      .optional(),
-    model: z.string().trim().min(1).max(200).optional(),
-    status: z.enum(RequestStatus).optional(),
+      .optional()
+      .describe(
+        'Full-text search over prompt, messages and response, stemmed in English and German ' +
+          '(`instruction` finds "instructions"). Web-search syntax: "exact phrase", -excluded, a OR b.',
+      ),
+    model: z.string().trim().min(1).max(200).optional().describe('Only calls reported with this model.'),
+    status: z.enum(RequestStatus).optional().describe('Only successful or only failed calls.'),
+    decision: z.enum(Decision).optional().describe('Only calls with this decision.'),
+    endpoint: z.string().trim().min(1).max(200).optional().describe('Only calls of this endpoint (your label).'),
+    userId: z.string().trim().min(1).max(200).optional().describe('Only calls of this end user.'),
+    outcome: z
+      .enum(['accepted', 'refused'])
+      .optional()
+      .describe('`refused`: calls a remediation refused (disabled endpoint, rate-limited end user).'),
+    flag: z
+      .string()
+      .trim()
+      .min(1)
+      .max(100)
+      .optional()
+      .describe('Only calls carrying this risk flag, e.g. `injection:override` or `pii:email`.'),
     /** calls with at least one negative (thumbs down, 1-2 stars) / positive (thumbs up, 4-5 stars) / any feedback */
     feedback: z.enum(['negative', 'positive', 'any']).optional(),
     minRisk: z.coerce.number().int().min(0).max(100).optional(),

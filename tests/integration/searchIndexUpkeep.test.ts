@@ -67,7 +67,7 @@ const found = async (word: string) =>
   Number(
     (
       await ctx.prisma.$queryRawUnsafe<{ n: bigint }[]>(
-        `SELECT count(*) AS n FROM llm_requests WHERE "projectId" = $1 AND search @@ websearch_to_tsquery('simple', $2)`,
+        `SELECT count(*) AS n FROM llm_requests WHERE "projectId" = $1 AND search @@ (websearch_to_tsquery('english', $2) || websearch_to_tsquery('german', $2))`,
         project.id,
         word,
       )

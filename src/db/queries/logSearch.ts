@@ -1,6 +1,7 @@
 /**
  * Log search over llm_requests in raw SQL: always scoped by project, full-text through the
- * generated `search` tsvector (GIN) with websearch_to_tsquery (quotes and -word work), ordered
+ * generated, stemmed (English + German) `search` tsvector (GIN) with websearch_to_tsquery
+ * (quotes and -word work), ordered
  * by time (or latency / risk), never by rank unless asked.
  */
 import { Prisma } from '../../generated/prisma/client.js';
@@ -19,7 +20,9 @@ const SORT_COLUMNS = { createdAt: '"createdAt"', latencyMs: '"latencyMs"', riskS
 const LIST_COLUMNS = Prisma.sql`id, "projectId", "apiKeyId", model, "effectiveModel", endpoint, "endUserId",
   left(prompt, 500) AS prompt, left(response, 500) AS response, "latencyMs", "promptTokens", "completionTokens",
   "totalTokens", status::text AS status, error, "riskScore", "riskLevel"::text AS "riskLevel", "riskFlags",
-  decision::text AS decision, "costUsd", "piiRedacted", "createdAt"`;
+  decision::text AS decision, "costUsd", "piiRedacted", "createdAt", outcome, "refusalReason",
+  (SELECT jsonb_agg(jsonb_build_object('role', m->>'role', 'content', left(m->>'content', 500)))
+     FROM jsonb_array_elements(messages) AS m) AS messages`;
 
 /** Timestamps are stored as UTC `timestamp(3)`; compare against UTC whatever the session zone. */
 export const utc = (d: Date) => Prisma.sql`(${d.toISOString()}::timestamptz AT TIME ZONE 'UTC')`;
@@ -36,12 +39,28 @@ function feedbackFilter(kind: 'negative' | 'positive' | 'any'): Prisma.Sql {
     WHERE f."projectId" = llm_requests."projectId" AND f."requestId" = llm_requests.id${which})`;
 }
 
+/**
+ * The search column holds every row under the English and the German stemmer (migration
+ * chat_messages_refusals_stemmed_search); the query is parsed under both and either may match,
+ * so "instruction" finds "instructions" and "Anweisung" finds "Anweisungen", while a quoted
+ * phrase still needs its words adjacent and in order.
+ */
+export const textQuery = (q: string) =>
+  Prisma.sql`(websearch_to_tsquery('english', ${q}) || websearch_to_tsquery('german', ${q}))`;
+
 function whereClause(q: LogSearchQuery): Prisma.Sql {
   const parts: Prisma.Sql[] = [Prisma.sql`"projectId" = ${q.projectId}`];
-  if (q.q) parts.push(Prisma.sql`search @@ websearch_to_tsquery('simple', ${q.q})`);
+  if (q.q) parts.push(Prisma.sql`search @@ ${textQuery(q.q)}`);
   if (q.model) parts.push(Prisma.sql`model = ${q.model}`);
   if (q.status) parts.push(Prisma.sql`status = ${q.status}::"RequestStatus"`);
   if (q.feedback) parts.push(feedbackFilter(q.feedback));
+  if (q.decision) parts.push(Prisma.sql`decision = ${q.decision}::"Decision"`);
+  if (q.endpoint) parts.push(Prisma.sql`endpoint = ${q.endpoint}`);
+  if (q.userId) parts.push(Prisma.sql`"endUserId" = ${q.userId}`);
+  // The partial indexes' predicates, repeated so the planner may use them (rare rows).
+  if (q.outcome === 'refused') parts.push(Prisma.sql`outcome <> 'accepted'`);
+  if (q.outcome === 'accepted') parts.push(Prisma.sql`outcome = 'accepted'`);
+  if (q.flag) parts.push(Prisma.sql`cardinality("riskFlags") > 0 AND "riskFlags" @> ARRAY[${q.flag}]::text[]`);
   if (q.minRisk !== undefined) parts.push(Prisma.sql`"riskScore" >= ${q.minRisk}`);
   if (q.maxRisk !== undefined) parts.push(Prisma.sql`"riskScore" <= ${q.maxRisk}`);
   if (q.from) parts.push(Prisma.sql`"createdAt" >= ${utc(q.from)}`);

@@ -5,6 +5,7 @@
  * a 201 for.
  */
 import { rollupAggregates } from '../../db/queries/metricsQueries.js';
+import { refusalCounts } from '../../db/queries/refusalQueries.js';
 import type { PrismaClient } from '../../db/prisma.js';
 import type { ReadRouter } from '../../db/readReplica.js';
 import {
@@ -61,10 +62,11 @@ export async function getMetrics(deps: MetricsDeps, caller: AccessClaims, q: Met
   await deps.rollups?.settled();
   const key = `metrics:${rangeKey(q)}:${q.granularity}:${q.groupBy ?? ''}`;
   return deps.cache.getOrCompute(q.projectId, key, async () => {
-    const [aggregates, feedback, byVersion] = await onReads(deps, (db) =>
+    const [aggregates, feedback, refusals, byVersion] = await onReads(deps, (db) =>
       Promise.all([
         rollupAggregates(db, q.projectId, q),
         feedbackGroups(db, q.projectId, q),
+        refusalCounts(db, q.projectId, q),
         q.groupBy === 'configVersion' ? configVersionReport(db, q.projectId, q) : undefined,
       ]),
     );
@@ -77,6 +79,7 @@ export async function getMetrics(deps: MetricsDeps, caller: AccessClaims, q: Met
       ...report,
       feedback: feedbackReport(feedback),
       ...byVersion,
+      refusals,
     };
   });
 }

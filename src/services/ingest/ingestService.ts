@@ -24,6 +24,9 @@ export function contextForCall(project: ProjectContext, userId: string | null, p
   return pickArm(project.split.arms, userId === null ? `request:${prompt}` : `user:${userId}`, project.split.salt)
     .context;
 }
+import type { Logger } from 'pino';
+import { remediationRefusals } from '../../observability/metrics.js';
+import { AppError } from '../../utils/AppError.js';
 
 /**
  * Enforced by billing: the plan counter a request is written under (the writer refuses it with
@@ -39,6 +42,7 @@ export interface IngestDeps {
   limiterFor: UserLimiterFor;
   /** the learned injection classifier (null: rules only) */
   guard: InjectionGuard | null;
+  logger?: Logger;
 }
 
 /** What the pre-call checks let through: the policy to apply and the quota the row is written under. */
@@ -131,6 +135,8 @@ export interface CallRecord {
   pricedModel?: string;
   /** the model that actually served the call (default: the policy's effective model) */
   servedModel?: string;
+  /** set for a call a remediation refused: stored with outcome `refused`, outside the plan quota */
+  refusalReason?: RefusalReason;
 }
 
 /**
@@ -186,12 +192,31 @@ export async function recordCall(
       piiRedacted: assessment.piiRedacted,
       configVersion: project.configVersion,
       createdAt,
+      outcome: call.refusalReason ? 'refused' : 'accepted',
+      refusalReason: call.refusalReason ?? null,
     },
-    quota,
+    call.refusalReason ? undefined : quota,
   );
   return { id, costUsd };
 }
 
+/** Why a remediation refused a call, as stored in `refusalReason` and counted in /metrics. */
+export const REFUSAL_REASONS = {
+  ENDPOINT_DISABLED: 'endpoint_disabled',
+  USER_RATE_LIMITED: 'user_rate_limited',
+} as const;
+export type RefusalReason = (typeof REFUSAL_REASONS)[keyof typeof REFUSAL_REASONS];
+
+function refusalReasonOf(err: unknown): RefusalReason | null {
+  if (!(err instanceof AppError)) return null;
+  return err.code === 'ENDPOINT_DISABLED' || err.code === 'USER_RATE_LIMITED' ? REFUSAL_REASONS[err.code] : null;
+}
+
+/**
+ * Ingests one reported call. A call a remediation refuses (403 ENDPOINT_DISABLED, 429
+ * USER_RATE_LIMITED) already ran (the SDK reports after the model answered), so it is stored too,
+ * with `outcome: refused` and its reason, outside the plan quota, and then the refusal is thrown.
+ */
 export async function ingestLlmRequest(
   deps: IngestDeps,
   auth: { key: VerifiedKey; project: ProjectContext },
@@ -200,29 +225,23 @@ export async function ingestLlmRequest(
   const endpoint = input.endpoint ?? null;
   const userId = input.userId ?? null;
   const project = contextForCall(auth.project, userId, input.prompt);
-  const admission = await admitCall(deps, project, { model: input.model, endpoint, userId });
+  let admission: Admission;
+  try {
+    admission = await admitCall(deps, project, { model: input.model, endpoint, userId });
+  } catch (err) {
+    const reason = refusalReasonOf(err);
+    if (reason === null) throw err;
+    await recordRefused(deps, { ...auth, project }, input, reason, err as AppError);
+    throw err;
+  }
   const { policy } = admission;
   const assessment = assessExchange(
     project,
     policy,
-    {
-      prompt: input.prompt,
-      response: input.response ?? null,
-      model: input.model,
-    },
+    { prompt: input.prompt, response: input.response ?? null, model: input.model },
     deps.guard,
   );
-  const { id, costUsd } = await recordCall(deps, { ...auth, project }, admission, assessment, {
-    model: input.model,
-    endpoint,
-    userId,
-    latencyMs: input.latencyMs,
-    promptTokens: input.promptTokens ?? null,
-    completionTokens: input.completionTokens ?? null,
-    status: input.status,
-    error: input.error ?? null,
-    metadata: input.metadata ?? null,
-  });
+  const { id, costUsd } = await recordCall(deps, { ...auth, project }, admission, assessment, callOf(input));
 
   return {
     id,
@@ -271,4 +290,53 @@ export async function checkLlmCall(
     remediations: policy.applied,
     prompt: project.piiMode === 'redact' ? assessment.prompt : input.prompt,
   };
+}
+
+function callOf(input: LlmRequestInput): CallRecord {
+  return {
+    model: input.model,
+    endpoint: input.endpoint ?? null,
+    userId: input.userId ?? null,
+    latencyMs: input.latencyMs,
+    promptTokens: input.promptTokens ?? null,
+    completionTokens: input.completionTokens ?? null,
+    status: input.status,
+    error: input.error ?? null,
+    metadata: input.metadata ?? null,
+  };
+}
+
+/** Stores a refused call (outside the quota); a failure to store it never hides the refusal. */
+async function recordRefused(
+  deps: IngestDeps,
+  auth: { key: VerifiedKey; project: ProjectContext },
+  input: LlmRequestInput,
+  reason: RefusalReason,
+  refusal: AppError,
+): Promise<void> {
+  const { project } = auth;
+  const remediationId = (refusal.details as { remediationId?: string } | undefined)?.remediationId;
+  const policy: Enforcement = {
+    effectiveModel: input.model,
+    systemPrompt: project.systemPrompt,
+    safetyThreshold: project.safetyThreshold,
+    applied: remediationId
+      ? [{ id: remediationId, action: reason === 'endpoint_disabled' ? 'disable_endpoint' : 'rate_limit_user' }]
+      : [],
+    flags: [],
+  };
+  remediationRefusals.inc({ reason });
+  const assessment = assessExchange(
+    project,
+    policy,
+    { prompt: input.prompt, response: input.response ?? null, model: input.model },
+    deps.guard,
+  );
+  try {
+    // The quota counter is never taken for a refused call (recordCall skips it).
+    const admission = { policy, quota: undefined as unknown as QuotaCounter };
+    await recordCall(deps, auth, admission, assessment, { ...callOf(input), refusalReason: reason });
+  } catch (err) {
+    deps.logger?.warn({ err, reason }, 'refused call could not be recorded');
+  }
 }

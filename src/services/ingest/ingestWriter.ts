@@ -42,6 +42,11 @@ export interface LlmRequestRow {
   /** the project's config version the call was answered with */
   configVersion?: number | null;
   createdAt: Date;
+  /** the chat messages as reported ([{ role, content, name? }]), null for a plain prompt */
+  messages?: { role: string; content: string; name?: string }[] | null;
+  /** `refused`: a remediation refused the call (stored outside the plan quota) */
+  outcome?: 'accepted' | 'refused';
+  refusalReason?: string | null;
 }
 
 export interface IngestWriterOptions {
