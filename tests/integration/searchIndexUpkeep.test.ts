@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPrisma } from '../../src/db/prisma.js';
 import { IngestWriter, type LlmRequestRow } from '../../src/services/ingest/ingestWriter.js';
-import { registerSearchIndexUpkeep, SEARCH_INDEX } from '../../src/services/ingest/searchIndexUpkeep.js';
+import { CLEAN_PENDING_SQL, registerSearchIndexUpkeep, SEARCH_INDEX } from '../../src/services/ingest/searchIndexUpkeep.js';
 import { uuidv7 } from '../../src/utils/ids.js';
 import { createProject, registerUser, type TestProject } from '../helpers/factories.js';
 import { useTestApp } from '../helpers/testApp.js';
@@ -51,7 +51,7 @@ function row(i: number, word: string): LlmRequestRow {
 /** Merges what is pending ourselves; the number of pages it moved is what was left pending. */
 async function pendingPages(): Promise<number> {
   const [r] = await ctx.prisma.$queryRawUnsafe<{ pages: number }[]>(
-    `SELECT gin_clean_pending_list($1::regclass)::int AS pages`,
+    CLEAN_PENDING_SQL,
     SEARCH_INDEX,
   );
   return r!.pages;

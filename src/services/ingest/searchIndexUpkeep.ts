@@ -27,6 +27,15 @@ export interface UpkeepDb {
 
 export const SEARCH_INDEX = 'llm_requests_search_idx';
 
+/**
+ * Merges the pending list of the search index, or of each partition's own index when
+ * llm_requests is partitioned (a partitioned index has no pending list of its own); the
+ * answer is the number of pages moved. $1 is the index name.
+ */
+export const CLEAN_PENDING_SQL =
+  'SELECT coalesce(sum(gin_clean_pending_list(t.relid::regclass)), 0)::int AS pages ' +
+  'FROM pg_partition_tree($1::regclass) t WHERE t.isleaf';
+
 export interface SearchIndexUpkeep {
   /** Resolves once the merge under way, if any, has finished. */
   settled(): Promise<void>;
@@ -68,7 +77,7 @@ export function registerSearchIndexUpkeep(
       const started = performance.now();
       try {
         const [row] = await db.$queryRawUnsafe<{ pages: number }[]>(
-          `SELECT gin_clean_pending_list($1::regclass)::int AS pages`,
+          CLEAN_PENDING_SQL,
           SEARCH_INDEX,
         );
         stats.cleanups++;
