@@ -67,6 +67,8 @@ const SELF_SCOPED = [
   /^\/api\/v1\/projects$/,
   /^\/api\/v1\/llm\//,
   /^\/api\/v1\/webhooks\//,
+  /^\/api\/v1\/feedback$/,
+  /^\/api\/v1\/onboarding(\/|$)/,
 ];
 
 function concrete(route: RouteInfo, t: Tenant) {
@@ -77,6 +79,8 @@ function concrete(route: RouteInfo, t: Tenant) {
     .replace('/logs/:id', `/logs/${t.logId}`)
     .replace('/users/:id', `/users/${t.user.id}`)
     .replace(':ip', '203.0.113.5')
+    .replace(/:(n|version)\b/g, '1')
+    .replace(':providerId', '00000000-0000-7000-8000-000000000000')
     .replace(/:[a-zA-Z]+/g, 'unknown');
   const needsProject =
     /\/(settings\/(project|api-keys|model-settings)|logs|metrics|incidents)$/.test(route.path) ||
@@ -91,6 +95,12 @@ function concrete(route: RouteInfo, t: Tenant) {
     [/resolve$/, { note: 'hijacked' }],
     [/users\/:id\/role$/, { role: 'admin' }],
     [/billing\/refunds$/, { invoiceId: 'in_x' }],
+    [/config-versions$/, { config: { safetyThreshold: 1 }, message: 'hijacked' }],
+    [/config-split$/, { arms: [{ version: 1, weight: 50 }, { version: 2, weight: 50 }] }],
+    [/config-split\/promote$/, { version: 1 }],
+    [/providers$/, { name: 'intruder', kind: 'openai', baseUrl: 'https://api.openai.com/v1', apiKey: 'sk-intruder-0000' }],
+    [/providers\/:providerId\/rotate$/, { apiKey: 'sk-intruder-0001' }],
+    [/guard\/check$/, { projectId: t.project.id, prompt: 'hello' }],
   ];
   const body = bodies.find(([re]) => re.test(route.path))?.[1] ?? {};
   return { url, body };
