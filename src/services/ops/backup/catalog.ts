@@ -112,6 +112,7 @@ export async function serverVersion(client: pg.ClientBase): Promise<{ version: s
 /**
  * Drops the indexes that back no constraint (restores load faster and build them once, as
  * pg_restore does) and returns their definitions for recreateIndexes. Meant for a transaction.
+ * A partition's own index goes with its parent's (dropped and rebuilt through the parent).
  */
 export async function dropSecondaryIndexes(client: pg.ClientBase): Promise<string[]> {
   const { rows } = await client.query<{ name: string; def: string }>(`
@@ -119,7 +120,8 @@ export async function dropSecondaryIndexes(client: pg.ClientBase): Promise<strin
     FROM pg_index i
     JOIN pg_class ic ON ic.oid = i.indexrelid
     JOIN pg_namespace n ON n.oid = ic.relnamespace
-    WHERE n.nspname = 'public' AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid)`);
+    WHERE n.nspname = 'public' AND NOT ic.relispartition
+      AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid)`);
   for (const index of rows) await client.query(`DROP INDEX ${index.name}`);
   return rows.map((r) => r.def);
 }
