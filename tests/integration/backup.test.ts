@@ -114,9 +114,9 @@ describe('backups (built-in format)', () => {
     try {
       const original = await prisma.llmRequest.findMany({ orderBy: { id: 'asc' } });
       expect(await restored.llmRequest.findMany({ orderBy: { id: 'asc' } })).toEqual(original);
-      // `search` is not in the archive: the restored database computes it again
+      // `search` is not in the archive: the restored database computes it again (English + German stems)
       const hits = await restored.$queryRaw<{ n: number }[]>`
-        SELECT count(*)::int AS n FROM llm_requests WHERE search @@ plainto_tsquery('simple', 'previous instructions')`;
+        SELECT count(*)::int AS n FROM llm_requests WHERE search @@ plainto_tsquery('english', 'previous instructions')`;
       expect(hits[0]?.n).toBe(3);
       const maxId = (await prisma.auditLog.aggregate({ _max: { id: true } }))._max.id ?? 0n;
       const next = await restored.auditLog.create({ data: { action: 'after.restore' } });
