@@ -20,7 +20,7 @@ beforeAll(async () => {
   project = await createProject(ctx.app, owner);
 });
 
-type Call = { method: 'get' | 'post' | 'delete'; path: string; body?: object };
+type Call = { method: 'get' | 'post' | 'put' | 'delete'; path: string; body?: object };
 
 /** Every route that names a project, from the app's route table. */
 function projectRoutes(): Call[] {
@@ -34,7 +34,10 @@ function projectRoutes(): Call[] {
 }
 
 function concrete(call: Call): Call {
-  const path = call.path.replace(':id', project.id);
+  const path = call.path
+    .replace(':id', project.id)
+    .replace(/:(n|version)\b/g, '1')
+    .replace(':providerId', '00000000-0000-7000-8000-000000000000');
   const withQuery = path.startsWith('/api/v1/settings/') ? `${path}?projectId=${project.id}` : path;
   const bodies: Record<string, object> = {
     '/api-keys/create': { name: 'x' },
@@ -42,9 +45,17 @@ function concrete(call: Call): Call {
     '/api-keys/delete': { apiKeyId: project.apiKeyId },
     '/settings/project': { safetyThreshold: 1, name: 'hijacked' },
     '/settings/model-settings': { fallbackModel: 'evil' },
+    // valid bodies, so the routes answer on ownership and not on validation
+    '/config-versions': { config: { safetyThreshold: 1 }, message: 'hijacked' },
+    '/config-split': { arms: [{ version: 1, weight: 50 }, { version: 2, weight: 50 }] },
+    '/config-split/promote': { version: 1 },
+    '/providers': { name: 'intruder', kind: 'openai', baseUrl: 'https://api.openai.com/v1', apiKey: 'sk-intruder-0000' },
+    '/rotate': { apiKey: 'sk-intruder-0001' },
+    '/guard/check': { projectId: project.id, prompt: 'hello' },
   };
   const body = Object.entries(bodies).find(([suffix]) => path.endsWith(suffix))?.[1];
-  return { ...call, path: withQuery, body: call.method === 'post' ? (body ?? {}) : undefined };
+  const withBody = call.method === 'post' || call.method === 'put';
+  return { ...call, path: withQuery, body: withBody ? (body ?? {}) : undefined };
 }
 
 describe('project tenant isolation', () => {

@@ -9,7 +9,12 @@ import { registerRollups } from '../../src/services/analytics/rollupService.js';
 
 function fakes(delayMs = 0) {
   const handlers: CommitHandler[] = [];
-  const writer = { onCommit: (h: CommitHandler) => handlers.push(h) } as unknown as IngestWriter;
+  const attachments = new Map<symbol, unknown>();
+  const writer = {
+    onCommit: (h: CommitHandler) => handlers.push(h),
+    attachment: (key: symbol) => attachments.get(key),
+    attach: <T>(key: symbol, value: T) => (attachments.set(key, value), value),
+  } as unknown as IngestWriter;
   const statements: string[] = [];
   const db = {
     async $executeRaw(strings: TemplateStringsArray) {

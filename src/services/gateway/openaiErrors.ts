@@ -143,7 +143,12 @@ export function toGatewayFailure(err: unknown, secrets: readonly string[] = []):
     };
   }
   const app = toAppError(err);
-  const mapped = APP_CODES[app.code] ?? { type: 'server_error', code: 'internal_error' };
+  // A refusal of ours without its own entry keeps its meaning in `code`; only a 5xx is a server error.
+  const mapped =
+    APP_CODES[app.code] ??
+    (app.status < 500
+      ? { type: 'invalid_request_error', code: app.code.toLowerCase() }
+      : { type: 'server_error', code: 'internal_error' });
   const details = app.details as { path?: string }[] | undefined;
   const param = Array.isArray(details) && typeof details[0]?.path === 'string' ? details[0].path : null;
   let message = app.message;
