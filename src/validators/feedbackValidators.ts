@@ -49,6 +49,7 @@ export const llmFeedbackSchema = z.object({
   id: z.string(),
   requestId: z.string(),
   model: z.string().describe('the effective model of the rated call'),
+  configVersion: z.number().int().nullable().describe('the configuration version the rated call ran under'),
   score: z.number().int(),
   scale: z.enum(FeedbackScale),
   negative: z.boolean().describe('thumbs down, or one or two stars'),
@@ -70,6 +71,9 @@ const feedbackStats = {
 export const metricsFeedbackSchema = z.object({
   summary: z.object(feedbackStats),
   byModel: z.array(z.object({ model: z.string(), ...feedbackStats })),
+  byConfigVersion: z
+    .array(z.object({ configVersion: z.number().int(), ...feedbackStats }))
+    .describe('per configuration version the calls ran under (an A/B split compares its arms here)'),
 });
 
 // ---- product feedback from dashboard users (POST /feedback, GET /admin/feedback) ----

@@ -186,6 +186,37 @@ describe('feedback in logs and metrics', () => {
     const again = await request(ctx.app).get(`/api/v1/metrics?projectId=${project.id}`).set(bearer(user.accessToken));
     expect(again.body.feedback.summary.count).toBe(6);
   });
+  it('should roll feedback up per configuration version, so the arms of a change can be compared', async () => {
+    const { user, project } = await owner();
+    const base = `/api/v1/projects/${project.id}`;
+    const auth = bearer(user.accessToken);
+    const before = await call(project.apiKey);
+    await request(ctx.app)
+      .post(`${base}/config-versions`)
+      .set(auth)
+      .send({ config: { systemPrompt: 'Answer in one sentence.' }, activate: true, message: 'shorter answers' })
+      .expect(201);
+    const versionOf = async (id: string) =>
+      (await request(ctx.app).get(`/api/v1/logs/${id}`).set(auth)).body.request.configVersion as number | null;
+    const after = [await call(project.apiKey), await call(project.apiKey)];
+    const [v1, v2] = [await versionOf(before), await versionOf(after[0])];
+    expect(v2).toBe((v1 ?? 0) + 1);
+    await feedback(project.apiKey, { requestId: before, score: -1 });
+    await feedback(project.apiKey, { requestId: before, score: -1 });
+    const stored = await feedback(project.apiKey, { requestId: after[0], score: 1 });
+    expect(stored.body.feedback.configVersion).toBe(v2);
+    await feedback(project.apiKey, { requestId: after[1], score: 5, scale: 'stars' });
+    await feedback(project.apiKey, { requestId: after[1], score: 1, scale: 'stars' });
+    const res = await request(ctx.app).get(`/api/v1/metrics?projectId=${project.id}`).set(auth);
+    expect(res.status).toBe(200);
+    const byVersion = Object.fromEntries(
+      res.body.feedback.byConfigVersion.map((v: { configVersion: number }) => [v.configVersion, v]),
+    );
+    // version 2: thumbs up (1), 5 stars (1), 1 star (0) -> 2/3; one negative of three
+    expect(byVersion[String(v2)]).toMatchObject({ count: 3, negative: 1, negativeShare: 0.3333, averageScore: 0.6667 });
+    if (v1 !== null) expect(byVersion[String(v1)]).toMatchObject({ count: 2, negative: 2, negativeShare: 1 });
+    expect(res.body.feedback.summary.count).toBe(5);
+  });
 });
 
 describe('negative-feedback incident rule', () => {

@@ -24,6 +24,8 @@ export function normalizedScore(scale: FeedbackScale, score: number): number {
 
 export interface FeedbackGroup {
   model: string;
+  /** the configuration version the call ran under; null for calls from before versions */
+  configVersion?: number | null;
   scale: FeedbackScale;
   negative: boolean;
   count: number;
@@ -78,14 +80,22 @@ function stats(groups: FeedbackGroup[]): FeedbackStats {
   };
 }
 
-/** The /metrics feedback block: totals and one row per model (most feedback first). */
+/** The /metrics feedback block: totals, one row per model (most feedback first) and one per configuration version (calls without a version are in the totals only). */
 export function feedbackReport(groups: FeedbackGroup[]) {
   const byModel = new Map<string, FeedbackGroup[]>();
   for (const g of groups) byModel.set(g.model, [...(byModel.get(g.model) ?? []), g]);
+  const byVersion = new Map<number, FeedbackGroup[]>();
+  for (const g of groups) {
+    if (g.configVersion == null) continue;
+    byVersion.set(g.configVersion, [...(byVersion.get(g.configVersion) ?? []), g]);
+  }
   return {
     summary: stats(groups),
     byModel: [...byModel]
       .map(([model, list]) => ({ model, ...stats(list) }))
       .sort((a, b) => b.count - a.count || a.model.localeCompare(b.model)),
+    byConfigVersion: [...byVersion]
+      .map(([configVersion, list]) => ({ configVersion, ...stats(list) }))
+      .sort((a, b) => a.configVersion - b.configVersion),
   };
 }

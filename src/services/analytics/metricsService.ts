@@ -39,16 +39,17 @@ const onReads = <T>(deps: { prisma: PrismaClient; reads?: ReadRouter }, fn: (db:
 
 const rangeKey = (q: { from: Date; to: Date }) => `${q.from.toISOString()}/${q.to.toISOString()}`;
 
-/** Feedback given in [from, to), per model, scale and verdict (a few rows per model). */
+/** Feedback given in [from, to), per model, configuration version, scale and verdict (a few rows per model). */
 async function feedbackGroups(prisma: PrismaClient, projectId: string, range: { from: Date; to: Date }) {
   const groups = await prisma.llmFeedback.groupBy({
-    by: ['model', 'scale', 'negative'],
+    by: ['model', 'configVersion', 'scale', 'negative'],
     where: { projectId, createdAt: { gte: range.from, lt: range.to } },
     _count: { _all: true },
     _sum: { score: true },
   });
   return groups.map((g): FeedbackGroup => ({
     model: g.model,
+    configVersion: g.configVersion,
     scale: g.scale,
     negative: g.negative,
     count: g._count._all,

@@ -27,6 +27,7 @@ export function feedbackView(f: LlmFeedback) {
     id: f.id,
     requestId: f.requestId,
     model: f.model,
+    configVersion: f.configVersion,
     score: f.score,
     scale: f.scale,
     negative: f.negative,
@@ -51,7 +52,7 @@ export async function recordLlmFeedback(
   const { prisma } = deps;
   const call = await prisma.llmRequest.findUnique({
     where: { id: body.requestId },
-    select: { projectId: true, effectiveModel: true },
+    select: { projectId: true, effectiveModel: true, configVersion: true },
   });
   if (!call || call.projectId !== auth.key.projectId) throw AppError.notFound('Request');
   const sentiment = body.comment ? analyzeSentiment(body.comment, body.language) : null;
@@ -61,6 +62,7 @@ export async function recordLlmFeedback(
       projectId: call.projectId,
       requestId: body.requestId,
       model: call.effectiveModel,
+      configVersion: call.configVersion,
       apiKeyId: auth.key.apiKeyId,
       scale: body.scale,
       score: body.score,
