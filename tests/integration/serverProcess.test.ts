@@ -1,10 +1,13 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { freePort } from '../../src/db/embeddedPostgres.js';
 import { spawnServer, waitFor } from '../helpers/spawnServer.js';
+
+const ROOT = path.resolve(import.meta.dirname, '../..');
 
 const dirs: string[] = [];
 afterAll(async () => {
@@ -51,5 +54,57 @@ describe('the server process on the embedded PostgreSQL', () => {
     second.child.kill('SIGTERM');
     expect((await second.exited).code).toBe(0);
     expect(postmasterRunning(pgdata)).toBe(false);
+  }, 180_000);
+
+  it('should stop its PostgreSQL and exit when `npm start` is signalled and its launcher and pipes go away at once', async () => {
+    const dataDir = await mkdtemp(path.join(os.tmpdir(), 'llmguard-launcher-'));
+    await chmod(dataDir, 0o755);
+    dirs.push(dataDir);
+    const pgdata = path.join(dataDir, 'postgres', 'pgdata');
+    const port = await freePort();
+    // What a supervisor does: it signals the launcher (npm), npm exits at once, the pipes close.
+    const npm = spawn('npm', ['start'], {
+      cwd: ROOT,
+      env: { ...process.env, DATA_DIR: dataDir, EMBEDDED_PG_PORT: '0', PORT: String(port), HOST: '127.0.0.1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    npm.stdout.on('data', (d: Buffer) => (output += d.toString()));
+    npm.stderr.on('data', (d: Buffer) => (output += d.toString()));
+    const npmExited = new Promise((resolve) => npm.once('exit', resolve));
+    try {
+      await waitFor(`http://127.0.0.1:${port}/readyz`);
+    } catch (err) {
+      npm.kill('SIGKILL');
+      throw new Error(`${(err as Error).message}\n${output}`);
+    }
+    const server = Number(execFileSync('ps', ['-o', 'pid=', '--ppid', String(npm.pid)]).toString().trim());
+    expect(server).toBeGreaterThan(0);
+    expect(postmasterRunning(pgdata)).toBe(true);
+    const alive = (pid: number) => {
+      try {
+        process.kill(pid, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    try {
+      const signalled = Date.now();
+      npm.kill('SIGTERM');
+      npm.stdout.destroy();
+      npm.stderr.destroy();
+      await npmExited;
+      // Before the fix npm's shell died and left the server running for good; measured now: 0.5-1 s.
+      while ((alive(server) || postmasterRunning(pgdata)) && Date.now() - signalled < 10_000) {
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      expect({ server: alive(server), postgres: postmasterRunning(pgdata) }).toEqual({
+        server: false,
+        postgres: false,
+      });
+    } finally {
+      if (alive(server)) process.kill(server, 'SIGKILL');
+    }
   }, 180_000);
 });
