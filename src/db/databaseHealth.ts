@@ -12,6 +12,7 @@
 import pg from 'pg';
 import type { Logger } from 'pino';
 import { Backoff, ThrottledLog, errorText } from './backoff.js';
+import { Prisma } from '../generated/prisma/client.js';
 import { postgresErrorCode } from './pgErrors.js';
 
 /** SQLSTATE class 08 (connection exception), so Prisma's driver adapter and the error handler see an outage. */
@@ -295,4 +296,34 @@ export function resilientPool(options: ResilientPoolOptions): pg.Pool {
     );
   };
   return pool;
+}
+
+const UNREACHABLE_KINDS = new Set([
+  'DatabaseNotReachable',
+  'ConnectionClosed',
+  'SocketTimeout',
+  'TooManyConnections',
+  'DatabaseDoesNotExist',
+]);
+const UNREACHABLE_PRISMA_CODES = new Set(['P1001', 'P1002', 'P1008', 'P1017', 'P2024']);
+
+/**
+ * A database outage (unreachable, connection dropped, pool exhausted, server shutting down) is
+ * a 503 with Retry-After — the client should retry — not a 500.
+ */
+export function isDatabaseUnavailable(err: unknown): boolean {
+  if (err instanceof Prisma.PrismaClientInitializationError) return true;
+  if (isConnectionFailure(err)) return true;
+  const e = err as {
+    code?: string;
+    meta?: { driverAdapterError?: { cause?: { kind?: string; originalCode?: string } } };
+  };
+  if (err instanceof Prisma.PrismaClientKnownRequestError && UNREACHABLE_PRISMA_CODES.has(err.code)) return true;
+  const cause = e?.meta?.driverAdapterError?.cause;
+  if (cause?.kind && UNREACHABLE_KINDS.has(cause.kind)) return true;
+  const pgCode = cause?.originalCode ?? e?.code;
+  return (
+    typeof pgCode === 'string' &&
+    (/^08/.test(pgCode) || ['57P01', '57P02', '57P03', 'ECONNREFUSED', 'ECONNRESET'].includes(pgCode))
+  );
 }

@@ -198,7 +198,7 @@ describe('feedback in logs and metrics', () => {
       .expect(201);
     const versionOf = async (id: string) =>
       (await request(ctx.app).get(`/api/v1/logs/${id}`).set(auth)).body.request.configVersion as number | null;
-    const after = [await call(project.apiKey), await call(project.apiKey)];
+    const after = [await call(project.apiKey), await call(project.apiKey)] as const;
     const [v1, v2] = [await versionOf(before), await versionOf(after[0])];
     expect(v2).toBe((v1 ?? 0) + 1);
     await feedback(project.apiKey, { requestId: before, score: -1 });

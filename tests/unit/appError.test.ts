@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { toAppError } from '../../src/middleware/errorHandler.js';
+import { toAppError } from '../../src/services/appErrors.js';
 import { AppError, ERROR_STATUS } from '../../src/utils/AppError.js';
 
 describe('toAppError', () => {

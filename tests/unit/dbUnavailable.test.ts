@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { createPrisma } from '../../src/db/prisma.js';
 import { freePort } from '../../src/db/embeddedPostgres.js';
-import { isDatabaseUnavailable, toAppError } from '../../src/middleware/errorHandler.js';
+import { isDatabaseUnavailable } from '../../src/db/databaseHealth.js';
+import { toAppError } from '../../src/services/appErrors.js';
 
 describe('database outages', () => {
   it('should turn an unreachable database into 503 DATABASE_UNAVAILABLE with Retry-After', async () => {

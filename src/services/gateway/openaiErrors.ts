@@ -5,7 +5,7 @@
  * passed on without anything that could carry the provider key.
  */
 import { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from 'openai';
-import { toAppError } from '../../middleware/errorHandler.js';
+import { toAppError } from '../appErrors.js';
 import { AppError } from '../../utils/AppError.js';
 
 export interface OpenAIErrorBody {
