@@ -10,6 +10,7 @@ import { runScheduledBackup } from '../services/ops/backup/fromEnv.js';
 import { planConfigFromEnv, type PlanConfig } from '../config/plans.js';
 import type { CronJob } from './scheduler.js';
 import { ensureRequestPartitions } from '../services/analytics/requestPartitions.js';
+import { DAY_MS } from '../utils/time.js';
 
 export const auditRetentionJob: CronJob = {
   name: 'audit-retention',
@@ -33,7 +34,7 @@ export const projectPurgeJob: CronJob = {
 export const rollupRepairJob: CronJob = {
   name: 'rollup-repair',
   schedule: '20 0 * * *',
-  run: (db) => repairRollupDay(db, new Date(utcDayStart(new Date()).getTime() - 86_400_000)),
+  run: (db) => repairRollupDay(db, new Date(utcDayStart(new Date()).getTime() - DAY_MS)),
 };
 
 /** Raw request rows past the owner's plan retention are deleted; rollups are kept. */

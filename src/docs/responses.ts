@@ -26,7 +26,17 @@ import {
   productFeedbackSchema,
 } from '../validators/feedbackValidators.js';
 import { rcaAnswerSchema } from '../domain/incidents/rcaPrompt.js';
-import { Decision, IncidentStatus, IncidentType, PiiMode, RequestStatus, RiskLevel, Severity } from '../types/vocabulary.js';
+import {
+  Decision,
+  IncidentStatus,
+  IncidentType,
+  PiiMode,
+  RemediationActionType,
+  RemediationStatus,
+  RequestStatus,
+  RiskLevel,
+  Severity,
+} from '../types/vocabulary.js';
 
 const timestamp = z.iso.datetime({ offset: true });
 const count = z.number().int().min(0);
@@ -189,16 +199,9 @@ export const remediation = z.object({
   id: z.string(),
   incidentId: z.string().nullable(),
   projectId: z.string(),
-  action: z.enum([
-    'switch_model',
-    'increase_safety_threshold',
-    'disable_endpoint',
-    'reset_settings',
-    'change_system_prompt',
-    'rate_limit_user',
-  ]),
+  action: z.enum(RemediationActionType),
   params: z.record(z.string(), z.unknown()),
-  status: z.enum(['active', 'reverted', 'expired']),
+  status: z.enum(RemediationStatus),
   appliedById: z.string().nullable(),
   createdAt: timestamp,
   expiresAt: timestamp.nullable(),

@@ -1,6 +1,7 @@
 import type { Request, RequestHandler } from 'express';
 import { RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import { AppError } from '../utils/AppError.js';
+import { retryAfterSeconds } from '../utils/time.js';
 
 /** The RateLimit-* headers of a limiter's answer, as [name, value] pairs. */
 export function rateLimitHeaders(limiter: RateLimiterAbstract, state: RateLimiterRes): [string, string][] {
@@ -13,7 +14,7 @@ export function rateLimitHeaders(limiter: RateLimiterAbstract, state: RateLimite
 
 /** 429 RATE_LIMITED for a refusal, with Retry-After (at least 1 s). */
 export function rateLimited(rejection: RateLimiterRes): AppError {
-  const retryAfter = String(Math.max(1, Math.ceil(rejection.msBeforeNext / 1000)));
+  const retryAfter = retryAfterSeconds(rejection.msBeforeNext);
   return new AppError('RATE_LIMITED', 'Too many requests, slow down', { headers: { 'Retry-After': retryAfter } });
 }
 

@@ -22,6 +22,7 @@ export {
   PiiMode,
   Plan,
   RemediationActionType,
+  RemediationStatus,
   RequestStatus,
   RiskLevel,
   Role,

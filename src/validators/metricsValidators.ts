@@ -1,10 +1,10 @@
 import { z } from 'zod';
 import type { SeriesGranularity } from '../domain/metrics/histogram.js';
+import { DAY_MS, HOUR_MS } from '../utils/time.js';
 
 export type Granularity = SeriesGranularity;
 
-const STEP_MS: Record<Granularity, number> = { hour: 3_600_000, day: 86_400_000 };
-const DAY_MS = STEP_MS.day;
+const STEP_MS: Record<Granularity, number> = { hour: HOUR_MS, day: DAY_MS };
 
 /** Longest range per granularity: a month of hours (744 points), a leap year of days. */
 export const MAX_RANGE_DAYS: Record<Granularity, number> = { hour: 31, day: 366 };

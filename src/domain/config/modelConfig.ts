@@ -27,12 +27,15 @@ export const COLUMN_FIELDS = ['defaultModel', 'systemPrompt', 'safetyThreshold',
 type ColumnField = (typeof COLUMN_FIELDS)[number];
 const isColumn = (k: string): k is ColumnField => (COLUMN_FIELDS as readonly string[]).includes(k);
 
+/** Risk score at which a call is blocked unless the project sets its own (the schema's column default). */
+export const DEFAULT_SAFETY_THRESHOLD = 80;
+
 /** The settings a `reset_settings` remediation returns to. */
 export const DEFAULT_CONFIG: ModelConfig = {
   model: null,
   defaultModel: null,
   systemPrompt: null,
-  safetyThreshold: 80,
+  safetyThreshold: DEFAULT_SAFETY_THRESHOLD,
   piiMode: 'off',
 };
 

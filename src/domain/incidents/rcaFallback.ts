@@ -11,11 +11,11 @@
  */
 import type { RcaAnswer, RcaIncident, RcaRequest, SuggestedRemediation } from './rcaPrompt.js';
 import { redactAndTruncate } from './rcaPrompt.js';
+import { DEFAULT_THRESHOLDS } from './incidentRules.js';
 
 type Figures = Record<string, unknown>;
 
 const DEFAULT_LATENCY_THRESHOLD_MS = 5_000;
-const HIGH_RISK_SCORE = 80;
 
 /** A cheaper and faster sibling per model family (first match wins; exact ids stay as priced). */
 const LIGHTER_MODEL: [RegExp, string][] = [
@@ -145,7 +145,7 @@ function errorRate(i: RcaIncident, f: Figures, reqs: readonly RcaRequest[]): Rca
 }
 
 function risk(i: RcaIncident, f: Figures, reqs: readonly RcaRequest[]): RcaAnswer {
-  const above = num(f, 'threshold') ?? HIGH_RISK_SCORE;
+  const above = num(f, 'threshold') ?? DEFAULT_THRESHOLDS.riskScore;
   const consecutive = num(f, 'consecutive');
   const risky = reqs.filter((r) => r.riskScore > above);
   const flags = top(

@@ -6,6 +6,7 @@
 
 /** Each bucket's upper bound is this many times its lower bound. */
 export const LATENCY_BUCKET_RATIO = 1.25;
+import { DAY_MS, HOUR_MS } from '../../utils/time.js';
 
 /**
  * Inclusive upper bounds in ms: 1, 1.25, 1.5625, ... 1.25^53 ≈ 136,845 (the first bound past
@@ -107,7 +108,7 @@ export function percentileFromHistogram(hist: readonly number[], p: number): num
 
 export type SeriesGranularity = 'hour' | 'day';
 
-const STEP_MS: Record<SeriesGranularity, number> = { hour: 3_600_000, day: 86_400_000 };
+const STEP_MS: Record<SeriesGranularity, number> = { hour: HOUR_MS, day: DAY_MS };
 
 /** Guards memory when a caller forgets to bound the range (a year of hours is 8,760). */
 export const MAX_SERIES_BUCKETS = 100_000;

@@ -12,6 +12,7 @@ export const ONBOARDING_STEPS = [
   'first_incident',
   'choose_plan',
 ] as const;
+import { DEFAULT_SAFETY_THRESHOLD } from '../config/modelConfig.js';
 
 export type OnboardingStepId = (typeof ONBOARDING_STEPS)[number];
 
@@ -95,7 +96,7 @@ function nextFor(id: OnboardingStepId, c: ExampleContext): StepNext {
       };
     case 'review_threshold':
       return {
-        description: 'Review the safety threshold (risk score at which calls are blocked; default 80).',
+        description: `Review the safety threshold (risk score at which calls are blocked; default ${DEFAULT_SAFETY_THRESHOLD}).`,
         method: 'POST',
         path: `/api/v1/settings/project?projectId=${project(c)}`,
         examples: {

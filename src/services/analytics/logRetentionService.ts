@@ -9,8 +9,8 @@
 import { planConfigFromEnv, planFor, type PlanConfig } from '../../config/plans.js';
 import { deleteRequestsBefore, projectsWithPlan, type SqlClient } from '../../db/queries/rollupQueries.js';
 import { dropRequestPartitionsBefore } from './requestPartitions.js';
+import { DAY_MS } from '../../utils/time.js';
 
-const DAY_MS = 86_400_000;
 
 /**
  * Applies every live project's plan retention at `now`; returns what was deleted. A plan

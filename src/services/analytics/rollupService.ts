@@ -10,8 +10,8 @@ import { rebuildRollups, upsertRollupDeltas, type SqlClient } from '../../db/que
 import { env } from '../../config/env.js';
 import { aggregateBatch, mergeDeltas, sortedDeltas, type RollupDelta } from '../../domain/metrics/rollupDeltas.js';
 import type { IngestWriter } from '../ingest/ingestWriter.js';
+import { DAY_MS } from '../../utils/time.js';
 
-const DAY_MS = 86_400_000;
 const MAX_ATTEMPTS = 3;
 
 export interface RollupMaintainer {

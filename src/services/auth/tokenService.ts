@@ -9,6 +9,7 @@ import { AppError } from '../../utils/AppError.js';
 import { randomToken, sha256Hex } from '../../utils/crypto.js';
 import { signAccessToken, defaultJwtConfig } from '../../utils/jwt.js';
 import { recordAudit, type AuditContext } from '../ops/auditService.js';
+import { DAY_MS } from '../../utils/time.js';
 
 export interface TokenPair {
   accessToken: string;
@@ -16,7 +17,7 @@ export interface TokenPair {
   expiresIn: number;
 }
 
-const REFRESH_TTL_MS = env.REFRESH_TOKEN_TTL_DAYS * 86_400_000;
+const REFRESH_TTL_MS = env.REFRESH_TOKEN_TTL_DAYS * DAY_MS;
 
 async function newRefreshToken(prisma: PrismaClient, familyId: string): Promise<string> {
   const token = `lgr_${randomToken(32)}`;

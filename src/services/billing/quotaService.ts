@@ -12,8 +12,8 @@ import { AppError } from '../../utils/AppError.js';
 import type { QuotaGate } from '../ingest/ingestService.js';
 import type { QuotaCounter } from '../ingest/ingestWriter.js';
 import type { ProjectContext } from '../auth/keyCache.js';
+import { DAY_MS, retryAfterSeconds } from '../../utils/time.js';
 
-const DAY_MS = 86_400_000;
 
 /** Stripe statuses under which a paid plan is served. */
 export const SERVING_STATUSES = new Set(['active', 'trialing', 'past_due']);
@@ -145,13 +145,13 @@ export class QuotaService implements QuotaGate {
     const key = `${project.ownerId}|${periodStart.getTime()}|${limit}`;
     const refusal = () => {
       this.full.set(key, true);
-      const retryAfter = Math.max(1, Math.ceil((resetAt.getTime() - Date.now()) / 1000));
+      const retryAfter = retryAfterSeconds(resetAt.getTime() - Date.now());
       return new AppError(
         'QUOTA_EXCEEDED',
         `The ${plan.name} plan's ${plan.requestsPerPeriod} requests for this period are used up`,
         {
           details: { plan: plan.id, limit: plan.requestsPerPeriod, resetAt: resetAt.toISOString() },
-          headers: { 'Retry-After': String(retryAfter) },
+          headers: { 'Retry-After': retryAfter },
         },
       );
     };

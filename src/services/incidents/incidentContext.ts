@@ -4,12 +4,12 @@
  */
 import type { PrismaClient } from '../../db/prisma.js';
 import type { Incident, LlmRequest, Prisma } from '../../generated/prisma/client.js';
+import { DEFAULT_THRESHOLDS } from '../../domain/incidents/incidentRules.js';
 
 /** Requests from this long before the first occurrence count as related (the build-up). */
 const LOOKBACK_MS = 60 * 60 * 1000;
 /** ...and this long after the last one (rows committed while the incident was being written). */
 const LOOKAHEAD_MS = 60 * 1000;
-const HIGH_RISK_SCORE = 80;
 
 export type IncidentScope = Pick<
   Incident,
@@ -35,7 +35,7 @@ export function relatedRequestsWhere(incident: IncidentScope): Prisma.LlmRequest
       where.status = 'error';
       break;
     case 'risk':
-      where.riskScore = { gt: typeof figures.threshold === 'number' ? figures.threshold : HIGH_RISK_SCORE };
+      where.riskScore = { gt: typeof figures.threshold === 'number' ? figures.threshold : DEFAULT_THRESHOLDS.riskScore };
       break;
     case 'negative_feedback': {
       // The rated calls themselves, however long before the feedback they were made.

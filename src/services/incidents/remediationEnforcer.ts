@@ -6,6 +6,7 @@ import type { RateLimiterAbstract } from 'rate-limiter-flexible';
 import { RateLimiterRes } from 'rate-limiter-flexible';
 import { AppError } from '../../utils/AppError.js';
 import type { ActiveRemediation, ProjectContext } from '../auth/keyCache.js';
+import { retryAfterSeconds } from '../../utils/time.js';
 
 export interface Enforcement {
   effectiveModel: string;
@@ -66,7 +67,7 @@ export async function enforceRemediations(
             await limiterFor(r).consume(`${r.id}:${call.userId}`);
           } catch (rejection) {
             if (!(rejection instanceof RateLimiterRes)) throw rejection;
-            const retryAfter = String(Math.max(1, Math.ceil(rejection.msBeforeNext / 1000)));
+            const retryAfter = retryAfterSeconds(rejection.msBeforeNext);
             throw new AppError('USER_RATE_LIMITED', `End user "${call.userId}" is rate-limited by a remediation`, {
               headers: { 'Retry-After': retryAfter },
               details: { remediationId: r.id },
@@ -99,6 +100,11 @@ export async function enforceRemediations(
       case 'reset_settings':
         // Applied once to the stored settings when the remediation is created.
         break;
+      default: {
+        // A new action must be enforced here: without a case above this line does not compile.
+        const unhandled: never = r.action;
+        throw new Error(`remediation action ${String(unhandled)} has no enforcement`);
+      }
     }
   }
   return out;

@@ -1,5 +1,6 @@
 import type { PrismaClient } from '../../db/prisma.js';
 import type { Prisma } from '../../generated/prisma/client.js';
+import { DAY_MS } from '../../utils/time.js';
 
 /** Who did something, from where: built by controllers from the request. */
 export interface AuditContext {
@@ -36,7 +37,7 @@ export async function recordAudit(db: AuditClient, ctx: AuditContext, event: Aud
 
 /** Deletes audit rows older than `days`; returns how many. */
 export async function purgeAuditLogs(db: AuditClient, days: number, now = new Date()): Promise<number> {
-  const cutoff = new Date(now.getTime() - days * 86_400_000);
+  const cutoff = new Date(now.getTime() - days * DAY_MS);
   const { count } = await db.auditLog.deleteMany({ where: { createdAt: { lt: cutoff } } });
   return count;
 }
