@@ -1,6 +1,6 @@
 import type { Request, Response } from 'express';
 import { recordAudit } from '../services/ops/auditService.js';
-import { listAuditLogs, listUsers, setRole } from '../services/ops/adminService.js';
+import { listAuditLogs, listUsers, setDisabled, setRole } from '../services/ops/adminService.js';
 import { getAdminUsage } from '../services/analytics/metricsService.js';
 import { refundInvoice } from '../services/billing/billingService.js';
 import { AppError } from '../utils/AppError.js';
@@ -17,6 +17,12 @@ export function adminController({ prisma, reads, security, billing, quotaService
     },
     async setRole(req: Request, res: Response) {
       res.json({ user: await setRole(prisma, String(req.params.id), req.body.role, auditContext(req)) });
+    },
+    async disable(req: Request, res: Response) {
+      res.json({ user: await setDisabled(prisma, String(req.params.id), true, auditContext(req)) });
+    },
+    async enable(req: Request, res: Response) {
+      res.json({ user: await setDisabled(prisma, String(req.params.id), false, auditContext(req)) });
     },
     async auditLogs(_req: Request, res: Response) {
       res.json(await listAuditLogs(prisma, res.locals.query));

@@ -116,9 +116,11 @@ export const OPERATIONS: Record<string, OperationDoc> = {
   },
   [v1('POST', '/auth/login')]: {
     summary: 'Log in',
-    description: 'With MFA on and no `mfaCode`, the answer is 401 `MFA_REQUIRED`.',
+    description:
+      'With MFA on and no `mfaCode`, the answer is 401 `MFA_REQUIRED`; a disabled account (right password) ' +
+      'gets 403 `FORBIDDEN`.',
     success: { status: 200, body: 'AuthResponse' },
-    errors: [401],
+    errors: [401, 403],
   },
   [v1('POST', '/auth/refresh-token')]: {
     summary: 'Exchange a refresh token for new tokens',
@@ -427,6 +429,19 @@ export const OPERATIONS: Record<string, OperationDoc> = {
 
   [v1('GET', '/admin/users')]: { summary: 'List users', success: { status: 200, body: 'json' } },
   [v1('POST', '/admin/users/{id}/role')]: { summary: "Change a user's role", success: { status: 200, body: 'json' } },
+  [v1('POST', '/admin/users/{id}/disable')]: {
+    summary: 'Disable an account (audited)',
+    description:
+      'Revokes every session of the user; their access tokens are refused from the next request, and ' +
+      'login (403 `FORBIDDEN`) and refresh (401) are refused until the account is enabled again. ' +
+      '409 `CONFLICT` for your own account.',
+    success: { status: 200, body: 'json' },
+    errors: [409],
+  },
+  [v1('POST', '/admin/users/{id}/enable')]: {
+    summary: 'Enable a disabled account (audited); the user logs in again',
+    success: { status: 200, body: 'json' },
+  },
   [v1('GET', '/admin/audit-logs')]: { summary: 'Search the audit log', success: { status: 200, body: 'json' } },
   [v1('GET', '/admin/ip-blocks')]: { summary: 'List blocked IP addresses', success: { status: 200, body: 'json' } },
   [v1('DELETE', '/admin/ip-blocks/{ip}')]: {

@@ -2,21 +2,26 @@ import type { Request, RequestHandler } from 'express';
 import type { PrismaClient } from '../db/prisma.js';
 import type { Security } from '../services/auth/security.js';
 import { rateLimit } from './rateLimit.js';
-import { isSessionActive } from '../services/auth/tokenService.js';
+import { sessionPrincipal } from '../services/auth/tokenService.js';
 import { AppError } from '../utils/AppError.js';
 import { verifyAccessToken, type AccessClaims } from '../utils/jwt.js';
 
-/** Dashboard authentication: a valid access JWT whose session has not been revoked. */
+/**
+ * Dashboard authentication: a valid access JWT whose session is alive, belongs to the token's
+ * `sub` and to an account that is not disabled. The role is the user's role now (from the
+ * database, with the session check), not the one the token was issued with.
+ */
 export function requireAuth(prisma: PrismaClient): RequestHandler {
   return async (req, _res, next) => {
     const header = req.get('authorization') ?? '';
     const match = /^Bearer\s+(\S+)$/i.exec(header);
     const claims = match?.[1] ? await verifyAccessToken(match[1]) : null;
-    if (!claims || !(await isSessionActive(prisma, claims.fid))) {
+    const principal = claims ? await sessionPrincipal(prisma, claims.fid) : null;
+    if (!claims || !principal || principal.userId !== claims.sub) {
       next(new AppError('UNAUTHORIZED', 'A valid access token is required'));
       return;
     }
-    req.auth = claims;
+    req.auth = { ...claims, role: principal.role };
     next();
   };
 }

@@ -18,6 +18,8 @@ export function adminRoutes(ctx: AppContext): Router {
   router.use(authenticated(ctx.prisma, ctx.security), requireRole('admin'));
   router.get('/users', validate({ query: listUsersQuery }), c.users);
   router.post('/users/:id/role', validate({ params: idParam, body: roleBody }), c.setRole);
+  router.post('/users/:id/disable', validate({ params: idParam }), c.disable);
+  router.post('/users/:id/enable', validate({ params: idParam }), c.enable);
   router.get('/audit-logs', validate({ query: auditLogQuery }), c.auditLogs);
   router.get('/ip-blocks', c.ipBlocks);
   router.delete('/ip-blocks/:ip', validate({ params: ipParam }), c.unblockIp);

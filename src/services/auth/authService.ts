@@ -73,6 +73,20 @@ export async function login(
     );
     throw new LoginFailure('UNAUTHORIZED', 'Invalid email or password');
   }
+  if (user.disabledAt) {
+    // Told only to someone who knows the password; not a guess, so not counted as brute force.
+    await recordAudit(
+      prisma,
+      { ...ctx, actorId: user.id },
+      {
+        action: 'auth.login_failure',
+        targetType: 'user',
+        targetId: user.id,
+        metadata: { reason: 'account_disabled' },
+      },
+    );
+    throw new AppError('FORBIDDEN', 'This account is disabled');
+  }
   if (user.mfaEnabled) {
     if (!input.mfaCode) throw new AppError('MFA_REQUIRED', 'This account needs a one-time code (mfaCode)');
     const method = await verifyMfaForLogin(prisma, user, input.mfaCode);

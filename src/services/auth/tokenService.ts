@@ -57,9 +57,9 @@ const invalid = () => new AppError('UNAUTHORIZED', 'Invalid or expired refresh t
 export async function rotateRefreshToken(prisma: PrismaClient, token: string, ctx: AuditContext): Promise<TokenPair> {
   const row = await prisma.refreshToken.findUnique({
     where: { tokenHash: sha256Hex(token) },
-    include: { family: { include: { user: { select: { id: true, role: true } } } } },
+    include: { family: { include: { user: { select: { id: true, role: true, disabledAt: true } } } } },
   });
-  if (!row || row.family.revokedAt) throw invalid();
+  if (!row || row.family.revokedAt || row.family.user.disabledAt) throw invalid();
   if (row.rotatedAt) {
     await revokeFamily(prisma, row.familyId, 'refresh token reuse');
     await recordAudit(
@@ -104,21 +104,37 @@ export async function revokeByToken(prisma: PrismaClient, token: string): Promis
   return row.family.userId;
 }
 
-/** Revokes every session of a user except `keepFamilyId` (after a password change). */
+/** Revokes every session of a user except `keepFamilyId` (after a password change, or all when disabled). */
 export async function revokeOtherFamilies(
   prisma: PrismaClient,
   userId: string,
   keepFamilyId?: string,
+  reason = 'password changed',
 ): Promise<number> {
   const { count } = await prisma.refreshTokenFamily.updateMany({
     where: { userId, revokedAt: null, ...(keepFamilyId ? { id: { not: keepFamilyId } } : {}) },
-    data: { revokedAt: new Date(), revokedReason: 'password changed' },
+    data: { revokedAt: new Date(), revokedReason: reason },
   });
   return count;
 }
 
-/** True while the session of an access token is alive (not logged out or revoked). */
-export async function isSessionActive(prisma: PrismaClient, familyId: string): Promise<boolean> {
-  const family = await prisma.refreshTokenFamily.findUnique({ where: { id: familyId }, select: { revokedAt: true } });
-  return !!family && !family.revokedAt;
+/** Who a live session belongs to, as the database says now. */
+export interface SessionPrincipal {
+  userId: string;
+  role: 'user' | 'admin';
+}
+
+/**
+ * The user of a session that is alive (not logged out or revoked) and whose account is not
+ * disabled, with the user's current role; null otherwise. Read on every dashboard request, so
+ * a role change or a disable takes effect on the very next request, whatever the access token
+ * says (its `role` claim is informational only).
+ */
+export async function sessionPrincipal(prisma: PrismaClient, familyId: string): Promise<SessionPrincipal | null> {
+  const family = await prisma.refreshTokenFamily.findUnique({
+    where: { id: familyId },
+    select: { revokedAt: true, user: { select: { id: true, role: true, disabledAt: true } } },
+  });
+  if (!family || family.revokedAt || family.user.disabledAt) return null;
+  return { userId: family.user.id, role: family.user.role };
 }

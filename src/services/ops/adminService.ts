@@ -6,11 +6,12 @@ import type { AuditLogQuery, ListUsersQuery } from '../../validators/adminValida
 import type { PublicUser } from '../../validators/authValidators.js';
 import { recordAudit, type AuditContext } from './auditService.js';
 import { toPublicUser } from '../auth/authService.js';
+import { revokeOtherFamilies } from '../auth/tokenService.js';
 
 export async function listUsers(
   prisma: PrismaClient,
   q: ListUsersQuery,
-): Promise<Page<PublicUser & { mfaEnabled: boolean; createdAt: Date }>> {
+): Promise<Page<PublicUser & { mfaEnabled: boolean; disabledAt: Date | null; createdAt: Date }>> {
   const where: Prisma.UserWhereInput = {
     ...(q.role ? { role: q.role } : {}),
     ...(q.email ? { email: { contains: q.email.toLowerCase() } } : {}),
@@ -20,7 +21,12 @@ export async function listUsers(
     prisma.user.count({ where }),
   ]);
   return {
-    data: rows.map((u) => ({ ...toPublicUser(u), mfaEnabled: u.mfaEnabled, createdAt: u.createdAt })),
+    data: rows.map((u) => ({
+      ...toPublicUser(u),
+      mfaEnabled: u.mfaEnabled,
+      disabledAt: u.disabledAt,
+      createdAt: u.createdAt,
+    })),
     page: q.page,
     limit: q.limit,
     total,
@@ -43,6 +49,34 @@ export async function setRole(
     metadata: { from: user.role, to: role },
   });
   return toPublicUser(updated);
+}
+
+/**
+ * Disables or re-enables an account. Disabling revokes every session of the user, and the
+ * session check refuses a disabled user's access tokens on their next request; login and
+ * refresh refuse the account until it is enabled again (then the user logs in anew).
+ */
+export async function setDisabled(
+  prisma: PrismaClient,
+  userId: string,
+  disabled: boolean,
+  ctx: AuditContext,
+): Promise<PublicUser & { disabledAt: Date | null }> {
+  const user = await prisma.user.findUnique({ where: { id: userId } });
+  if (!user) throw AppError.notFound('User');
+  if (disabled && userId === ctx.actorId) throw new AppError('CONFLICT', 'An admin cannot disable their own account');
+  const updated =
+    disabled === !!user.disabledAt
+      ? user
+      : await prisma.user.update({ where: { id: userId }, data: { disabledAt: disabled ? new Date() : null } });
+  const revokedSessions = disabled ? await revokeOtherFamilies(prisma, userId, undefined, 'account disabled') : 0;
+  await recordAudit(prisma, ctx, {
+    action: disabled ? 'user.disable' : 'user.enable',
+    targetType: 'user',
+    targetId: userId,
+    ...(disabled ? { metadata: { revokedSessions } } : {}),
+  });
+  return { ...toPublicUser(updated), disabledAt: updated.disabledAt };
 }
 
 export async function listAuditLogs(prisma: PrismaClient, q: AuditLogQuery) {
