@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { detectPii, redactPii, type PiiType } from '../../src/domain/risk/pii.js';
+import {
+  detectPii,
+  PII_CANDIDATE_LIMIT,
+  redactMatches,
+  redactPii,
+  scanPii,
+  type PiiType,
+} from '../../src/domain/risk/pii.js';
 
 const typesIn = (text: string): PiiType[] => detectPii(text).map((m) => m.type);
 
@@ -138,5 +145,42 @@ describe('redactPii', () => {
       text: 'Nothing to see here, order 123.',
       types: [],
     });
+  });
+});
+
+describe('scanPii: the validator budget', () => {
+  it('should check at most PII_CANDIDATE_LIMIT phone candidates of a crafted text and mark phone saturated', () => {
+    const scan = scanPii('+123456789 '.repeat(3 * PII_CANDIDATE_LIMIT));
+    expect(scan.checked.phone).toBe(PII_CANDIDATE_LIMIT);
+    expect(scan.saturated).toEqual(['phone']);
+  });
+
+  it('should cap email, card and IBAN checks the same way', () => {
+    const text = ['a@b.co ', '4111111111111111 ', 'DE89370400440532013000 ']
+      .map((unit) => unit.repeat(2 * PII_CANDIDATE_LIMIT))
+      .join('');
+    const scan = scanPii(text);
+    expect(scan.checked).toEqual({ email: PII_CANDIDATE_LIMIT, phone: 0, credit_card: PII_CANDIDATE_LIMIT, iban: PII_CANDIDATE_LIMIT });
+    expect([...scan.saturated].sort()).toEqual(['credit_card', 'email', 'iban']);
+  });
+
+  it('should still report and redact every candidate past the budget, by shape', () => {
+    const text = 'Call +1 415 555 2671, +49 30 12345678, +44 20 7946 0958 or +123456789 now.';
+    const scan = scanPii(text, 1);
+    expect(scan.matches.map((m) => [m.value, m.unverified === true])).toEqual([
+      ['+1 415 555 2671', false],
+      ['+49 30 12345678', true],
+      ['+44 20 7946 0958', true],
+      ['+123456789', true],
+    ]);
+    expect(redactMatches(text, scan.matches).text).toBe('Call [PHONE], [PHONE], [PHONE] or [PHONE] now.');
+  });
+
+  it('should leave a text under the budget exactly as detectPii finds it, nothing saturated', () => {
+    const text = 'Mail a.b@example.com, call +1 415 555 2671, card 4242 4242 4242 4242.';
+    const scan = scanPii(text);
+    expect(scan.saturated).toEqual([]);
+    expect(scan.matches.some((m) => m.unverified)).toBe(false);
+    expect(redactMatches(text, scan.matches)).toEqual(redactPii(text));
   });
 });

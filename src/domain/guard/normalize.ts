@@ -118,9 +118,57 @@ const LEET: Record<string, string> = {
 };
 const LETTER = /\p{L}/u;
 
-/** NFKC and invisible characters removed: the part every consumer of the text agrees on. */
+/** Characters normalised per NFKC call on a long text (a chunk ends before an ASCII character). */
+const NFKC_CHUNK = 16 * 1024;
+
+/**
+ * Characters NFKC may add to a text before the rest of it is left as sent. NFKC expands some
+ * characters up to 18 times (U+FDFA): 333k of them (1 MB of UTF-8) become 6M characters, which
+ * cost ~0.3 s to normalise and seconds to scan. Ordinary text grows by a few percent at most.
+ */
+export const NFKC_GROWTH_LIMIT = 256 * 1024;
+
+/**
+ * Where a chunk of `text` starting at `from` may end: before an ASCII character (no canonical
+ * composition or reordering crosses into one), looked for in the last 256 characters; else
+ * anywhere but inside a surrogate pair.
+ */
+function chunkEnd(text: string, from: number): number {
+  const end = from + NFKC_CHUNK;
+  if (end >= text.length) return text.length;
+  for (let i = end; i > end - 256; i--) if (text.charCodeAt(i) < 0x80) return i;
+  const c = text.charCodeAt(end);
+  return c >= 0xdc00 && c <= 0xdfff ? end + 1 : end;
+}
+
+/** NFKC, chunk by chunk, until the text has grown by NFKC_GROWTH_LIMIT; the rest as sent. */
+function boundedNfkc(text: string): string {
+  if (text.length <= NFKC_CHUNK) return text.normalize('NFKC');
+  const parts: string[] = [];
+  let grown = 0;
+  let from = 0;
+  while (from < text.length) {
+    const to = chunkEnd(text, from);
+    const chunk = text.slice(from, to);
+    const normalized = chunk.normalize('NFKC');
+    parts.push(normalized);
+    grown += normalized.length - chunk.length;
+    from = to;
+    if (grown > NFKC_GROWTH_LIMIT) {
+      parts.push(text.slice(from));
+      break;
+    }
+  }
+  return parts.join('');
+}
+
+/**
+ * NFKC and invisible characters removed: the part every consumer of the text agrees on. The
+ * NFKC step is bounded (NFKC_GROWTH_LIMIT): a text that would grow past it keeps its tail as
+ * sent, so the rules still see every character and no text costs more than ~1.3x its length.
+ */
 export function stripInvisible(text: string): string {
-  return text.normalize('NFKC').replace(INVISIBLE, '');
+  return boundedNfkc(text).replace(INVISIBLE, '');
 }
 
 /**

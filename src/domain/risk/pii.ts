@@ -12,6 +12,15 @@
  * so they are plain anchored regexes with bounded or single greedy quantifiers.
  * Phone numbers need a leading '+'/'00', a US 3-3-4 grouping or a European trunk '0' with
  * separators: bare digit runs (order numbers, prices, dates) are never phones.
+ *
+ * Budget: the regexes are linear, the validators are not cheap (libphonenumber ~20 µs a call,
+ * isEmail ~5 µs), and a crafted 1 MB text holds ~100k candidates. Each validating kind (email,
+ * phone, credit_card, iban) therefore checks at most PII_CANDIDATE_LIMIT candidates per text.
+ * Past that the kind is "saturated": every further candidate whose shape passes the cheap
+ * checks counts as a match without its validator (marked `unverified`), so a saturated text
+ * still counts as holding that PII and under piiMode `redact`/`block` the rest is redacted by
+ * the cheap pattern: the budget errs towards redacting too much, never towards a leak.
+ * Secrets, SSNs and PEM blocks have no validator (regexes only) and are not capped.
  */
 import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js/max';
 import validator from 'validator';
@@ -29,6 +38,44 @@ export interface PiiMatch {
   start: number;
   end: number;
   value: string;
+  /** set when the kind's validator budget was spent: the match has the shape, not the checksum */
+  unverified?: true;
+}
+
+/**
+ * Candidates each validating kind (email, phone, credit_card, iban) checks per text; past it,
+ * shape-only matches (see the module comment). 500 checks cost at most ~10 ms per kind.
+ */
+export const PII_CANDIDATE_LIMIT = 500;
+
+/** The kinds whose candidates go through a validator, and so have a budget. */
+export const BUDGETED_PII_TYPES = ['email', 'phone', 'credit_card', 'iban'] as const;
+type BudgetedType = (typeof BUDGETED_PII_TYPES)[number];
+
+/** One text's detection: what scoring flags and what redaction replaces come from one scan. */
+export interface PiiScan {
+  /** non-overlapping, in text order */
+  matches: PiiMatch[];
+  /** validator calls per budgeted kind (at most the limit) */
+  checked: Record<BudgetedType, number>;
+  /** kinds whose budget ran out: their later matches are shape-only */
+  saturated: PiiType[];
+}
+
+/** Counts validator calls per kind; `allow(kind)` is false once the kind's budget is spent. */
+class Budget {
+  readonly checked: Record<BudgetedType, number> = { email: 0, phone: 0, credit_card: 0, iban: 0 };
+  readonly saturated = new Set<PiiType>();
+  constructor(private readonly limit: number) {}
+
+  allow(kind: BudgetedType): boolean {
+    if (this.checked[kind] < this.limit) {
+      this.checked[kind] += 1;
+      return true;
+    }
+    this.saturated.add(kind);
+    return false;
+  }
 }
 
 export const PII_PLACEHOLDERS: Record<PiiType, string> = {
@@ -81,12 +128,25 @@ const PHONE_CANDIDATE =
 const DATE_LIKE = /^(?:\d{4}[-/. ]\d{1,2}[-/. ]\d{1,2}|\d{1,2}[-/. ]\d{1,2}[-/. ]\d{2,4})$/;
 const EUROPEAN_COUNTRIES: CountryCode[] = ['DE', 'AT', 'CH', 'GB'];
 
-const EMAIL_LOCAL = /[A-Za-z0-9._%+'-]/;
-const EMAIL_DOMAIN = /[A-Za-z0-9.-]/;
+/** ASCII lookup tables (a regex test per character costs several times more). */
+function charTable(chars: string): Uint8Array {
+  const table = new Uint8Array(128);
+  for (const ch of chars) table[ch.charCodeAt(0)] = 1;
+  return table;
+}
+const ALNUM = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+const EMAIL_LOCAL = charTable(`${ALNUM}._%+'-`);
+const EMAIL_DOMAIN = charTable(`${ALNUM}.-`);
+const inTable = (table: Uint8Array, code: number) => code < 128 && table[code] === 1;
 
 /** Mixed case and a digit: real tokens are random, slugs like "sk-learn-tutorial" are not. */
 function looksRandom(body: string): boolean {
   return /[a-z]/.test(body) && /[A-Z]/.test(body) && /\d/.test(body);
+}
+
+/** A candidate taken on its shape alone (its kind's budget is spent). */
+function unverifiedMatch(type: PiiType, m: RegExpExecArray): PiiMatch {
+  return { type, start: m.index, end: m.index + m[0].length, value: m[0], unverified: true };
 }
 
 function* regexMatches(re: RegExp, text: string): Generator<RegExpExecArray> {
@@ -95,37 +155,44 @@ function* regexMatches(re: RegExp, text: string): Generator<RegExpExecArray> {
 }
 
 /** Expands around each '@'; every character is visited at most twice, so this is linear. */
-function findEmails(text: string, out: PiiMatch[]): void {
+function findEmails(text: string, out: PiiMatch[], budget: Budget): void {
   for (let at = text.indexOf('@'); at !== -1; at = text.indexOf('@', at + 1)) {
     let start = at;
-    while (start > 0 && at - start < 64 && EMAIL_LOCAL.test(text.charAt(start - 1))) start -= 1;
+    while (start > 0 && at - start < 64 && inTable(EMAIL_LOCAL, text.charCodeAt(start - 1))) start -= 1;
     let end = at + 1;
-    while (end < text.length && end - at < 254 && EMAIL_DOMAIN.test(text.charAt(end))) end += 1;
+    while (end < text.length && end - at < 254 && inTable(EMAIL_DOMAIN, text.charCodeAt(end))) end += 1;
     while (start < at && text.charAt(start) === '.') start += 1;
     while (end > at + 1 && /[.-]/.test(text.charAt(end - 1))) end -= 1;
     const value = text.slice(start, end);
-    if (start < at && /\.[A-Za-z]{2,}$/.test(value) && validator.isEmail(value))
-      out.push({ type: 'email', start, end, value });
+    if (start >= at || !/\.[A-Za-z]{2,}$/.test(value)) continue;
+    if (!budget.allow('email')) out.push({ type: 'email', start, end, value, unverified: true });
+    else if (validator.isEmail(value)) out.push({ type: 'email', start, end, value });
   }
 }
 
-function isPhone(candidate: string): boolean {
+/**
+ * The cheap checks of a phone candidate: null when its shape rules it out, else how to
+ * validate it (the number in international form, or the national number and its countries).
+ */
+function phoneShape(candidate: string): { number: string; countries: (CountryCode | undefined)[] } | null {
   const digits = candidate.replace(/\D/g, '');
-  if (digits.length < 7 || digits.length > 15 || DATE_LIKE.test(candidate)) return false;
+  if (digits.length < 7 || digits.length > 15 || DATE_LIKE.test(candidate)) return null;
   if (candidate.startsWith('+') || candidate.startsWith('00')) {
     const international = candidate.startsWith('00') ? `+${candidate.slice(2)}` : candidate;
-    return digits.length >= 8 && parsePhoneNumberFromString(international)?.isValid() === true;
+    return digits.length >= 8 ? { number: international, countries: [undefined] } : null;
   }
   const groups = candidate.split(/\D+/).filter(Boolean);
   const lengths = groups.map((g) => g.length).join(',');
-  if (lengths === '3,3,4' || lengths === '1,3,3,4') {
-    return parsePhoneNumberFromString(candidate, 'US')?.isValid() === true;
-  }
+  if (lengths === '3,3,4' || lengths === '1,3,3,4') return { number: candidate, countries: ['US'] };
   // European national format: trunk prefix 0, at least one separator, no '.' (versions, dates).
   if (/^0[1-9]/.test(candidate) && groups.length >= 2 && !candidate.includes('.') && digits.length >= 9) {
-    return EUROPEAN_COUNTRIES.some((c) => parsePhoneNumberFromString(candidate, c)?.isValid() === true);
+    return { number: candidate, countries: EUROPEAN_COUNTRIES };
   }
-  return false;
+  return null;
+}
+
+function isValidPhone({ number, countries }: { number: string; countries: (CountryCode | undefined)[] }): boolean {
+  return countries.some((c) => parsePhoneNumberFromString(number, c)?.isValid() === true);
 }
 
 /** Printed cards group digits in blocks of 4 (Amex 4-6-5); "4 4 4 4 ..." is not a card. */
@@ -189,7 +256,7 @@ function countDigits(text: string): number {
  * 14). Prose without digits or key prefixes, most of what passes through here, then costs a
  * few scans of indexOf instead of a dozen regexes.
  */
-function collect(text: string): PiiMatch[] {
+function collect(text: string, budget: Budget): PiiMatch[] {
   const found: PiiMatch[] = [];
   if (hasSecretLiteral(text)) {
     if (text.includes('-----BEGIN ')) findPem(text, found);
@@ -201,15 +268,22 @@ function collect(text: string): PiiMatch[] {
       }
     }
   }
-  findEmails(text, found);
+  findEmails(text, found, budget);
   const digits = ANY_DIGIT.test(text) ? countDigits(text) : 0;
   if (digits < 2) return found;
   for (const m of regexMatches(IBAN_CANDIDATE, text)) {
+    if (!budget.allow('iban')) {
+      found.push(unverifiedMatch('iban', m));
+      continue;
+    }
     const value = validIbanPrefix(m[0]);
     if (value) found.push({ type: 'iban', start: m.index, end: m.index + value.length, value });
   }
   for (const m of digits >= 14 ? regexMatches(CARD_CANDIDATE, text) : []) {
-    if (isCardShaped(m[0]) && validator.isCreditCard(m[0])) {
+    const shaped = isCardShaped(m[0]);
+    if (shaped && !budget.allow('credit_card')) {
+      found.push(unverifiedMatch('credit_card', m));
+    } else if (shaped && validator.isCreditCard(m[0])) {
       found.push({ type: 'credit_card', start: m.index, end: m.index + m[0].length, value: m[0] });
     } else {
       CARD_CANDIDATE.lastIndex = m.index + 1; // a card may start inside a longer digit run
@@ -219,39 +293,58 @@ function collect(text: string): PiiMatch[] {
     found.push({ type: 'ssn', start: m.index, end: m.index + m[0].length, value: m[0] });
   }
   for (const m of digits >= 7 ? regexMatches(PHONE_CANDIDATE, text) : []) {
-    if (isPhone(m[0])) found.push({ type: 'phone', start: m.index, end: m.index + m[0].length, value: m[0] });
+    const shape = phoneShape(m[0]);
+    if (!shape) continue;
+    if (!budget.allow('phone')) found.push(unverifiedMatch('phone', m));
+    else if (isValidPhone(shape)) found.push({ type: 'phone', start: m.index, end: m.index + m[0].length, value: m[0] });
   }
   return found;
 }
 
 /**
  * Finds emails, phone numbers, Luhn-valid cards, checksum-valid IBANs, US SSNs and well-known
- * secret formats. Overlaps resolve to the earliest, then the longest match (a key is never also
- * reported as the phone number hidden in its digits).
+ * secret formats, within the validator budget (`limit` checks per budgeted kind, see the
+ * module comment). Overlaps resolve to the earliest, then the longest match (a key is never
+ * also reported as the phone number hidden in its digits). Scan a text once and hand the
+ * result to both scoring and `redactMatches`.
  */
-export function detectPii(text: string): PiiMatch[] {
-  const sorted = collect(text).sort((a, b) => a.start - b.start || b.end - a.end);
-  const result: PiiMatch[] = [];
+export function scanPii(text: string, limit = PII_CANDIDATE_LIMIT): PiiScan {
+  const budget = new Budget(limit);
+  const sorted = collect(text, budget).sort((a, b) => a.start - b.start || b.end - a.end);
+  const matches: PiiMatch[] = [];
   let lastEnd = -1;
   for (const match of sorted) {
     if (match.start >= lastEnd) {
-      result.push(match);
+      matches.push(match);
       lastEnd = match.end;
     }
   }
-  return result;
+  return { matches, checked: budget.checked, saturated: [...budget.saturated] };
 }
 
-/** Replaces each detected value with its typed placeholder; `types` lists what was found. */
-export function redactPii(text: string): { text: string; types: PiiType[] } {
-  const matches = detectPii(text);
+/** The matches of `scanPii(text)`. */
+export function detectPii(text: string): PiiMatch[] {
+  return scanPii(text).matches;
+}
+
+/**
+ * Replaces each match (from `scanPii` of this very text: offsets must agree) with its typed
+ * placeholder; `types` lists what was found.
+ */
+export function redactMatches(text: string, matches: readonly PiiMatch[]): { text: string; types: PiiType[] } {
   if (matches.length === 0) return { text, types: [] };
-  const parts: string[] = [];
+  let out = '';
   let cursor = 0;
+  const types = new Set<PiiType>();
   for (const match of matches) {
-    parts.push(text.slice(cursor, match.start), PII_PLACEHOLDERS[match.type]);
+    out += text.slice(cursor, match.start) + PII_PLACEHOLDERS[match.type];
     cursor = match.end;
+    types.add(match.type);
   }
-  parts.push(text.slice(cursor));
-  return { text: parts.join(''), types: [...new Set(matches.map((m) => m.type))] };
+  return { text: out + text.slice(cursor), types: [...types] };
+}
+
+/** Scans `text` and redacts what it finds (when no scan of it is at hand). */
+export function redactPii(text: string): { text: string; types: PiiType[] } {
+  return redactMatches(text, detectPii(text));
 }

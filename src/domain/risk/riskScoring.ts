@@ -18,7 +18,7 @@
  */
 import { modelVerdict, type InjectionGuard } from '../guard/injectionGuard.js';
 import { foldCaseAndSpace, guardSlice, normalizeForGuard, stripInvisible } from '../guard/normalize.js';
-import { detectPii, SECRET_TYPES, type PiiType } from './pii.js';
+import { scanPii, SECRET_TYPES, type PiiScan, type PiiType } from './pii.js';
 import {
   CONTENT_RULES,
   INJECTION_RULES,
@@ -47,6 +47,21 @@ export interface RiskResult {
   flags: string[];
   /** the classifier's calibrated injection probability of the prompt (0-1); null without a model */
   modelProbability: number | null;
+}
+
+/** A text as scored (normalised: the offsets of `scan` refer to it) and its PII scan. */
+export interface ScannedText {
+  text: string;
+  scan: PiiScan;
+}
+
+/**
+ * A score with the PII scans it was computed from: redaction reuses them instead of scanning
+ * the texts again (ingestService.assessExchange).
+ */
+export interface RiskAssessment {
+  risk: RiskResult;
+  pii: { prompt: ScannedText; response: ScannedText | null };
 }
 
 /** Lower bounds of each level: low < 30 <= medium < 60 <= high < 85 <= critical. */
@@ -216,11 +231,17 @@ function modelAdjustment(model: string | undefined): ModelAdjustment | undefined
  * `guard` is the learned classifier (null/undefined: rules only).
  */
 export function scoreRisk(input: RiskInput, guard?: InjectionGuard | null): RiskResult {
+  return assessRisk(input, guard).risk;
+}
+
+/** `scoreRisk` with the PII scans of the prompt and the response it used. */
+export function assessRisk(input: RiskInput, guard?: InjectionGuard | null): RiskAssessment {
   const prompt = normalize(input.prompt);
   const lower = prompt.toLowerCase();
   const flags: string[] = [];
 
-  const promptPii = detectPii(prompt);
+  const promptScan = scanPii(prompt);
+  const promptPii = promptScan.matches;
   const secretSpans = promptPii.filter((m) => SECRET_TYPES.includes(m.type));
   const injections = new Set<string>(matchingFlags(INJECTION_JOINED, prompt, lower));
   // The rules again on the de-obfuscated text, when de-obfuscation changed anything but case and spacing.
@@ -245,9 +266,11 @@ export function scoreRisk(input: RiskInput, guard?: InjectionGuard | null): Risk
 
   const weights: number[] = flags.map((f) => (f === 'injection:model' ? modelWeight : (FLAG_WEIGHTS[f] ?? 0)));
 
+  let responseScanned: ScannedText | null = null;
   if (input.response) {
     const response = normalize(input.response);
-    for (const flag of new Set(detectPii(response).map((m) => piiFlag(m.type)))) {
+    responseScanned = { text: response, scan: scanPii(response) };
+    for (const flag of new Set(responseScanned.scan.matches.map((m) => piiFlag(m.type)))) {
       flags.push(`response:${flag}`);
       weights.push(Math.min(100, (FLAG_WEIGHTS[flag] ?? 0) * RESPONSE_PII_FACTOR));
     }
@@ -269,5 +292,8 @@ export function scoreRisk(input: RiskInput, guard?: InjectionGuard | null): Risk
   const combined = 100 * (1 - weights.reduce((rest, w) => rest * (1 - w / 100), 1));
   let score = Math.min(100, Math.max(0, Math.round(combined)));
   if (injections.size > 0) score = Math.max(score, DEFAULT_INJECTION_THRESHOLD);
-  return { score, level: riskLevelFor(score), flags, modelProbability };
+  return {
+    risk: { score, level: riskLevelFor(score), flags, modelProbability },
+    pii: { prompt: { text: prompt, scan: promptScan }, response: responseScanned },
+  };
 }

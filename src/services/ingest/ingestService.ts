@@ -5,9 +5,9 @@
 import type { PriceOverrides } from '../../domain/pricing.js';
 import { estimateCostUsd } from '../../domain/pricing.js';
 import { type Decision, decide, hasPiiFinding } from '../../domain/risk/decision.js';
-import { redactPii } from '../../domain/risk/pii.js';
+import { redactMatches, scanPii } from '../../domain/risk/pii.js';
 import type { InjectionGuard } from '../../domain/guard/injectionGuard.js';
-import { scoreRisk } from '../../domain/risk/riskScoring.js';
+import { assessRisk, type RiskResult, type ScannedText } from '../../domain/risk/riskScoring.js';
 import { uuidv7 } from '../../utils/ids.js';
 import type { IngestResponse, LlmCheckInput, LlmRequestInput } from '../../validators/ingestValidators.js';
 import type { IngestWriter, QuotaCounter } from './ingestWriter.js';
@@ -66,8 +66,18 @@ export async function admitCall(
   return { policy, quota };
 }
 
+/**
+ * Redacts `raw` with the scan scoring made of it, so a text is scanned once. Scoring scans the
+ * normalised text (NFKC, invisible characters removed): when that differs from the text as
+ * sent, the offsets do not apply and the text as sent is scanned on its own.
+ */
+function redactScanned(raw: string, scored: ScannedText | null): string {
+  const matches = scored && scored.text === raw ? scored.scan.matches : scanPii(raw).matches;
+  return redactMatches(raw, matches).text;
+}
+
 export interface Assessment {
-  risk: ReturnType<typeof scoreRisk>;
+  risk: RiskResult;
   flags: string[];
   /** prompt and response as stored (PII redacted under piiMode "redact") */
   prompt: string;
@@ -90,7 +100,7 @@ export function assessExchange(
   exchange: { prompt: string; response: string | null; model: string },
   guard: InjectionGuard | null = null,
 ): Assessment {
-  const risk = scoreRisk(
+  const { risk, pii } = assessRisk(
     {
       prompt: exchange.prompt,
       response: exchange.response,
@@ -108,8 +118,8 @@ export function assessExchange(
   // is the redacted one (a blocked call is stored too, so its PII must not be).
   const piiRedacted = project.piiMode !== 'off' && piiFound;
   if (piiRedacted) {
-    prompt = redactPii(prompt).text;
-    response = response === null ? null : redactPii(response).text;
+    prompt = redactScanned(prompt, pii.prompt);
+    response = response === null ? null : redactScanned(response, pii.response);
   }
   const monitor = project.guardMode === 'monitor';
   if (piiRedacted && project.piiMode === 'block' && !monitor) flags.push('pii:blocked');

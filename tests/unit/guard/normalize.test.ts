@@ -7,6 +7,7 @@ import {
   GUARD_TEXT_LIMIT,
   joinSpacedLetters,
   normalizeForGuard,
+  NFKC_GROWTH_LIMIT,
   stripInvisible,
 } from '../../../src/domain/guard/normalize.js';
 import { scoreRisk } from '../../../src/domain/risk/riskScoring.js';
@@ -70,5 +71,20 @@ describe('normalizeForGuard', () => {
     expect(slice).not.toContain('MIDDLE');
     expect(slice.startsWith('a')).toBe(true);
     expect(slice.endsWith('b')).toBe(true);
+  });
+});
+
+describe('stripInvisible: bounded NFKC', () => {
+  it('should stop expanding a text once NFKC has grown it by NFKC_GROWTH_LIMIT and keep the rest as sent', () => {
+    const text = '\uFDFA'.repeat(100_000); // each becomes 18 characters under NFKC
+    const out = stripInvisible(text);
+    expect(out.length).toBeLessThan(text.length + NFKC_GROWTH_LIMIT + 18 * 16 * 1024);
+    expect(out.endsWith('\uFDFA')).toBe(true);
+    expect(out.startsWith('\uFDFA'.normalize('NFKC'))).toBe(true);
+  });
+
+  it('should normalise a long ordinary text exactly as one NFKC call does', () => {
+    const text = 'ﬁnd Ｆｕｌｌ café cafe\u0301 \u200b한국어 ㎞ '.repeat(5_000);
+    expect(stripInvisible(text)).toBe(text.normalize('NFKC').replace(/\u200b/g, ''));
   });
 });

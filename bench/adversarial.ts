@@ -1,0 +1,197 @@
+/**
+ * npm run bench:adversarial — what crafted 1 MB texts cost to score. Per shape (prompt and
+ * response both 1 MB of it, piiMode redact):
+ *
+ * - in this process: the PII scans with the validator budget (scanPii, as scoring and
+ *   redaction now share them) against the same scans without a budget, done twice as the old
+ *   path did (once to score, once to redact): that is the old detector cost, measured in the
+ *   same run; and the whole assessment (assessExchange: rules, PII, redaction, decision);
+ * - against a spawned server (BENCH_E2E=0 skips it): the POST /llm/request time, and the
+ *   longest /healthz answer while it ran (polled back to back from this process: how long the
+ *   event loop stalled for everyone else); then four such requests at once.
+ *
+ * The figures from issue 24 (before the budget) are printed for reference.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import { createPrisma } from '../src/db/prisma.js';
+import { freePort } from '../src/db/embeddedPostgres.js';
+import { scanPii } from '../src/domain/risk/pii.js';
+import { createApiKey } from '../src/services/auth/apiKeyService.js';
+import { assessExchange } from '../src/services/ingest/ingestService.js';
+import type { ProjectContext } from '../src/services/auth/keyCache.js';
+import { benchDatabase } from './lib.js';
+
+const ROOT = path.resolve(import.meta.dirname, '..');
+const MB = 1024 * 1024;
+const REPEATS = Number(process.env.BENCH_REPEATS ?? 3);
+
+/** `unit` repeated to just under 1 MB of UTF-8 (the prompt and response limit). */
+const fill = (unit: string) => unit.repeat(Math.floor(MB / Buffer.byteLength(unit)));
+
+function phoneLike(): string {
+  const parts: string[] = [];
+  let bytes = 0;
+  for (let i = 0; bytes < MB - 32; i++) {
+    const part = `+1 415 555 ${String(1000 + (i % 9000))} `;
+    parts.push(part);
+    bytes += part.length;
+  }
+  return parts.join('');
+}
+
+const SHAPES: { name: string; text: string; before: string }[] = [
+  { name: '"+123456789 " x 95k', text: fill('+123456789 '), before: '2.32 s, /healthz stalled 2.26 s' },
+  { name: 'phone-like numbers', text: phoneLike(), before: '1.4-2.3 s' },
+  { name: 'short emails "a@b.co "', text: fill('a@b.co '), before: '1.3 s (2.1 s with piiMode redact)' },
+  { name: 'card-like digit runs', text: fill('4111111111111111 '), before: '0.8-0.9 s' },
+  { name: 'IBAN-like', text: fill('DE89370400440532013000 '), before: '-' },
+  { name: 'SSN-like', text: fill('123-45-6789 '), before: '-' },
+  { name: 'U+FDFA x 333k', text: '\uFDFA'.repeat(Math.floor(MB / 3)), before: '0.46 s' },
+  { name: 'English prose (reference)', text: fill('Please summarise this ticket and draft a reply. '), before: '-' },
+];
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+function timed(fn: () => unknown): number {
+  const started = performance.now();
+  fn();
+  return performance.now() - started;
+}
+
+/** Median of REPEATS runs, in ms. */
+const measure = (fn: () => unknown) => median(Array.from({ length: REPEATS }, () => timed(fn)));
+
+const project = {
+  projectId: 'bench',
+  piiMode: 'redact',
+  guardMode: 'enforce',
+  safetyThreshold: 70,
+} as ProjectContext;
+const policy = { effectiveModel: 'gpt-4o', systemPrompt: null, safetyThreshold: 70, applied: [], flags: [] };
+
+function inProcess(): void {
+  console.log(`\nIn process (median of ${REPEATS}; prompt and response both the shape; ms):`);
+  const rows = [['shape', 'PII scans now', 'old PII path', 'ratio', 'assessExchange', 'saturated', 'issue 24 (before)']];
+  for (const { name, text, before } of SHAPES) {
+    const now = measure(() => {
+      scanPii(text);
+      scanPii(text);
+    });
+    // No budget, and every text scanned twice (score, then redact): the detector path before.
+    const old = measure(() => {
+      for (let i = 0; i < 4; i++) scanPii(text, Number.POSITIVE_INFINITY);
+    });
+    const whole = measure(() => assessExchange(project, policy, { prompt: text, response: text, model: 'gpt-4o' }));
+    rows.push([
+      name,
+      now.toFixed(0),
+      old.toFixed(0),
+      `${(old / now).toFixed(1)}x`,
+      whole.toFixed(0),
+      scanPii(text).saturated.join(',') || '-',
+      before,
+    ]);
+  }
+  printTable(rows);
+}
+
+function printTable(rows: string[][]): void {
+  const widths = rows[0]!.map((_, j) => Math.max(...rows.map((r) => r[j]!.length)) + 2);
+  for (const row of rows) console.log(row.map((c, j) => c.padEnd(widths[j]!)).join(''));
+}
+
+/** Polls /healthz back to back until `done` settles; returns the longest answer in ms. */
+async function longestHealthz(base: string, done: Promise<unknown>): Promise<number> {
+  let finished = false;
+  void done.finally(() => (finished = true));
+  let longest = 0;
+  while (!finished) {
+    const started = performance.now();
+    await fetch(`${base}/healthz`).then((r) => r.arrayBuffer());
+    longest = Math.max(longest, performance.now() - started);
+  }
+  return longest;
+}
+
+async function post(base: string, key: string, text: string): Promise<{ status: number; ms: number }> {
+  const started = performance.now();
+  const res = await fetch(`${base}/api/v1/llm/request`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-api-key': key },
+    body: JSON.stringify({ model: 'gpt-4o', prompt: text, response: text, latencyMs: 100 }),
+  });
+  await res.arrayBuffer();
+  return { status: res.status, ms: performance.now() - started };
+}
+
+async function waitReady(url: string) {
+  for (let i = 0; i < 300; i++) {
+    try {
+      if ((await fetch(url)).ok) return;
+    } catch {
+      /* not yet */
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`${url} never became ready`);
+}
+
+async function endToEnd(): Promise<void> {
+  const db = await benchDatabase('bench_adversarial');
+  const prisma = createPrisma(db.url, 2);
+  let server: ChildProcess | undefined;
+  try {
+    const user = await prisma.user.create({ data: { email: `adv-${Date.now()}@example.com`, passwordHash: 'x' } });
+    await prisma.subscription.create({ data: { userId: user.id, plan: 'enterprise', status: 'active' } });
+    const proj = await prisma.project.create({ data: { ownerId: user.id, name: 'adversarial', piiMode: 'redact' } });
+    const key = (await createApiKey(prisma, proj.id, { name: 'bench' }, {})).key!;
+    const port = await freePort();
+    server = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+      cwd: ROOT,
+      env: {
+        ...process.env,
+        NODE_ENV: 'development',
+        LOG_PRETTY: 'false',
+        LOG_LEVEL: 'warn',
+        DATABASE_URL: db.url,
+        PORT: String(port),
+        HOST: '127.0.0.1',
+        CRON_ENABLED: 'false',
+        API_RATE_LIMIT_PER_KEY: '1000000000',
+      },
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
+    const base = `http://127.0.0.1:${port}`;
+    await waitReady(`${base}/readyz`);
+    await post(base, key, SHAPES.at(-1)!.text); // warm-up: compile the hot paths
+    console.log('\nEnd to end (spawned server, piiMode redact; one request at a time, then four at once):');
+    const rows = [['shape', 'status', 'POST ms', 'longest /healthz ms', '4 at once: statuses', 'slowest ms', 'longest /healthz ms']];
+    for (const { name, text } of SHAPES) {
+      const one = post(base, key, text);
+      const stallOne = await longestHealthz(base, one);
+      const single = await one;
+      const four = Promise.all(Array.from({ length: 4 }, () => post(base, key, text)));
+      const stallFour = await longestHealthz(base, four);
+      const results = await four;
+      rows.push([
+        name,
+        String(single.status),
+        single.ms.toFixed(0),
+        stallOne.toFixed(0),
+        results.map((r) => r.status).join(','),
+        Math.max(...results.map((r) => r.ms)).toFixed(0),
+        stallFour.toFixed(0),
+      ]);
+    }
+    printTable(rows);
+  } finally {
+    server?.kill('SIGTERM');
+    await new Promise((r) => setTimeout(r, 1500));
+    await prisma.$disconnect();
+    await db.close();
+  }
+}
+
+inProcess();
+if (process.env.BENCH_E2E !== '0') await endToEnd();

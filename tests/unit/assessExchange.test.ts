@@ -1,0 +1,52 @@
+import { beforeEach, describe, expect, it, vi } from 'vitest';
+import * as pii from '../../src/domain/risk/pii.js';
+import { assessExchange } from '../../src/services/ingest/ingestService.js';
+import type { ProjectContext } from '../../src/services/auth/keyCache.js';
+import type { Enforcement } from '../../src/services/incidents/remediationEnforcer.js';
+
+// Counts the scans: scoring and redaction must share one scan per text.
+vi.mock('../../src/domain/risk/pii.js', async (importOriginal) => {
+  const original = await importOriginal<typeof pii>();
+  return { ...original, scanPii: vi.fn(original.scanPii) };
+});
+
+const project = (piiMode: ProjectContext['piiMode']) =>
+  ({ projectId: 'p', piiMode, guardMode: 'enforce', safetyThreshold: 70 }) as ProjectContext;
+const policy: Enforcement = { effectiveModel: 'gpt-4o', systemPrompt: null, safetyThreshold: 70, applied: [], flags: [] };
+
+describe('assessExchange: PII redaction', () => {
+  beforeEach(() => {
+    vi.mocked(pii.scanPii).mockClear();
+  });
+
+  it('should scan prompt and response once each and redact with those scans under piiMode redact', () => {
+    const result = assessExchange(project('redact'), policy, {
+      prompt: 'Mail me at jane.doe@example.com',
+      response: 'Call +1 415 555 2671',
+      model: 'gpt-4o',
+    });
+    expect(result.prompt).toBe('Mail me at [EMAIL]');
+    expect(result.response).toBe('Call [PHONE]');
+    expect(pii.scanPii).toHaveBeenCalledTimes(2);
+  });
+
+  it('should flag a crafted text past the validator budget and redact its unchecked candidates by shape', () => {
+    const prompt = '+123456789 '.repeat(3 * pii.PII_CANDIDATE_LIMIT);
+    const result = assessExchange(project('redact'), policy, { prompt, response: null, model: 'gpt-4o' });
+    expect(result.piiRedacted).toBe(true);
+    expect(result.flags).toContain('pii:phone');
+    // the checked candidates failed libphonenumber and stay; every one past the budget is redacted
+    expect(result.prompt.match(/\[PHONE\]/g)).toHaveLength(2 * pii.PII_CANDIDATE_LIMIT);
+    expect(pii.scanPii).toHaveBeenCalledTimes(1);
+  });
+
+  it('should scan the text as sent again when normalisation changed it (the offsets differ)', () => {
+    const result = assessExchange(project('redact'), policy, {
+      prompt: 'Mail\u200b me at jane.doe@example.com',
+      response: null,
+      model: 'gpt-4o',
+    });
+    expect(result.prompt).toBe('Mail\u200b me at [EMAIL]');
+    expect(pii.scanPii).toHaveBeenCalledTimes(2);
+  });
+});
