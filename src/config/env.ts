@@ -1,11 +1,13 @@
 /**
  * The whole environment, validated once. Nothing else in src/ reads process.env.
- * Defaults depend on NODE_ENV; production refuses the development defaults for secrets.
+ * Defaults depend on NODE_ENV; production refuses the development defaults, the shipped
+ * placeholders and weak values for secrets.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { config as loadDotenv } from 'dotenv';
 import { z } from 'zod';
+import { placeholderProblem, secretProblem } from './secretPolicy.js';
 
 const DEV_SECRET = 'dev-only-insecure-secret-change-me-0123456789';
 const DEV_ENCRYPTION_KEY = 'ZGV2LW9ubHktaW5zZWN1cmUta2V5LWNoYW5nZS1tZSE='; // 32 bytes, base64
@@ -282,19 +284,47 @@ export function parseEnv(raw: Record<string, string | undefined>): Env {
   }
   const env = result.data;
   if (env.NODE_ENV === 'production') {
-    const defaults: string[] = [];
-    if (env.JWT_SECRETS.some((k) => k.secret === DEV_SECRET)) defaults.push('JWT_SECRETS');
-    if (env.API_KEY_PEPPER === DEV_SECRET) defaults.push('API_KEY_PEPPER');
-    if (env.ENCRYPTION_KEYS.some((k) => k.key.toString('base64') === DEV_ENCRYPTION_KEY)) {
-      defaults.push('ENCRYPTION_KEYS');
-    }
-    if (defaults.length > 0) {
-      throw new EnvError(
-        `Invalid environment:\n${defaults.map((n) => `  ${n}: the development default may not be used in production`).join('\n')}`,
-      );
-    }
+    const problems = productionSecretProblems(env);
+    if (problems.length > 0) throw new EnvError(`Invalid environment:\n${problems.join('\n')}`);
   }
   return env;
+}
+
+/**
+ * Production refuses the development defaults, every placeholder the repository ships and, for
+ * the secrets we generate ourselves, anything under 32 bytes of estimated entropy
+ * (config/secretPolicy.ts). Credentials issued by others (Stripe, OpenAI, S3, database and
+ * Redis URLs) are only checked for placeholders. Messages name the variable, never the value.
+ */
+function productionSecretProblems(env: Env): string[] {
+  const problems: string[] = [];
+  const check = (name: string, value: string | undefined, problem: (v: string) => string | null) => {
+    const why = value === undefined ? null : problem(value);
+    if (why) problems.push(`  ${name}: ${why}`);
+  };
+  const devDefault = 'the development default may not be used in production';
+  const ours = (devValue: string) => (v: string) => (v === devValue ? devDefault : secretProblem(v));
+  for (const k of env.JWT_SECRETS) check(`JWT_SECRETS (${k.kid})`, k.secret, ours(DEV_SECRET));
+  check('API_KEY_PEPPER', env.API_KEY_PEPPER, ours(DEV_SECRET));
+  for (const k of env.ENCRYPTION_KEYS) {
+    check(`ENCRYPTION_KEYS (${k.version})`, k.key.toString('base64'), ours(DEV_ENCRYPTION_KEY));
+  }
+  for (const k of env.BACKUP_ENCRYPTION_KEY ?? []) {
+    check(`BACKUP_ENCRYPTION_KEY (${k.version})`, k.key.toString('base64'), ours(DEV_ENCRYPTION_KEY));
+  }
+  check('METRICS_TOKEN', env.METRICS_TOKEN, secretProblem);
+  for (const name of [
+    'DATABASE_URL',
+    'DATABASE_READ_URL',
+    'REDIS_URL',
+    'STRIPE_SECRET_KEY',
+    'STRIPE_WEBHOOK_SECRET',
+    'OPENAI_API_KEY',
+    'BACKUP_S3_SECRET_ACCESS_KEY',
+  ] as const) {
+    check(name, env[name], placeholderProblem);
+  }
+  return problems;
 }
 
 /** Loads .env.<NODE_ENV> then .env (neither overrides real variables). */

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { EnvError, parseEnv } from '../../src/config/env.js';
 
@@ -36,14 +37,15 @@ describe('parseEnv', () => {
     );
   });
 
-  it('should accept production with real secrets', () => {
+  it('should accept production with real (random) secrets', () => {
+    const secret = randomBytes(32).toString('base64');
     const env = parseEnv({
       NODE_ENV: 'production',
-      JWT_SECRETS: `k2:${'s'.repeat(40)}`,
-      API_KEY_PEPPER: 'p'.repeat(40),
-      ENCRYPTION_KEYS: `v2:${Buffer.alloc(32, 7).toString('base64')}`,
+      JWT_SECRETS: `k2:${secret}`,
+      API_KEY_PEPPER: randomBytes(32).toString('hex'),
+      ENCRYPTION_KEYS: `v2:${randomBytes(32).toString('base64')}`,
     });
-    expect(env.JWT_SECRETS).toEqual([{ kid: 'k2', secret: 's'.repeat(40) }]);
+    expect(env.JWT_SECRETS).toEqual([{ kid: 'k2', secret }]);
     expect(env.ENCRYPTION_KEYS[0]?.version).toBe('v2');
   });
 

@@ -82,6 +82,28 @@ describe('access tokens', () => {
     expect(await verifyAccessToken(token2, config)).toBeNull();
   });
 
+  it('should reject a token whose lifetime exceeds the configured TTL, and one without iat', async () => {
+    const now = Math.floor(Date.now() / 1000);
+    const sign = (iat: number | null, exp: number) => {
+      const jwt = new SignJWT({ role: 'user', fid: 'f' })
+        .setProtectedHeader({ alg: 'HS256', kid: 'k1' })
+        .setSubject('user-1')
+        .setIssuer(config.issuer)
+        .setAudience(config.audience)
+        .setExpirationTime(exp);
+      if (iat !== null) jwt.setIssuedAt(iat);
+      return jwt.sign(enc.encode(oldKey.secret));
+    };
+    expect(await verifyAccessToken(await sign(now, now + 900), config)).not.toBeNull();
+    expect(await verifyAccessToken(await sign(now, now + 901), config)).toBeNull();
+    expect(await verifyAccessToken(await sign(now, now + 86_400 * 365), config)).toBeNull();
+    expect(await verifyAccessToken(await sign(now + 3600, now + 3600 + 900), config)).toBeNull();
+    expect(await verifyAccessToken(await sign(null, now + 600), config)).toBeNull();
+    // a lower TTL applies to tokens already issued
+    const issued = await signAccessToken(claims, config);
+    expect(await verifyAccessToken(issued, { ...config, ttlSeconds: 300 })).toBeNull();
+  });
+
   it('should reject garbage', async () => {
     expect(await verifyAccessToken('not.a.jwt', config)).toBeNull();
     expect(await verifyAccessToken('', config)).toBeNull();
