@@ -14,7 +14,7 @@ import { requireJson } from './middleware/requireJson.js';
 import { storableInput } from './middleware/storableInput.js';
 import { docsRouter } from './docs/docsRoutes.js';
 import { apiRouter } from './routes/index.js';
-import { headersSetBy, ingestFastPath, installBeforeRouter } from './routes/ingestFastPath.js';
+import { headersSetBy, ingestFastPath, withDirectPath } from './routes/ingestFastPath.js';
 import { healthRouter } from './routes/healthRoutes.js';
 import { logger as defaultLogger } from './utils/logger.js';
 import type { AppContext } from './controllers/context.js';
@@ -88,15 +88,6 @@ export function createApp(deps: AppDeps): Express {
   app.use(storableInput);
 
   const ctx = deps.context ?? wire(deps).ctx;
-  if (deps.ingestFastPath ?? env.INGEST_FAST_PATH) {
-    const fast = ingestFastPath(app, ctx, {
-      bodyLimit: env.BODY_LIMIT,
-      staticHeaders: [...headersSetBy(securityHeaders), ['X-API-Version', API_VERSION]],
-      logger,
-    });
-    installBeforeRouter(app, fast);
-    app.locals.ingestFastPath = fast.stats;
-  }
   // The API first: its prefix is matched once, so /llm/request walks the fewest layers.
   app.use(API_PREFIX, apiRouter(ctx));
   // The OpenAI-compatible gateway beside the API: apps change their base URL and nothing else.
@@ -110,5 +101,13 @@ export function createApp(deps: AppDeps): Express {
   // Failures under /v1 that happen before its router (body parsing) keep OpenAI's error shape.
   app.use(GATEWAY_PREFIX, gatewayErrorHandler);
   app.use(errorHandler);
-  return app;
+
+  if (!(deps.ingestFastPath ?? env.INGEST_FAST_PATH)) return app;
+  const fast = ingestFastPath(app, ctx, {
+    bodyLimit: env.BODY_LIMIT,
+    staticHeaders: [...headersSetBy(securityHeaders), ['X-API-Version', API_VERSION]],
+    logger,
+  });
+  app.locals.ingestFastPath = fast.stats;
+  return withDirectPath(app, fast);
 }

@@ -124,23 +124,28 @@ export function wire(deps: WiringDeps): Wiring {
     ...deps.gateway,
   };
 
+  const security = deps.security ?? createSecurity({}, deps.redis);
+  const quota = deps.quota ?? quotaService;
+  const guard = deps.guard ?? loadInjectionGuard(env.GUARD_MODEL_PATH).guard;
   const ctx: AppContext = {
     prisma,
     reads:
       deps.reads ??
       new ReadRouter({ primary: prisma, maxLagMs: env.READ_REPLICA_MAX_LAG_MS, checkIntervalMs: env.READ_REPLICA_CHECK_MS }),
     logger,
-    security: deps.security ?? createSecurity({}, deps.redis),
+    security,
     keyCache,
     incidentEvents,
     openai,
     ingestWriter,
     rollups,
     metricsCache,
-    quota: deps.quota ?? quotaService,
+    quota,
     billing,
     quotaService,
-    guard: deps.guard ?? loadInjectionGuard(env.GUARD_MODEL_PATH).guard,
+    guard,
+    // What /llm/request runs with, built once: the Express route, its direct path and the gateway share it.
+    ingest: { writer: ingestWriter, quota, limiterFor: security.remediationLimiter, guard, logger },
     gateway: {
       options: gatewayOptions,
       upstreams: new UpstreamRegistry(prisma, keyCache, gatewayOptions),

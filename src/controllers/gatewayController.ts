@@ -45,10 +45,7 @@ function clientSignal(res: Response): AbortSignal {
 
 export function gatewayController(ctx: AppContext) {
   const deps: GatewayDeps = {
-    writer: ctx.ingestWriter,
-    quota: ctx.quota,
-    limiterFor: ctx.security.remediationLimiter,
-    guard: ctx.guard,
+    ...ctx.ingest,
     upstreams: ctx.gateway.upstreams,
     auditUse: ctx.gateway.auditUse,
     logger: ctx.logger,

@@ -4,13 +4,7 @@ import { recordLlmFeedback } from '../services/feedback/llmFeedbackService.js';
 import type { AppContext } from './context.js';
 
 export function llmController(ctx: AppContext) {
-  const deps = {
-    writer: ctx.ingestWriter,
-    quota: ctx.quota,
-    limiterFor: ctx.security.remediationLimiter,
-    guard: ctx.guard,
-    logger: ctx.logger,
-  };
+  const deps = ctx.ingest;
   return {
     async ingest(req: Request, res: Response) {
       res.status(201).json(await ingestLlmRequest(deps, req.apiKey!, req.body));

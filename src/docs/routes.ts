@@ -90,3 +90,31 @@ export function toOpenApiPath(path: string): string {
 export function pathParams(openApiPath: string): string[] {
   return [...openApiPath.matchAll(/\{([^}]+)\}/g)].map((m) => m[1] as string);
 }
+
+/**
+ * The names of the handlers a request for `method path` passes through, in order: the app's
+ * middleware, the routers' middleware on the way and the route's own handlers (a function's
+ * name, `<anonymous>` when it has none). Paths are matched literally (no parameters): it serves
+ * to compare a fixed route's chain with what another path (the ingest direct path) runs.
+ */
+export function handlerChain(app: Express, method: HttpMethod, path: string): string[] {
+  const router = (app as unknown as { router?: { stack: Layer[] } }).router;
+  const out: string[] = [];
+  const visit = (stack: Layer[], prefix: string) => {
+    for (const layer of stack) {
+      if (layer.route) {
+        if (layer.route.methods[method] && join(prefix, pathOf(layer.route.path)) === path) {
+          out.push(...layer.route.stack.map((l) => l.name || '<anonymous>'));
+        }
+        continue;
+      }
+      const mount = typeof layer.rawPath === 'string' ? join(prefix, layer.rawPath) : prefix || '/';
+      const within = mount === '/' || path === mount || path.startsWith(`${mount}/`);
+      if (!within) continue;
+      if (layer.handle?.stack) visit(layer.handle.stack, mount === '/' ? '' : mount);
+      else out.push(layer.name || '<anonymous>');
+    }
+  };
+  if (router) visit(router.stack, '');
+  return out;
+}

@@ -27,7 +27,7 @@ export async function authenticateApiKey(
 
 /** SDK authentication from the in-process cache (no query per request once warm). */
 export function requireApiKey(cache: KeyCache): RequestHandler {
-  return async (req, _res, next) => {
+  return async function requireApiKey(req, _res, next) {
     req.apiKey = await authenticateApiKey(cache, req);
     next();
   };

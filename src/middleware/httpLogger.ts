@@ -56,7 +56,7 @@ export function httpLogger(app: Express, logger: Logger): RequestHandler {
       return (this[CHILD] ??= logger.child({ reqId: this.id }));
     },
   });
-  return (req, res, next) => {
+  return function httpLogger(req, res, next) {
     if (req.url === '/healthz') return next();
     const started = performance.now();
     res.once('close', () => {

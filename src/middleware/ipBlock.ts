@@ -15,7 +15,7 @@ export async function ipBlockError(security: Security, ip: string | undefined): 
 
 /** Refuses every request from a blocked IP with 403 IP_BLOCKED until the block expires. */
 export function ipBlockGuard(security: Security): RequestHandler {
-  return async (req, _res, next) => {
+  return async function ipBlockGuard(req, _res, next) {
     const error = await ipBlockError(security, req.ip);
     next(error ?? undefined);
   };

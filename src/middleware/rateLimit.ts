@@ -32,7 +32,7 @@ export function rateLimit(
   keyOf: (req: Request) => string | undefined,
   options: RateLimitOptions = {},
 ): RequestHandler {
-  return async (req, res, next) => {
+  return async function rateLimit(req, res, next) {
     const key = keyOf(req);
     if (!key) return next();
     const { headers, refused } = await takePoint(limiter, key);

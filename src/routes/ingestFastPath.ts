@@ -5,7 +5,8 @@
  * the same steps run in the same order as the Express route, and answer with the same status
  * codes, headers and JSON bodies:
  *
- *   request id -> JSON body -> IP block -> API key -> rate limit -> Zod validation -> ingest
+ *   request id -> JSON body -> storable input -> IP block -> API key -> rate limit -> Zod
+ *   validation -> ingest (EXPRESS_CHAIN_COVERED below lists the Express chain it stands for)
  *
  * The security headers are the ones helmet sets on every other response, computed once.
  * Anything this path does not handle itself goes to Express before a byte of the body is read,
@@ -37,6 +38,28 @@ import { llmRequestBody } from '../validators/ingestValidators.js';
 type TrustFunction = Exclude<Parameters<typeof proxyaddr>[1], string | number | string[]>;
 
 export const INGEST_ROUTE = `${API_PREFIX}/llm/request`;
+
+/**
+ * The Express chain of POST /llm/request, handler by handler in its order, and what this path
+ * does in its place. A test compares it with the app's actual chain: a middleware added to (or
+ * moved in) the Express chain fails it until this path does the same and the entry is added.
+ */
+export const EXPRESS_CHAIN_COVERED = {
+  requestId: 'requestIdFor(): the same id rules',
+  httpMetrics: 'observeHttp() under the route pattern',
+  httpLogger: 'logRequestLine(), the same access-log line',
+  helmetMiddleware: "staticHeaders: helmet's headers, collected once by headersSetBy()",
+  corsMiddleware: 'declined: a request with an Origin header goes to Express',
+  apiVersion: 'declined: an X-API-Version header goes to Express; the answer carries X-API-Version',
+  requireJson: 'declined unless the body is plain application/json with a Content-Length',
+  jsonParser: "parseJson(): body-parser's strict JSON; bodies over the limit go to Express",
+  storableInput: 'assertStorableInput()',
+  ipBlockGuard: 'ipBlockError()',
+  requireApiKey: 'authenticateApiKey()',
+  rateLimit: 'takePoint()',
+  validateRequest: 'llmRequestBody.parse()',
+  ingest: 'ingestLlmRequest(ctx.ingest)',
+} as const;
 
 /** Content types (lower-cased, blanks removed) that body-parser's json() reads as UTF-8 as they are. */
 const PLAIN_JSON = new Set(['application/json', 'application/json;charset=utf-8', 'application/json;charset="utf-8"']);
@@ -122,13 +145,7 @@ export function ingestFastPath(app: Express, ctx: AppContext, options: IngestFas
   const limit = bytes.parse(options.bodyLimit) ?? 100 * 1024;
   const { logger } = options;
   const staticHeaders = options.staticHeaders.flat();
-  const deps = {
-    writer: ctx.ingestWriter,
-    quota: ctx.quota,
-    limiterFor: ctx.security.remediationLimiter,
-    guard: ctx.guard,
-    logger: ctx.logger,
-  };
+  const deps = ctx.ingest;
   const { security, keyCache } = ctx;
 
   async function serve(req: IncomingMessage, res: ServerResponse, length: number): Promise<void> {
@@ -214,13 +231,15 @@ export function ingestFastPath(app: Express, ctx: AppContext, options: IngestFas
   return Object.assign(hook, { stats });
 }
 
-/** Puts `fast` in front of the app's router: requests it declines reach Express unchanged. */
-export function installBeforeRouter(app: Express, fast: (req: IncomingMessage, res: ServerResponse) => boolean): void {
-  const target = app as unknown as {
-    handle: (req: IncomingMessage, res: ServerResponse, next?: unknown) => void;
+/**
+ * The app as node's request listener with `fast` in front: requests it declines reach Express
+ * unchanged. Composing listeners is node's own hook (nothing of Express is patched); the
+ * listener inherits from the app, so `listen()`, `locals`, `set()` and the router stay the app's,
+ * and `listen()` serves through the listener.
+ */
+export function withDirectPath(app: Express, fast: (req: IncomingMessage, res: ServerResponse) => boolean): Express {
+  const listener = function llmguard(req: IncomingMessage, res: ServerResponse, next?: (err?: unknown) => void) {
+    if (!fast(req, res)) app(req as Request, res as Response, next ?? (() => undefined));
   };
-  const handle = target.handle;
-  target.handle = function (this: unknown, req, res, next) {
-    if (!fast(req, res)) handle.call(this, req, res, next);
-  };
+  return Object.setPrototypeOf(listener, app) as Express;
 }

@@ -6,11 +6,13 @@
  */
 import net from 'node:net';
 import { gzipSync } from 'node:zlib';
-import type { Express } from 'express';
+import express, { type Express } from 'express';
 import request from 'supertest';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/app.js';
 import { expectedMigrations } from '../../src/db/database.js';
+import { handlerChain } from '../../src/docs/routes.js';
+import { EXPRESS_CHAIN_COVERED } from '../../src/routes/ingestFastPath.js';
 import { createSecurity, type Security } from '../../src/services/auth/security.js';
 import { createProject, registerUser, type TestProject, type TestUser } from '../helpers/factories.js';
 import { useTestApp } from '../helpers/testApp.js';
@@ -41,7 +43,16 @@ const served = () => (ctx.app.locals.ingestFastPath as { served: number }).serve
 const body = { model: 'gpt-4o', prompt: 'Summarise the board minutes.', response: 'Done.', latencyMs: 120 };
 
 /** Headers whose values differ between two answers by nature (time, ids, lengths, counters). */
-const VOLATILE = new Set(['date', 'x-request-id', 'content-length', 'ratelimit-reset', 'ratelimit-remaining', 'etag']);
+// Retry-After counts the seconds left in each app's own limiter window, started a few ms apart.
+const VOLATILE = new Set([
+  'date',
+  'x-request-id',
+  'content-length',
+  'ratelimit-reset',
+  'ratelimit-remaining',
+  'retry-after',
+  'etag',
+]);
 
 type Send = (app: Express) => request.Test;
 
@@ -72,6 +83,47 @@ const post = (key?: string) => (app: Express) => {
   const req = request(app).post('/api/v1/llm/request');
   return key ? req.set('X-API-Key', key) : req;
 };
+
+describe('the direct path against the Express chain it stands for', () => {
+  it('should cover every handler of the Express chain of POST /llm/request, in its order', () => {
+    const chain = handlerChain(viaExpress, 'post', '/api/v1/llm/request');
+    // The route ends the request; the 404 and error handlers after it are not steps of a call.
+    const steps = chain.slice(0, chain.indexOf('ingest') + 1);
+    expect(steps).toEqual(Object.keys(EXPRESS_CHAIN_COVERED));
+  });
+
+  it('should see a middleware added anywhere on the way, so the check above cannot pass by accident', () => {
+    const probe = express();
+    const llm = express.Router();
+    llm.use(function requireApiKey(_req, _res, next) {
+      next();
+    });
+    llm.post(
+      '/request',
+      function validateRequest(_req, _res, next) {
+        next();
+      },
+      function ingest(_req, res) {
+        res.end();
+      },
+    );
+    const api = express.Router();
+    api.use(function addedByANewcomer(_req, _res, next) {
+      next();
+    });
+    api.use('/llm', llm);
+    api.use('/other', function notOnTheWay(_req, _res, next) {
+      next();
+    });
+    probe.use('/api/v1', api);
+    expect(handlerChain(probe, 'post', '/api/v1/llm/request')).toEqual([
+      'addedByANewcomer',
+      'requireApiKey',
+      'validateRequest',
+      'ingest',
+    ]);
+  });
+});
 
 describe('POST /llm/request on the direct path', () => {
   it('should answer a valid call exactly as the Express route does, and store it', async () => {
