@@ -259,6 +259,11 @@ export function signedEvent(
   return { event, payload, signature };
 }
 
+/** Any payload, validly signed: for events Stripe would never send (no id, no type, ...). */
+export function signedPayload(payload: string) {
+  return { payload, signature: Stripe.webhooks.generateTestHeaderString({ payload, secret: WEBHOOK_SECRET }) };
+}
+
 const unix = (d: Date) => Math.floor(d.getTime() / 1000);
 
 /** A subscription object as Stripe sends it (periods live on the items since API 2025-03). */

@@ -200,4 +200,59 @@ describe('fuzzing every route', () => {
     if (process.env.FUZZ_DEBUG) console.log(Object.fromEntries(statuses));
     expect(failures).toEqual([]);
   }, 600_000);
+
+  /** Issue 24, item 8: ordinary bad input that gave 500s, sent to every route (not left to chance). */
+  it('should answer 400 to NUL bytes and 10,000-deep JSON on every route, and never 5xx to a dash-only q', async () => {
+    const NUL = 'a\u0000b';
+    // built as text: JSON.stringify of it would overflow this worker's stack
+    const deep10k = `${'{"k":'.repeat(10_000)}1${'}'.repeat(10_000)}`;
+    const nulFields = Object.fromEntries(
+      ['projectId', 'model', 'name', 'apiKeyId', 'title', 'id', 'prompt', 'email'].map((k) => [k, NUL]),
+    );
+    const shapes: {
+      label: string;
+      id?: string;
+      q?: Record<string, string>;
+      body?: string;
+      expected: 'bad' | 'no5xx';
+    }[] = [
+      { label: 'NUL in the path id', id: NUL, expected: 'bad' },
+      ...['projectId', 'model', 'q', 'name', 'apiKeyId'].map((k) => ({
+        label: `NUL in ?${k}`,
+        q: { [k]: NUL },
+        expected: 'bad' as const,
+      })),
+      { label: 'NUL in body fields', body: JSON.stringify(nulFields), expected: 'bad' },
+      {
+        label: 'NUL in a metadata key',
+        body: JSON.stringify({ model: 'm', prompt: 'p', latencyMs: 1, metadata: { [NUL]: 1 } }),
+        expected: 'bad',
+      },
+      {
+        label: 'metadata nested 10,000 deep',
+        body: `{"model":"m","prompt":"p","latencyMs":1,"metadata":${deep10k}}`,
+        expected: 'bad',
+      },
+      { label: '40 dashes in ?q', q: { q: '-'.repeat(40) }, expected: 'no5xx' },
+    ];
+    const failures: string[] = [];
+    for (const route of routes()) {
+      const hasBody = route.method !== 'get' && route.method !== 'delete';
+      for (const shape of shapes) {
+        if (shape.body !== undefined && !hasBody) continue;
+        if (shape.id !== undefined && !route.path.includes(':')) continue;
+        const url = buildUrl(route, shape.id ?? 'x', shape.q ?? {});
+        const agent = request(ctx.app);
+        const r = agent[route.method](url)
+          .set(bearer(user.accessToken))
+          .set('X-API-Key', project.apiKey)
+          .set('Content-Type', 'application/json');
+        const res = hasBody ? await r.send(shape.body ?? '{}') : await r;
+        const where = `${route.method.toUpperCase()} ${route.path} (${shape.label}) -> ${res.status}`;
+        if (res.status >= 500 && res.status !== 503) failures.push(`${where}: ${res.text.slice(0, 200)}`);
+        else if (shape.expected === 'bad' && res.status !== 400) failures.push(`${where}: expected 400`);
+      }
+    }
+    expect(failures).toEqual([]);
+  }, 600_000);
 });

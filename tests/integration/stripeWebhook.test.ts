@@ -14,6 +14,7 @@ import {
   invoiceObject,
   postWebhook,
   signedEvent,
+  signedPayload,
   subscriptionObject,
   useFakeStripe,
 } from '../helpers/fakeStripe.js';
@@ -139,6 +140,26 @@ describe('signature checks', () => {
     const res = await request(ctx.app).post('/api/v1/webhooks/stripe').send({ id: 'evt_x', type: 'invoice.paid' });
     expect(res.status).toBe(400);
     expect(res.body.error.code).toBe('INVALID_SIGNATURE');
+  });
+});
+
+describe('malformed signed events', () => {
+  it.each([
+    ['without an id', (e: Record<string, unknown>) => ({ ...e, id: undefined })],
+    ['with an empty id', (e: Record<string, unknown>) => ({ ...e, id: '' })],
+    ['with a numeric id', (e: Record<string, unknown>) => ({ ...e, id: 42 })],
+    ['without a type', (e: Record<string, unknown>) => ({ ...e, type: undefined })],
+    ['without data.object', (e: Record<string, unknown>) => ({ ...e, data: {} })],
+  ])('should refuse a correctly signed event %s with 400 and record nothing', async (_name, mangle) => {
+    const { event } = signedEvent(
+      'invoice.paid',
+      invoiceObject({ id: 'in_malformed', customer: 'cus_x', status: 'paid' }),
+    );
+    const before = await ctx.prisma.processedWebhookEvent.count();
+    const res = await send(signedPayload(JSON.stringify(mangle(event))));
+    expect(res.status).toBe(400);
+    expect(res.body.error.code).toBe('VALIDATION_ERROR');
+    expect(await ctx.prisma.processedWebhookEvent.count()).toBe(before);
   });
 });
 

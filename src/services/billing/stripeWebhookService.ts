@@ -35,11 +35,36 @@ export function verifyStripeEvent(
     throw new AppError('BILLING_NOT_CONFIGURED', 'Stripe webhooks are not configured on this server');
   }
   if (!rawBody || !signature) throw new AppError('INVALID_SIGNATURE', 'Missing Stripe-Signature or body');
+  return assertEventShape(constructEvent(billing, billing.webhookSecret, rawBody, signature));
+}
+
+/**
+ * The signature says who sent the bytes, not that they are an event: one without a non-empty
+ * string `id` (the exactly-once key), a `type` or a `data.object` is a 400, not a 500 from the
+ * NOT NULL column or a 200 that records an empty id.
+ */
+function assertEventShape(event: Stripe.Event): Stripe.Event {
+  const e = event as unknown as { id?: unknown; type?: unknown; data?: { object?: unknown } | null };
+  const problems: { path: string; message: string }[] = [];
+  if (typeof e.id !== 'string' || e.id.length === 0)
+    problems.push({ path: 'id', message: 'must be a non-empty string' });
+  if (typeof e.type !== 'string' || e.type.length === 0)
+    problems.push({ path: 'type', message: 'must be a non-empty string' });
+  if (typeof e.data?.object !== 'object' || e.data.object === null) {
+    problems.push({ path: 'data.object', message: 'must be an object' });
+  }
+  if (problems.length > 0) {
+    throw new AppError('VALIDATION_ERROR', 'Not a Stripe event', { details: problems });
+  }
+  return event;
+}
+
+function constructEvent(billing: BillingConfig, secret: string, rawBody: Buffer, signature: string): Stripe.Event {
   try {
     return (billing.stripe?.webhooks ?? Stripe.webhooks).constructEvent(
       rawBody,
       signature,
-      billing.webhookSecret,
+      secret,
       billing.webhookToleranceSeconds,
     );
   } catch {
