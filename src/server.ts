@@ -22,6 +22,7 @@ import { GuardModelUnavailableError, loadInjectionGuard } from './services/guard
 import { KeyCache } from './services/auth/keyCache.js';
 import { Lifecycle } from './services/ops/lifecycle.js';
 import { ensureRequestPartitions } from './services/analytics/requestPartitions.js';
+import { repairAtStartup } from './services/analytics/rollupService.js';
 import { logger } from './utils/logger.js';
 import { closeAll, wire, type Closer } from './wiring.js';
 
@@ -103,6 +104,11 @@ async function main(): Promise<void> {
   await ensureRequestPartitions(prisma).then(
     (created) => created.length && logger.info({ created }, 'llm_requests partitions created'),
     (err: Error) => logger.warn({ err: err.message }, 'llm_requests partitions not checked at start-up'),
+  );
+  // Rollup sums a killed process still held in memory are re-derived before anything is served.
+  await repairAtStartup(prisma).then(
+    (r) => r.days.length && logger.info(r, 'rollups re-derived at start-up'),
+    (err: Error) => logger.warn({ err: err.message }, 'rollups not re-derived at start-up'),
   );
   let replica: PrismaClient | undefined;
   if (env.DATABASE_READ_URL) {

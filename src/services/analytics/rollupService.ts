@@ -2,8 +2,10 @@
  * Keeps `metric_rollups` current: each committed ingestion batch is summed per (project, hour,
  * model, endpoint) in memory, and the sums of the batches of a short interval (ROLLUP_FLUSH_MS)
  * are added with one upsert; the daily repair job re-derives a closed day from the raw rows,
- * which also heals any update that was lost (a crash within that interval after a commit, an
- * upsert that failed after its retries).
+ * which also heals any update that was lost (an upsert that failed after its retries). A crash
+ * (kill -9, OOM) loses the sums still in memory: at start-up, before it serves, the server
+ * re-derives every day from that of the newest stored row to today (repairAtStartup), so the
+ * open day is exact again too.
  */
 import type { Logger } from 'pino';
 import { rebuildRollups, upsertRollupDeltas, type SqlClient } from '../../db/queries/rollupQueries.js';
@@ -147,4 +149,34 @@ export async function repairRollupDay(db: SqlClient, day: Date) {
   const to = new Date(from.getTime() + DAY_MS);
   const { deleted, inserted } = await rebuildRollups(db, from, to);
   return { day: from.toISOString().slice(0, 10), rollupsReplaced: deleted, rollupsWritten: inserted };
+}
+
+/**
+ * Start-up repair: re-derives the rollups of each UTC day from that of the newest stored row up
+ * to `now`'s, one transaction per day. Run before the server takes traffic: the previous process
+ * may have been killed with sums still in memory (rows committed in its last ROLLUP_FLUSH_MS),
+ * and the nightly repair only re-derives closed days. The newest row's day is where a crash
+ * loses sums (no row arrived while the server was down); days after it have no rows. With
+ * several replicas on one database, a replica that starts while others ingest may count the
+ * others' rows of their last flush interval twice in the open day, until the nightly repair.
+ */
+export async function repairAtStartup(
+  db: SqlClient & { $transaction<T>(fn: (tx: SqlClient) => Promise<T>): Promise<T> },
+  now = new Date(),
+): Promise<{ days: string[]; rollupsWritten: number }> {
+  const [newest] = await db.$queryRaw<{ at: Date | null }[]>`SELECT max("createdAt") AS at FROM llm_requests`;
+  const days: string[] = [];
+  let rollupsWritten = 0;
+  if (!newest?.at) return { days, rollupsWritten };
+  const last = utcDayStart(now).getTime();
+  for (
+    let day = utcDayStart(new Date(Math.min(newest.at.getTime(), now.getTime()))).getTime();
+    day <= last;
+    day += DAY_MS
+  ) {
+    const repaired = await db.$transaction((tx) => repairRollupDay(tx, new Date(day)));
+    days.push(repaired.day);
+    rollupsWritten += repaired.rollupsWritten;
+  }
+  return { days, rollupsWritten };
 }
