@@ -1,9 +1,8 @@
 import type { Request, Response } from 'express';
-import { recordAudit } from '../services/ops/auditService.js';
+import { unblockIp } from '../services/auth/ipBlockService.js';
 import { listAuditLogs, listUsers, setDisabled, setRole } from '../services/ops/adminService.js';
 import { getAdminUsage } from '../services/analytics/metricsService.js';
 import { refundInvoice } from '../services/billing/billingService.js';
-import { AppError } from '../utils/AppError.js';
 import { auditContext, type AppContext } from './context.js';
 import { wholeList } from '../validators/common.js';
 
@@ -32,9 +31,7 @@ export function adminController({ prisma, reads, security, billing, quotaService
       res.json(wholeList(data));
     },
     async unblockIp(req: Request, res: Response) {
-      const ip = String(req.params.ip);
-      if (!(await security.unblockIp(ip))) throw AppError.notFound('IP block');
-      await recordAudit(prisma, auditContext(req), { action: 'security.ip_unblock', targetType: 'ip', targetId: ip });
+      await unblockIp({ prisma, security }, { ip: String(req.params.ip), audit: auditContext(req) });
       res.status(204).end();
     },
     async refund(req: Request, res: Response) {

@@ -1,5 +1,5 @@
 import type { Request, Response } from 'express';
-import { recordAudit } from '../services/ops/auditService.js';
+import { recordAuthFailure } from '../services/auth/ipBlockService.js';
 import * as auth from '../services/auth/authService.js';
 import { disableMfa, enableMfa, setupMfa } from '../services/auth/mfaService.js';
 import { AppError } from '../utils/AppError.js';
@@ -9,16 +9,7 @@ import { auditContext, type AppContext } from './context.js';
 /** Counts an authentication failure against the caller's IP; audit-logs the block it may cause. */
 export function authFailureRecorder({ prisma, security }: AppContext) {
   return async (req: Request): Promise<void> => {
-    if (!req.ip) return;
-    const block = await security.recordAuthFailure(req.ip);
-    if (block) {
-      await recordAudit(prisma, auditContext(req), {
-        action: 'security.ip_block',
-        targetType: 'ip',
-        targetId: req.ip,
-        metadata: { reason: block.reason, expiresAt: block.expiresAt },
-      });
-    }
+    if (req.ip) await recordAuthFailure({ prisma, security }, { ip: req.ip, audit: auditContext(req) });
   };
 }
 

@@ -19,8 +19,7 @@ export function billingController({ prisma, billing, quotaService }: AppContext)
       res.json(await openPortal(deps, caller(req).sub));
     },
     async invoices(req: Request, res: Response) {
-      const { page, limit } = res.locals.query;
-      res.json(await listInvoices(prisma, caller(req).sub, page, limit));
+      res.json(await listInvoices(prisma, { userId: caller(req).sub, page: res.locals.query }));
     },
     async subscription(req: Request, res: Response) {
       res.json(await subscriptionSummary(deps, caller(req).sub));

@@ -16,8 +16,7 @@ export function configVersionController({ prisma, keyCache }: AppContext) {
   const call = (req: Request) => ({ caller: caller(req), projectId: String(req.params.id), ctx: auditContext(req) });
   return {
     async list(req: Request, res: Response) {
-      const { page, limit } = res.locals.query;
-      res.json(await listConfigVersions(deps, { ...call(req), page, limit }));
+      res.json(await listConfigVersions(deps, { ...call(req), page: res.locals.query }));
     },
     async get(req: Request, res: Response) {
       res.json({ version: await getConfigVersion(deps, { ...call(req), number: Number(req.params.n) }) });

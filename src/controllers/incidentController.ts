@@ -1,9 +1,12 @@
 import type { Request, Response } from 'express';
-import { noteIncidentViewed } from '../services/onboarding/onboardingService.js';
 import { caller } from '../middleware/auth.js';
 import { listDeliveries } from '../services/incidents/alertService.js';
-import { relatedRequests } from '../services/incidents/incidentContext.js';
-import { getAccessibleIncident, listIncidents, resolveIncident } from '../services/incidents/incidentService.js';
+import {
+  getAccessibleIncident,
+  incidentDetail,
+  listIncidents,
+  resolveIncident,
+} from '../services/incidents/incidentService.js';
 import { regenerateRca } from '../services/incidents/rcaService.js';
 import { applyRemediation, listRemediations, revertRemediation } from '../services/incidents/remediationService.js';
 import { auditContext, type AppContext } from './context.js';
@@ -17,23 +20,15 @@ export function incidentController(ctx: AppContext) {
       res.json(await listIncidents(prisma, caller(req), res.locals.query));
     },
     async get(req: Request, res: Response) {
-      const incident = await getAccessibleIncident(prisma, id(req), caller(req));
-      const [requests, remediations] = await Promise.all([
-        relatedRequests(prisma, incident, 20),
-        prisma.remediationAction.findMany({ where: { incidentId: incident.id }, orderBy: { createdAt: 'desc' } }),
-      ]);
-      await noteIncidentViewed(prisma, { incidentId: incident.id, audit: auditContext(req) });
-      res.json({ incident: { ...incident, relatedRequests: requests, remediations } });
+      res.json({
+        incident: await incidentDetail(prisma, { caller: caller(req), id: id(req), audit: auditContext(req) }),
+      });
     },
     async resolve(req: Request, res: Response) {
       res.json({
         incident: await resolveIncident(
-          prisma,
-          incidentEvents,
-          caller(req),
-          id(req),
-          req.body?.note,
-          auditContext(req),
+          { prisma, events: incidentEvents },
+          { caller: caller(req), id: id(req), note: req.body?.note, audit: auditContext(req) },
         ),
       });
     },
@@ -42,7 +37,10 @@ export function incidentController(ctx: AppContext) {
       res.json({ incident: await regenerateRca(prisma, incident.id, { logger: ctx.logger, openai: ctx.openai }) });
     },
     async applyRemediation(req: Request, res: Response) {
-      const remediation = await applyRemediation(prisma, keyCache, caller(req), id(req), req.body, auditContext(req));
+      const remediation = await applyRemediation(
+        { prisma, cache: keyCache },
+        { caller: caller(req), incidentId: id(req), input: req.body, audit: auditContext(req) },
+      );
       res.status(201).json({ remediation });
     },
     async remediations(req: Request, res: Response) {
@@ -50,12 +48,8 @@ export function incidentController(ctx: AppContext) {
     },
     async revert(req: Request, res: Response) {
       const remediation = await revertRemediation(
-        prisma,
-        keyCache,
-        caller(req),
-        id(req),
-        String(req.params.rid),
-        auditContext(req),
+        { prisma, cache: keyCache },
+        { caller: caller(req), incidentId: id(req), remediationId: String(req.params.rid), audit: auditContext(req) },
       );
       res.json({ remediation });
     },

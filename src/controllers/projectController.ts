@@ -1,7 +1,12 @@
 import type { Request, Response } from 'express';
 import { caller } from '../middleware/auth.js';
 import { createApiKey, deleteApiKey, listApiKeys, rotateApiKey } from '../services/auth/apiKeyService.js';
-import { createProject, deleteProject, getAccessibleProject, listProjects } from '../services/projects/projectService.js';
+import {
+  createProject,
+  deleteProject,
+  getAccessibleProject,
+  listProjects,
+} from '../services/projects/projectService.js';
 import { getProjectSettings } from '../services/projects/settingsService.js';
 import { auditContext, type AppContext } from './context.js';
 import { wholeList } from '../validators/common.js';
@@ -13,8 +18,7 @@ export function projectController({ prisma, keyCache, billing }: AppContext) {
 
   return {
     async list(req: Request, res: Response) {
-      const { page, limit } = res.locals.query;
-      res.json(await listProjects(prisma, caller(req), page, limit));
+      res.json(await listProjects(prisma, { caller: caller(req), page: res.locals.query }));
     },
     async create(req: Request, res: Response) {
       res.status(201).json(await createProject(prisma, caller(req), req.body, auditContext(req), billing));
@@ -41,12 +45,8 @@ export function projectController({ prisma, keyCache, billing }: AppContext) {
         .status(201)
         .json(
           await rotateApiKey(
-            prisma,
-            keyCache,
-            await ownedProjectId(req),
-            apiKeyId,
-            gracePeriodSeconds,
-            auditContext(req),
+            { db: prisma, cache: keyCache },
+            { projectId: await ownedProjectId(req), apiKeyId, gracePeriodSeconds, audit: auditContext(req) },
           ),
         );
     },

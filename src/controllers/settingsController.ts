@@ -20,12 +20,8 @@ export function settingsController({ prisma, keyCache }: AppContext) {
     async updateProject(req: Request, res: Response) {
       res.json({
         project: await updateProjectSettings(
-          prisma,
-          keyCache,
-          caller(req),
-          projectId(res),
-          req.body,
-          auditContext(req),
+          { prisma, cache: keyCache },
+          { caller: caller(req), projectId: projectId(res), input: req.body, audit: auditContext(req) },
         ),
       });
     },
@@ -40,12 +36,8 @@ export function settingsController({ prisma, keyCache }: AppContext) {
     async updateModels(req: Request, res: Response) {
       res.json({
         modelSettings: await updateModelSettings(
-          prisma,
-          keyCache,
-          caller(req),
-          projectId(res),
-          req.body,
-          auditContext(req),
+          { prisma, cache: keyCache },
+          { caller: caller(req), projectId: projectId(res), input: req.body, audit: auditContext(req) },
         ),
       });
     },

@@ -54,4 +54,3 @@ export function toAppError(err: unknown): AppError {
   }
   return new AppError('INTERNAL_ERROR', 'Internal server error', { cause: err });
 }
-

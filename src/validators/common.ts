@@ -19,6 +19,16 @@ export const isoDate = z.iso.datetime({ offset: true }).transform((v) => new Dat
 
 export const idParam = z.object({ id: z.string().min(1).max(64) });
 
+/** Prisma's `skip`/`take` for the page asked for. */
+export function pageArgs(q: PageQuery): { skip: number; take: number } {
+  return { skip: (q.page - 1) * q.limit, take: q.limit };
+}
+
+/** One page of rows in the API's list shape. */
+export function pageOf<T>(data: T[], q: PageQuery, total: number): Page<T> {
+  return { data, page: q.page, limit: q.limit, total };
+}
+
 /** A complete (unpaginated) list in the API's list shape. */
 export function wholeList<T>(data: T[]): Page<T> {
   return { data, page: 1, limit: data.length, total: data.length };

@@ -7,6 +7,7 @@
 import { Prisma } from '../../generated/prisma/client.js';
 import type { PrismaClient } from '../prisma.js';
 import type { LogSearchQuery } from '../../validators/logValidators.js';
+import { pageArgs, pageOf } from '../../validators/common.js';
 
 /**
  * `total` counts matches up to this many (COLLECT_CAP for full-text searches); beyond it the
@@ -110,8 +111,8 @@ async function pageOfCollected(prisma: PrismaClient, q: LogSearchQuery, matches:
   const sign = q.order === 'asc' ? 1 : -1;
   const value = (c: Collected) => (c.s instanceof Date ? c.s.getTime() : Number(c.s));
   matches.sort((a, b) => sign * (value(a) - value(b) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)));
-  const offset = (q.page - 1) * q.limit;
-  const ids = matches.slice(offset, offset + q.limit).map((m) => m.id);
+  const { skip, take } = pageArgs(q);
+  const ids = matches.slice(skip, skip + take).map((m) => m.id);
   const direction = q.order === 'asc' ? Prisma.raw('ASC') : Prisma.raw('DESC');
   const rows =
     ids.length === 0
@@ -119,7 +120,7 @@ async function pageOfCollected(prisma: PrismaClient, q: LogSearchQuery, matches:
       : await prisma.$queryRaw<Record<string, unknown>[]>`
           SELECT ${LIST_COLUMNS} FROM llm_requests WHERE id = ANY(${ids}::text[]) AND ${scopeClause(q)}
           ORDER BY ${Prisma.raw(SORT_COLUMNS[q.sort])} ${direction}, id ${direction}`;
-  return { data: rows, page: q.page, limit: q.limit, total: matches.length };
+  return pageOf(rows, q, matches.length);
 }
 
 export async function searchLogs(prisma: PrismaClient, q: LogSearchQuery) {
@@ -132,7 +133,7 @@ export async function searchLogs(prisma: PrismaClient, q: LogSearchQuery) {
   const where = whereClause(q);
   const direction = q.order === 'asc' ? Prisma.raw('ASC') : Prisma.raw('DESC');
   const orderBy = Prisma.raw(SORT_COLUMNS[q.sort]);
-  const offset = (q.page - 1) * q.limit;
+  const { skip: offset } = pageArgs(q);
   const [rows, counted] = await Promise.all([
     // The offset is skipped over ids alone (index-only on the time index), then the page's rows are read.
     prisma.$queryRaw<Record<string, unknown>[]>`

@@ -11,7 +11,6 @@ import { deleteRequestsBefore, projectsWithPlan, type SqlClient } from '../../db
 import { dropRequestPartitionsBefore } from './requestPartitions.js';
 import { DAY_MS } from '../../utils/time.js';
 
-
 /**
  * Applies every live project's plan retention at `now`; returns what was deleted. A plan
  * without a retention limit (self-hosted `unlimited`) keeps every row.

@@ -104,12 +104,13 @@ export async function deleteApiKey(db: Db, cache: KeyCache, projectId: string, a
 
 /** New key now; the old one keeps working for `gracePeriodSeconds` (0: revoked now). */
 export async function rotateApiKey(
-  db: Db,
-  cache: KeyCache,
-  projectId: string,
-  apiKeyId: string,
-  gracePeriodSeconds: number,
-  ctx: AuditContext,
+  { db, cache }: { db: Db; cache: KeyCache },
+  {
+    projectId,
+    apiKeyId,
+    gracePeriodSeconds,
+    audit: ctx,
+  }: { projectId: string; apiKeyId: string; gracePeriodSeconds: number; audit: AuditContext },
 ): Promise<{ apiKey: PublicApiKey; previous: { id: string; expiresAt: Date } }> {
   const old = await activeKey(db, projectId, apiKeyId);
   const now = new Date();

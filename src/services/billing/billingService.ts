@@ -9,7 +9,7 @@ import type { PrismaClient } from '../../db/prisma.js';
 import type { Invoice } from '../../generated/prisma/client.js';
 import { requireStripe, stripeCall, stripeId, type BillingConfig } from '../../integrations/stripeClient.js';
 import { AppError } from '../../utils/AppError.js';
-import type { Page } from '../../validators/common.js';
+import { pageArgs, pageOf, type Page, type PageQuery } from '../../validators/common.js';
 import { recordAudit, type AuditContext } from '../ops/auditService.js';
 import { SERVING_STATUSES, type QuotaService } from './quotaService.js';
 
@@ -137,16 +137,14 @@ export function toPublicInvoice(i: Invoice): PublicInvoice {
 /** The user's invoices, newest first, from our table (kept current by the webhook). */
 export async function listInvoices(
   prisma: PrismaClient,
-  userId: string,
-  page: number,
-  limit: number,
+  { userId, page }: { userId: string; page: PageQuery },
 ): Promise<Page<PublicInvoice>> {
   const where = { userId };
   const [rows, total] = await Promise.all([
-    prisma.invoice.findMany({ where, orderBy: { createdAt: 'desc' }, skip: (page - 1) * limit, take: limit }),
+    prisma.invoice.findMany({ where, orderBy: { createdAt: 'desc' }, ...pageArgs(page) }),
     prisma.invoice.count({ where }),
   ]);
-  return { data: rows.map(toPublicInvoice), page, limit, total };
+  return pageOf(rows.map(toPublicInvoice), page, total);
 }
 
 /**

@@ -6,14 +6,19 @@
  * overshot, a stored request is always a counted one, and no request ever runs a COUNT(*).
  */
 import { LRUCache } from 'lru-cache';
-import { planConfigFromEnv, type PlanConfig, type PlanDefinition, type PlanId, type PlanKey } from '../../config/plans.js';
+import {
+  planConfigFromEnv,
+  type PlanConfig,
+  type PlanDefinition,
+  type PlanId,
+  type PlanKey,
+} from '../../config/plans.js';
 import type { PrismaClient } from '../../db/prisma.js';
 import { AppError } from '../../utils/AppError.js';
 import type { QuotaGate } from '../ingest/ingestService.js';
 import type { QuotaCounter } from '../ingest/ingestWriter.js';
 import type { ProjectContext } from '../auth/keyCache.js';
 import { DAY_MS, retryAfterSeconds } from '../../utils/time.js';
-
 
 /** Stripe statuses under which a paid plan is served. */
 export const SERVING_STATUSES = new Set(['active', 'trialing', 'past_due']);

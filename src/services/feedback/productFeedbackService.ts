@@ -6,7 +6,7 @@ import type { PrismaClient } from '../../db/prisma.js';
 import { analyzeSentiment } from '../../domain/feedback/sentiment.js';
 import type { Prisma, ProductFeedback } from '../../generated/prisma/client.js';
 import { AppError } from '../../utils/AppError.js';
-import type { PageQuery } from '../../validators/common.js';
+import { pageArgs, pageOf, type PageQuery } from '../../validators/common.js';
 import type { AdminFeedbackQuery, ProductFeedbackBody } from '../../validators/feedbackValidators.js';
 import { productFeedbackKinds } from '../../validators/feedbackValidators.js';
 import { recordAudit, type AuditContext } from '../ops/auditService.js';
@@ -59,12 +59,11 @@ export async function listOwnFeedback(prisma: PrismaClient, input: { userId: str
     prisma.productFeedback.findMany({
       where,
       orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
-      skip: (q.page - 1) * q.limit,
-      take: q.limit,
+      ...pageArgs(q),
     }),
     prisma.productFeedback.count({ where }),
   ]);
-  return { data: rows.map(productFeedbackView), page: q.page, limit: q.limit, total };
+  return pageOf(rows.map(productFeedbackView), q, total);
 }
 
 /**
@@ -86,8 +85,7 @@ export async function listAllFeedback(prisma: PrismaClient, q: AdminFeedbackQuer
     prisma.productFeedback.findMany({
       where,
       orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
-      skip: (q.page - 1) * q.limit,
-      take: q.limit,
+      ...pageArgs(q),
       include: { user: { select: { id: true, email: true, name: true } } },
     }),
     prisma.productFeedback.count({ where }),
@@ -99,10 +97,11 @@ export async function listAllFeedback(prisma: PrismaClient, q: AdminFeedbackQuer
   const bySentiment: Record<string, number> = { negative: 0, neutral: 0, positive: 0, none: 0 };
   for (const s of sentiments) bySentiment[s.sentimentLabel ?? 'none'] = s._count._all;
   return {
-    data: rows.map((r) => ({ ...productFeedbackView(r), user: r.user })),
-    page: q.page,
-    limit: q.limit,
-    total,
+    ...pageOf(
+      rows.map((r) => ({ ...productFeedbackView(r), user: r.user })),
+      q,
+      total,
+    ),
     counts: { byKind, bySentiment },
   };
 }

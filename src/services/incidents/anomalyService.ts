@@ -4,7 +4,12 @@
  * of the last complete hour beyond 3 sigma (with a minimum history).
  */
 import type { TxClient } from '../../db/prisma.js';
-import { detectAnomalies, type AnomalyFinding, type AnomalyOptions, type HourlyPoint } from '../../domain/incidents/anomaly.js';
+import {
+  detectAnomalies,
+  type AnomalyFinding,
+  type AnomalyOptions,
+  type HourlyPoint,
+} from '../../domain/incidents/anomaly.js';
 import {
   HISTOGRAM_BUCKET_COUNT,
   emptyHistogram,

@@ -35,7 +35,9 @@ export function relatedRequestsWhere(incident: IncidentScope): Prisma.LlmRequest
       where.status = 'error';
       break;
     case 'risk':
-      where.riskScore = { gt: typeof figures.threshold === 'number' ? figures.threshold : DEFAULT_THRESHOLDS.riskScore };
+      where.riskScore = {
+        gt: typeof figures.threshold === 'number' ? figures.threshold : DEFAULT_THRESHOLDS.riskScore,
+      };
       break;
     case 'negative_feedback': {
       // The rated calls themselves, however long before the feedback they were made.

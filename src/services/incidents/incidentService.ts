@@ -9,9 +9,12 @@ import { AppError } from '../../utils/AppError.js';
 import { SEVERITY_RANK, type Severity } from '../../domain/incidents/incidentRules.js';
 import type { AccessClaims } from '../../utils/jwt.js';
 import type { IncidentListQuery } from '../../validators/incidentValidators.js';
+import { pageArgs, pageOf } from '../../validators/common.js';
 import { recordAudit, type AuditContext } from '../ops/auditService.js';
 import type { IncidentEvents } from './incidentEvents.js';
 import { getAccessibleProject } from '../projects/projectService.js';
+import { noteIncidentViewed } from '../onboarding/onboardingService.js';
+import { relatedRequests } from './incidentContext.js';
 
 export interface IncidentSignal {
   projectId: string;
@@ -121,19 +124,15 @@ export async function listIncidents(prisma: PrismaClient, caller: AccessClaims, 
     ...(q.from || q.to ? { lastSeenAt: { ...(q.from ? { gte: q.from } : {}), ...(q.to ? { lte: q.to } : {}) } } : {}),
   };
   const [data, total] = await Promise.all([
-    prisma.incident.findMany({ where, orderBy: { lastSeenAt: 'desc' }, skip: (q.page - 1) * q.limit, take: q.limit }),
+    prisma.incident.findMany({ where, orderBy: { lastSeenAt: 'desc' }, ...pageArgs(q) }),
     prisma.incident.count({ where }),
   ]);
-  return { data, page: q.page, limit: q.limit, total };
+  return pageOf(data, q, total);
 }
 
 export async function resolveIncident(
-  prisma: PrismaClient,
-  events: IncidentEvents,
-  caller: AccessClaims,
-  id: string,
-  note: string | undefined,
-  ctx: AuditContext,
+  { prisma, events }: { prisma: PrismaClient; events: IncidentEvents },
+  { caller, id, note, audit: ctx }: { caller: AccessClaims; id: string; note?: string; audit: AuditContext },
 ): Promise<Incident> {
   const incident = await getAccessibleIncident(prisma, id, caller);
   if (incident.status === 'resolved') throw new AppError('CONFLICT', 'Incident is already resolved');
@@ -145,4 +144,18 @@ export async function resolveIncident(
     metadata: { note: note ?? null },
   });
   return resolved;
+}
+
+/** GET /incidents/:id: the incident with its recent related calls and its remediations; viewing it is an onboarding step. */
+export async function incidentDetail(
+  prisma: PrismaClient,
+  { caller, id, audit }: { caller: AccessClaims; id: string; audit: AuditContext },
+) {
+  const incident = await getAccessibleIncident(prisma, id, caller);
+  const [requests, remediations] = await Promise.all([
+    relatedRequests(prisma, incident, 20),
+    prisma.remediationAction.findMany({ where: { incidentId: incident.id }, orderBy: { createdAt: 'desc' } }),
+  ]);
+  await noteIncidentViewed(prisma, { incidentId: incident.id, audit });
+  return { ...incident, relatedRequests: requests, remediations };
 }

@@ -58,12 +58,13 @@ async function rollBackVersion(tx: Tx, row: RemediationAction): Promise<boolean>
 }
 
 export async function applyRemediation(
-  prisma: PrismaClient,
-  cache: KeyCache,
-  caller: AccessClaims,
-  incidentId: string,
-  input: RemediationInput,
-  ctx: AuditContext,
+  { prisma, cache }: { prisma: PrismaClient; cache: KeyCache },
+  {
+    caller,
+    incidentId,
+    input,
+    audit: ctx,
+  }: { caller: AccessClaims; incidentId: string; input: RemediationInput; audit: AuditContext },
 ): Promise<RemediationAction> {
   const incident = await getAccessibleIncident(prisma, incidentId, caller);
   const expiresAt = 'expiresAt' in input ? input.expiresAt : undefined;
@@ -119,12 +120,13 @@ export async function applyRemediation(
 }
 
 export async function revertRemediation(
-  prisma: PrismaClient,
-  cache: KeyCache,
-  caller: AccessClaims,
-  incidentId: string,
-  remediationId: string,
-  ctx: AuditContext,
+  { prisma, cache }: { prisma: PrismaClient; cache: KeyCache },
+  {
+    caller,
+    incidentId,
+    remediationId,
+    audit: ctx,
+  }: { caller: AccessClaims; incidentId: string; remediationId: string; audit: AuditContext },
 ): Promise<RemediationAction> {
   const incident = await getAccessibleIncident(prisma, incidentId, caller);
   const row = await prisma.remediationAction.findFirst({ where: { id: remediationId, incidentId: incident.id } });

@@ -76,10 +76,7 @@ export function registerSearchIndexUpkeep(
       sinceCleanup = 0;
       const started = performance.now();
       try {
-        const [row] = await db.$queryRawUnsafe<{ pages: number }[]>(
-          CLEAN_PENDING_SQL,
-          SEARCH_INDEX,
-        );
+        const [row] = await db.$queryRawUnsafe<{ pages: number }[]>(CLEAN_PENDING_SQL, SEARCH_INDEX);
         stats.cleanups++;
         stats.pages += row?.pages ?? 0;
         searchIndexCleanups.observe((performance.now() - started) / 1000);

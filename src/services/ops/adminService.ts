@@ -1,7 +1,7 @@
 import type { PrismaClient } from '../../db/prisma.js';
 import type { Prisma } from '../../generated/prisma/client.js';
 import { AppError } from '../../utils/AppError.js';
-import type { Page } from '../../validators/common.js';
+import { pageArgs, pageOf, type Page } from '../../validators/common.js';
 import type { AuditLogQuery, ListUsersQuery } from '../../validators/adminValidators.js';
 import type { PublicUser } from '../../validators/authValidators.js';
 import { recordAudit, type AuditContext } from './auditService.js';
@@ -17,20 +17,19 @@ export async function listUsers(
     ...(q.email ? { email: { contains: q.email.toLowerCase() } } : {}),
   };
   const [rows, total] = await Promise.all([
-    prisma.user.findMany({ where, orderBy: { createdAt: 'desc' }, skip: (q.page - 1) * q.limit, take: q.limit }),
+    prisma.user.findMany({ where, orderBy: { createdAt: 'desc' }, ...pageArgs(q) }),
     prisma.user.count({ where }),
   ]);
-  return {
-    data: rows.map((u) => ({
+  return pageOf(
+    rows.map((u) => ({
       ...toPublicUser(u),
       mfaEnabled: u.mfaEnabled,
       disabledAt: u.disabledAt,
       createdAt: u.createdAt,
     })),
-    page: q.page,
-    limit: q.limit,
+    q,
     total,
-  };
+  );
 }
 
 export async function setRole(
@@ -87,13 +86,12 @@ export async function listAuditLogs(prisma: PrismaClient, q: AuditLogQuery) {
     ...(q.from || q.to ? { createdAt: { ...(q.from ? { gte: q.from } : {}), ...(q.to ? { lte: q.to } : {}) } } : {}),
   };
   const [rows, total] = await Promise.all([
-    prisma.auditLog.findMany({ where, orderBy: { id: 'desc' }, skip: (q.page - 1) * q.limit, take: q.limit }),
+    prisma.auditLog.findMany({ where, orderBy: { id: 'desc' }, ...pageArgs(q) }),
     prisma.auditLog.count({ where }),
   ]);
-  return {
-    data: rows.map((r) => ({ ...r, id: r.id.toString() })),
-    page: q.page,
-    limit: q.limit,
+  return pageOf(
+    rows.map((r) => ({ ...r, id: r.id.toString() })),
+    q,
     total,
-  };
+  );
 }

@@ -13,6 +13,7 @@ import type { ConfigSplitInput, CreateConfigVersionInput } from '../../validator
 import { recordAudit, type AuditContext } from '../ops/auditService.js';
 import type { KeyCache } from '../auth/keyCache.js';
 import { getAccessibleProject } from './projectService.js';
+import { pageArgs, pageOf, type PageQuery } from '../../validators/common.js';
 import {
   appendVersion,
   currentConfig,
@@ -81,7 +82,7 @@ async function versionedProject(prisma: PrismaClient, caller: AccessClaims, proj
 /** GET /projects/:id/config-versions: newest first, with the active one and the split marked. */
 export async function listConfigVersions(
   { prisma }: ConfigDeps,
-  { caller, projectId, page, limit }: Omit<Call, 'ctx'> & { page: number; limit: number },
+  { caller, projectId, page }: Omit<Call, 'ctx'> & { page: PageQuery },
 ) {
   const project = await versionedProject(prisma, caller, projectId);
   const split = readSplit(project.configSplit);
@@ -89,16 +90,16 @@ export async function listConfigVersions(
     prisma.projectConfigVersion.findMany({
       where: { projectId },
       orderBy: { number: 'desc' },
-      skip: (page - 1) * limit,
-      take: limit,
+      ...pageArgs(page),
     }),
     prisma.projectConfigVersion.count({ where: { projectId } }),
   ]);
   return {
-    data: rows.map((v) => toPublic(v, project.activeConfigVersion, split)),
-    page,
-    limit,
-    total,
+    ...pageOf(
+      rows.map((v) => toPublic(v, project.activeConfigVersion, split)),
+      page,
+      total,
+    ),
     activeVersion: project.activeConfigVersion,
     split,
   };

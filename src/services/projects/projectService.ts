@@ -12,6 +12,7 @@ import type { KeyCache } from '../auth/keyCache.js';
 import { planConfigFromEnv, type PlanConfig } from '../../config/plans.js';
 import { assertProjectAllowance } from '../billing/quotaService.js';
 import { ensureVersioned } from './configVersionStore.js';
+import { pageArgs, pageOf, type PageQuery } from '../../validators/common.js';
 
 export interface PublicProject {
   id: string;
@@ -70,13 +71,17 @@ export async function getAccessibleProject(
   return project;
 }
 
-export async function listProjects(prisma: PrismaClient, caller: AccessClaims, page: number, limit: number) {
+export async function listProjects(prisma: PrismaClient, { caller, page }: { caller: AccessClaims; page: PageQuery }) {
   const where = { ownerId: caller.sub, deletedAt: null };
   const [rows, total] = await Promise.all([
-    prisma.project.findMany({ where, orderBy: { createdAt: 'desc' }, skip: (page - 1) * limit, take: limit }),
+    prisma.project.findMany({ where, orderBy: { createdAt: 'desc' }, ...pageArgs(page) }),
     prisma.project.count({ where }),
   ]);
-  return { data: rows.map((p) => toPublicProject(p)), page, limit, total };
+  return pageOf(
+    rows.map((p) => toPublicProject(p)),
+    page,
+    total,
+  );
 }
 
 /** Creates a project and its first API key in one transaction, within the owner's plan limit. */

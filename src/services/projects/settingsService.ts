@@ -36,12 +36,13 @@ export async function getProjectSettings(prisma: PrismaClient, caller: AccessCla
 }
 
 export async function updateProjectSettings(
-  prisma: PrismaClient,
-  cache: KeyCache,
-  caller: AccessClaims,
-  projectId: string,
-  input: ProjectSettingsInput,
-  ctx: AuditContext,
+  { prisma, cache }: { prisma: PrismaClient; cache: KeyCache },
+  {
+    caller,
+    projectId,
+    input,
+    audit: ctx,
+  }: { caller: AccessClaims; projectId: string; input: ProjectSettingsInput; audit: AuditContext },
 ): Promise<PublicProject> {
   await getAccessibleProject(prisma, projectId, caller);
   const { datadogWebhookSecret, alertWebhookSecret, ...plain } = input;
@@ -104,12 +105,13 @@ export async function getModelSettings(
 
 /** Merges the given fields into the model settings (null clears one). */
 export async function updateModelSettings(
-  prisma: PrismaClient,
-  cache: KeyCache,
-  caller: AccessClaims,
-  projectId: string,
-  input: ModelSettingsInput,
-  ctx: AuditContext,
+  { prisma, cache }: { prisma: PrismaClient; cache: KeyCache },
+  {
+    caller,
+    projectId,
+    input,
+    audit: ctx,
+  }: { caller: AccessClaims; projectId: string; input: ModelSettingsInput; audit: AuditContext },
 ): Promise<ModelSettings> {
   await getAccessibleProject(prisma, projectId, caller);
   const { project } = await prisma.$transaction((tx) =>
