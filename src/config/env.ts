@@ -124,10 +124,17 @@ export const envSchema = z.object({
   REFRESH_TOKEN_TTL_DAYS: z.coerce.number().int().min(1).default(7),
   /** Issuer shown in authenticator apps for MFA. */
   MFA_ISSUER: z.string().default('LLMGuard Cloud'),
-  /** Login/register/refresh attempts per IP per window, and login attempts per email. */
+  /** Login/register/refresh attempts per IP per window, and login attempts per email from one IP. */
   AUTH_RATE_LIMIT_PER_IP: z.coerce.number().int().min(1).default(20),
   AUTH_RATE_LIMIT_PER_EMAIL: z.coerce.number().int().min(1).default(5),
   AUTH_RATE_LIMIT_WINDOW_SECONDS: z.coerce.number().int().min(1).default(900),
+  /**
+   * Failed logins for one email from all IPs together per window. Past it, only IPs the user
+   * has logged in from before may still try, so distributed guessing stops but nobody can lock
+   * the owner out (docs/SECURITY-MODEL.md, "Rate limits"). High on purpose: an attacker needs
+   * this many failures, from AUTH_RATE_LIMIT_PER_EMAIL-limited IPs, to slow the owner at all.
+   */
+  AUTH_RATE_LIMIT_FAILURES_PER_EMAIL: z.coerce.number().int().min(1).default(100),
   /** Dashboard API requests per user per minute, and SDK requests per API key per minute. */
   API_RATE_LIMIT_PER_USER: z.coerce.number().int().min(1).default(600),
   API_RATE_LIMIT_PER_KEY: z.coerce.number().int().min(1).default(6000),

@@ -1,4 +1,4 @@
-import type { Request, RequestHandler } from 'express';
+import type { ErrorRequestHandler, Request, RequestHandler } from 'express';
 import { RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import { AppError } from '../utils/AppError.js';
 import { retryAfterSeconds } from '../utils/time.js';
@@ -66,3 +66,52 @@ export const emailKey = (req: Request): string | undefined => {
 };
 
 export const ipKey = (req: Request): string | undefined => req.ip;
+
+/** Email and IP of a login, as the key of the per email+IP limit. */
+export const emailIpKey = (req: Request): string | undefined => {
+  const email = emailKey(req);
+  return email === undefined ? undefined : `${req.ip ?? ''}|${email}`;
+};
+
+/**
+ * Refuses (429) a request whose key has used up `limiter` (consumed elsewhere, e.g. on failed
+ * logins only) unless `trusted(req)` lets it through; consumes nothing itself. Used so that
+ * failures from anywhere cannot lock an account's owner out: the owner's known IPs still pass.
+ */
+export function refuseWhenSpent(
+  limiter: RateLimiterAbstract,
+  keyOf: (req: Request) => string | undefined,
+  trusted: (req: Request) => Promise<boolean>,
+  options: RateLimitOptions = {},
+): RequestHandler {
+  return async (req, res, next) => {
+    const key = keyOf(req);
+    const state = key === undefined ? null : await limiter.get(key);
+    if (!state || state.consumedPoints < limiter.points || (await trusted(req))) return next();
+    for (const [name, value] of rateLimitHeaders(limiter, state)) res.setHeader(name, value);
+    await options.onReject?.(req);
+    next(rateLimited(state));
+  };
+}
+
+/**
+ * Error middleware after a handler: an error `counts(err)` accepts consumes one point of
+ * `limiter` for the request's key (already spent or not), then goes on to the error handler.
+ */
+export function countFailures(
+  limiter: RateLimiterAbstract,
+  keyOf: (req: Request) => string | undefined,
+  counts: (err: unknown) => boolean,
+): ErrorRequestHandler {
+  return async (err, req, _res, next) => {
+    const key = keyOf(req);
+    if (key !== undefined && counts(err)) {
+      try {
+        await limiter.consume(key);
+      } catch (rejection) {
+        if (!(rejection instanceof RateLimiterRes)) return next(rejection);
+      }
+    }
+    next(err);
+  };
+}

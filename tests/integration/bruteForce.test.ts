@@ -9,6 +9,7 @@ const ctx = useTestApp({
   security: createSecurity({
     authPerIp: 1000,
     authPerEmail: 3,
+    authFailuresPerEmail: 6,
     authWindowSeconds: 60,
     ipBlockThreshold: 6,
     ipBlockWindowSeconds: 60,
@@ -31,7 +32,7 @@ async function attack(ip: string, email: string, times: number) {
 }
 
 describe('brute force protection', () => {
-  it('should answer 429 with Retry-After after the per-email limit, then block the IP, then lift the block after its time', async () => {
+  it('should answer 429 with Retry-After after the per email+IP limit, then block the IP, then lift the block after its time', async () => {
     const victim = await registerUser(ctx.app);
     const ip = '203.0.113.7';
     const statuses = await attack(ip, victim.email, 3);
@@ -70,6 +71,60 @@ describe('brute force protection', () => {
     await new Promise((r) => setTimeout(r, 1100));
     const after = await request(ctx.app).get('/api/v1/settings/profile').set(from(ip)).set(bearer(victim.accessToken));
     expect(after.status).toBe(200);
+  });
+
+  it("should not let failures from one IP block the owner's correct login from another, while that IP gets 429", async () => {
+    const victim = await registerUser(ctx.app);
+    const attacker = '203.0.113.50';
+    expect(await attack(attacker, victim.email, 3)).toEqual([401, 401, 401]);
+    const limited = await request(ctx.app)
+      .post('/api/v1/auth/login')
+      .set(from(attacker))
+      .send({ email: victim.email, password: victim.password });
+    expect(limited.status).toBe(429);
+    expect(limited.body.error.code).toBe('RATE_LIMITED');
+
+    const owner = await request(ctx.app)
+      .post('/api/v1/auth/login')
+      .set(from('198.51.100.50'))
+      .send({ email: victim.email, password: victim.password });
+    expect(owner.status).toBe(200);
+    expect(owner.body.accessToken).toEqual(expect.any(String));
+  });
+
+  it("should stop distributed guessing past the email's failure limit, except from an IP the owner logged in from", async () => {
+    const victim = await registerUser(ctx.app);
+    const home = '198.51.100.60';
+    await request(ctx.app)
+      .post('/api/v1/auth/login')
+      .set(from(home))
+      .send({ email: victim.email, password: victim.password })
+      .expect(200);
+    // 6 failures from 3 addresses, each under its per email+IP limit and its IP-block threshold
+    for (const ip of ['203.0.113.61', '203.0.113.62', '203.0.113.63']) {
+      expect(await attack(ip, victim.email, 2)).toEqual([401, 401]);
+    }
+
+    const stranger = await request(ctx.app)
+      .post('/api/v1/auth/login')
+      .set(from('203.0.113.64'))
+      .send({ email: victim.email, password: victim.password });
+    expect(stranger.status).toBe(429);
+    expect(stranger.body.error.code).toBe('RATE_LIMITED');
+    expect(Number(stranger.headers['retry-after'])).toBeGreaterThan(0);
+
+    const owner = await request(ctx.app)
+      .post('/api/v1/auth/login')
+      .set(from(home))
+      .send({ email: victim.email, password: victim.password });
+    expect(owner.status).toBe(200);
+    // other accounts are not affected
+    const other = await registerUser(ctx.app);
+    const otherLogin = await request(ctx.app)
+      .post('/api/v1/auth/login')
+      .set(from('203.0.113.64'))
+      .send({ email: other.email, password: other.password });
+    expect(otherLogin.status).toBe(200);
   });
 
   it('should let an admin list and lift a block', async () => {

@@ -5,6 +5,7 @@
 import type { PrismaClient } from '../../db/prisma.js';
 import { Prisma, type User } from '../../generated/prisma/client.js';
 import { AppError } from '../../utils/AppError.js';
+import { DAY_MS } from '../../utils/time.js';
 import { DUMMY_PASSWORD_HASH, hashPassword, passwordProblems, verifyPassword } from '../../utils/password.js';
 import type { LoginInput, PublicUser, RegisterInput } from '../../validators/authValidators.js';
 import { recordAudit, type AuditContext } from '../ops/auditService.js';
@@ -132,4 +133,21 @@ export async function logout(prisma: PrismaClient, refreshToken: string, ctx: Au
       { ...ctx, actorId: userId },
       { action: 'auth.logout', targetType: 'user', targetId: userId },
     );
+}
+
+/** How far back a successful login makes an IP "known" for its user. */
+const KNOWN_IP_DAYS = 90;
+
+/**
+ * True when the user with this email started a session from `ip` in the last 90 days. Such an
+ * IP may still log in after the email's failures from everywhere used up their limit.
+ */
+export async function hasLoggedInFrom(prisma: PrismaClient, email: string, ip: string | undefined): Promise<boolean> {
+  if (!ip || !email) return false;
+  const since = new Date(Date.now() - KNOWN_IP_DAYS * DAY_MS);
+  const family = await prisma.refreshTokenFamily.findFirst({
+    where: { ip, createdAt: { gte: since }, user: { email } },
+    select: { id: true },
+  });
+  return family !== null;
 }

@@ -9,7 +9,10 @@ import { env } from '../../config/env.js';
 
 export interface SecurityConfig {
   authPerIp: number;
+  /** login attempts per email from one IP */
   authPerEmail: number;
+  /** failed logins per email from all IPs */
+  authFailuresPerEmail: number;
   authWindowSeconds: number;
   apiPerUser: number;
   apiPerKey: number;
@@ -22,6 +25,7 @@ export interface SecurityConfig {
 export const defaultSecurityConfig: SecurityConfig = {
   authPerIp: env.AUTH_RATE_LIMIT_PER_IP,
   authPerEmail: env.AUTH_RATE_LIMIT_PER_EMAIL,
+  authFailuresPerEmail: env.AUTH_RATE_LIMIT_FAILURES_PER_EMAIL,
   authWindowSeconds: env.AUTH_RATE_LIMIT_WINDOW_SECONDS,
   apiPerUser: env.API_RATE_LIMIT_PER_USER,
   apiPerKey: env.API_RATE_LIMIT_PER_KEY,
@@ -146,7 +150,10 @@ class RedisIpBlockStore implements IpBlockStore {
 export interface Security {
   config: SecurityConfig;
   authIp: RateLimiterAbstract;
+  /** login attempts per email + IP (key: emailIpKey) */
   authEmail: RateLimiterAbstract;
+  /** failed logins per email from every IP; consumed on failure only */
+  authEmailFailures: RateLimiterAbstract;
   apiUser: RateLimiterAbstract;
   apiKey: RateLimiterAbstract;
   /** product feedback items per user per hour */
@@ -184,7 +191,8 @@ export function createSecurity(overrides: Partial<SecurityConfig> = {}, redis?: 
   return {
     config,
     authIp: limiter(redis, 'authip', config.authPerIp, config.authWindowSeconds),
-    authEmail: limiter(redis, 'authemail', config.authPerEmail, config.authWindowSeconds),
+    authEmail: limiter(redis, 'authemailip', config.authPerEmail, config.authWindowSeconds),
+    authEmailFailures: limiter(redis, 'authemailfail', config.authFailuresPerEmail, config.authWindowSeconds),
     apiUser: limiter(redis, 'apiuser', config.apiPerUser, 60),
     apiKey: limiter(redis, 'apikey', config.apiPerKey, 60),
     feedback: limiter(redis, 'feedback', config.feedbackPerHour, 3600),
