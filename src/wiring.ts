@@ -23,6 +23,7 @@ import { billingConfigFromEnv, type BillingConfig } from './integrations/stripeC
 import { MetricsCache } from './services/analytics/metricsCache.js';
 import { registerRollups } from './services/analytics/rollupService.js';
 import { KeyCache } from './services/auth/keyCache.js';
+import { FeatureFlags } from './services/flags/featureFlags.js';
 import { createSecurity, type Security } from './services/auth/security.js';
 import { QuotaService } from './services/billing/quotaService.js';
 import type { AlertOptions } from './services/incidents/alertService.js';
@@ -54,6 +55,8 @@ export interface WiringDeps {
   redis?: Redis;
   /** Cache of verified API keys and project contexts; defaults to one on a process-local bus. */
   keyCache?: KeyCache;
+  /** Feature flags; defaults to ones invalidated on the key cache's bus. */
+  flags?: FeatureFlags;
   /** Group-commit writer for /llm/request; defaults to one with the default batching. */
   ingestWriter?: IngestWriter;
   /** Plan quota check for /llm/request; defaults to the plan limits (QuotaService). */
@@ -99,6 +102,8 @@ export function wire(deps: WiringDeps): Wiring {
   });
 
   const keyCache = deps.keyCache ?? new KeyCache(prisma, localBus(), { lastUsedFlushMs: 0 });
+  const flags = deps.flags ?? new FeatureFlags(prisma, keyCache.bus, { logger });
+  if (!deps.flags) closers.push({ name: 'feature flags', close: () => flags.close() });
   const billing = deps.billing ?? billingConfigFromEnv();
   const quotaService = new QuotaService(prisma, billing);
 
@@ -135,6 +140,7 @@ export function wire(deps: WiringDeps): Wiring {
     logger,
     security,
     keyCache,
+    flags,
     incidentEvents,
     openai,
     ingestWriter,

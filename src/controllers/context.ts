@@ -10,6 +10,7 @@ import type { IngestDeps, QuotaGate } from '../services/ingest/ingestService.js'
 import type { IngestWriter } from '../services/ingest/ingestWriter.js';
 import type { IncidentEvents } from '../services/incidents/incidentEvents.js';
 import type { KeyCache } from '../services/auth/keyCache.js';
+import type { FeatureFlags } from '../services/flags/featureFlags.js';
 import type { QuotaService } from '../services/billing/quotaService.js';
 import type { MetricsCache } from '../services/analytics/metricsCache.js';
 import type { RollupMaintainer } from '../services/analytics/rollupService.js';
@@ -31,6 +32,8 @@ export interface AppContext {
   reads: ReadRouter;
   security: Security;
   keyCache: KeyCache;
+  /** feature flags of the platform, cached and invalidated on the key cache's bus */
+  flags: FeatureFlags;
   incidentEvents: IncidentEvents;
   /** OpenAI client for RCA; null/undefined means the deterministic fallback */
   openai?: OpenAI | null;

@@ -12,8 +12,8 @@ import { Backoff, ThrottledLog, errorText } from './backoff.js';
 export const CHANNEL = 'llmguard_invalidate';
 
 export interface InvalidationMessage {
-  kind: 'apiKey' | 'project' | 'all';
-  /** key digest for apiKey, project id for project */
+  kind: 'apiKey' | 'project' | 'flag' | 'all';
+  /** key digest for apiKey, project id for project, flag key for flag */
   id?: string;
   /** sender, so a replica can ignore its own echo */
   origin?: string;

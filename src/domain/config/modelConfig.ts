@@ -118,7 +118,7 @@ export interface SplitArm {
  * same key always lands on the same arm, and moving weight from one arm to the next (90/10 ->
  * 50/50) only moves the users on the boundary.
  */
-export function pickArm<T extends SplitArm>(arms: readonly T[], key: string, salt: string): T {
+export function pickArm<T extends { weight: number }>(arms: readonly T[], key: string, salt: string): T {
   const total = arms.reduce((s, a) => s + a.weight, 0);
   const point = bucket(`${salt}:${key}`) * total;
   let acc = 0;

@@ -31,7 +31,8 @@ export class KeyCache {
 
   constructor(
     private prisma: PrismaClient,
-    private bus: NotifyBus,
+    /** the invalidation bus, shared with the other caches of this process (feature flags) */
+    readonly bus: NotifyBus,
     options: KeyCacheOptions = {},
   ) {
     const ttl = options.ttlMs ?? 30_000;
