@@ -11,8 +11,8 @@ import {
 } from '../services/projects/configVersionService.js';
 import { auditContext, type AppContext } from './context.js';
 
-export function configVersionController({ prisma, keyCache }: AppContext) {
-  const deps = { prisma, keyCache };
+export function configVersionController({ prisma, keyCache, flags }: AppContext) {
+  const deps = { prisma, keyCache, flags };
   const call = (req: Request) => ({ caller: caller(req), projectId: String(req.params.id), ctx: auditContext(req) });
   return {
     async list(req: Request, res: Response) {

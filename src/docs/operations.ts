@@ -43,6 +43,7 @@ export const TAGS: readonly { name: string; description: string }[] = [
   { name: 'feedback', description: 'Product feedback of dashboard users.' },
   { name: 'onboarding', description: 'The setup guide of the signed-in user, derived from real data.' },
   { name: 'settings', description: 'Profile, project and model settings.' },
+  { name: 'flags', description: 'Feature flags as they decide for the signed-in user.' },
   { name: 'billing', description: 'Plans, limits, usage and invoices (Stripe, or self-hosted without it).' },
   { name: 'webhooks', description: 'Called by Stripe and Datadog; authenticated by a signature header.' },
   { name: 'admin', description: 'Administration (admin role).' },
@@ -468,5 +469,49 @@ export const OPERATIONS: Record<string, OperationDoc> = {
     summary: 'Refund an invoice',
     success: { status: 201, body: 'RefundResponse' },
     errors: billingErrors,
+  },
+  [v1('GET', '/admin/flags')]: {
+    summary: 'List feature flags (archived ones too unless archived=false)',
+    success: { status: 200, body: 'FlagList' },
+  },
+  [v1('POST', '/admin/flags')]: {
+    summary: 'Create a feature flag (audited)',
+    description:
+      'Rules, in order: archived or disabled -> off; denyUsers/denyProjects -> off; allowUsers/allowProjects -> on; ' +
+      'otherwise on for rolloutPercent % of users (sticky by a hash of flag key and user id). A user who gets the ' +
+      'flag gets one of its variants, sticky by hash and weighted. 409 when the key exists.',
+    success: { status: 201, body: 'FlagResponse' },
+    errors: [409],
+  },
+  [v1('PATCH', '/admin/flags/{key}')]: {
+    summary: 'Change a feature flag (audited with each field before and after)',
+    success: { status: 200, body: 'FlagResponse' },
+    errors: [404, 409],
+  },
+  [v1('POST', '/admin/flags/{key}/archive')]: {
+    summary: 'Archive a feature flag: off for everyone, kept for the record (audited)',
+    success: { status: 200, body: 'FlagResponse' },
+    errors: [404],
+  },
+  [v1('DELETE', '/admin/flags/{key}')]: {
+    summary: 'Archive a feature flag (same as POST .../archive)',
+    success: { status: 200, body: 'FlagResponse' },
+    errors: [404],
+  },
+  [v1('GET', '/flags')]: {
+    summary: "The signed-in user's feature flags, evaluated",
+    description:
+      'With `projectId` (one of your projects), the project allow and deny lists apply too. Archived and ' +
+      'disabled flags are listed as off; a flag that does not exist is absent (the client decides its default).',
+    success: { status: 200, body: 'EvaluatedFlags' },
+    errors: [404],
+  },
+  [v1('PUT', '/projects/{id}/config-split')]: {
+    summary: 'Start or change an A/B split between config versions (audited)',
+    description:
+      'Gated by the feature flag `config-splits`: 403 FEATURE_DISABLED when the flag exists and is off for the ' +
+      'caller or the project; no flag = allowed.',
+    success: { status: 200, body: 'json' },
+    errors: [403, 404],
   },
 };

@@ -16,6 +16,7 @@ import {
   webhookResponse,
 } from '../validators/billingValidators.js';
 import { guardCheckResponse } from '../validators/guardValidators.js';
+import { evaluatedFlagsResponse, flagListResponse, flagResponse, flagSchema } from '../validators/flagValidators.js';
 import { ingestResponse } from '../validators/ingestValidators.js';
 import {
   adminFeedbackItem,
@@ -296,6 +297,10 @@ export const responseComponents = {
   RefundResponse: refundResponse,
   WebhookResponse: webhookResponse,
   DatadogWebhookResponse: datadogWebhookResponse,
+  Flag: flagSchema,
+  FlagResponse: flagResponse,
+  FlagList: flagListResponse,
+  EvaluatedFlags: evaluatedFlagsResponse,
 } satisfies Record<string, z.ZodType>;
 
 export type ResponseName = keyof typeof responseComponents;

@@ -11,6 +11,7 @@ import { feedbackController } from '../controllers/feedbackController.js';
 import { onboardingController } from '../controllers/onboardingController.js';
 import { onboardingFunnelQuery } from '../validators/onboardingValidators.js';
 import { adminUsageQuery } from '../validators/metricsValidators.js';
+import { adminFlagRoutes } from './flagRoutes.js';
 
 export function adminRoutes(ctx: AppContext): Router {
   const router = Router();
@@ -29,5 +30,6 @@ export function adminRoutes(ctx: AppContext): Router {
   router.get('/feedback', validate({ query: adminFeedbackQuery }), feedback.listAll);
   router.get('/onboarding-funnel', validate({ query: onboardingFunnelQuery }), onboardingController(ctx).funnel);
   router.post('/feedback/:id/status', validate({ params: idParam, body: feedbackStatusBody }), feedback.setStatus);
+  router.use('/flags', adminFlagRoutes(ctx));
   return router;
 }

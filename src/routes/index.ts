@@ -5,6 +5,7 @@ import { adminRoutes } from './adminRoutes.js';
 import { authRoutes } from './authRoutes.js';
 import { datadogWebhookRoutes } from './datadogWebhookRoutes.js';
 import { feedbackRoutes } from './feedbackRoutes.js';
+import { flagRoutes } from './flagRoutes.js';
 import { onboardingRoutes } from './onboardingRoutes.js';
 import { incidentRoutes } from './incidentRoutes.js';
 import { billingRoutes } from './billingRoutes.js';
@@ -37,5 +38,6 @@ export function apiRouter(ctx: AppContext): Router {
   router.use('/incidents', incidentRoutes(ctx));
   router.use('/feedback', feedbackRoutes(ctx));
   router.use('/onboarding', onboardingRoutes(ctx));
+  router.use('/flags', flagRoutes(ctx));
   return router;
 }

@@ -11,6 +11,8 @@ export const ERROR_STATUS = {
   IP_BLOCKED: 403,
   ENDPOINT_DISABLED: 403,
   PLAN_LIMIT: 403,
+  /** the feature is switched off for this user or project by a feature flag */
+  FEATURE_DISABLED: 403,
   NOT_FOUND: 404,
   CONFLICT: 409,
   PAYLOAD_TOO_LARGE: 413,

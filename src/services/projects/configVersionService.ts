@@ -12,6 +12,7 @@ import type { AccessClaims } from '../../utils/jwt.js';
 import type { ConfigSplitInput, CreateConfigVersionInput } from '../../validators/configVersionValidators.js';
 import { recordAudit, type AuditContext } from '../ops/auditService.js';
 import type { KeyCache } from '../auth/keyCache.js';
+import { FLAGS, type FeatureFlags } from '../flags/featureFlags.js';
 import { getAccessibleProject } from './projectService.js';
 import { pageArgs, pageOf, type PageQuery } from '../../validators/common.js';
 import {
@@ -26,6 +27,8 @@ import {
 export interface ConfigDeps {
   prisma: PrismaClient;
   keyCache: KeyCache;
+  /** gates starting a split (flag `config-splits`); without it, splits are always allowed */
+  flags?: FeatureFlags;
 }
 
 interface Call {
@@ -184,6 +187,17 @@ export async function setConfigSplit(
   { caller, projectId, ctx, input }: Call & { input: ConfigSplitInput },
 ) {
   await getAccessibleProject(deps.prisma, projectId, caller);
+  // Absent flag = on: the gate only bites once an admin creates the flag.
+  const subject = { userId: caller.sub, projectId };
+  if (deps.flags && !(await deps.flags.isEnabled(FLAGS.configSplits, subject, true))) {
+    throw new AppError(
+      'FEATURE_DISABLED',
+      `A/B splits are not enabled for this account (feature flag ${FLAGS.configSplits})`,
+      {
+        details: { flag: FLAGS.configSplits },
+      },
+    );
+  }
   const split: ConfigSplit = { arms: input.arms, startedAt: new Date().toISOString() };
   await deps.prisma.$transaction(async (tx) => {
     const locked = await lockProject(tx, projectId);
