@@ -8,6 +8,7 @@ import {
   type GatewayDeps,
   type PreparedChat,
   completeChat,
+  configVersionHeader,
   finalAssessment,
   openChatStream,
   prepareChat,
@@ -82,6 +83,9 @@ export function gatewayController(ctx: AppContext) {
     res.setHeader('x-llmguard-request-id', prepared.id);
     res.setHeader('x-llmguard-risk', String(risk));
     res.setHeader('x-llmguard-decision', decision);
+    for (const [name, value] of Object.entries(configVersionHeader(prepared.request.auth.project))) {
+      res.setHeader(name, value);
+    }
   }
 
   async function stream(req: Request, res: Response, prepared: PreparedChat, signal: AbortSignal) {

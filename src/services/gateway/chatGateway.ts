@@ -6,7 +6,9 @@
  * upstream, PII `redact` redacts the messages before they leave. Then the call with the
  * official `openai` SDK (timeout, retries with backoff on 408/409/429/5xx, then the fallback
  * models in order), and the exchange is recorded through the same durable ingest writer
- * (recordCall), with the response's risk too.
+ * (recordCall), with the response's risk too. While an A/B split runs, the end user's arm
+ * (sticky by `user`) is the project context of all of it, and its version is on the row and
+ * in `x-llmguard-config-version`.
  */
 import type { InjectionGuard } from '../../domain/guard/injectionGuard.js';
 import type {
@@ -24,6 +26,7 @@ import {
   type IngestDeps,
   admitCall,
   assessExchange,
+  contextForCall,
   recordCall,
 } from '../ingest/ingestService.js';
 import type { ProjectContext, VerifiedKey } from '../auth/keyCache.js';
@@ -109,6 +112,11 @@ export function outgoingMessages(messages: readonly Message[], policy: Enforceme
   return out;
 }
 
+/** `x-llmguard-config-version`: the config version (the split's arm) that answered; none before versioning. */
+export function configVersionHeader(project: ProjectContext): Record<string, string> {
+  return project.configVersion === null ? {} : { 'x-llmguard-config-version': String(project.configVersion) };
+}
+
 /** A call admitted by the pre-call checks, ready to go upstream. */
 export interface PreparedChat {
   id: string;
@@ -140,13 +148,16 @@ function refusedPolicy(project: ProjectContext, model: string): Enforcement {
  * The pre-call checks. Throws a refusal (already recorded when it is one of ours), or returns
  * what to send upstream.
  */
-export async function prepareChat(deps: GatewayDeps, request: ChatRequest): Promise<PreparedChat> {
+export async function prepareChat(deps: GatewayDeps, incoming: ChatRequest): Promise<PreparedChat> {
   const started = performance.now();
   const id = uuidv7();
-  const { auth, body } = request;
-  const { project } = auth;
+  const { body } = incoming;
   const userId = body.user ?? null;
   const prompt = promptOf(body.messages);
+  // While an A/B split runs, the end user's arm answers the call, sticky by `user` as on /llm/request.
+  const project = contextForCall(incoming.auth.project, userId, prompt);
+  const auth: Auth = { ...incoming.auth, project };
+  const request: ChatRequest = { ...incoming, auth };
   const call = { model: body.model, endpoint: request.endpoint, userId };
   const metadata = { gateway: { provider: request.providerName, stream: body.stream === true } };
 
@@ -199,7 +210,12 @@ export async function prepareChat(deps: GatewayDeps, request: ChatRequest): Prom
       'invalid_request_error',
       'content_filter',
       `The prompt was blocked by the project's guardrails (risk ${pre.risk.score}, flags: ${pre.flags.join(', ') || 'none'})`,
-      { 'x-llmguard-request-id': id, 'x-llmguard-risk': String(pre.risk.score), 'x-llmguard-decision': 'block' },
+      {
+        'x-llmguard-request-id': id,
+        'x-llmguard-risk': String(pre.risk.score),
+        'x-llmguard-decision': 'block',
+        ...configVersionHeader(project),
+      },
     );
   }
 
