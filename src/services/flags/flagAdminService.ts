@@ -7,7 +7,7 @@ import type { PrismaClient } from '../../db/prisma.js';
 import type { FeatureFlag, Prisma } from '../../generated/prisma/client.js';
 import type { FlagVariant } from '../../domain/flags/flagRules.js';
 import { AppError } from '../../utils/AppError.js';
-import type { Page } from '../../validators/common.js';
+import { wholeList, type Page } from '../../validators/common.js';
 import type { CreateFlagInput, UpdateFlagInput } from '../../validators/flagValidators.js';
 import { recordAudit, type AuditContext } from '../ops/auditService.js';
 import type { FeatureFlags } from './featureFlags.js';
@@ -81,7 +81,7 @@ export async function listFlags(
     where: query.archived === 'false' ? { archivedAt: null } : {},
     orderBy: { key: 'asc' },
   });
-  return { data: rows.map(toPublic), page: 1, limit: rows.length, total: rows.length };
+  return wholeList(rows.map(toPublic));
 }
 
 /** POST /admin/flags: 409 when the key exists (archived flags keep their key). */
