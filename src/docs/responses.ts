@@ -16,7 +16,7 @@ import {
   webhookResponse,
 } from '../validators/billingValidators.js';
 import { guardCheckResponse } from '../validators/guardValidators.js';
-import { evaluatedFlagsResponse, flagListResponse, flagResponse, flagSchema } from '../validators/flagValidators.js';
+import { evaluatedFlagsResponse, flagResponse, flagSchema } from '../validators/flagValidators.js';
 import { ingestResponse } from '../validators/ingestValidators.js';
 import {
   adminFeedbackItem,
@@ -299,7 +299,7 @@ export const responseComponents = {
   DatadogWebhookResponse: datadogWebhookResponse,
   Flag: flagSchema,
   FlagResponse: flagResponse,
-  FlagList: flagListResponse,
+  FlagList: pageOf(flagSchema),
   EvaluatedFlags: evaluatedFlagsResponse,
 } satisfies Record<string, z.ZodType>;
 

@@ -78,13 +78,6 @@ export const flagSchema = z.object({
 
 export const flagResponse = z.object({ flag: flagSchema });
 
-export const flagListResponse = z.object({
-  data: z.array(flagSchema),
-  page: z.number().int(),
-  limit: z.number().int(),
-  total: z.number().int(),
-});
-
 /** GET /flags: what each flag decides for the caller. */
 export const evaluatedFlagsResponse = z.object({
   flags: z.record(
@@ -98,4 +91,3 @@ export const evaluatedFlagsResponse = z.object({
 
 export type CreateFlagInput = z.infer<typeof createFlagBody>;
 export type UpdateFlagInput = z.infer<typeof updateFlagBody>;
-export type PublicFlag = z.input<typeof flagSchema>;
