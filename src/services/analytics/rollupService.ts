@@ -152,28 +152,27 @@ export async function repairRollupDay(db: SqlClient, day: Date) {
 }
 
 /**
- * Start-up repair: re-derives the rollups of each UTC day from that of the newest stored row up
- * to `now`'s, one transaction per day. Run before the server takes traffic: the previous process
- * may have been killed with sums still in memory (rows committed in its last ROLLUP_FLUSH_MS),
- * and the nightly repair only re-derives closed days. The newest row's day is where a crash
- * loses sums (no row arrived while the server was down); days after it have no rows. With
- * several replicas on one database, a replica that starts while others ingest may count the
- * others' rows of their last flush interval twice in the open day, until the nightly repair.
+ * Start-up repair: re-derives the rollups of each UTC day from that of the newest rollup (today
+ * when there is none or it lies ahead) to `now`'s, one transaction per day. Run before the
+ * server takes traffic: the previous process may have been killed with sums still in memory
+ * (rows committed in its last ROLLUP_FLUSH_MS), and the nightly repair only re-derives closed
+ * days. Those sums belong to the hours after the last one applied, so no earlier day needs it;
+ * a server down for days re-derives the empty days in between too (no rows: no rollups). It
+ * costs what the nightly job costs per day: a scan of the day's partition. With several
+ * replicas on one database, a replica that starts while others ingest may count the others'
+ * rows of their last flush interval twice in the open day, until the nightly repair.
  */
 export async function repairAtStartup(
   db: SqlClient & { $transaction<T>(fn: (tx: SqlClient) => Promise<T>): Promise<T> },
   now = new Date(),
 ): Promise<{ days: string[]; rollupsWritten: number }> {
-  const [newest] = await db.$queryRaw<{ at: Date | null }[]>`SELECT max("createdAt") AS at FROM llm_requests`;
+  // metric_rollups is small next to llm_requests (which has no index led by createdAt).
+  const [newest] = await db.$queryRaw<{ hour: Date | null }[]>`SELECT max("hour") AS hour FROM metric_rollups`;
   const days: string[] = [];
   let rollupsWritten = 0;
-  if (!newest?.at) return { days, rollupsWritten };
-  const last = utcDayStart(now).getTime();
-  for (
-    let day = utcDayStart(new Date(Math.min(newest.at.getTime(), now.getTime()))).getTime();
-    day <= last;
-    day += DAY_MS
-  ) {
+  const today = utcDayStart(now).getTime();
+  const first = Math.min(utcDayStart(newest?.hour ?? now).getTime(), today);
+  for (let day = first; day <= today; day += DAY_MS) {
     const repaired = await db.$transaction((tx) => repairRollupDay(tx, new Date(day)));
     days.push(repaired.day);
     rollupsWritten += repaired.rollupsWritten;
