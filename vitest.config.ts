@@ -22,6 +22,7 @@ export default defineConfig({
           name: 'unit',
           include: ['tests/unit/**/*.test.ts'],
           env,
+          setupFiles: ['tests/helpers/loopbackOnly.ts'],
           // Property tests run thousands of cases: on a loaded 2-core machine 5 s is too tight.
           testTimeout: 30_000,
         },
@@ -32,7 +33,7 @@ export default defineConfig({
           include: ['tests/integration/**/*.test.ts'],
           env,
           globalSetup: ['tests/helpers/globalSetup.ts'],
-          setupFiles: ['tests/helpers/logScan.ts'],
+          setupFiles: ['tests/helpers/loopbackOnly.ts', 'tests/helpers/logScan.ts'],
           testTimeout: 30_000,
           hookTimeout: 120_000,
         },

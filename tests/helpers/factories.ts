@@ -79,3 +79,26 @@ export async function upgradeUser(
     update: { plan, status: 'active' },
   });
 }
+
+export interface TestTenant {
+  user: TestUser;
+  project: TestProject;
+  /** `Authorization: Bearer` for the user's dashboard calls */
+  auth: { Authorization: string };
+  /** `X-API-Key` for the project's app calls */
+  key: { 'X-API-Key': string };
+}
+
+/**
+ * A tenant in one line: a user registered through the API, on `plan` (free: no subscription
+ * row, as after sign-up), with one project and its first API key.
+ */
+export async function seedTenant(
+  ctx: { app: Express; prisma: PrismaClient },
+  options: { plan?: 'free' | 'pro' | 'enterprise'; projectName?: string } = {},
+): Promise<TestTenant> {
+  const user = await registerUser(ctx.app);
+  if (options.plan && options.plan !== 'free') await upgradeUser(ctx.prisma, user.id, options.plan);
+  const project = await createProject(ctx.app, user, options.projectName);
+  return { user, project, auth: bearer(user.accessToken), key: { 'X-API-Key': project.apiKey } };
+}

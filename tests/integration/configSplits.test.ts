@@ -5,16 +5,14 @@
 import request from 'supertest';
 import { describe, expect, it } from 'vitest';
 import { twoProportionZTest } from '../../src/domain/metrics/significance.js';
-import { bearer, createProject, registerUser, upgradeUser } from '../helpers/factories.js';
+import { bearer, seedTenant } from '../helpers/factories.js';
 import { useTestApp } from '../helpers/testApp.js';
 
 const ctx = useTestApp({ openai: null });
 
 describe('config splits', () => {
   it('should run 90/10 between gpt-4o and gpt-4o-mini, compare the arms, promote one and roll back', async () => {
-    const user = await registerUser(ctx.app);
-    await upgradeUser(ctx.prisma, user.id);
-    const project = await createProject(ctx.app, user);
+    const { user, project } = await seedTenant(ctx, { plan: 'enterprise' });
     const auth = bearer(user.accessToken);
     const base = `/api/v1/projects/${project.id}`;
     for (const model of ['gpt-4o', 'gpt-4o-mini']) {
@@ -146,8 +144,7 @@ describe('config splits', () => {
   }, 120_000);
 
   it('should refuse bad splits and end a running one', async () => {
-    const user = await registerUser(ctx.app);
-    const project = await createProject(ctx.app, user);
+    const { user, project } = await seedTenant(ctx);
     const auth = bearer(user.accessToken);
     const base = `/api/v1/projects/${project.id}`;
     const one = await request(ctx.app)

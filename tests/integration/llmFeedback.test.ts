@@ -2,15 +2,12 @@ import request from 'supertest';
 import { describe, expect, it } from 'vitest';
 import { llmFeedbackResponse } from '../../src/validators/feedbackValidators.js';
 import { eventually } from '../helpers/eventually.js';
-import { bearer, createProject, registerUser, type TestProject, type TestUser } from '../helpers/factories.js';
+import { bearer, seedTenant, type TestProject, type TestUser } from '../helpers/factories.js';
 import { useTestApp } from '../helpers/testApp.js';
 
 const ctx = useTestApp({ openai: null });
 
-async function owner(): Promise<{ user: TestUser; project: TestProject }> {
-  const user = await registerUser(ctx.app);
-  return { user, project: await createProject(ctx.app, user) };
-}
+const owner = (): Promise<{ user: TestUser; project: TestProject }> => seedTenant(ctx);
 
 async function call(key: string, model = 'gpt-4o'): Promise<string> {
   const res = await request(ctx.app).post('/api/v1/llm/request').set('X-API-Key', key).send({
