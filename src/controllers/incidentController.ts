@@ -34,7 +34,7 @@ export function incidentController(ctx: AppContext) {
     },
     async rca(req: Request, res: Response) {
       const incident = await getAccessibleIncident(prisma, id(req), caller(req));
-      res.json({ incident: await regenerateRca(prisma, incident.id, { logger: ctx.logger, openai: ctx.openai }) });
+      res.json({ incident: await regenerateRca(prisma, incident, { logger: ctx.logger, openai: ctx.openai }) });
     },
     async applyRemediation(req: Request, res: Response) {
       const remediation = await applyRemediation(

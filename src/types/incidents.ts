@@ -7,4 +7,10 @@ export interface IncidentEvent {
   projectId: string;
 }
 
+/** An incident named with its project, so the statements about it stay on one shard (docs/SCALING.md). */
+export interface IncidentRef {
+  id: string;
+  projectId: string;
+}
+
 export type IncidentEventHandler = (event: IncidentEvent) => Promise<void> | void;

@@ -164,7 +164,7 @@ export async function rebuildRollups(
 /** Deletes up to `batchSize` raw rows of one project older than `cutoff`; returns how many. */
 export function deleteRequestsBefore(db: SqlClient, projectId: string, cutoff: Date, batchSize: number) {
   return db.$executeRaw`
-    DELETE FROM llm_requests WHERE id IN (
+    DELETE FROM llm_requests WHERE "projectId" = ${projectId} AND id IN (
       SELECT id FROM llm_requests WHERE "projectId" = ${projectId} AND "createdAt" < ${utc(cutoff)} LIMIT ${batchSize})`;
 }
 

@@ -5,7 +5,7 @@ import { AppError } from '../../utils/AppError.js';
 import { feedbackOnRequest } from '../feedback/llmFeedbackService.js';
 import type { AccessClaims } from '../../utils/jwt.js';
 import type { LogSearchQuery } from '../../validators/logValidators.js';
-import { getAccessibleProject } from '../projects/projectService.js';
+import { accessibleProjectIds, getAccessibleProject } from '../projects/projectService.js';
 
 /**
  * Searches one project's requests; 404 when the caller may not see the project. The access
@@ -18,7 +18,9 @@ export async function listLogs(prisma: PrismaClient, caller: AccessClaims, q: Lo
 
 /** One request with its full prompt and response and the feedback on it; 404 for requests of projects the caller cannot see. */
 export async function getLog(prisma: PrismaClient, caller: AccessClaims, id: string) {
-  const row = await prisma.llmRequest.findUnique({ where: { id } });
+  const row = await prisma.llmRequest.findFirst({
+    where: { id, projectId: await accessibleProjectIds(prisma, caller) },
+  });
   if (!row) throw AppError.notFound('Request');
   await getAccessibleProject(prisma, row.projectId, caller).catch(() => {
     throw AppError.notFound('Request');

@@ -50,8 +50,8 @@ export async function recordLlmFeedback(
   body: LlmFeedbackBody,
 ) {
   const { prisma } = deps;
-  const call = await prisma.llmRequest.findUnique({
-    where: { id: body.requestId },
+  const call = await prisma.llmRequest.findFirst({
+    where: { id: body.requestId, projectId: auth.key.projectId },
     select: { projectId: true, effectiveModel: true, configVersion: true },
   });
   if (!call || call.projectId !== auth.key.projectId) throw AppError.notFound('Request');

@@ -139,13 +139,13 @@ function readSecret(ciphertext: string | null): { secret: string | null; error?:
  */
 export async function notifyIncident(
   prisma: PrismaClient,
-  event: Pick<IncidentEvent, 'kind' | 'incidentId'>,
+  event: Pick<IncidentEvent, 'kind' | 'incidentId'> & { projectId?: string },
   deps: AlertDeps = {},
 ): Promise<AlertDelivery[]> {
   const logger = deps.logger ?? defaultLogger;
   const options = { ...DEFAULT_ALERT_OPTIONS, ...deps.options };
-  const incident = await prisma.incident.findUnique({
-    where: { id: event.incidentId },
+  const incident = await prisma.incident.findFirst({
+    where: { id: event.incidentId, ...(event.projectId ? { projectId: event.projectId } : {}) },
     include: {
       project: {
         select: { alertWebhookUrl: true, alertWebhookSecretEnc: true, slackWebhookUrl: true, deletedAt: true },

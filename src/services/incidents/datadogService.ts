@@ -99,7 +99,7 @@ export async function handleDatadogAlert(
   });
 
   if (result.status === 'resolve') {
-    await closeIncident(prisma, events, result.incidentId, { note: 'Recovered in Datadog' });
+    await closeIncident(prisma, events, { id: result.incidentId, projectId }, { note: 'Recovered in Datadog' });
     return { status: 'resolved', incidentId: result.incidentId };
   }
   if ('outcome' in result && result.outcome) {

@@ -28,7 +28,11 @@ export function registerIncidentReactions(events: IncidentEvents, deps: Incident
     if (event.kind === 'opened') {
       // The alert carries the RCA when there is one; a failed RCA must not cost the alert.
       try {
-        await generateRca(prisma, event.incidentId, { ...deps.rca, openai: deps.openai, logger });
+        await generateRca(
+          prisma,
+          { id: event.incidentId, projectId: event.projectId },
+          { ...deps.rca, openai: deps.openai, logger },
+        );
       } catch (err) {
         logger.error({ err, incidentId: event.incidentId }, 'incident rca failed; alerting without it');
       }

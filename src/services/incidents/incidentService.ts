@@ -12,9 +12,10 @@ import type { IncidentListQuery } from '../../validators/incidentValidators.js';
 import { pageArgs, pageOf } from '../../validators/common.js';
 import { recordAudit, type AuditContext } from '../ops/auditService.js';
 import type { IncidentEvents } from './incidentEvents.js';
-import { getAccessibleProject } from '../projects/projectService.js';
+import { accessibleProjectIds, getAccessibleProject } from '../projects/projectService.js';
 import { noteIncidentViewed } from '../onboarding/onboardingService.js';
 import { relatedRequests } from './incidentContext.js';
+import type { IncidentRef } from '../../types/incidents.js';
 
 export interface IncidentSignal {
   projectId: string;
@@ -86,11 +87,13 @@ export async function raiseIncident(
 export async function closeIncident(
   db: Pick<PrismaClient, 'incident'>,
   events: IncidentEvents,
-  incidentId: string,
+  incidentId: IncidentRef | string,
   by: { userId?: string | null; note?: string | null },
 ): Promise<Incident> {
+  const ref =
+    typeof incidentId === 'string' ? { id: incidentId } : { id: incidentId.id, projectId: incidentId.projectId };
   const { count } = await db.incident.updateMany({
-    where: { id: incidentId, status: 'open' },
+    where: { ...ref, status: 'open' },
     data: {
       status: 'resolved',
       openKey: null,
@@ -99,14 +102,16 @@ export async function closeIncident(
       resolutionNote: by.note ?? null,
     },
   });
-  const incident = await db.incident.findUniqueOrThrow({ where: { id: incidentId } });
-  if (count > 0) events.emit({ kind: 'resolved', incidentId, projectId: incident.projectId });
+  const incident = await db.incident.findFirstOrThrow({ where: ref });
+  if (count > 0) events.emit({ kind: 'resolved', incidentId: incident.id, projectId: incident.projectId });
   return incident;
 }
 
 /** The incident if the caller may see its project; 404 otherwise. */
 export async function getAccessibleIncident(prisma: PrismaClient, id: string, caller: AccessClaims): Promise<Incident> {
-  const incident = await prisma.incident.findUnique({ where: { id } });
+  const incident = await prisma.incident.findFirst({
+    where: { id, projectId: await accessibleProjectIds(prisma, caller) },
+  });
   if (!incident) throw AppError.notFound('Incident');
   await getAccessibleProject(prisma, incident.projectId, caller).catch(() => {
     throw AppError.notFound('Incident');
@@ -136,7 +141,15 @@ export async function resolveIncident(
 ): Promise<Incident> {
   const incident = await getAccessibleIncident(prisma, id, caller);
   if (incident.status === 'resolved') throw new AppError('CONFLICT', 'Incident is already resolved');
-  const resolved = await closeIncident(prisma, events, id, { userId: caller.sub, note });
+  const resolved = await closeIncident(
+    prisma,
+    events,
+    { id: incident.id, projectId: incident.projectId },
+    {
+      userId: caller.sub,
+      note,
+    },
+  );
   await recordAudit(prisma, ctx, {
     action: 'incident.resolve',
     targetType: 'incident',
@@ -154,7 +167,10 @@ export async function incidentDetail(
   const incident = await getAccessibleIncident(prisma, id, caller);
   const [requests, remediations] = await Promise.all([
     relatedRequests(prisma, incident, 20),
-    prisma.remediationAction.findMany({ where: { incidentId: incident.id }, orderBy: { createdAt: 'desc' } }),
+    prisma.remediationAction.findMany({
+      where: { incidentId: incident.id, projectId: incident.projectId },
+      orderBy: { createdAt: 'desc' },
+    }),
   ]);
   await noteIncidentViewed(prisma, { incidentId: incident.id, audit });
   return { ...incident, relatedRequests: requests, remediations };

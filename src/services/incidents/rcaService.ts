@@ -22,6 +22,7 @@ import {
   type RcaRequest,
 } from '../../domain/incidents/rcaPrompt.js';
 import { relatedRequests } from './incidentContext.js';
+import type { IncidentRef } from '../../types/incidents.js';
 
 export interface RcaDeps {
   /** undefined: the process client from the environment (none without OPENAI_API_KEY); null: fallback only. */
@@ -84,9 +85,15 @@ function failureKind(err: unknown): string {
  * an unknown id; OpenAI failures never throw (the fallback is stored instead). Callers check
  * that the caller may see the incident.
  */
-export async function generateRca(prisma: PrismaClient, incidentId: string, deps: RcaDeps = {}): Promise<Incident> {
+export async function generateRca(
+  prisma: PrismaClient,
+  incidentId: IncidentRef | string,
+  deps: RcaDeps = {},
+): Promise<Incident> {
   const logger = deps.logger ?? defaultLogger;
-  const incident = await prisma.incident.findUnique({ where: { id: incidentId } });
+  const ref =
+    typeof incidentId === 'string' ? { id: incidentId } : { id: incidentId.id, projectId: incidentId.projectId };
+  const incident = await prisma.incident.findFirst({ where: ref });
   if (!incident) throw AppError.notFound('Incident');
   const requests = await relatedRequests(prisma, incident);
   const openai = deps.openai === undefined ? defaultOpenAIClient() : deps.openai;
@@ -111,7 +118,7 @@ export async function generateRca(prisma: PrismaClient, incidentId: string, deps
     generatedAt: now.toISOString(),
   };
   const updated = await prisma.incident.update({
-    where: { id: incident.id },
+    where: { id: incident.id, projectId: incident.projectId },
     data: { rca: rca as unknown as Prisma.InputJsonValue, rcaGeneratedAt: now },
   });
   const fields = {
@@ -130,6 +137,10 @@ export async function generateRca(prisma: PrismaClient, incidentId: string, deps
 }
 
 /** `POST /incidents/:id/rca`: writes the RCA again from the current data (same as generateRca). */
-export function regenerateRca(prisma: PrismaClient, incidentId: string, deps: RcaDeps = {}): Promise<Incident> {
+export function regenerateRca(
+  prisma: PrismaClient,
+  incidentId: IncidentRef | string,
+  deps: RcaDeps = {},
+): Promise<Incident> {
   return generateRca(prisma, incidentId, deps);
 }

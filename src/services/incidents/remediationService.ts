@@ -100,7 +100,7 @@ export async function applyRemediation(
     });
     const versioned: VersionParams = { configVersion: version.number, previousVersion: previous };
     return tx.remediationAction.update({
-      where: { id: row.id },
+      where: { id: row.id, projectId: row.projectId },
       data: { params: { ...(input.params as Record<string, unknown>), ...versioned } as Prisma.InputJsonValue },
     });
   });
@@ -129,13 +129,15 @@ export async function revertRemediation(
   }: { caller: AccessClaims; incidentId: string; remediationId: string; audit: AuditContext },
 ): Promise<RemediationAction> {
   const incident = await getAccessibleIncident(prisma, incidentId, caller);
-  const row = await prisma.remediationAction.findFirst({ where: { id: remediationId, incidentId: incident.id } });
+  const row = await prisma.remediationAction.findFirst({
+    where: { id: remediationId, incidentId: incident.id, projectId: incident.projectId },
+  });
   if (!row) throw AppError.notFound('Remediation');
   if (row.status !== 'active') throw new AppError('CONFLICT', `Remediation is already ${row.status}`);
   const { reverted, rolledBack } = await prisma.$transaction(async (tx) => ({
     rolledBack: await rollBackVersion(tx, row),
     reverted: await tx.remediationAction.update({
-      where: { id: row.id },
+      where: { id: row.id, projectId: row.projectId },
       data: { status: 'reverted', revertedAt: new Date(), revertedById: caller.sub },
     }),
   }));
@@ -157,7 +159,7 @@ export async function revertRemediation(
 export async function listRemediations(prisma: PrismaClient, caller: AccessClaims, incidentId: string) {
   const incident = await getAccessibleIncident(prisma, incidentId, caller);
   const data = await prisma.remediationAction.findMany({
-    where: { incidentId: incident.id },
+    where: { incidentId: incident.id, projectId: incident.projectId },
     orderBy: { createdAt: 'desc' },
   });
   return wholeList(data);
@@ -173,7 +175,7 @@ export async function expireRemediations(db: Tx, now = new Date()): Promise<numb
   let count = 0;
   for (const row of due) {
     const { count: n } = await db.remediationAction.updateMany({
-      where: { id: row.id, status: 'active' },
+      where: { id: row.id, projectId: row.projectId, status: 'active' },
       data: { status: 'expired' },
     });
     if (n === 1) await rollBackVersion(db, row);

@@ -71,6 +71,20 @@ export async function getAccessibleProject(
   return project;
 }
 
+/**
+ * The projects a row looked up by its own id (a log, an incident) may belong to for this caller:
+ * the caller's live projects, or undefined for an admin (any project). Naming them keeps the
+ * lookup on those projects' shards under the sharding plan (docs/SCALING.md), not on every shard.
+ */
+export async function accessibleProjectIds(
+  prisma: Pick<PrismaClient, 'project'>,
+  caller: AccessClaims,
+): Promise<{ in: string[] } | undefined> {
+  if (caller.role === 'admin') return undefined;
+  const own = await prisma.project.findMany({ where: { ownerId: caller.sub, deletedAt: null }, select: { id: true } });
+  return { in: own.map((p) => p.id) };
+}
+
 export async function listProjects(prisma: PrismaClient, { caller, page }: { caller: AccessClaims; page: PageQuery }) {
   const where = { ownerId: caller.sub, deletedAt: null };
   const [rows, total] = await Promise.all([
@@ -141,7 +155,8 @@ export async function purgeDeletedProjects(prisma: Pick<PrismaClient, 'project' 
   for (const { id } of doomed) {
     for (;;) {
       const n = await prisma.$executeRaw`
-        DELETE FROM llm_requests WHERE id IN (SELECT id FROM llm_requests WHERE "projectId" = ${id} LIMIT ${batchSize})`;
+        DELETE FROM llm_requests WHERE "projectId" = ${id}
+          AND id IN (SELECT id FROM llm_requests WHERE "projectId" = ${id} LIMIT ${batchSize})`;
       requests += n;
       if (n < batchSize) break;
     }
