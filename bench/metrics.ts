@@ -92,6 +92,10 @@ async function loadRows(prisma: PrismaClient, projectIds: string[], t0: Date): P
   const indexes = await prisma.$queryRaw<{ name: string; definition: string }[]>`
     SELECT indexname AS name, indexdef AS definition FROM pg_indexes
     WHERE tablename = 'llm_requests' AND indexname <> 'llm_requests_pkey'`;
+  // The primary key as the schema has it: ("id", "createdAt") since llm_requests is partitioned.
+  const [pkey] = await prisma.$queryRaw<{ definition: string }[]>`
+    SELECT pg_get_constraintdef(oid) AS definition FROM pg_constraint
+    WHERE conrelid = 'llm_requests'::regclass AND conname = 'llm_requests_pkey'`;
   for (const index of indexes) await prisma.$executeRawUnsafe(`DROP INDEX "${index.name}"`);
   await prisma.$executeRawUnsafe('ALTER TABLE llm_requests DROP CONSTRAINT llm_requests_pkey');
   for (let first = 0; first < ROWS; first += CHUNK) {
@@ -125,7 +129,7 @@ async function loadRows(prisma: PrismaClient, projectIds: string[], t0: Date): P
   await prisma.$transaction(
     async (tx) => {
       await tx.$executeRawUnsafe("SET LOCAL maintenance_work_mem = '256MB'");
-      await tx.$executeRawUnsafe('ALTER TABLE llm_requests ADD CONSTRAINT llm_requests_pkey PRIMARY KEY (id)');
+      await tx.$executeRawUnsafe(`ALTER TABLE llm_requests ADD CONSTRAINT llm_requests_pkey ${pkey!.definition}`);
       for (const index of indexes) await tx.$executeRawUnsafe(index.definition);
     },
     { timeout: 600_000 },
