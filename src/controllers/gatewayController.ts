@@ -79,6 +79,13 @@ export function gatewayController(ctx: AppContext) {
     return failure;
   };
 
+  /** An upstream failure in OpenAI's error shape (nothing to send when the client is gone). */
+  function sendFailure(res: Response, failure: ReturnType<typeof failed>) {
+    if (res.destroyed) return;
+    for (const [name, value] of Object.entries(failure.headers)) res.setHeader(name, value);
+    res.status(failure.status).json(failure.body);
+  }
+
   function llmguardHeaders(res: Response, prepared: PreparedChat, risk: number, decision: string) {
     res.setHeader('x-llmguard-request-id', prepared.id);
     res.setHeader('x-llmguard-risk', String(risk));
@@ -93,10 +100,7 @@ export function gatewayController(ctx: AppContext) {
     try {
       opened = await openChatStream(prepared, signal);
     } catch (err) {
-      const failure = failed(prepared, err, (err as { attempts?: string[] }).attempts ?? []);
-      if (res.destroyed) return;
-      for (const [name, value] of Object.entries(failure.headers)) res.setHeader(name, value);
-      res.status(failure.status).json(failure.body);
+      sendFailure(res, failed(prepared, err, (err as { attempts?: string[] }).attempts ?? []));
       return;
     }
     const body = req.body as ChatBody;
@@ -181,10 +185,7 @@ export function gatewayController(ctx: AppContext) {
       try {
         result = await completeChat(prepared, signal);
       } catch (err) {
-        const failure = failed(prepared, err, (err as { attempts?: string[] }).attempts ?? []);
-        if (res.destroyed) return;
-        for (const [name, value] of Object.entries(failure.headers)) res.setHeader(name, value);
-        res.status(failure.status).json(failure.body);
+        sendFailure(res, failed(prepared, err, (err as { attempts?: string[] }).attempts ?? []));
         return;
       }
       const { completion } = result;
