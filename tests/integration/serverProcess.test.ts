@@ -1,6 +1,6 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -107,4 +107,25 @@ describe('the server process on the embedded PostgreSQL', () => {
       if (alive(server)) process.kill(server, 'SIGKILL');
     }
   }, 180_000);
+
+  it('should refuse to start on a missing or corrupt guard model, with one line naming the file and the fix', async () => {
+    const dataDir = await mkdtemp(path.join(os.tmpdir(), 'llmguard-model-'));
+    await chmod(dataDir, 0o755);
+    dirs.push(dataDir);
+    const corrupt = path.join(dataDir, 'corrupt.bin');
+    await writeFile(corrupt, 'not a model\n');
+    for (const file of [path.join(dataDir, 'missing.bin'), corrupt]) {
+      const server = await spawnServer({ DATA_DIR: dataDir, EMBEDDED_PG_PORT: '0', GUARD_MODEL_PATH: file });
+      expect(await server.exited).toEqual({ code: 1, signal: null });
+      const fatal = server
+        .output()
+        .split('\n')
+        .filter((l) => l.includes('"level":60'));
+      expect(fatal).toHaveLength(1);
+      expect(fatal[0]).toContain(file);
+      expect(fatal[0]).toContain('npm run train:guard');
+      // It stops before the database: no PostgreSQL was started for it.
+      expect(existsSync(path.join(dataDir, 'postgres', 'pgdata', 'postmaster.pid'))).toBe(false);
+    }
+  }, 120_000);
 });
