@@ -53,13 +53,22 @@ export function gatewayController(ctx: AppContext) {
   };
   const log = ctx.logger;
 
-  /** Records in the background: the answer does not wait for the commit. */
+  /**
+   * Records the call; `recorded` settles when its row is committed (false when it could not be
+   * written). A completed answer waits for it, so the x-llmguard-request-id it carries names a
+   * stored row (feedback on it works at once); a failed write is logged and said in
+   * `x-llmguard-recorded: false`, never turned into an error, as the upstream call already ran.
+   */
   const record = (prepared: PreparedChat, responseText: string | null, outcome: ChatOutcome) => {
     const assessment = finalAssessment(prepared, responseText);
-    void recordChat(deps, prepared, assessment, outcome).catch((err: unknown) =>
-      log.warn({ err: (err as Error).message, requestId: prepared.id }, 'gateway call not recorded'),
+    const recorded = recordChat(deps, prepared, assessment, outcome).then(
+      () => true,
+      (err: unknown) => {
+        log.warn({ err: (err as Error).message, requestId: prepared.id }, 'gateway call not recorded');
+        return false;
+      },
     );
-    return assessment;
+    return { assessment, recorded };
   };
 
   const failed = (prepared: PreparedChat, err: unknown, attempts: string[]) => {
@@ -148,7 +157,11 @@ export function gatewayController(ctx: AppContext) {
         outcome.status = 'error';
         outcome.error = 'client_closed_request';
       } else {
+        // [DONE] once the row is committed (its id was sent in the headers).
+        outcome.responseText = text;
+        await record(prepared, text, outcome).recorded;
         res.end('data: [DONE]\n\n');
+        return;
       }
     } catch (err) {
       outcome.status = 'error';
@@ -190,7 +203,7 @@ export function gatewayController(ctx: AppContext) {
       }
       const { completion } = result;
       const text = completion.choices?.[0]?.message?.content ?? null;
-      const assessment = record(prepared, text, {
+      const { assessment, recorded } = record(prepared, text, {
         servedModel: result.servedModel,
         attempts: result.attempts,
         responseText: text,
@@ -200,6 +213,7 @@ export function gatewayController(ctx: AppContext) {
         error: null,
       });
       llmguardHeaders(res, prepared, assessment.risk.score, assessment.decision);
+      if (!(await recorded)) res.setHeader('x-llmguard-recorded', 'false');
       res.json(completion);
     },
 

@@ -135,6 +135,33 @@ describe('POST /v1/chat/completions (plain)', () => {
     expect(row.metadata).toMatchObject({ gateway: { provider: 'default', providerVersion: 1, attempts: ['gpt-4o'] } });
   });
 
+  it('should answer only once the row is stored, so feedback on its id works at once', async () => {
+    for (const stream of [false, true]) {
+      const p = await freshProject();
+      let id: string;
+      if (stream) {
+        const { data, response } = await client(p)
+          .chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: 'hi' }], stream: true })
+          .withResponse();
+        for await (const _chunk of data) {
+          /* read to [DONE] */
+        }
+        id = response.headers.get('x-llmguard-request-id')!;
+      } else {
+        const { response } = await ask(p);
+        expect(response.headers.get('x-llmguard-recorded')).toBeNull();
+        id = response.headers.get('x-llmguard-request-id')!;
+      }
+      // no waiting: the row is there when the answer (or the stream's [DONE]) is
+      expect(await ctx.prisma.llmRequest.findUnique({ where: { id } })).not.toBeNull();
+      const feedback = await request(ctx.app)
+        .post('/api/v1/llm/feedback')
+        .set('X-API-Key', p.apiKey)
+        .send({ requestId: id, score: 1 });
+      expect(feedback.status).toBe(201);
+    }
+  });
+
   it('should refuse a wrong key with 401 in OpenAI error shape', async () => {
     const err = await expectApiError(
       new OpenAI({ apiKey: 'lgk_nope', baseURL: base, maxRetries: 0 }).chat.completions.create({
