@@ -83,7 +83,7 @@ function concrete(route: RouteInfo, t: Tenant) {
     .replace(':providerId', '00000000-0000-7000-8000-000000000000')
     .replace(/:[a-zA-Z]+/g, 'unknown');
   const needsProject =
-    /\/(settings\/(project|api-keys|model-settings)|logs|metrics|incidents)$/.test(route.path) ||
+    /\/(settings\/(project|api-keys|model-settings)|logs|metrics|incidents|flags)$/.test(route.path) ||
     route.path === '/api/v1/metrics/usage';
   const url = needsProject ? `${path}?projectId=${t.project.id}` : path;
   const bodies: [RegExp, object][] = [
