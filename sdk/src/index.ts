@@ -20,7 +20,10 @@ export interface LLMGuardOptions {
 
 export interface CallReport {
   model: string;
-  prompt: string;
+  /** The prompt as one text; or send `messages` instead (exactly one of the two). */
+  prompt?: string;
+  /** OpenAI's chat messages as sent: stored with their roles and scored message by message. */
+  messages?: readonly Message[];
   response?: string | null;
   endpoint?: string | null;
   userId?: string | null;
@@ -70,7 +73,7 @@ export class LLMGuardError extends Error {
   }
 }
 
-type Message = { role: string; content?: unknown };
+type Message = { role: string; content?: unknown; [k: string]: unknown };
 
 function textOf(content: unknown): string {
   if (typeof content === 'string') return content;
@@ -87,7 +90,10 @@ function textOf(content: unknown): string {
   return '';
 }
 
-/** The prompt as LLMGuard scores it: every non-system message's text. */
+/**
+ * Every non-system message's text as one prompt (for `guardCheck`, which takes a prompt;
+ * `report` and `wrap` send the messages themselves).
+ */
 export function promptOf(messages: readonly Message[]): string {
   return messages
     .filter((m) => m.role !== 'system' && m.role !== 'developer')
@@ -175,12 +181,13 @@ export class LLMGuard {
       await guard.flush();
       const applied = guard.applyPolicy(requested, params.messages);
       const started = performance.now();
-      const prompt = promptOf(params.messages);
-      const send = (r: Omit<CallReport, 'model' | 'prompt' | 'latencyMs'>) => {
+      // The app's messages as it sent them, roles and all: LLMGuard scores each with its role.
+      const messages = params.messages;
+      const send = (r: Omit<CallReport, 'model' | 'prompt' | 'messages' | 'latencyMs'>) => {
         const p = guard
           .report({
             model: requested,
-            prompt,
+            messages,
             latencyMs: Math.round(performance.now() - started),
             userId: params.user ?? null,
             ...r,

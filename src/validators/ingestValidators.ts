@@ -12,25 +12,72 @@ const utf8Max = (max: number, label: string) =>
 
 const tokens = z.number().int().min(0).max(100_000_000);
 
-export const llmRequestBody = z.strictObject({
-  model: z.string().trim().min(1).max(200),
-  prompt: utf8Max(MB, 'prompt'),
-  response: utf8Max(MB, 'response').nullable().optional(),
-  endpoint: z.string().trim().min(1).max(200).nullable().optional(),
-  userId: z.string().trim().min(1).max(200).nullable().optional(),
-  latencyMs: z.number().int().min(0).max(3_600_000),
-  promptTokens: tokens.nullable().optional(),
-  completionTokens: tokens.nullable().optional(),
-  status: z.enum(RequestStatus).default('success'),
-  error: z.string().max(10_000).nullable().optional(),
-  metadata: z
-    .record(z.string(), z.unknown())
-    .nullable()
-    .optional()
-    .refine((m) => m == null || Buffer.byteLength(JSON.stringify(m), 'utf8') <= METADATA_MAX_BYTES, {
-      message: 'metadata must be at most 16 KB of JSON',
-    }),
-});
+export const CHAT_ROLES = ['system', 'developer', 'user', 'assistant', 'tool'] as const;
+
+/** OpenAI's chat message shape; fields other than role, content and name ride along unread. */
+export const chatMessage = z
+  .looseObject({
+    role: z
+      .enum(CHAT_ROLES)
+      .describe('Who wrote it. `system`/`developer` text is your own instructions: not scored as an injection.'),
+    content: z
+      .union([
+        z.string(),
+        z
+          .array(z.looseObject({ type: z.string().max(64), text: z.string().optional() }))
+          .max(1000)
+          .describe('Content parts: the text of `{ type: "text", text }` parts counts, images and audio are ignored.'),
+        z.null(),
+      ])
+      .optional()
+      .describe('The text, or OpenAI content parts; null for an assistant message that only calls tools.'),
+    name: z.string().max(200).optional(),
+  })
+  .describe('One chat message, as the `openai` SDK sends it.');
+
+export const llmRequestBody = z
+  .strictObject({
+    model: z.string().trim().min(1).max(200),
+    prompt: utf8Max(MB, 'prompt')
+      .optional()
+      .describe('The prompt as one text. Send either `prompt` or `messages`, not both.'),
+    messages: z
+      .array(chatMessage)
+      .min(1)
+      .max(10_000)
+      .optional()
+      .refine((ms) => ms === undefined || Buffer.byteLength(JSON.stringify(ms), 'utf8') <= 2 * MB, {
+        message: 'messages must be at most 2 MB of JSON',
+      })
+      .describe(
+        "The chat messages as sent to the model (OpenAI's `messages`), instead of `prompt`: stored with their roles " +
+          'and scored message by message.',
+      ),
+    response: utf8Max(MB, 'response').nullable().optional(),
+    endpoint: z.string().trim().min(1).max(200).nullable().optional(),
+    userId: z.string().trim().min(1).max(200).nullable().optional(),
+    latencyMs: z.number().int().min(0).max(3_600_000),
+    promptTokens: tokens.nullable().optional(),
+    completionTokens: tokens.nullable().optional(),
+    status: z.enum(RequestStatus).default('success'),
+    error: z.string().max(10_000).nullable().optional(),
+    metadata: z
+      .record(z.string(), z.unknown())
+      .nullable()
+      .optional()
+      .refine((m) => m == null || Buffer.byteLength(JSON.stringify(m), 'utf8') <= METADATA_MAX_BYTES, {
+        message: 'metadata must be at most 16 KB of JSON',
+      }),
+  })
+  .superRefine((body, ctx) => {
+    if ((body.prompt === undefined) === (body.messages === undefined)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [body.prompt === undefined ? 'prompt' : 'messages'],
+        message: 'Send exactly one of `prompt` and `messages`',
+      });
+    }
+  });
 z.globalRegistry.add(llmRequestBody, {
   examples: [
     {
@@ -45,6 +92,19 @@ z.globalRegistry.add(llmRequestBody, {
       status: 'success',
       error: null,
       metadata: { any: 'json' },
+    },
+    {
+      model: 'gpt-4o-mini',
+      messages: [
+        { role: 'system', content: 'You are the support assistant of ACME. Answer in two sentences.' },
+        { role: 'user', content: 'Where is my order 1042?' },
+      ],
+      response: 'Order 1042 left our warehouse yesterday and arrives on Monday.',
+      endpoint: 'support-chat',
+      userId: 'end-user-42',
+      latencyMs: 640,
+      promptTokens: 52,
+      completionTokens: 18,
     },
   ],
 });
@@ -72,9 +132,7 @@ export const DECISION_DESCRIPTION =
 export const ingestResponse = z.object({
   id: z.string().describe('Id of the stored request (GET /logs/{id} shows it).'),
   riskScore: z.number().int().min(0).max(100).describe('Risk score 0-100; signals combine as independent evidence.'),
-  riskLevel: z
-    .enum(RiskLevel)
-    .describe('Band of the score: low < 30 <= medium < 60 <= high < 85 <= critical.'),
+  riskLevel: z.enum(RiskLevel).describe('Band of the score: low < 30 <= medium < 60 <= high < 85 <= critical.'),
   riskFlags: z
     .array(z.string())
     .describe(
@@ -100,6 +158,14 @@ export const ingestResponse = z.object({
     .describe(
       "The prompt with PII and secrets replaced by placeholders such as [EMAIL], when the project's piiMode " +
         'redacted something (null otherwise). Forward this instead of the original.',
+    ),
+  redactedMessages: z
+    .array(z.object({ role: z.string(), content: z.string(), name: z.string().optional() }))
+    .nullable()
+    .optional()
+    .describe(
+      'For a call reported with `messages`: the messages with PII and secrets replaced by placeholders, when ' +
+        "the project's piiMode redacted something (null otherwise).",
     ),
   configVersion: z
     .number()

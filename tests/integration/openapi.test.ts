@@ -154,7 +154,11 @@ describe('OpenAPI document', () => {
         required: true,
         content: {
           'application/json': {
-            schema: { required: ['model', 'prompt', 'latencyMs'] },
+            // prompt or messages: exactly one of them (checked by the validator, 400 otherwise)
+            schema: {
+              required: ['model', 'latencyMs'],
+              properties: { prompt: expect.any(Object), messages: expect.any(Object) },
+            },
             example: { model: 'gpt-4o', latencyMs: 812 },
           },
         },

@@ -53,7 +53,8 @@ describe('LLMGuard.wrap(openai)', () => {
     const [row] = await rowsOf(p);
     expect(row).toMatchObject({
       model: 'gpt-4o',
-      prompt: 'Hello',
+      messages: [{ role: 'user', content: 'Hello' }],
+      prompt: 'user: Hello',
       response: 'Hi there',
       promptTokens: 100,
       completionTokens: 50,

@@ -140,7 +140,8 @@ export function riskLevelFor(score: number): RiskLevel {
   return 'low';
 }
 
-function normalize(text: string): string {
+/** The text as scored: invisible characters removed (offsets of its PII scan refer to it). */
+export function normalize(text: string): string {
   return stripInvisible(text);
 }
 
@@ -195,7 +196,7 @@ export function matchingFlags<F extends string>(table: [F, JoinedRules][], text:
   return flags;
 }
 
-function piiFlag(type: PiiType): string {
+export function piiFlag(type: PiiType): string {
   return SECRET_TYPES.includes(type) ? `secret:${type}` : `pii:${type}`;
 }
 

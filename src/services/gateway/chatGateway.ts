@@ -18,6 +18,7 @@ import type {
 } from 'openai/resources/chat/completions';
 import { APIConnectionError, APIError, APIUserAbortError } from 'openai';
 import type { Logger } from 'pino';
+import { type ChatMessage, promptOf } from '../../domain/chat/messages.js';
 import { redactPii } from '../../domain/risk/pii.js';
 import { uuidv7 } from '../../utils/ids.js';
 import {
@@ -44,7 +45,7 @@ export interface GatewayDeps extends IngestDeps {
 
 export type Auth = { key: VerifiedKey; project: ProjectContext };
 
-type Message = { role: string; content?: unknown; [k: string]: unknown };
+type Message = ChatMessage;
 
 export interface ChatBody {
   model: string;
@@ -64,31 +65,6 @@ export interface ChatRequest {
   endpoint: string | null;
   /** x-llmguard-fallback-models, tried after the provider's own list */
   extraFallbacks: string[];
-}
-
-/** The text of a message's content (a string or text parts). */
-export function contentText(content: unknown): string {
-  if (typeof content === 'string') return content;
-  if (Array.isArray(content)) {
-    return content
-      .map((p) =>
-        p && typeof p === 'object' && typeof (p as { text?: unknown }).text === 'string'
-          ? (p as { text: string }).text
-          : '',
-      )
-      .filter(Boolean)
-      .join('\n');
-  }
-  return '';
-}
-
-/** What is scored and stored as the prompt: every non-system message's text, in order. */
-export function promptOf(messages: readonly Message[]): string {
-  return messages
-    .filter((m) => m.role !== 'system' && m.role !== 'developer')
-    .map((m) => contentText(m.content))
-    .filter(Boolean)
-    .join('\n\n');
 }
 
 function redactContent(content: unknown): unknown {

@@ -8,6 +8,8 @@ import { type Decision, decide, hasPiiFinding } from '../../domain/risk/decision
 import { redactMatches, scanPii } from '../../domain/risk/pii.js';
 import type { InjectionGuard } from '../../domain/guard/injectionGuard.js';
 import { assessRisk, type RiskResult, type ScannedText } from '../../domain/risk/riskScoring.js';
+import { assessChatRisk } from '../../domain/risk/chatRisk.js';
+import { storedMessages, transcriptOf, type StoredMessage } from '../../domain/chat/messages.js';
 import { uuidv7 } from '../../utils/ids.js';
 import type { IngestResponse, LlmCheckInput, LlmRequestInput } from '../../validators/ingestValidators.js';
 import type { IngestWriter, QuotaCounter } from './ingestWriter.js';
@@ -76,12 +78,36 @@ function redactScanned(raw: string, scored: ScannedText | null): string {
   return redactMatches(raw, matches).text;
 }
 
+/**
+ * The risk of an exchange and the PII scans it was computed from: chat messages one by one with
+ * their roles (domain/risk/chatRisk), a prompt as one text.
+ */
+function scoreExchange(
+  exchange: {
+    prompt: string;
+    response: string | null;
+    model: string;
+    messages: StoredMessage[] | null;
+    systemPrompt: string | null;
+  },
+  guard: InjectionGuard | null,
+): { risk: RiskResult; pii: { prompt: ScannedText | null; messages: ScannedText[]; response: ScannedText | null } } {
+  if (exchange.messages) {
+    const { risk, pii } = assessChatRisk({ ...exchange, messages: exchange.messages }, guard);
+    return { risk, pii: { prompt: null, messages: pii.messages, response: pii.response } };
+  }
+  const { risk, pii } = assessRisk(exchange, guard);
+  return { risk, pii: { prompt: pii.prompt, messages: [], response: pii.response } };
+}
+
 export interface Assessment {
   risk: RiskResult;
   flags: string[];
-  /** prompt and response as stored (PII redacted under piiMode "redact") */
+  /** prompt, messages and response as stored (PII redacted under piiMode "redact" and "block") */
   prompt: string;
   response: string | null;
+  /** the chat messages with their roles, for a call reported with messages (else null) */
+  messages: StoredMessage[] | null;
   piiFound: boolean;
   piiRedacted: boolean;
   decision: Decision;
@@ -97,35 +123,47 @@ export interface Assessment {
 export function assessExchange(
   project: ProjectContext,
   policy: Enforcement,
-  exchange: { prompt: string; response: string | null; model: string },
+  exchange: { prompt: string; response: string | null; model: string; messages?: StoredMessage[] | null },
   guard: InjectionGuard | null = null,
 ): Assessment {
-  const { risk, pii } = assessRisk(
-    {
-      prompt: exchange.prompt,
-      response: exchange.response,
-      model: exchange.model,
-      systemPrompt: policy.systemPrompt,
-    },
-    guard,
-  );
+  const chat = exchange.messages ?? null;
+  const { risk, pii } = scoreExchange({ ...exchange, messages: chat, systemPrompt: policy.systemPrompt }, guard);
   const flags = [...risk.flags, ...policy.flags];
 
   let prompt = exchange.prompt;
   let response = exchange.response;
+  let messages = chat;
   const piiFound = hasPiiFinding(flags);
   // Under `redact` and under `block` alike, PII and secrets are never at rest: the stored text
   // is the redacted one (a blocked call is stored too, so its PII must not be).
   const piiRedacted = project.piiMode !== 'off' && piiFound;
   if (piiRedacted) {
-    prompt = redactScanned(prompt, pii.prompt);
+    if (messages) {
+      messages = messages.map((m, i) => ({ ...m, content: redactScanned(m.content, pii.messages[i] ?? null) }));
+      prompt = transcriptOf(messages);
+    } else {
+      prompt = redactScanned(prompt, pii.prompt);
+    }
     response = response === null ? null : redactScanned(response, pii.response);
   }
   const monitor = project.guardMode === 'monitor';
   if (piiRedacted && project.piiMode === 'block' && !monitor) flags.push('pii:blocked');
   let decision = decide({ score: risk.score, threshold: policy.safetyThreshold, flags, piiMode: project.piiMode });
   if (monitor && decision === 'block') decision = 'flag';
-  return { risk, flags, prompt, response, piiFound, piiRedacted, decision };
+  return { risk, flags, prompt, response, messages, piiFound, piiRedacted, decision };
+}
+
+/**
+ * The prompt and messages of a reported call: a `prompt` as sent, or `messages` stored with their
+ * roles and flattened to a transcript for the `prompt` column (search and older clients read it).
+ */
+export function reportedText(input: Pick<LlmRequestInput, 'prompt' | 'messages'>): {
+  prompt: string;
+  messages: StoredMessage[] | null;
+} {
+  if (!input.messages) return { prompt: input.prompt ?? '', messages: null };
+  const messages = storedMessages(input.messages);
+  return { prompt: transcriptOf(messages), messages };
 }
 
 /** One call's facts, as the app reported them or the gateway observed them. */
@@ -202,6 +240,7 @@ export async function recordCall(
       piiRedacted: assessment.piiRedacted,
       configVersion: project.configVersion,
       createdAt,
+      messages: assessment.messages,
       outcome: call.refusalReason ? 'refused' : 'accepted',
       refusalReason: call.refusalReason ?? null,
     },
@@ -234,7 +273,8 @@ export async function ingestLlmRequest(
 ): Promise<IngestResponse> {
   const endpoint = input.endpoint ?? null;
   const userId = input.userId ?? null;
-  const project = contextForCall(auth.project, userId, input.prompt);
+  const reported = reportedText(input);
+  const project = contextForCall(auth.project, userId, reported.prompt);
   let admission: Admission;
   try {
     admission = await admitCall(deps, project, { model: input.model, endpoint, userId });
@@ -248,7 +288,7 @@ export async function ingestLlmRequest(
   const assessment = assessExchange(
     project,
     policy,
-    { prompt: input.prompt, response: input.response ?? null, model: input.model },
+    { ...reported, response: input.response ?? null, model: input.model },
     deps.guard,
   );
   const { id, costUsd } = await recordCall(deps, { ...auth, project }, admission, assessment, callOf(input));
@@ -264,6 +304,7 @@ export async function ingestLlmRequest(
     costUsd,
     remediations: policy.applied,
     redactedPrompt: assessment.piiRedacted ? assessment.prompt : null,
+    ...(assessment.messages ? { redactedMessages: assessment.piiRedacted ? assessment.messages : null } : {}),
     configVersion: project.configVersion,
   };
 }
@@ -339,7 +380,7 @@ async function recordRefused(
   const assessment = assessExchange(
     project,
     policy,
-    { prompt: input.prompt, response: input.response ?? null, model: input.model },
+    { ...reportedText(input), response: input.response ?? null, model: input.model },
     deps.guard,
   );
   try {

@@ -1,0 +1,79 @@
+/**
+ * Risk of a call reported as chat messages (pure): each message is scored with its role in
+ * mind. An instruction inside a user, tool or assistant message is what an injection looks like,
+ * so those messages are scored as prompts (rules and the learned classifier); the system and
+ * developer messages are the application's own instructions, so the same words there are not an
+ * injection: they are only checked for PII and secrets. The call's score is the highest of its
+ * parts (each message, the system messages' PII, the response), its flags their union.
+ */
+import { isInstructionRole, type StoredMessage } from '../chat/messages.js';
+import type { InjectionGuard } from '../guard/injectionGuard.js';
+import { scanPii } from './pii.js';
+import {
+  assessRisk,
+  FLAG_WEIGHTS,
+  normalize,
+  piiFlag,
+  riskLevelFor,
+  type RiskResult,
+  type ScannedText,
+} from './riskScoring.js';
+
+export interface ChatRiskInput {
+  messages: readonly StoredMessage[];
+  response?: string | null;
+  model?: string;
+  /** the system prompt the call runs with (policy), else the system messages' text */
+  systemPrompt?: string | null;
+}
+
+export interface ChatRiskAssessment {
+  risk: RiskResult;
+  /** each message's text as scored and its PII scan (redaction reuses them), in order */
+  pii: { messages: ScannedText[]; response: ScannedText | null };
+}
+
+/** Independent evidence, as riskScoring combines weights. */
+const combine = (weights: number[]) => Math.round(100 * (1 - weights.reduce((rest, w) => rest * (1 - w / 100), 1)));
+
+/** Scores a chat call message by message (see the module comment). */
+export function assessChatRisk(input: ChatRiskInput, guard?: InjectionGuard | null): ChatRiskAssessment {
+  const flags = new Set<string>();
+  const scans: ScannedText[] = [];
+  let score = 0;
+  let modelProbability: number | null = null;
+  for (const message of input.messages) {
+    if (isInstructionRole(message.role)) {
+      const text = normalize(message.content);
+      const scan = scanPii(text);
+      scans.push({ text, scan });
+      const piiFlags = [...new Set(scan.matches.map((m) => piiFlag(m.type)))];
+      piiFlags.forEach((f) => flags.add(f));
+      score = Math.max(score, combine(piiFlags.map((f) => FLAG_WEIGHTS[f] ?? 0)));
+      continue;
+    }
+    const { risk, pii } = assessRisk({ prompt: message.content, model: input.model }, guard);
+    scans.push(pii.prompt);
+    risk.flags.forEach((f) => flags.add(f));
+    score = Math.max(score, risk.score);
+    if (risk.modelProbability !== null) modelProbability = Math.max(modelProbability ?? 0, risk.modelProbability);
+  }
+  let response: ScannedText | null = null;
+  if (input.response) {
+    const systemPrompt =
+      input.systemPrompt ??
+      input.messages
+        .filter((m) => isInstructionRole(m.role))
+        .map((m) => m.content)
+        .join('\n\n');
+    // Only the response's own signals (PII it disclosed, a system prompt leak): an empty prompt adds none.
+    const answer = assessRisk({ prompt: '', response: input.response, model: input.model, systemPrompt }, null);
+    response = answer.pii.response;
+    answer.risk.flags.forEach((f) => flags.add(f));
+    score = Math.max(score, answer.risk.score);
+  }
+  return {
+    risk: { score, level: riskLevelFor(score), flags: [...flags], modelProbability },
+    pii: { messages: scans, response },
+  };
+}
