@@ -17,6 +17,7 @@ import {
 export {
   Decision,
   FeedbackScale,
+  GuardMode,
   IncidentStatus,
   IncidentType,
   PiiMode,

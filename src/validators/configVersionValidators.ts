@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { pageQuery } from './common.js';
-
+import { GuardMode, PiiMode } from '../types/vocabulary.js';
 const modelName = z.string().trim().min(1).max(200);
 const price = z.strictObject({
   inputPerMTok: z.number().min(0).max(10_000),
@@ -18,9 +18,9 @@ export const modelConfigFields = z.strictObject({
   defaultModel: modelName.nullable().optional(),
   systemPrompt: z.string().max(20_000).nullable().optional(),
   safetyThreshold: z.number().int().min(0).max(100).optional(),
-  piiMode: z.enum(['off', 'redact', 'block']).optional(),
+  piiMode: z.enum(PiiMode).optional(),
   /** the guard: enforce blocks, monitor only scores and flags */
-  guardMode: z.enum(['enforce', 'monitor']).optional(),
+  guardMode: z.enum(GuardMode).optional(),
   temperature: z.number().min(0).max(2).nullable().optional(),
   maxTokens: z.number().int().min(1).max(1_000_000).nullable().optional(),
   allowedModels: z.array(modelName).max(200).nullable().optional(),

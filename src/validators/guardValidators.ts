@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { Decision, GuardMode, RiskLevel } from '../types/vocabulary.js';
 
 const MB = 1024 * 1024;
 const utf8Max = (max: number, label: string) =>
@@ -22,7 +23,7 @@ z.globalRegistry.add(guardCheckBody, {
 export const guardCheckResponse = z.object({
   projectId: z.string(),
   riskScore: z.number().int().min(0).max(100),
-  riskLevel: z.enum(['low', 'medium', 'high', 'critical']),
+  riskLevel: z.enum(RiskLevel),
   riskFlags: z.array(z.string()),
   modelProbability: z
     .number()
@@ -30,9 +31,9 @@ export const guardCheckResponse = z.object({
     .max(1)
     .describe('calibrated probability that the prompt is an injection (the learned classifier)'),
   modelThreshold: z.number().describe('probability at or above which the model flags `injection:model`'),
-  decision: z.enum(['allow', 'flag', 'block']).describe("what /llm/request would decide under the project's settings"),
+  decision: z.enum(Decision).describe("what /llm/request would decide under the project's settings"),
   safetyThreshold: z.number().int().describe('the threshold in force (a remediation may have raised it)'),
-  guardMode: z.enum(['enforce', 'monitor']),
+  guardMode: z.enum(GuardMode),
   effectiveModel: z.string(),
 });
 z.globalRegistry.add(guardCheckResponse, {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { isoDate } from './common.js';
-import { PiiMode } from '../types/vocabulary.js';
+import { GuardMode, PiiMode } from '../types/vocabulary.js';
 
 export const projectIdParam = z.object({ id: z.string().min(1).max(64) });
 export const projectIdQuery = z.object({ projectId: z.string().min(1).max(64) });
@@ -36,7 +36,7 @@ export const projectSettingsBody = z
     safetyThreshold: z.number().int().min(0).max(100).optional(),
     piiMode: z.enum(PiiMode).optional(),
     /** enforce: decisions may block; monitor: scored and flagged, never blocked */
-    guardMode: z.enum(['enforce', 'monitor']).optional(),
+    guardMode: z.enum(GuardMode).optional(),
     defaultModel: z.string().trim().min(1).max(200).nullable().optional(),
     systemPrompt: z.string().max(20_000).nullable().optional(),
     datadogWebhookSecret: z.string().min(16).max(256).nullable().optional(),
