@@ -109,7 +109,8 @@ describe('generateRca fallback', () => {
     expect(rca).not.toHaveProperty('model');
     expect(rca.severity).toBe('high');
     expect(rca.rootCause).toContain('p95 8200 ms, max 9100 ms');
-    expect(rca.suggestedRemediation).toMatchObject({ action: 'switch_model' });
+    // Every sampled request used the slow gpt-4o: no model of the project's own to move to.
+    expect(rca.suggestedRemediation).toBeUndefined();
   });
 
   it('should store the fallback when a field is missing', async () => {
@@ -151,6 +152,26 @@ describe('generateRca fallback', () => {
     await expect(generateRca(ctx.prisma, uuidv7(), { openai: null })).rejects.toMatchObject({
       code: 'NOT_FOUND',
     } satisfies Partial<AppError>);
+  });
+});
+
+describe('generateRca fallback on its own data', () => {
+  it("latency: suggests moving the slow model's traffic to a model the project ran fast in the same window", async () => {
+    const p = (await createProject(ctx.app, await registerUser(ctx.app))).id;
+    const incident = await seedIncident({ projectId: p });
+    await seedRequests(
+      [
+        { effectiveModel: 'o3', latencyMs: 12_000 },
+        { effectiveModel: 'o3', latencyMs: 9_000 },
+        { effectiveModel: 'gpt-4.1-mini', latencyMs: 700 },
+        { effectiveModel: 'gpt-4.1-mini', latencyMs: 650 },
+      ],
+      p,
+    );
+    const rca = rcaOf(await generateRca(ctx.prisma, incident.id, { openai: null }));
+    expect(rca.source).toBe('fallback');
+    expect(rca.rootCause).toContain('2 of 2 slow sampled requests used o3');
+    expect(rca.suggestedRemediation).toEqual({ action: 'switch_model', params: { from: 'o3', to: 'gpt-4.1-mini' } });
   });
 });
 

@@ -8,6 +8,10 @@
  * `last24hCostUsd`, `trailingDailyAverageUsd`; anomaly `findings: [{ metric, value, mean, stddev,
  * zScore }]`; external (Datadog) `priority`, `link`, `tags`; negative_feedback `model`, `negative`,
  * `total`, `negativeShare`, `alternativeModel`.
+ *
+ * The text states only what the data shows: a model is named (and suggested) only when the
+ * incident's own requests used it, so a switch_model suggestion moves traffic to a model the
+ * project already runs and that did better in the same sample.
  */
 import type { RcaAnswer, RcaIncident, RcaRequest, SuggestedRemediation } from './rcaPrompt.js';
 import { redactAndTruncate } from './rcaPrompt.js';
@@ -16,31 +20,6 @@ import { DEFAULT_THRESHOLDS } from './incidentRules.js';
 type Figures = Record<string, unknown>;
 
 const DEFAULT_LATENCY_THRESHOLD_MS = 5_000;
-
-/** A cheaper and faster sibling per model family (first match wins; exact ids stay as priced). */
-const LIGHTER_MODEL: [RegExp, string][] = [
-  [/^gpt-4o-mini/, 'gpt-4.1-nano'],
-  [/^gpt-4o/, 'gpt-4o-mini'],
-  [/^gpt-4\.1-nano/, ''],
-  [/^gpt-4\.1-mini/, 'gpt-4.1-nano'],
-  [/^gpt-4\.1/, 'gpt-4.1-mini'],
-  [/^gpt-5(?:\.\d)?-nano/, ''],
-  [/^gpt-5(?:\.\d)?-mini/, 'gpt-5-nano'],
-  [/^gpt-5/, 'gpt-5-mini'],
-  [/^gpt-4|^gpt-3\.5/, 'gpt-4o-mini'],
-  [/^o\d/, 'gpt-4.1-mini'],
-  [/^claude-(?:.*-)?(?:opus|sonnet)/, 'claude-haiku-4-5'],
-  [/^gemini-[\d.]+-pro/, 'gemini-2.5-flash'],
-  [/^gemini-[\d.]+-flash(?!-lite)/, 'gemini-2.5-flash-lite'],
-  [/^mistral-large/, 'mistral-small'],
-  [/^llama-3\.\d-(?:405|70)b/, 'llama-3.1-8b'],
-];
-
-/** The lighter sibling of `model`, or null when none is known (or it is already the lightest). */
-export function lighterModel(model: string): string | null {
-  const hit = LIGHTER_MODEL.find(([re]) => re.test(model.toLowerCase()));
-  return hit && hit[1] && hit[1] !== model ? hit[1] : null;
-}
 
 function num(f: Figures, ...keys: string[]): number | undefined {
   for (const k of keys) {
@@ -81,35 +60,77 @@ const usd = (v: number) => `$${v >= 1 ? v.toFixed(2) : v.toFixed(4)}`;
 const pct = (v: number) => `${Math.round(v * 1000) / 10}%`;
 const round = (v: number) => String(Math.round(v * 100) / 100);
 const where = (i: RcaIncident) => (i.endpoint ? ` on endpoint "${i.endpoint}"` : '');
-const window = (i: RcaIncident) =>
-  `${i.count} occurrence${i.count === 1 ? '' : 's'} between ${i.firstSeenAt.toISOString()} and ${i.lastSeenAt.toISOString()}`;
+/** "3 occurrences between A and B", or "1 occurrence at A" (one timestamp is not a range). */
+const window = (i: RcaIncident) => {
+  const occurrences = `${i.count} occurrence${i.count === 1 ? '' : 's'}`;
+  const first = i.firstSeenAt.toISOString();
+  const last = i.lastSeenAt.toISOString();
+  return i.count <= 1 || first === last ? `${occurrences} at ${first}` : `${occurrences} between ${first} and ${last}`;
+};
 const listTop = (items: { value: string; count: number }[]) => items.map((t) => `${t.value} (${t.count})`).join(', ');
 
-function switchTo(model: string | undefined): SuggestedRemediation | undefined {
-  const to = model ? lighterModel(model) : null;
-  return model && to ? { action: 'switch_model', params: { from: model, to } } : undefined;
+/** The parts that apply, as one sentence: "A; b; c." */
+function sentence(parts: (string | false | undefined | null)[]): string {
+  const text = parts.filter((p): p is string => Boolean(p)).join('; ');
+  return `${text.charAt(0).toUpperCase()}${text.slice(1)}.`;
+}
+
+const median = (values: number[]) => percentile(values, 50) ?? 0;
+
+/** The requests of the sample grouped by the model that served them, in name order. */
+function byModel(reqs: readonly RcaRequest[]): Map<string, RcaRequest[]> {
+  const groups = new Map<string, RcaRequest[]>();
+  for (const r of [...reqs].sort((a, b) => a.effectiveModel.localeCompare(b.effectiveModel))) {
+    groups.set(r.effectiveModel, [...(groups.get(r.effectiveModel) ?? []), r]);
+  }
+  return groups;
+}
+
+/**
+ * Another model of the sample whose every request stayed within the threshold, the fastest by
+ * median (none: the sample shows no model to move to).
+ */
+function fasterModel(
+  reqs: readonly RcaRequest[],
+  slowModel: string | undefined,
+  threshold: number,
+): { model: string; medianMs: number } | undefined {
+  let best: { model: string; medianMs: number } | undefined;
+  for (const [model, rows] of byModel(reqs)) {
+    if (model === slowModel || rows.some((r) => r.latencyMs > threshold)) continue;
+    const medianMs = median(rows.map((r) => r.latencyMs));
+    if (!best || medianMs < best.medianMs) best = { model, medianMs };
+  }
+  return best;
 }
 
 function latency(i: RcaIncident, f: Figures, reqs: readonly RcaRequest[]): RcaAnswer {
   const threshold = num(f, 'thresholdMs') ?? DEFAULT_LATENCY_THRESHOLD_MS;
-  const latencies = reqs.map((r) => r.latencyMs);
+  const slow = reqs.filter((r) => r.latencyMs > threshold);
+  const latencies = slow.map((r) => r.latencyMs);
   const p95 = num(f, 'p95Ms', 'p95LatencyMs') ?? percentile(latencies, 95);
   const max = num(f, 'maxMs', 'maxLatencyMs') ?? (latencies.length ? Math.max(...latencies) : undefined);
-  const model = mostFrequent(reqs.map((r) => r.effectiveModel));
-  const modelName = model?.value ?? str(f, 'model');
+  // The slow model is the one the slow requests used, never a model merely present in the window.
+  const model = mostFrequent(slow.map((r) => r.effectiveModel));
+  const faster = fasterModel(reqs, model?.value, threshold);
   const observed = [p95 !== undefined && `p95 ${ms(p95)}`, max !== undefined && `max ${ms(max)}`].filter(Boolean);
-  const suggestion = switchTo(modelName);
   return {
     severity: i.severity,
     rootCause:
       `Latency${where(i)} exceeded the ${ms(threshold)} threshold (${window(i)})` +
       (observed.length ? `: observed ${observed.join(', ')}` : '') +
-      (model ? `; ${model.count} of ${reqs.length} slow sampled requests used ${model.value}.` : '.'),
-    recommendedFix:
-      `Move this traffic${modelName ? ` off ${modelName}` : ''} to a faster model` +
-      (suggestion ? ` such as ${String(suggestion.params.to)}` : '') +
-      ', cap max tokens or stream responses, and check the provider status page for degradation.',
-    ...(suggestion ? { suggestedRemediation: suggestion } : {}),
+      (model ? `; ${model.count} of ${slow.length} slow sampled requests used ${model.value}.` : '.'),
+    recommendedFix: sentence([
+      model &&
+        faster &&
+        `move this traffic off ${model.value} to ${faster.model}, which answered the same period's sampled ` +
+          `requests in ${ms(faster.medianMs)} at the median`,
+      'cap max tokens or stream responses',
+      `check the provider status page for degradation${model ? ` of ${model.value}` : ''}`,
+    ]),
+    ...(model && faster
+      ? { suggestedRemediation: { action: 'switch_model', params: { from: model.value, to: faster.model } } }
+      : {}),
   };
 }
 
@@ -177,15 +198,29 @@ function risk(i: RcaIncident, f: Figures, reqs: readonly RcaRequest[]): RcaAnswe
   };
 }
 
+/** Cost per token of a model in the sample (per request when tokens are unknown). */
+function unitCost(rows: readonly RcaRequest[]): number {
+  const tokens = rows.reduce((a, r) => a + (r.totalTokens ?? 0), 0);
+  const cost = rows.reduce((a, r) => a + (r.costUsd ?? 0), 0);
+  return tokens > 0 ? cost / tokens : cost / rows.length;
+}
+
 function costSpike(i: RcaIncident, f: Figures, reqs: readonly RcaRequest[]): RcaAnswer {
-  const byModel = new Map<string, number>();
-  for (const r of reqs) byModel.set(r.effectiveModel, (byModel.get(r.effectiveModel) ?? 0) + (r.costUsd ?? 0));
-  const sampled = [...byModel.values()].reduce((a, b) => a + b, 0);
-  const [driver] = [...byModel].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
+  const groups = byModel(reqs);
+  const costs = [...groups].map(([model, rows]) => [model, rows.reduce((a, r) => a + (r.costUsd ?? 0), 0)] as const);
+  const sampled = costs.reduce((a, [, c]) => a + c, 0);
+  const [driver] = [...costs].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
   const cost = num(f, 'last24hCostUsd', 'costUsd');
   const baseline = num(f, 'trailingDailyAverageUsd', 'baselineUsd');
-  const modelName = driver?.[0] ?? str(f, 'model');
-  const suggestion = switchTo(modelName);
+  // A cheaper model is one the sample shows the project using, at a lower cost per token.
+  const driverUnit = driver ? unitCost(groups.get(driver[0])!) : undefined;
+  const cheaper = [...groups]
+    .filter(([model]) => model !== driver?.[0])
+    .map(([model, rows]) => ({ model, unit: unitCost(rows) }))
+    .filter((c) => driverUnit !== undefined && c.unit < driverUnit)
+    .sort((a, b) => a.unit - b.unit || a.model.localeCompare(b.model))[0];
+  const suggestion: SuggestedRemediation | undefined =
+    driver && cheaper ? { action: 'switch_model', params: { from: driver[0], to: cheaper.model } } : undefined;
   return {
     severity: i.severity,
     rootCause:
@@ -198,10 +233,13 @@ function costSpike(i: RcaIncident, f: Figures, reqs: readonly RcaRequest[]): Rca
       (driver && sampled > 0
         ? `; ${driver[0]} drove ${pct(driver[1] / sampled)} of the cost of the sampled requests.`
         : '.'),
-    recommendedFix:
-      `Move traffic${modelName ? ` off ${modelName}` : ''} to a cheaper model` +
-      (suggestion ? ` such as ${String(suggestion.params.to)}` : '') +
-      ', cap max tokens, and look for retry loops or a single end user driving the volume.',
+    recommendedFix: sentence([
+      driver &&
+        cheaper &&
+        `move traffic off ${driver[0]} to ${cheaper.model}, which costs less per token in the same sample`,
+      'cap max tokens',
+      'look for retry loops or a single end user driving the volume',
+    ]),
     ...(suggestion ? { suggestedRemediation: suggestion } : {}),
   };
 }

@@ -72,3 +72,26 @@ export async function relatedRequests(
     take: limit,
   });
 }
+
+/** Requests within the threshold a latency RCA compares the slow ones with. */
+const COMPARISON_LIMIT = 10;
+
+/**
+ * What the RCA is written from: the related requests and, for a latency incident, the newest
+ * requests of the same scope that stayed within the threshold. A faster model is then one the
+ * project actually ran in that window (the slow requests alone cannot show one).
+ */
+export async function rcaSample(
+  prisma: PrismaClient | Prisma.TransactionClient,
+  incident: IncidentScope,
+): Promise<LlmRequest[]> {
+  const related = await relatedRequests(prisma, incident);
+  const figures = (incident.figures ?? {}) as Record<string, unknown>;
+  if (incident.type !== 'latency' || typeof figures.thresholdMs !== 'number') return related;
+  const comparison = await prisma.llmRequest.findMany({
+    where: { ...relatedRequestsWhere(incident), latencyMs: { lte: figures.thresholdMs } },
+    orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+    take: COMPARISON_LIMIT,
+  });
+  return [...related, ...comparison];
+}

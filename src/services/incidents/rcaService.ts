@@ -21,7 +21,7 @@ import {
   type RcaIncident,
   type RcaRequest,
 } from '../../domain/incidents/rcaPrompt.js';
-import { relatedRequests } from './incidentContext.js';
+import { rcaSample } from './incidentContext.js';
 import type { IncidentRef } from '../../types/incidents.js';
 
 export interface RcaDeps {
@@ -95,7 +95,7 @@ export async function generateRca(
     typeof incidentId === 'string' ? { id: incidentId } : { id: incidentId.id, projectId: incidentId.projectId };
   const incident = await prisma.incident.findFirst({ where: ref });
   if (!incident) throw AppError.notFound('Incident');
-  const requests = await relatedRequests(prisma, incident);
+  const requests = await rcaSample(prisma, incident);
   const openai = deps.openai === undefined ? defaultOpenAIClient() : deps.openai;
   const model = deps.model ?? env.OPENAI_RCA_MODEL;
   const started = Date.now();
