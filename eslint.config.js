@@ -3,7 +3,7 @@ import security from 'eslint-plugin-security';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'coverage/', 'node_modules/', 'src/generated/', '.data/', '.dependency-cruiser.cjs'] },
+  { ignores: ['dist/', 'sdk/dist/', 'coverage/', 'node_modules/', 'src/generated/', '.data/', '.dependency-cruiser.cjs'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   security.configs.recommended,
