@@ -59,8 +59,8 @@ export function gatewayController(ctx: AppContext) {
    * stored row (feedback on it works at once); a failed write is logged and said in
    * `x-llmguard-recorded: false`, never turned into an error, as the upstream call already ran.
    */
-  const record = (prepared: PreparedChat, responseText: string | null, outcome: ChatOutcome) => {
-    const assessment = finalAssessment(prepared, responseText);
+  const record = async (prepared: PreparedChat, responseText: string | null, outcome: ChatOutcome) => {
+    const assessment = await finalAssessment(prepared, responseText);
     const recorded = recordChat(deps, prepared, assessment, outcome).then(
       () => true,
       (err: unknown) => {
@@ -76,7 +76,7 @@ export function gatewayController(ctx: AppContext) {
     const aborted = failure.summary === 'client_closed_request';
     if (!aborted)
       log.warn({ requestId: prepared.id, error: failure.summary, attempts }, 'gateway upstream call failed');
-    record(prepared, null, {
+    void record(prepared, null, {
       servedModel: attempts.at(-1) ?? prepared.models[0]!,
       attempts,
       responseText: null,
@@ -159,7 +159,7 @@ export function gatewayController(ctx: AppContext) {
       } else {
         // [DONE] once the row is committed (its id was sent in the headers).
         outcome.responseText = text;
-        await record(prepared, text, outcome).recorded;
+        await (await record(prepared, text, outcome)).recorded;
         res.end('data: [DONE]\n\n');
         return;
       }
@@ -175,7 +175,7 @@ export function gatewayController(ctx: AppContext) {
       }
     }
     outcome.responseText = text;
-    record(prepared, text, outcome);
+    void record(prepared, text, outcome);
   }
 
   return {
@@ -203,7 +203,7 @@ export function gatewayController(ctx: AppContext) {
       }
       const { completion } = result;
       const text = completion.choices?.[0]?.message?.content ?? null;
-      const { assessment, recorded } = record(prepared, text, {
+      const { assessment, recorded } = await record(prepared, text, {
         servedModel: result.servedModel,
         attempts: result.attempts,
         responseText: text,

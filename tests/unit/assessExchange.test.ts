@@ -7,7 +7,7 @@ import type { Enforcement } from '../../src/services/incidents/remediationEnforc
 // Counts the scans: scoring and redaction must share one scan per text.
 vi.mock('../../src/domain/risk/pii.js', async (importOriginal) => {
   const original = await importOriginal<typeof pii>();
-  return { ...original, scanPii: vi.fn(original.scanPii) };
+  return { ...original, scanPiiSteps: vi.fn(original.scanPiiSteps) };
 });
 
 const project = (piiMode: ProjectContext['piiMode']) =>
@@ -16,7 +16,7 @@ const policy: Enforcement = { effectiveModel: 'gpt-4o', systemPrompt: null, safe
 
 describe('assessExchange: PII redaction', () => {
   beforeEach(() => {
-    vi.mocked(pii.scanPii).mockClear();
+    vi.mocked(pii.scanPiiSteps).mockClear();
   });
 
   it('should scan prompt and response once each and redact with those scans under piiMode redact', () => {
@@ -27,7 +27,7 @@ describe('assessExchange: PII redaction', () => {
     });
     expect(result.prompt).toBe('Mail me at [EMAIL]');
     expect(result.response).toBe('Call [PHONE]');
-    expect(pii.scanPii).toHaveBeenCalledTimes(2);
+    expect(pii.scanPiiSteps).toHaveBeenCalledTimes(2);
   });
 
   it('should flag a crafted text past the validator budget and redact its unchecked candidates by shape', () => {
@@ -37,7 +37,7 @@ describe('assessExchange: PII redaction', () => {
     expect(result.flags).toContain('pii:phone');
     // the checked candidates failed libphonenumber and stay; every one past the budget is redacted
     expect(result.prompt.match(/\[PHONE\]/g)).toHaveLength(2 * pii.PII_CANDIDATE_LIMIT);
-    expect(pii.scanPii).toHaveBeenCalledTimes(1);
+    expect(pii.scanPiiSteps).toHaveBeenCalledTimes(1);
   });
 
   it('should scan the text as sent again when normalisation changed it (the offsets differ)', () => {
@@ -47,6 +47,6 @@ describe('assessExchange: PII redaction', () => {
       model: 'gpt-4o',
     });
     expect(result.prompt).toBe('Mail\u200b me at [EMAIL]');
-    expect(pii.scanPii).toHaveBeenCalledTimes(2);
+    expect(pii.scanPiiSteps).toHaveBeenCalledTimes(2);
   });
 });

@@ -15,6 +15,7 @@
  * linear in the length (each character is hashed twice), capped at MAX_SCORED_CHARS.
  */
 import { guardSlice, normalizeForGuard } from './normalize.js';
+import { Every, runSync, type Steps } from '../slices.js';
 
 export interface FeatureParams {
   /** hash space: 2^bits buckets */
@@ -177,10 +178,23 @@ function windowScore(model: LinearModel, text: string, start: number, end: numbe
 
 export const sigmoid = (z: number): number => 1 / (1 + Math.exp(-z));
 
+/** Windows scored between two pause points of a sliced scoring (~1 ms). */
+const WINDOWS_PER_SLICE = 16;
+
 /** Highest raw window score of an already normalised text. */
 export function rawScoreNormalized(model: LinearModel, normalized: string): number {
+  return runSync(rawScoreNormalizedSteps(model, normalized));
+}
+
+/**
+ * `rawScoreNormalized` as pausable steps (slices.ts). The scratch buffers are only used within
+ * one window, so other scorings may run in the pauses between windows.
+ */
+export function* rawScoreNormalizedSteps(model: LinearModel, normalized: string): Steps<number> {
   let best = -Infinity;
+  const slice = new Every(WINDOWS_PER_SLICE);
   for (const [s, e] of windows(normalized.length, model.params.window)) {
+    if (slice.tick()) yield;
     best = Math.max(best, windowScore(model, normalized, s, e));
   }
   return best;

@@ -2,8 +2,9 @@
  * The model side of risk scoring: a trained classifier plus the calibrated probability at or
  * above which it flags `injection:model` (from the model file's header).
  */
-import { rawScoreNormalized, sigmoid, type LinearModel } from './classifier.js';
+import { rawScoreNormalizedSteps, sigmoid, type LinearModel } from './classifier.js';
 import { guardSlice, normalizeForGuard } from './normalize.js';
+import { runSync, type Steps } from '../slices.js';
 
 export interface InjectionGuard {
   model: LinearModel;
@@ -24,7 +25,12 @@ export function modelVerdict(
   options: { normalized?: boolean } = {},
 ): ModelVerdict {
   const normalized = options.normalized ? text : normalizeForGuard(guardSlice(text));
+  return runSync(normalizedVerdictSteps(guard, normalized));
+}
+
+/** The verdict on an already normalised text, as pausable steps (slices.ts). */
+export function* normalizedVerdictSteps(guard: InjectionGuard, normalized: string): Steps<ModelVerdict> {
   const { model } = guard;
-  const probability = sigmoid(model.calibA * rawScoreNormalized(model, normalized) + model.calibB);
+  const probability = sigmoid(model.calibA * (yield* rawScoreNormalizedSteps(model, normalized)) + model.calibB);
   return { probability, flagged: probability >= guard.threshold };
 }

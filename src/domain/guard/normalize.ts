@@ -12,6 +12,7 @@
  *
  * The steps are exported one by one so each can be tested on its own.
  */
+import type { Steps } from '../slices.js';
 
 /** Zero-width characters, soft hyphen, word joiner, BOM and the bidi controls. */
 const INVISIBLE = /[\u00AD\u180E\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]/g;
@@ -177,6 +178,9 @@ export function stripInvisible(text: string): string {
  */
 export function foldConfusables(text: string): string {
   if (!CONFUSABLE_CHARS.test(text)) return text;
+  // Computed once, on the first word that needs it: per word it made the fold quadratic
+  // (80 KB of "ор a " took 87 s).
+  let latinContext: boolean | undefined;
   return text.replace(WORD, (word) => {
     if (!CONFUSABLE_CHARS.test(word)) return word;
     let confusable = 0;
@@ -189,7 +193,7 @@ export function foldConfusables(text: string): string {
     }
     // A real Cyrillic/Greek word has letters without a Latin twin (д, ж, λ, ...) or no Latin at all.
     if (otherForeign > 0 || (latin === 0 && confusable < word.length)) return word;
-    if (latin === 0 && !onlyLatinContext(text)) return word;
+    if (latin === 0 && !(latinContext ??= onlyLatinContext(text))) return word;
     let out = '';
     for (const ch of word) out += CONFUSABLES[ch] ?? ch;
     return out;
@@ -273,6 +277,16 @@ export function foldCaseAndSpace(text: string): string {
 /** The whole pipeline, in the order documented above. */
 export function normalizeForGuard(text: string): string {
   return foldCaseAndSpace(foldLeetspeak(joinSpacedLetters(foldConfusables(stripInvisible(text)))));
+}
+
+/** `normalizeForGuard` pausing between its steps (slices.ts; each step is one pass over the text). */
+export function* normalizeForGuardSteps(text: string): Steps<string> {
+  let out = stripInvisible(text);
+  for (const step of [foldConfusables, joinSpacedLetters, foldLeetspeak, foldCaseAndSpace]) {
+    yield;
+    out = step(out);
+  }
+  return out;
 }
 
 /** Characters of a text the guard looks at: all of a text up to this, else its head and tail. */

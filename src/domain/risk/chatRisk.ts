@@ -8,9 +8,10 @@
  */
 import { isInstructionRole, type StoredMessage } from '../chat/messages.js';
 import type { InjectionGuard } from '../guard/injectionGuard.js';
-import { scanPii } from './pii.js';
+import { runSync, type Steps } from '../slices.js';
+import { scanPiiSteps } from './pii.js';
 import {
-  assessRisk,
+  assessRiskSteps,
   FLAG_WEIGHTS,
   normalize,
   piiFlag,
@@ -38,6 +39,11 @@ const combine = (weights: number[]) => Math.round(100 * (1 - weights.reduce((res
 
 /** Scores a chat call message by message (see the module comment). */
 export function assessChatRisk(input: ChatRiskInput, guard?: InjectionGuard | null): ChatRiskAssessment {
+  return runSync(assessChatRiskSteps(input, guard));
+}
+
+/** `assessChatRisk` as pausable steps (domain/slices.ts). */
+export function* assessChatRiskSteps(input: ChatRiskInput, guard?: InjectionGuard | null): Steps<ChatRiskAssessment> {
   const flags = new Set<string>();
   const scans: ScannedText[] = [];
   let score = 0;
@@ -45,14 +51,14 @@ export function assessChatRisk(input: ChatRiskInput, guard?: InjectionGuard | nu
   for (const message of input.messages) {
     if (isInstructionRole(message.role)) {
       const text = normalize(message.content);
-      const scan = scanPii(text);
+      const scan = yield* scanPiiSteps(text);
       scans.push({ text, scan });
       const piiFlags = [...new Set(scan.matches.map((m) => piiFlag(m.type)))];
       piiFlags.forEach((f) => flags.add(f));
       score = Math.max(score, combine(piiFlags.map((f) => FLAG_WEIGHTS[f] ?? 0)));
       continue;
     }
-    const { risk, pii } = assessRisk({ prompt: message.content, model: input.model }, guard);
+    const { risk, pii } = yield* assessRiskSteps({ prompt: message.content, model: input.model }, guard);
     scans.push(pii.prompt);
     risk.flags.forEach((f) => flags.add(f));
     score = Math.max(score, risk.score);
@@ -67,7 +73,10 @@ export function assessChatRisk(input: ChatRiskInput, guard?: InjectionGuard | nu
         .map((m) => m.content)
         .join('\n\n');
     // Only the response's own signals (PII it disclosed, a system prompt leak): an empty prompt adds none.
-    const answer = assessRisk({ prompt: '', response: input.response, model: input.model, systemPrompt }, null);
+    const answer = yield* assessRiskSteps(
+      { prompt: '', response: input.response, model: input.model, systemPrompt },
+      null,
+    );
     response = answer.pii.response;
     answer.risk.flags.forEach((f) => flags.add(f));
     score = Math.max(score, answer.risk.score);

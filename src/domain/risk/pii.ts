@@ -25,6 +25,7 @@
 import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js/max';
 import validator from 'validator';
 import { anyLiteral, requiredLiterals } from './regexTriggers.js';
+import { Every, runSync, type Steps } from '../slices.js';
 
 export const PII_TYPES = ['email', 'phone', 'credit_card', 'iban', 'ssn', 'api_key', 'jwt', 'private_key'] as const;
 export type PiiType = (typeof PII_TYPES)[number];
@@ -149,14 +150,34 @@ function unverifiedMatch(type: PiiType, m: RegExpExecArray): PiiMatch {
   return { type, start: m.index, end: m.index + m[0].length, value: m[0], unverified: true };
 }
 
-function* regexMatches(re: RegExp, text: string): Generator<RegExpExecArray> {
-  re.lastIndex = 0;
-  for (let m = re.exec(text); m; m = re.exec(text)) yield m;
+/** Where a scan of one global regex stands; the consumer may move `next` on (a retry, a skip). */
+interface Cursor {
+  next: number;
 }
 
+/**
+ * The matches of global `re` in `text`. The position lives in `cursor`, not in the shared
+ * `re.lastIndex`, which is set just before each exec: a sliced scan pauses between matches,
+ * and another scan with the same regex may run during the pause.
+ */
+function* regexMatches(re: RegExp, text: string, cursor: Cursor = { next: 0 }): Generator<RegExpExecArray> {
+  for (;;) {
+    re.lastIndex = cursor.next;
+    const m = re.exec(text);
+    if (!m) return;
+    cursor.next = re.lastIndex;
+    yield m;
+  }
+}
+
+/** Candidates between two pause points of a sliced scan (~1 ms of validator calls at most). */
+const CANDIDATES_PER_SLICE = 64;
+
 /** Expands around each '@'; every character is visited at most twice, so this is linear. */
-function findEmails(text: string, out: PiiMatch[], budget: Budget): void {
+function* findEmails(text: string, out: PiiMatch[], budget: Budget): Steps<void> {
+  const slice = new Every(CANDIDATES_PER_SLICE);
   for (let at = text.indexOf('@'); at !== -1; at = text.indexOf('@', at + 1)) {
+    if (slice.tick()) yield;
     let start = at;
     while (start > 0 && at - start < 64 && inTable(EMAIL_LOCAL, text.charCodeAt(start - 1))) start -= 1;
     let end = at + 1;
@@ -211,9 +232,12 @@ function validIbanPrefix(candidate: string): string | null {
   }
 }
 
-function findPem(text: string, out: PiiMatch[]): void {
+function* findPem(text: string, out: PiiMatch[]): Steps<void> {
   let nextEnd = -2; // cached position of the next END marker, so many BEGINs stay linear
-  for (const m of regexMatches(PEM_BEGIN, text)) {
+  const cursor = { next: 0 };
+  const slice = new Every(CANDIDATES_PER_SLICE);
+  for (const m of regexMatches(PEM_BEGIN, text, cursor)) {
+    if (slice.tick()) yield;
     const bodyStart = m.index + m[0].length;
     if (nextEnd !== -1 && nextEnd < bodyStart) nextEnd = text.indexOf('-----END ', bodyStart);
     let end: number;
@@ -226,7 +250,7 @@ function findPem(text: string, out: PiiMatch[]): void {
       end = bodyStart + (PEM_BODY.exec(text)?.[0].length ?? 0);
     }
     out.push({ type: 'private_key', start: m.index, end, value: text.slice(m.index, end) });
-    PEM_BEGIN.lastIndex = Math.max(PEM_BEGIN.lastIndex, end);
+    cursor.next = Math.max(cursor.next, end);
   }
 }
 
@@ -256,22 +280,26 @@ function countDigits(text: string): number {
  * 14). Prose without digits or key prefixes, most of what passes through here, then costs a
  * few scans of indexOf instead of a dozen regexes.
  */
-function collect(text: string, budget: Budget): PiiMatch[] {
+function* collect(text: string, budget: Budget): Steps<PiiMatch[]> {
   const found: PiiMatch[] = [];
+  const slice = new Every(CANDIDATES_PER_SLICE);
   if (hasSecretLiteral(text)) {
-    if (text.includes('-----BEGIN ')) findPem(text, found);
+    if (text.includes('-----BEGIN ')) yield* findPem(text, found);
     for (const { type, re, needs, random } of SECRET_PATTERNS) {
       if (needs && !needs.some((literal) => text.includes(literal))) continue;
       for (const m of regexMatches(re, text)) {
+        if (slice.tick()) yield;
         if (random && !looksRandom(m[0].slice(m[0].indexOf('-') + 1))) continue;
         found.push({ type, start: m.index, end: m.index + m[0].length, value: m[0] });
       }
     }
   }
-  findEmails(text, found, budget);
+  yield* findEmails(text, found, budget);
+  yield;
   const digits = ANY_DIGIT.test(text) ? countDigits(text) : 0;
   if (digits < 2) return found;
   for (const m of regexMatches(IBAN_CANDIDATE, text)) {
+    if (slice.tick()) yield;
     if (!budget.allow('iban')) {
       found.push(unverifiedMatch('iban', m));
       continue;
@@ -279,20 +307,24 @@ function collect(text: string, budget: Budget): PiiMatch[] {
     const value = validIbanPrefix(m[0]);
     if (value) found.push({ type: 'iban', start: m.index, end: m.index + value.length, value });
   }
-  for (const m of digits >= 14 ? regexMatches(CARD_CANDIDATE, text) : []) {
+  const cards = { next: 0 };
+  for (const m of digits >= 14 ? regexMatches(CARD_CANDIDATE, text, cards) : []) {
+    if (slice.tick()) yield;
     const shaped = isCardShaped(m[0]);
     if (shaped && !budget.allow('credit_card')) {
       found.push(unverifiedMatch('credit_card', m));
     } else if (shaped && validator.isCreditCard(m[0])) {
       found.push({ type: 'credit_card', start: m.index, end: m.index + m[0].length, value: m[0] });
     } else {
-      CARD_CANDIDATE.lastIndex = m.index + 1; // a card may start inside a longer digit run
+      cards.next = m.index + 1; // a card may start inside a longer digit run
     }
   }
   for (const m of digits >= 9 ? regexMatches(SSN, text) : []) {
+    if (slice.tick()) yield;
     found.push({ type: 'ssn', start: m.index, end: m.index + m[0].length, value: m[0] });
   }
   for (const m of digits >= 7 ? regexMatches(PHONE_CANDIDATE, text) : []) {
+    if (slice.tick()) yield;
     const shape = phoneShape(m[0]);
     if (!shape) continue;
     if (!budget.allow('phone')) found.push(unverifiedMatch('phone', m));
@@ -309,8 +341,13 @@ function collect(text: string, budget: Budget): PiiMatch[] {
  * result to both scoring and `redactMatches`.
  */
 export function scanPii(text: string, limit = PII_CANDIDATE_LIMIT): PiiScan {
+  return runSync(scanPiiSteps(text, limit));
+}
+
+/** `scanPii` as pausable steps (slices.ts): sliced, it gives the same scan. */
+export function* scanPiiSteps(text: string, limit = PII_CANDIDATE_LIMIT): Steps<PiiScan> {
   const budget = new Budget(limit);
-  const sorted = collect(text, budget).sort((a, b) => a.start - b.start || b.end - a.end);
+  const sorted = (yield* collect(text, budget)).sort((a, b) => a.start - b.start || b.end - a.end);
   const matches: PiiMatch[] = [];
   let lastEnd = -1;
   for (const match of sorted) {
@@ -332,11 +369,24 @@ export function detectPii(text: string): PiiMatch[] {
  * placeholder; `types` lists what was found.
  */
 export function redactMatches(text: string, matches: readonly PiiMatch[]): { text: string; types: PiiType[] } {
+  return runSync(redactMatchesSteps(text, matches));
+}
+
+/** Matches replaced between two pause points of a sliced redaction. */
+const REPLACEMENTS_PER_SLICE = 4096;
+
+/** `redactMatches` as pausable steps (slices.ts). */
+export function* redactMatchesSteps(
+  text: string,
+  matches: readonly PiiMatch[],
+): Steps<{ text: string; types: PiiType[] }> {
   if (matches.length === 0) return { text, types: [] };
   let out = '';
   let cursor = 0;
   const types = new Set<PiiType>();
+  const slice = new Every(REPLACEMENTS_PER_SLICE);
   for (const match of matches) {
+    if (slice.tick()) yield;
     out += text.slice(cursor, match.start) + PII_PLACEHOLDERS[match.type];
     cursor = match.end;
     types.add(match.type);

@@ -16,9 +16,10 @@
  *   other weights as independent evidence like every flag; below the threshold it adds nothing.
  *   Either kind of injection flag lifts the score to at least DEFAULT_INJECTION_THRESHOLD.
  */
-import { modelVerdict, type InjectionGuard } from '../guard/injectionGuard.js';
-import { foldCaseAndSpace, guardSlice, normalizeForGuard, stripInvisible } from '../guard/normalize.js';
-import { scanPii, SECRET_TYPES, type PiiScan, type PiiType } from './pii.js';
+import { normalizedVerdictSteps, type InjectionGuard } from '../guard/injectionGuard.js';
+import { foldCaseAndSpace, guardSlice, normalizeForGuardSteps, stripInvisible } from '../guard/normalize.js';
+import { Every, runSync, type Steps } from '../slices.js';
+import { scanPiiSteps, SECRET_TYPES, type PiiScan, type PiiType } from './pii.js';
 import {
   CONTENT_RULES,
   INJECTION_RULES,
@@ -171,10 +172,15 @@ function hasBase64Run(text: string, length: number): boolean {
   return false;
 }
 
-function hasEncodedPayload(text: string, secretSpans: { start: number; end: number }[]): boolean {
+/** Base64 runs decoded between two pause points of a sliced scoring. */
+const RUNS_PER_SLICE = 64;
+
+function* hasEncodedPayload(text: string, secretSpans: { start: number; end: number }[]): Steps<boolean> {
   // A plain loop first: the regex scan costs several times more, and almost no text has a run.
   if (!hasBase64Run(text, 40)) return false;
+  const slice = new Every(RUNS_PER_SLICE);
   for (const m of text.matchAll(BASE64_RUN)) {
+    if (slice.tick()) yield;
     const inSecret = secretSpans.some((s) => m.index >= s.start && m.index < s.end);
     if (!inSecret && decodesToText(m[0])) return true;
   }
@@ -191,8 +197,16 @@ const CONTENT_JOINED = joinTable(CONTENT_RULES);
 
 /** The flags of `table` with at least one matching rule, in table order. */
 export function matchingFlags<F extends string>(table: [F, JoinedRules][], text: string, lower: string): F[] {
+  return runSync(matchingFlagsSteps(table, text, lower));
+}
+
+/** `matchingFlags` pausing between flags (one flag's rules are one scan of the text). */
+function* matchingFlagsSteps<F extends string>(table: [F, JoinedRules][], text: string, lower: string): Steps<F[]> {
   const flags: F[] = [];
-  for (const [flag, joined] of table) if (matchesAny(joined, text, lower)) flags.push(flag);
+  for (const [flag, joined] of table) {
+    yield;
+    if (matchesAny(joined, text, lower)) flags.push(flag);
+  }
   return flags;
 }
 
@@ -204,17 +218,41 @@ function words(text: string): string[] {
   return text.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [];
 }
 
+/** Characters of a long text split into words at a time, and shingles compared, between pauses. */
+const WORD_CHUNK = 32 * 1024;
+const SHINGLES_PER_SLICE = 4096;
+
+/**
+ * `words(text)`, a chunk at a time. A chunk ends before an ASCII space: no word crosses one,
+ * and lower-casing (final sigma included) looks no further than the neighbouring letters.
+ */
+function* wordsSteps(text: string): Steps<string[]> {
+  if (text.length <= WORD_CHUNK) return words(text);
+  const out: string[] = [];
+  let from = 0;
+  while (from < text.length) {
+    let to = text.indexOf(' ', from + WORD_CHUNK);
+    if (to === -1) to = text.length;
+    for (const word of words(text.slice(from, to))) out.push(word);
+    from = to;
+    yield;
+  }
+  return out;
+}
+
 /** Verbatim reuse of SHINGLE_WORDS consecutive words of the system prompt (linear, via a set). */
-function leaksSystemPrompt(response: string, systemPrompt: string): boolean {
-  const sys = words(systemPrompt);
+function* leaksSystemPrompt(response: string, systemPrompt: string): Steps<boolean> {
+  const sys = yield* wordsSteps(systemPrompt);
   if (sys.length < SHINGLE_WORDS) {
     const whole = sys.join(' ');
-    return whole.length >= 20 && words(response).join(' ').includes(whole);
+    return whole.length >= 20 && (yield* wordsSteps(response)).join(' ').includes(whole);
   }
   const shingles = new Set<string>();
   for (let i = 0; i + SHINGLE_WORDS <= sys.length; i += 1) shingles.add(sys.slice(i, i + SHINGLE_WORDS).join(' '));
-  const out = words(response);
+  const out = yield* wordsSteps(response);
+  const slice = new Every(SHINGLES_PER_SLICE);
   for (let i = 0; i + SHINGLE_WORDS <= out.length; i += 1) {
+    if (slice.tick()) yield;
     if (shingles.has(out.slice(i, i + SHINGLE_WORDS).join(' '))) return true;
   }
   return false;
@@ -237,46 +275,60 @@ export function scoreRisk(input: RiskInput, guard?: InjectionGuard | null): Risk
 
 /** `scoreRisk` with the PII scans of the prompt and the response it used. */
 export function assessRisk(input: RiskInput, guard?: InjectionGuard | null): RiskAssessment {
+  return runSync(assessRiskSteps(input, guard));
+}
+
+/**
+ * `assessRisk` as pausable steps (slices.ts): run sliced for large texts, it gives the same
+ * assessment without holding the event loop for the whole text.
+ */
+export function* assessRiskSteps(input: RiskInput, guard?: InjectionGuard | null): Steps<RiskAssessment> {
   const prompt = normalize(input.prompt);
+  yield;
   const lower = prompt.toLowerCase();
   const flags: string[] = [];
 
-  const promptScan = scanPii(prompt);
+  const promptScan = yield* scanPiiSteps(prompt);
   const promptPii = promptScan.matches;
   const secretSpans = promptPii.filter((m) => SECRET_TYPES.includes(m.type));
-  const injections = new Set<string>(matchingFlags(INJECTION_JOINED, prompt, lower));
+  const injections = new Set<string>(yield* matchingFlagsSteps(INJECTION_JOINED, prompt, lower));
   // The rules again on the de-obfuscated text, when de-obfuscation changed anything but case and spacing.
   const guarded = guardSlice(prompt);
-  const folded = normalizeForGuard(guarded);
+  const folded = yield* normalizeForGuardSteps(guarded);
+  yield;
   if (folded !== foldCaseAndSpace(guarded)) {
-    for (const flag of matchingFlags(INJECTION_JOINED, folded, folded)) injections.add(flag);
+    for (const flag of yield* matchingFlagsSteps(INJECTION_JOINED, folded, folded)) injections.add(flag);
   }
-  if (hasEncodedPayload(prompt, secretSpans)) injections.add('injection:encoded');
+  if (yield* hasEncodedPayload(prompt, secretSpans)) injections.add('injection:encoded');
   let modelProbability: number | null = null;
   let modelWeight = 0;
   if (guard) {
-    const verdict = modelVerdict(guard, folded, { normalized: true });
+    const verdict = yield* normalizedVerdictSteps(guard, folded);
     modelProbability = verdict.probability;
     if (verdict.flagged) {
       injections.add('injection:model');
       modelWeight = Math.min(MODEL_WEIGHT_CAP, 100 * verdict.probability);
     }
   }
-  flags.push(...injections, ...matchingFlags(CONTENT_JOINED, prompt, lower));
+  flags.push(...injections, ...(yield* matchingFlagsSteps(CONTENT_JOINED, prompt, lower)));
   flags.push(...new Set(promptPii.map((m) => piiFlag(m.type))));
 
   const weights: number[] = flags.map((f) => (f === 'injection:model' ? modelWeight : (FLAG_WEIGHTS[f] ?? 0)));
 
   let responseScanned: ScannedText | null = null;
   if (input.response) {
+    yield;
     const response = normalize(input.response);
-    responseScanned = { text: response, scan: scanPii(response) };
+    yield;
+    responseScanned = { text: response, scan: yield* scanPiiSteps(response) };
     for (const flag of new Set(responseScanned.scan.matches.map((m) => piiFlag(m.type)))) {
       flags.push(`response:${flag}`);
       weights.push(Math.min(100, (FLAG_WEIGHTS[flag] ?? 0) * RESPONSE_PII_FACTOR));
     }
     const sys = input.systemPrompt ? normalize(input.systemPrompt) : '';
-    if (matchesRule(LEAK_PHRASES, response, response.toLowerCase()) || (sys && leaksSystemPrompt(response, sys))) {
+    yield;
+    const leaked = matchesRule(LEAK_PHRASES, response, response.toLowerCase());
+    if (leaked || (sys && (yield* leaksSystemPrompt(response, sys)))) {
       flags.push('response:system_prompt_leak');
       weights.push(FLAG_WEIGHTS['response:system_prompt_leak'] ?? 0);
     }

@@ -26,7 +26,7 @@ import {
   type Assessment,
   type IngestDeps,
   admitCall,
-  assessExchange,
+  assessExchangeAsync,
   contextForCall,
   recordCall,
 } from '../ingest/ingestService.js';
@@ -151,7 +151,7 @@ export async function prepareChat(deps: GatewayDeps, incoming: ChatRequest): Pro
           deps,
           auth,
           { policy, quota },
-          assessExchange(project, policy, { prompt, response: null, model: body.model }, deps.guard),
+          await assessExchangeAsync(project, policy, { prompt, response: null, model: body.model }, deps.guard),
           {
             id,
             ...call,
@@ -168,7 +168,12 @@ export async function prepareChat(deps: GatewayDeps, incoming: ChatRequest): Pro
     throw err;
   }
   const { policy } = admission;
-  const pre = assessExchange(project, policy, { prompt, response: null, model: policy.effectiveModel }, deps.guard);
+  const pre = await assessExchangeAsync(
+    project,
+    policy,
+    { prompt, response: null, model: policy.effectiveModel },
+    deps.guard,
+  );
   if (pre.decision === 'block') {
     await recordCall(deps, auth, admission, pre, {
       id,
@@ -237,9 +242,9 @@ export interface ChatOutcome {
 }
 
 /** Records the exchange (response risk included) and returns the assessment the headers report. */
-export function finalAssessment(prepared: PreparedChat, responseText: string | null): Assessment {
+export function finalAssessment(prepared: PreparedChat, responseText: string | null): Promise<Assessment> {
   const { project } = prepared.request.auth;
-  return assessExchange(
+  return assessExchangeAsync(
     project,
     prepared.admission.policy,
     { prompt: prepared.prompt, response: responseText, model: prepared.models[0]! },

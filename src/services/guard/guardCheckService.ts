@@ -6,7 +6,7 @@ import type { InjectionGuard } from '../../domain/guard/injectionGuard.js';
 import type { GuardCheckInput, GuardCheckResponse } from '../../validators/guardValidators.js';
 import type { ProjectContext } from '../auth/keyCache.js';
 import { enforceRemediations, type UserLimiterFor } from '../incidents/remediationEnforcer.js';
-import { assessExchange } from '../ingest/ingestService.js';
+import { assessExchangeAsync } from '../ingest/ingestService.js';
 
 export async function checkGuard(args: {
   project: ProjectContext;
@@ -19,7 +19,7 @@ export async function checkGuard(args: {
   // No endpoint and no end user: the remediations that refuse or count calls do not apply, so
   // this reads the policy without side effects.
   const policy = await enforceRemediations(project, { model, endpoint: null, userId: null }, args.limiterFor);
-  const { risk, flags, decision } = assessExchange(
+  const { risk, flags, decision } = await assessExchangeAsync(
     project,
     policy,
     { prompt: input.prompt, response: input.response ?? null, model },

@@ -5,10 +5,11 @@
 import type { PriceOverrides } from '../../domain/pricing.js';
 import { estimateCostUsd } from '../../domain/pricing.js';
 import { type Decision, decide, hasPiiFinding } from '../../domain/risk/decision.js';
-import { redactMatches, scanPii } from '../../domain/risk/pii.js';
+import { redactMatchesSteps, scanPiiSteps } from '../../domain/risk/pii.js';
 import type { InjectionGuard } from '../../domain/guard/injectionGuard.js';
-import { assessRisk, type RiskResult, type ScannedText } from '../../domain/risk/riskScoring.js';
-import { assessChatRisk } from '../../domain/risk/chatRisk.js';
+import { assessRiskSteps, type RiskResult, type ScannedText } from '../../domain/risk/riskScoring.js';
+import { assessChatRiskSteps } from '../../domain/risk/chatRisk.js';
+import { runSliced, runSync, type Steps } from '../../domain/slices.js';
 import { storedMessages, transcriptOf, type StoredMessage } from '../../domain/chat/messages.js';
 import { uuidv7 } from '../../utils/ids.js';
 import type { IngestResponse, LlmCheckInput, LlmRequestInput } from '../../validators/ingestValidators.js';
@@ -73,16 +74,24 @@ export async function admitCall(
  * normalised text (NFKC, invisible characters removed): when that differs from the text as
  * sent, the offsets do not apply and the text as sent is scanned on its own.
  */
-function redactScanned(raw: string, scored: ScannedText | null): string {
-  const matches = scored && scored.text === raw ? scored.scan.matches : scanPii(raw).matches;
-  return redactMatches(raw, matches).text;
+function* redactScanned(raw: string, scored: ScannedText | null): Steps<string> {
+  const matches = scored && scored.text === raw ? scored.scan.matches : (yield* scanPiiSteps(raw)).matches;
+  return (yield* redactMatchesSteps(raw, matches)).text;
 }
+
+/**
+ * Characters (prompt or messages, response and system prompt together) above which an exchange
+ * is scored in slices (domain/slices.ts), letting other requests through between them: a
+ * megabyte costs up to a few hundred ms to score, which no other request should wait for.
+ * Below it scoring takes well under a millisecond and runs straight through.
+ */
+export const SLICED_ASSESSMENT_CHARS = 64 * 1024;
 
 /**
  * The risk of an exchange and the PII scans it was computed from: chat messages one by one with
  * their roles (domain/risk/chatRisk), a prompt as one text.
  */
-function scoreExchange(
+function* scoreExchange(
   exchange: {
     prompt: string;
     response: string | null;
@@ -91,12 +100,12 @@ function scoreExchange(
     systemPrompt: string | null;
   },
   guard: InjectionGuard | null,
-): { risk: RiskResult; pii: { prompt: ScannedText | null; messages: ScannedText[]; response: ScannedText | null } } {
+): Steps<{ risk: RiskResult; pii: { prompt: ScannedText | null; messages: ScannedText[]; response: ScannedText | null } }> {
   if (exchange.messages) {
-    const { risk, pii } = assessChatRisk({ ...exchange, messages: exchange.messages }, guard);
+    const { risk, pii } = yield* assessChatRiskSteps({ ...exchange, messages: exchange.messages }, guard);
     return { risk, pii: { prompt: null, messages: pii.messages, response: pii.response } };
   }
-  const { risk, pii } = assessRisk(exchange, guard);
+  const { risk, pii } = yield* assessRiskSteps(exchange, guard);
   return { risk, pii: { prompt: pii.prompt, messages: [], response: pii.response } };
 }
 
@@ -126,8 +135,35 @@ export function assessExchange(
   exchange: { prompt: string; response: string | null; model: string; messages?: StoredMessage[] | null },
   guard: InjectionGuard | null = null,
 ): Assessment {
+  return runSync(assessExchangeSteps(project, policy, exchange, guard));
+}
+
+type Exchange = { prompt: string; response: string | null; model: string; messages?: StoredMessage[] | null };
+
+/**
+ * `assessExchange` for the request paths: the same assessment, computed in slices that let the
+ * event loop through when the texts exceed SLICED_ASSESSMENT_CHARS, else straight through.
+ */
+export function assessExchangeAsync(
+  project: ProjectContext,
+  policy: Enforcement,
+  exchange: Exchange,
+  guard: InjectionGuard | null = null,
+): Promise<Assessment> {
+  const steps = assessExchangeSteps(project, policy, exchange, guard);
+  let size = exchange.prompt.length + (exchange.response?.length ?? 0) + (policy.systemPrompt?.length ?? 0);
+  for (const m of exchange.messages ?? []) size += m.content.length;
+  return size > SLICED_ASSESSMENT_CHARS ? runSliced(steps) : Promise.resolve(runSync(steps));
+}
+
+function* assessExchangeSteps(
+  project: ProjectContext,
+  policy: Enforcement,
+  exchange: Exchange,
+  guard: InjectionGuard | null,
+): Steps<Assessment> {
   const chat = exchange.messages ?? null;
-  const { risk, pii } = scoreExchange({ ...exchange, messages: chat, systemPrompt: policy.systemPrompt }, guard);
+  const { risk, pii } = yield* scoreExchange({ ...exchange, messages: chat, systemPrompt: policy.systemPrompt }, guard);
   const flags = [...risk.flags, ...policy.flags];
 
   let prompt = exchange.prompt;
@@ -139,12 +175,16 @@ export function assessExchange(
   const piiRedacted = project.piiMode !== 'off' && piiFound;
   if (piiRedacted) {
     if (messages) {
-      messages = messages.map((m, i) => ({ ...m, content: redactScanned(m.content, pii.messages[i] ?? null) }));
+      const redacted: StoredMessage[] = [];
+      for (const [i, m] of messages.entries()) {
+        redacted.push({ ...m, content: yield* redactScanned(m.content, pii.messages[i] ?? null) });
+      }
+      messages = redacted;
       prompt = transcriptOf(messages);
     } else {
-      prompt = redactScanned(prompt, pii.prompt);
+      prompt = yield* redactScanned(prompt, pii.prompt);
     }
-    response = response === null ? null : redactScanned(response, pii.response);
+    response = response === null ? null : yield* redactScanned(response, pii.response);
   }
   const monitor = project.guardMode === 'monitor';
   if (piiRedacted && project.piiMode === 'block' && !monitor) flags.push('pii:blocked');
@@ -285,7 +325,7 @@ export async function ingestLlmRequest(
     throw err;
   }
   const { policy } = admission;
-  const assessment = assessExchange(
+  const assessment = await assessExchangeAsync(
     project,
     policy,
     { ...reported, response: input.response ?? null, model: input.model },
@@ -325,7 +365,7 @@ export async function checkLlmCall(
     endpoint: input.endpoint ?? null,
     userId: input.userId ?? null,
   });
-  const assessment = assessExchange(
+  const assessment = await assessExchangeAsync(
     project,
     policy,
     { prompt: input.prompt, response: null, model: input.model },
@@ -377,7 +417,7 @@ async function recordRefused(
     flags: [],
   };
   remediationRefusals.inc({ reason });
-  const assessment = assessExchange(
+  const assessment = await assessExchangeAsync(
     project,
     policy,
     { ...reportedText(input), response: input.response ?? null, model: input.model },

@@ -59,6 +59,13 @@ describe('normalizeForGuard', () => {
     expect(foldConfusables('Καλημέρα κόσμε')).toBe('Καλημέρα κόσμε');
   });
 
+  it('should fold words made only of look-alikes in a long Latin text (checking the context once, not per word)', () => {
+    // 10,000 such words: with the context re-read for every word this never finished in time
+    const text = 'ор a '.repeat(10_000);
+    expect(foldConfusables(text)).toBe('op a '.repeat(10_000));
+    expect(foldConfusables(`${text}Привет`)).toBe(`${text}Привет`);
+  });
+
   it('should not join ordinary single letters or abbreviations', () => {
     expect(joinSpacedLetters('Plan A or plan B, e.g. this')).toBe('Plan A or plan B, e.g. this');
     expect(joinSpacedLetters('z.B. heute')).toBe('z.B. heute');
