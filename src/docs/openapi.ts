@@ -49,6 +49,35 @@ const SECURITY: Record<Auth, Json[] | undefined> = {
 };
 
 const DESCRIPTION = [
+  'LLMGuard Cloud watches the LLM calls of your apps: risk (prompt injection, PII, secrets), cost, latency ' +
+    'and errors, with incidents and remediations when something goes wrong.',
+  '',
+  '### When to call what',
+  '',
+  '- **Gateway** (`/v1/chat/completions`): point the `openai` SDK at `https://<host>/v1` with the project API ' +
+    'key. Policy applies in the path of the call, nothing else to do.',
+  '- **Report after the call** (`POST /llm/request`): when calls cannot go through the gateway, report each ' +
+    'one after the model answered, then act on `decision`, `effectiveModel`, `systemPrompt` and `redactedPrompt`.',
+  '- **Check before the call** (`POST /llm/check`): the decision for a prompt without calling a model and ' +
+    'without storing anything.',
+  '- **Dashboard** (`/logs`, `/metrics`, `/incidents`): signed in with `POST /auth/login`.',
+  '',
+  '### Chat messages',
+  '',
+  'Send the `messages` array exactly as the `openai` SDK has it, instead of `prompt` (exactly one of the two). ' +
+    'Each user, tool and assistant message is scored for prompt injection; system and developer messages are ' +
+    'your own instructions and are only checked for PII and secrets. Messages are stored with their roles.',
+  '',
+  '### Decisions',
+  '',
+  '- `allow`: nothing found and nothing changed: serve the call.',
+  '- `flag`: serve it, but it needs a look (a finding such as an injection, PII or a secret, medium risk or ' +
+    'more, or a model outside the allowed models replaced by the fallback).',
+  "- `block`: do not serve it as sent (risk at or above the project's safety threshold, or PII while " +
+    '`piiMode` is `block`).',
+  '',
+  '### Conventions',
+  '',
   `Everything is JSON under \`${API_PREFIX}\`; times are ISO-8601 strings, ids are strings.`,
   '',
   '- Dashboard calls: `Authorization: Bearer <accessToken>` (a JWT from `/auth/login`, valid 15 minutes).',
@@ -100,9 +129,15 @@ export function authOf(path: string): Auth {
   return rule?.auth ?? 'none';
 }
 
+/** Tags whose path segment does not read well as a heading. */
+const TAG_NAMES: Record<string, string> = { llm: 'LLM calls' };
+
 export function tagOf(path: string, doc?: OperationDoc): string {
   if (doc?.tag) return doc.tag;
-  if (path.startsWith(`${API_PREFIX}/`)) return path.slice(API_PREFIX.length + 1).split('/')[0] as string;
+  if (path.startsWith(`${API_PREFIX}/`)) {
+    const segment = path.slice(API_PREFIX.length + 1).split('/')[0] as string;
+    return TAG_NAMES[segment] ?? segment;
+  }
   return 'operations';
 }
 
@@ -242,13 +277,21 @@ function components(): Json {
         type: 'http',
         scheme: 'bearer',
         bearerFormat: 'JWT',
-        description: 'Dashboard access token from /auth/login or /auth/refresh-token (15 minutes).',
+        description:
+          'Dashboard sign-in: the access token from POST /auth/login or /auth/refresh-token (a JWT, 15 minutes).',
       },
-      apiKey: { type: 'apiKey', in: 'header', name: 'X-API-Key', description: 'A project API key (lgk_...).' },
+      apiKey: {
+        type: 'apiKey',
+        in: 'header',
+        name: 'X-API-Key',
+        description: 'Project API key (lgk_...) in the X-API-Key header: for /llm/* and the gateway.',
+      },
       apiKeyBearer: {
         type: 'http',
         scheme: 'bearer',
-        description: 'The project API key as a bearer token, for clients that only set Authorization.',
+        description:
+          'Project API key (lgk_...) as a bearer token (Authorization: Bearer lgk_...), for clients such as the ' +
+          '`openai` SDK that only set Authorization. Use either this or X-API-Key.',
       },
       metricsToken: { type: 'http', scheme: 'bearer', description: 'METRICS_TOKEN, when the server sets one.' },
     },

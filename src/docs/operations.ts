@@ -29,7 +29,12 @@ export const AUTH_RULES: readonly { prefix: string; auth: Auth }[] = [
 export const TAGS: readonly { name: string; description: string }[] = [
   { name: 'auth', description: 'Accounts, sessions and MFA.' },
   { name: 'projects', description: 'Projects and their API keys (JWT).' },
-  { name: 'llm', description: 'Ingestion from the SDK, authenticated by API key.' },
+  {
+    name: 'LLM calls',
+    description:
+      'Report each model call after it ran (POST /llm/request), or ask before it (POST /llm/check); ' +
+      "authenticated by the project's API key.",
+  },
   {
     name: 'gateway',
     description:

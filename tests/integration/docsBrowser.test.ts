@@ -1,7 +1,8 @@
 /**
- * Opens /docs in Debian's headless Chromium (playwright-core, never a downloaded browser) and
- * checks that the main operations are listed, that the search box filters them and that the
- * page runs under its CSP without errors. Skipped without /usr/bin/chromium, except in CI,
+ * Opens /docs (Swagger UI served from our node_modules) in Debian's headless Chromium
+ * (playwright-core, never a downloaded browser) and checks that the main operations are listed
+ * with the intro and descriptions, that the filter works, that the page runs under its CSP
+ * without errors or external requests, and that a call tried from the page succeeds. Skipped without /usr/bin/chromium, except in CI,
  * where a missing browser is a failure (.ci/run installs it).
  */
 import { existsSync } from 'node:fs';
@@ -65,7 +66,7 @@ if (!hasChromium) {
       await new Promise((resolve) => server?.close(resolve));
     });
 
-    it('should list the main operations, filter them by search and expand their schemas', async () => {
+    it('should render Swagger UI from our own assets, list the main operations, filter by tag and show descriptions', async () => {
       const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
       const problems: string[] = [];
       page.on('pageerror', (err) => problems.push(`page error: ${err.message}`));
@@ -76,30 +77,48 @@ if (!hasChromium) {
         if (!req.url().startsWith(baseUrl) && !req.url().startsWith('data:'))
           problems.push(`external request: ${req.url()}`);
       });
+      page.on('response', (r) => {
+        if (r.status() >= 400) problems.push(`${r.status()} for ${r.url()}`);
+      });
 
       const res = await page.goto(`${baseUrl}/docs`);
       expect(res?.status()).toBe(200);
-      await page.waitForSelector('details.op');
+      expect(res?.headers()['content-security-policy']).toContain("script-src 'self'");
+      await page.waitForSelector('.opblock');
+      expect(await page.locator('.information-container').innerText()).toContain('When to call what');
+      expect(await page.locator('.opblock-tag').allInnerTexts()).toContainEqual(expect.stringContaining('LLM calls'));
 
       for (const [method, path] of MAIN_OPERATIONS) {
-        const op = page.locator(`details.op[data-method="${method}"][data-path="${path}"]`);
+        const op = page.locator(`.opblock-${method}:has(.opblock-summary-path[data-path="${path}"])`);
         await expect.poll(() => op.count(), { message: `${method.toUpperCase()} ${path} listed` }).toBe(1);
-        expect(await op.locator('summary .summary').innerText()).not.toBe('');
       }
       await page.screenshot({ path: OVERVIEW });
-      const total = await page.locator('details.op').count();
-      expect(await page.locator('#status').innerText()).toBe(`${total} of ${total} operations`);
 
-      await page.fill('#search', 'apply-remediation');
-      await expect.poll(() => page.locator('details.op:not([hidden])').count()).toBe(1);
-      await page.fill('#search', '');
+      await page.fill('.operation-filter-input', 'incidents');
+      await expect.poll(() => page.locator('.opblock-tag-section').count()).toBe(1);
+      await page.fill('.operation-filter-input', '');
 
-      const ingest = page.locator('details.op[data-method="post"][data-path="/api/v1/llm/request"]');
-      await ingest.locator('summary').click();
-      await expect.poll(() => ingest.locator('.opbody').innerText()).toContain('latencyMs');
-      await ingest.scrollIntoViewIfNeeded();
+      const ingest = page.locator('.opblock-post:has(.opblock-summary-path[data-path="/api/v1/llm/request"])');
+      await ingest.locator('.opblock-summary').click();
+      await ingest.locator('.tab-header button, .tablinks', { hasText: 'Schema' }).first().click();
+      await expect.poll(() => ingest.locator('.model-box').first().innerText()).toContain('latencyMs');
       await page.screenshot({ path: SCREENSHOT });
 
+      expect(problems).toEqual([]);
+      await page.close();
+    });
+
+    it('should try a call from the page and show its answer', async () => {
+      const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+      const problems: string[] = [];
+      page.on('pageerror', (err) => problems.push(`page error: ${err.message}`));
+      await page.goto(`${baseUrl}/docs#/health`);
+      const op = page.locator('.opblock-get:has(.opblock-summary-path[data-path="/healthz"])');
+      await op.waitFor();
+      await op.locator('.opblock-summary').click();
+      await op.locator('button.try-out__btn').click();
+      await op.locator('button.execute').click();
+      await expect.poll(() => op.locator('.live-responses-table tbody .response-col_status').first().innerText()).toBe('200');
       expect(problems).toEqual([]);
       await page.close();
     });
