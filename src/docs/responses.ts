@@ -114,30 +114,37 @@ export const whoamiResponse = z.object({ projectId: z.string(), apiKeyId: z.stri
 
 /** A logged request; in lists `prompt` and `response` are cut to their first 500 characters. */
 export const llmRequest = z.object({
-  id: z.string(),
-  projectId: z.string(),
-  apiKeyId: z.string().nullable(),
-  model: z.string(),
-  effectiveModel: z.string(),
-  endpoint: z.string().nullable(),
-  endUserId: z.string().nullable(),
-  prompt: z.string(),
-  response: z.string().nullable(),
-  latencyMs: z.number().int(),
-  promptTokens: z.number().int().nullable(),
-  completionTokens: z.number().int().nullable(),
-  totalTokens: z.number().int().nullable(),
-  status: z.enum(RequestStatus),
-  error: z.string().nullable(),
-  riskScore: z.number().int().min(0).max(100),
-  riskLevel: z.enum(RiskLevel),
-  riskFlags: z.array(z.string()),
-  decision: z.enum(Decision),
-  costUsd: z.number().nullable(),
-  piiRedacted: z.boolean(),
-  createdAt: timestamp,
+  id: z.string().describe('Id of the call (time-ordered UUIDv7).'),
+  projectId: z.string().describe('The project it was reported to.'),
+  apiKeyId: z.string().nullable().describe('The API key that reported it (null: recorded by the gateway job).'),
+  model: z.string().describe('The model the app asked for.'),
+  effectiveModel: z.string().describe('The model that served it (after switch_model or allowedModels).'),
+  endpoint: z.string().nullable().describe("The app's name for the feature that made the call."),
+  endUserId: z.string().nullable().describe("The app's id of the end user."),
+  prompt: z
+    .string()
+    .describe(
+      'The prompt as stored (PII redacted when the project redacts or blocks it); for chat calls the transcript.',
+    ),
+  response: z.string().nullable().describe("The model's answer as stored."),
+  latencyMs: z.number().int().describe('Latency of the model call in milliseconds.'),
+  promptTokens: z.number().int().nullable().describe('Input tokens.'),
+  completionTokens: z.number().int().nullable().describe('Output tokens.'),
+  totalTokens: z.number().int().nullable().describe('Input plus output tokens.'),
+  status: z.enum(RequestStatus).describe('`error` when the model call failed.'),
+  error: z.string().nullable().describe('The error message of a failed call.'),
+  riskScore: z.number().int().min(0).max(100).describe('Risk score 0-100.'),
+  riskLevel: z.enum(RiskLevel).describe('Band of the score: low < 30 <= medium < 60 <= high < 85 <= critical.'),
+  riskFlags: z.array(z.string()).describe('Every signal found, e.g. `injection:override`, `pii:email`.'),
+  decision: z.enum(Decision).describe('`allow`, `flag` (serve, needs a look) or `block` (do not serve as sent).'),
+  costUsd: z.number().nullable().describe('Estimated cost in USD; null for an unknown model.'),
+  piiRedacted: z.boolean().describe('Whether PII or secrets were replaced by placeholders before storing.'),
+  createdAt: timestamp.describe('When the call was recorded.'),
   outcome: z.enum(['accepted', 'refused']).describe('`refused`: a remediation refused the call'),
-  refusalReason: z.enum(['endpoint_disabled', 'user_rate_limited']).nullable(),
+  refusalReason: z
+    .enum(['endpoint_disabled', 'user_rate_limited'])
+    .nullable()
+    .describe('Why a remediation refused it (outcome `refused` only).'),
   messages: z
     .array(z.object({ role: z.string(), content: z.string(), name: z.string().optional() }))
     .nullable()
@@ -211,31 +218,40 @@ export const remediation = z.object({
 });
 
 export const incident = z.object({
-  id: z.string(),
-  projectId: z.string(),
-  type: z.enum(IncidentType),
-  severity: z.enum(Severity),
-  status: z.enum(IncidentStatus),
-  title: z.string(),
-  description: z.string().nullable(),
-  endpoint: z.string(),
-  count: z.number().int().min(1),
-  firstSeenAt: timestamp,
-  lastSeenAt: timestamp,
-  figures: z.record(z.string(), z.unknown()),
-  rca: rcaAnswerSchema.extend({ source: z.enum(['openai', 'fallback']), model: z.string().optional() }).nullable(),
-  rcaGeneratedAt: timestamp.nullable(),
-  resolvedAt: timestamp.nullable(),
-  resolutionNote: z.string().nullable(),
-  createdAt: timestamp,
-  updatedAt: timestamp,
+  id: z.string().describe('Id of the incident.'),
+  projectId: z.string().describe('The project it belongs to.'),
+  type: z
+    .enum(IncidentType)
+    .describe(
+      'What opened it: latency, error_rate, risk, cost_spike, anomaly, external (Datadog) or negative_feedback.',
+    ),
+  severity: z.enum(Severity).describe('How bad it is, from the size of the breach.'),
+  status: z.enum(IncidentStatus).describe('`open` until resolved (by hand or when the signal recovers).'),
+  title: z.string().describe('One line for lists and alerts.'),
+  description: z.string().nullable().describe('More detail, when the detector or the alert has it.'),
+  endpoint: z.string().describe("The endpoint it is about ('' for the whole project)."),
+  count: z.number().int().min(1).describe('How many times the condition was seen (later occurrences fold in).'),
+  firstSeenAt: timestamp.describe('First occurrence.'),
+  lastSeenAt: timestamp.describe('Latest occurrence.'),
+  figures: z.record(z.string(), z.unknown()).describe("The detector's numbers (thresholds, p95, rates, z-scores)."),
+  rca: rcaAnswerSchema
+    .extend({ source: z.enum(['openai', 'fallback']), model: z.string().optional() })
+    .nullable()
+    .describe('Root cause analysis: by OpenAI when configured, else the deterministic fallback from the data.'),
+  rcaGeneratedAt: timestamp.nullable().describe('When the root cause analysis was written.'),
+  resolvedAt: timestamp.nullable().describe('When it was resolved.'),
+  resolutionNote: z.string().nullable().describe('Why it was resolved, as written by who resolved it.'),
+  createdAt: timestamp.describe('When it was opened.'),
+  updatedAt: timestamp.describe('Last change.'),
 });
 
 export const incidentResponse = z.object({ incident });
 export const incidentDetailResponse = z.object({
   incident: incident.extend({
-    relatedRequests: z.array(z.record(z.string(), z.unknown())),
-    remediations: z.array(remediation),
+    relatedRequests: z
+      .array(z.record(z.string(), z.unknown()))
+      .describe('The calls behind the incident (its window, endpoint and kind), newest first, at most 20.'),
+    remediations: z.array(remediation).describe('Remediations applied for this incident, newest first.'),
   }),
 });
 export const remediationResponse = z.object({ remediation });

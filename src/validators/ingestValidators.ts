@@ -31,13 +31,13 @@ export const chatMessage = z
       ])
       .optional()
       .describe('The text, or OpenAI content parts; null for an assistant message that only calls tools.'),
-    name: z.string().max(200).optional(),
+    name: z.string().max(200).optional().describe('Optional participant name (OpenAI `name`).'),
   })
   .describe('One chat message, as the `openai` SDK sends it.');
 
 export const llmRequestBody = z
   .strictObject({
-    model: z.string().trim().min(1).max(200),
+    model: z.string().trim().min(1).max(200).describe('The model the app asked for, e.g. `gpt-4o`.'),
     prompt: utf8Max(MB, 'prompt')
       .optional()
       .describe('The prompt as one text. Send either `prompt` or `messages`, not both.'),
@@ -53,21 +53,42 @@ export const llmRequestBody = z
         "The chat messages as sent to the model (OpenAI's `messages`), instead of `prompt`: stored with their roles " +
           'and scored message by message.',
       ),
-    response: utf8Max(MB, 'response').nullable().optional(),
-    endpoint: z.string().trim().min(1).max(200).nullable().optional(),
-    userId: z.string().trim().min(1).max(200).nullable().optional(),
-    latencyMs: z.number().int().min(0).max(3_600_000),
-    promptTokens: tokens.nullable().optional(),
-    completionTokens: tokens.nullable().optional(),
-    status: z.enum(RequestStatus).default('success'),
-    error: z.string().max(10_000).nullable().optional(),
+    response: utf8Max(MB, 'response')
+      .nullable()
+      .optional()
+      .describe("The model's answer as text (checked for PII and a system prompt leak); null if there was none."),
+    endpoint: z
+      .string()
+      .trim()
+      .min(1)
+      .max(200)
+      .nullable()
+      .optional()
+      .describe('Your name for the feature that made the call, e.g. `support-chat` (what disable_endpoint matches).'),
+    userId: z
+      .string()
+      .trim()
+      .min(1)
+      .max(200)
+      .nullable()
+      .optional()
+      .describe('Your id of the end user (what rate_limit_user matches); never an email.'),
+    latencyMs: z.number().int().min(0).max(3_600_000).describe('How long the model call took, in milliseconds.'),
+    promptTokens: tokens
+      .nullable()
+      .optional()
+      .describe("Input tokens from the provider's usage (cost is estimated from them)."),
+    completionTokens: tokens.nullable().optional().describe("Output tokens from the provider's usage."),
+    status: z.enum(RequestStatus).default('success').describe('`error` when the model call failed.'),
+    error: z.string().max(10_000).nullable().optional().describe('The error message of a failed call.'),
     metadata: z
       .record(z.string(), z.unknown())
       .nullable()
       .optional()
       .refine((m) => m == null || Buffer.byteLength(JSON.stringify(m), 'utf8') <= METADATA_MAX_BYTES, {
         message: 'metadata must be at most 16 KB of JSON',
-      }),
+      })
+      .describe('Any JSON object of yours (at most 16 KB), stored with the call and shown by GET /logs/{id}.'),
   })
   .superRefine((body, ctx) => {
     if ((body.prompt === undefined) === (body.messages === undefined)) {
@@ -149,7 +170,12 @@ export const ingestResponse = z.object({
     .describe('System prompt the project (or a change_system_prompt remediation) wants the call to use.'),
   costUsd: z.number().nullable().describe('Estimated cost in USD from the token counts; null for an unknown model.'),
   remediations: z
-    .array(z.object({ id: z.string(), action: z.string() }))
+    .array(
+      z.object({
+        id: z.string().describe('Id of the remediation (GET /incidents/{id} lists it).'),
+        action: z.string().describe('What it does, e.g. `switch_model` or `change_system_prompt`.'),
+      }),
+    )
     .describe('Remediations that shaped this call.'),
   redactedPrompt: z
     .string()

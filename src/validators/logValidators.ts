@@ -4,7 +4,7 @@ import { Decision, RequestStatus } from '../types/vocabulary.js';
 
 export const logSearchQuery = pageQuery
   .extend({
-    projectId: z.string().min(1).max(64),
+    projectId: z.string().min(1).max(64).describe('The project whose calls to search.'),
     /**
      * websearch_to_tsquery syntax. A run of dashes nests one NOT per dash and a dash before a
      * space or the end negates nothing; PostgreSQL answers either with "tsquery stack too small"
@@ -38,13 +38,19 @@ export const logSearchQuery = pageQuery
       .optional()
       .describe('Only calls carrying this risk flag, e.g. `injection:override` or `pii:email`.'),
     /** calls with at least one negative (thumbs down, 1-2 stars) / positive (thumbs up, 4-5 stars) / any feedback */
-    feedback: z.enum(['negative', 'positive', 'any']).optional(),
-    minRisk: z.coerce.number().int().min(0).max(100).optional(),
-    maxRisk: z.coerce.number().int().min(0).max(100).optional(),
-    from: isoDate.optional(),
-    to: isoDate.optional(),
-    sort: z.enum(['createdAt', 'latencyMs', 'riskScore']).default('createdAt'),
-    order: z.enum(['asc', 'desc']).default('desc'),
+    feedback: z
+      .enum(['negative', 'positive', 'any'])
+      .optional()
+      .describe('Only calls with negative (thumbs down, 1-2 stars), positive or any feedback.'),
+    minRisk: z.coerce.number().int().min(0).max(100).optional().describe('Only calls with a risk score at least this.'),
+    maxRisk: z.coerce.number().int().min(0).max(100).optional().describe('Only calls with a risk score at most this.'),
+    from: isoDate.optional().describe('Only calls at or after this time (ISO-8601).'),
+    to: isoDate.optional().describe('Only calls at or before this time (ISO-8601).'),
+    sort: z
+      .enum(['createdAt', 'latencyMs', 'riskScore'])
+      .default('createdAt')
+      .describe('Order by time, latency or risk.'),
+    order: z.enum(['asc', 'desc']).default('desc').describe('Newest (largest) first by default.'),
   })
   .refine((v) => v.minRisk === undefined || v.maxRisk === undefined || v.minRisk <= v.maxRisk, {
     message: 'minRisk must not exceed maxRisk',

@@ -69,6 +69,39 @@ function routerRoutes(): string[] {
 const concrete = (p: string) => p.replace(/\{[^}]+\}/g, 'does-not-exist');
 
 describe('OpenAPI document', () => {
+  it('should describe every field of the main request and response schemas', () => {
+    type Schema = { $ref?: string; description?: string; properties?: Record<string, Schema>; items?: Schema };
+    const components = (doc.components as { schemas: Record<string, Schema> }).schemas;
+    const resolve = (s: Schema | undefined): Schema | undefined => (s?.$ref ? components[s.$ref.split('/').pop()!] : s);
+    const json = (o: Record<string, unknown> | undefined, at: 'requestBody' | 'responses') => {
+      const holder =
+        at === 'requestBody'
+          ? o?.requestBody
+          : Object.entries(o?.responses ?? {}).find(([k]) => k.startsWith('2'))?.[1];
+      return resolve(
+        (holder as { content?: Record<string, { schema?: Schema }> })?.content?.['application/json']?.schema,
+      );
+    };
+    const undescribed = (schema: Schema | undefined, prefix: string): string[] =>
+      Object.entries(resolve(schema)?.properties ?? {}).flatMap(([name, prop]) =>
+        prop.description || resolve(prop)?.description ? [] : [`${prefix}.${name}`],
+      );
+    const op = (method: string, path: string) => (doc.paths[path] as Record<string, Record<string, unknown>>)[method];
+    const ingest = op('post', '/api/v1/llm/request');
+    const logs = op('get', '/api/v1/logs');
+    const incident = op('get', '/api/v1/incidents/{id}');
+    const missing = [
+      ...undescribed(json(ingest, 'requestBody'), 'ingest body'),
+      ...undescribed(json(ingest, 'responses'), 'ingest response'),
+      ...undescribed(resolve(json(logs, 'responses')?.properties?.data)?.items, 'log'),
+      ...undescribed(json(incident, 'responses')?.properties?.incident, 'incident'),
+      ...((logs?.parameters ?? []) as { name: string; description?: string; $ref?: string }[])
+        .filter((p) => !p.$ref && !p.description)
+        .map((p) => `logs query ${p.name}`),
+    ];
+    expect(missing).toEqual([]);
+  });
+
   it('should serve an OpenAPI 3.1 document at /openapi.json without credentials', async () => {
     const res = await request(ctx.app).get('/openapi.json');
     expect(res.status).toBe(200);
