@@ -5,7 +5,9 @@
  * - in this process: the PII scans with the validator budget (scanPii, as scoring and
  *   redaction now share them) against the same scans without a budget, done twice as the old
  *   path did (once to score, once to redact): that is the old detector cost, measured in the
- *   same run; and the whole assessment (assessExchange: rules, PII, redaction, decision);
+ *   same run; the whole assessment (assessExchange: rules, PII, redaction, decision); and the
+ *   same assessment sliced as the request paths run it (assessExchangeAsync), with the longest
+ *   stretch it held the event loop (the longest gap of a setImmediate ticker running beside it);
  * - against a spawned server (BENCH_E2E=0 skips it): the POST /llm/request time, and the
  *   longest /healthz answer while it ran (polled back to back from this process: how long the
  *   event loop stalled for everyone else); then four such requests at once.
@@ -18,38 +20,14 @@ import { createPrisma } from '../src/db/prisma.js';
 import { freePort } from '../src/db/embeddedPostgres.js';
 import { scanPii } from '../src/domain/risk/pii.js';
 import { createApiKey } from '../src/services/auth/apiKeyService.js';
-import { assessExchange } from '../src/services/ingest/ingestService.js';
+import { assessExchange, assessExchangeAsync } from '../src/services/ingest/ingestService.js';
+import { loadInjectionGuard } from '../src/services/guard/guardModel.js';
 import type { ProjectContext } from '../src/services/auth/keyCache.js';
+import { SHAPES } from './adversarialShapes.js';
 import { benchDatabase } from './lib.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
-const MB = 1024 * 1024;
 const REPEATS = Number(process.env.BENCH_REPEATS ?? 3);
-
-/** `unit` repeated to just under 1 MB of UTF-8 (the prompt and response limit). */
-const fill = (unit: string) => unit.repeat(Math.floor(MB / Buffer.byteLength(unit)));
-
-function phoneLike(): string {
-  const parts: string[] = [];
-  let bytes = 0;
-  for (let i = 0; bytes < MB - 32; i++) {
-    const part = `+1 415 555 ${String(1000 + (i % 9000))} `;
-    parts.push(part);
-    bytes += part.length;
-  }
-  return parts.join('');
-}
-
-const SHAPES: { name: string; text: string; before: string }[] = [
-  { name: '"+123456789 " x 95k', text: fill('+123456789 '), before: '2.32 s, /healthz stalled 2.26 s' },
-  { name: 'phone-like numbers', text: phoneLike(), before: '1.4-2.3 s' },
-  { name: 'short emails "a@b.co "', text: fill('a@b.co '), before: '1.3 s (2.1 s with piiMode redact)' },
-  { name: 'card-like digit runs', text: fill('4111111111111111 '), before: '0.8-0.9 s' },
-  { name: 'IBAN-like', text: fill('DE89370400440532013000 '), before: '-' },
-  { name: 'SSN-like', text: fill('123-45-6789 '), before: '-' },
-  { name: 'U+FDFA x 333k', text: '\uFDFA'.repeat(Math.floor(MB / 3)), before: '0.46 s' },
-  { name: 'English prose (reference)', text: fill('Please summarise this ticket and draft a reply. '), before: '-' },
-];
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
@@ -70,9 +48,42 @@ const project = {
 } as ProjectContext;
 const policy = { effectiveModel: 'gpt-4o', systemPrompt: null, safetyThreshold: 70, applied: [], flags: [] };
 
-function inProcess(): void {
+const { guard } = loadInjectionGuard();
+
+/** assessExchangeAsync (sliced) of the shape, and the longest the event loop waited meanwhile. */
+async function slicedStall(text: string): Promise<{ ms: number; stall: number }> {
+  let last = performance.now();
+  let stall = 0;
+  let done = false;
+  const tick = () => {
+    const now = performance.now();
+    stall = Math.max(stall, now - last);
+    last = now;
+    if (!done) setImmediate(tick);
+  };
+  setImmediate(tick);
+  const started = performance.now();
+  await assessExchangeAsync(project, policy, { prompt: text, response: text, model: 'gpt-4o' }, guard);
+  done = true;
+  const ms = performance.now() - started;
+  return { ms, stall: Math.max(stall, performance.now() - last) };
+}
+
+async function inProcess(): Promise<void> {
   console.log(`\nIn process (median of ${REPEATS}; prompt and response both the shape; ms):`);
-  const rows = [['shape', 'PII scans now', 'old PII path', 'ratio', 'assessExchange', 'saturated', 'issue 24 (before)']];
+  const rows = [
+    [
+      'shape',
+      'PII scans now',
+      'old PII path',
+      'ratio',
+      'assessExchange',
+      'sliced',
+      'longest stall',
+      'saturated',
+      'issue 24 (before)',
+    ],
+  ];
   for (const { name, text, before } of SHAPES) {
     const now = measure(() => {
       scanPii(text);
@@ -82,13 +93,19 @@ function inProcess(): void {
     const old = measure(() => {
       for (let i = 0; i < 4; i++) scanPii(text, Number.POSITIVE_INFINITY);
     });
-    const whole = measure(() => assessExchange(project, policy, { prompt: text, response: text, model: 'gpt-4o' }));
+    const whole = measure(() =>
+      assessExchange(project, policy, { prompt: text, response: text, model: 'gpt-4o' }, guard),
+    );
+    const sliced: { ms: number; stall: number }[] = [];
+    for (let i = 0; i < REPEATS; i++) sliced.push(await slicedStall(text));
     rows.push([
       name,
       now.toFixed(0),
       old.toFixed(0),
       `${(old / now).toFixed(1)}x`,
       whole.toFixed(0),
+      median(sliced.map((r) => r.ms)).toFixed(0),
+      median(sliced.map((r) => r.stall)).toFixed(0),
       scanPii(text).saturated.join(',') || '-',
       before,
     ]);
@@ -166,7 +183,9 @@ async function endToEnd(): Promise<void> {
     await waitReady(`${base}/readyz`);
     await post(base, key, SHAPES.at(-1)!.text); // warm-up: compile the hot paths
     console.log('\nEnd to end (spawned server, piiMode redact; one request at a time, then four at once):');
-    const rows = [['shape', 'status', 'POST ms', 'longest /healthz ms', '4 at once: statuses', 'slowest ms', 'longest /healthz ms']];
+    const rows = [
+      ['shape', 'status', 'POST ms', 'longest /healthz ms', '4 at once: statuses', 'slowest ms', 'longest /healthz ms'],
+    ];
     for (const { name, text } of SHAPES) {
       const one = post(base, key, text);
       const stallOne = await longestHealthz(base, one);
@@ -193,5 +212,5 @@ async function endToEnd(): Promise<void> {
   }
 }
 
-inProcess();
+await inProcess();
 if (process.env.BENCH_E2E !== '0') await endToEnd();
