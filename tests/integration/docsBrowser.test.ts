@@ -10,6 +10,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createProject, registerUser } from '../helpers/factories.js';
 import { useTestApp } from '../helpers/testApp.js';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -108,6 +109,30 @@ if (!hasChromium) {
       await page.close();
     });
 
+    it('should report an LLM call from the page with a project API key (Authorize, Try it out, Execute)', async () => {
+      const project = await createProject(ctx.app, await registerUser(ctx.app));
+      const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+      const problems: string[] = [];
+      page.on('pageerror', (err) => problems.push(`page error: ${err.message}`));
+      await page.goto(`${baseUrl}/docs`);
+      await page.locator('.auth-wrapper button.authorize').click();
+      const apiKeyForm = page.locator('form:has(#api_key_value)');
+      await apiKeyForm.locator('#api_key_value').fill(project.apiKey);
+      await apiKeyForm.locator('button.authorize').click();
+      await page.locator('.modal-ux button.close-modal').click();
+
+      const op = page.locator('.opblock-post:has(.opblock-summary-path[data-path="/api/v1/llm/request"])');
+      await op.locator('.opblock-summary').click();
+      await op.locator('button.try-out__btn').click();
+      await op.locator('button.execute').click();
+      await expect
+        .poll(() => op.locator('.live-responses-table tbody .response-col_status').first().innerText())
+        .toBe('201');
+      expect(await ctx.prisma.llmRequest.count({ where: { projectId: project.id } })).toBe(1);
+      expect(problems).toEqual([]);
+      await page.close();
+    });
+
     it('should try a call from the page and show its answer', async () => {
       const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
       const problems: string[] = [];
@@ -118,7 +143,9 @@ if (!hasChromium) {
       await op.locator('.opblock-summary').click();
       await op.locator('button.try-out__btn').click();
       await op.locator('button.execute').click();
-      await expect.poll(() => op.locator('.live-responses-table tbody .response-col_status').first().innerText()).toBe('200');
+      await expect
+        .poll(() => op.locator('.live-responses-table tbody .response-col_status').first().innerText())
+        .toBe('200');
       expect(problems).toEqual([]);
       await page.close();
     });
