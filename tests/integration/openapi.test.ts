@@ -90,11 +90,16 @@ describe('OpenAPI document', () => {
     const ingest = op('post', '/api/v1/llm/request');
     const logs = op('get', '/api/v1/logs');
     const incident = op('get', '/api/v1/incidents/{id}');
+    const metrics = json(op('get', '/api/v1/metrics'), 'responses');
     const missing = [
       ...undescribed(json(ingest, 'requestBody'), 'ingest body'),
       ...undescribed(json(ingest, 'responses'), 'ingest response'),
       ...undescribed(resolve(json(logs, 'responses')?.properties?.data)?.items, 'log'),
       ...undescribed(json(incident, 'responses')?.properties?.incident, 'incident'),
+      ...undescribed(metrics, 'metrics'),
+      ...undescribed(metrics?.properties?.summary, 'metrics.summary'),
+      ...undescribed(resolve(metrics?.properties?.byModel)?.items, 'metrics.byModel'),
+      ...undescribed(resolve(metrics?.properties?.series)?.items, 'metrics.series'),
       ...((logs?.parameters ?? []) as { name: string; description?: string; $ref?: string }[])
         .filter((p) => !p.$ref && !p.description)
         .map((p) => `logs query ${p.name}`),
