@@ -12,7 +12,7 @@
  *
  * The steps are exported one by one so each can be tested on its own.
  */
-import type { Steps } from '../slices.js';
+import { runSync, type Steps } from '../slices.js';
 
 /** Zero-width characters, soft hyphen, word joiner, BOM and the bidi controls. */
 const INVISIBLE = /[\u00AD\u180E\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]/g;
@@ -143,7 +143,7 @@ function chunkEnd(text: string, from: number): number {
 }
 
 /** NFKC, chunk by chunk, until the text has grown by NFKC_GROWTH_LIMIT; the rest as sent. */
-function boundedNfkc(text: string): string {
+function* boundedNfkc(text: string): Steps<string> {
   if (text.length <= NFKC_CHUNK) return text.normalize('NFKC');
   const parts: string[] = [];
   let grown = 0;
@@ -155,6 +155,7 @@ function boundedNfkc(text: string): string {
     parts.push(normalized);
     grown += normalized.length - chunk.length;
     from = to;
+    yield;
     if (grown > NFKC_GROWTH_LIMIT) {
       parts.push(text.slice(from));
       break;
@@ -169,7 +170,31 @@ function boundedNfkc(text: string): string {
  * sent, so the rules still see every character and no text costs more than ~1.3x its length.
  */
 export function stripInvisible(text: string): string {
-  return boundedNfkc(text).replace(INVISIBLE, '');
+  return runSync(stripInvisibleSteps(text));
+}
+
+/** `stripInvisible` pausing between its NFKC chunks (slices.ts). */
+export function* stripInvisibleSteps(text: string): Steps<string> {
+  const normalized = yield* boundedNfkc(text);
+  yield;
+  return normalized.replace(INVISIBLE, '');
+}
+
+/** Characters of a long text a word-by-word step handles between two pauses. */
+const WORD_STEP_CHUNK = 32 * 1024;
+
+/**
+ * `text` in chunks of at least `size` characters, each ending before an ASCII space (so no word,
+ * a run of letters, digits or marks, spans two chunks); a text without such a space is one chunk.
+ */
+export function* spaceChunks(text: string, size: number): Generator<string> {
+  let from = 0;
+  while (from < text.length) {
+    let to = text.indexOf(' ', from + size);
+    if (to === -1) to = text.length;
+    yield text.slice(from, to);
+    from = to;
+  }
 }
 
 /**
@@ -177,11 +202,16 @@ export function stripInvisible(text: string): string {
  * letters, or made only of look-alikes; genuine Russian or Greek words are left alone.
  */
 export function foldConfusables(text: string): string {
+  return runSync(foldConfusablesSteps(text));
+}
+
+/** `foldConfusables` a chunk of words at a time (slices.ts); the context is the whole text's. */
+export function* foldConfusablesSteps(text: string): Steps<string> {
   if (!CONFUSABLE_CHARS.test(text)) return text;
   // Computed once, on the first word that needs it: per word it made the fold quadratic
   // (80 KB of "ор a " took 87 s).
   let latinContext: boolean | undefined;
-  return text.replace(WORD, (word) => {
+  const fold = (word: string): string => {
     if (!CONFUSABLE_CHARS.test(word)) return word;
     let confusable = 0;
     let otherForeign = 0;
@@ -197,7 +227,14 @@ export function foldConfusables(text: string): string {
     let out = '';
     for (const ch of word) out += CONFUSABLES[ch] ?? ch;
     return out;
-  });
+  };
+  if (text.length <= WORD_STEP_CHUNK) return text.replace(WORD, fold);
+  let out = '';
+  for (const chunk of spaceChunks(text, WORD_STEP_CHUNK)) {
+    out += chunk.replace(WORD, fold);
+    yield;
+  }
+  return out;
 }
 
 /** The text's letters are mostly Latin: a word of look-alikes in it is a disguise. */
@@ -238,6 +275,21 @@ const isLetter = (ch: string, c: number) => isAsciiLetter(c) || (c >= 0xc0 && LE
  * over the text, copying only the words it changes.
  */
 export function foldLeetspeak(text: string): string {
+  return runSync(foldLeetspeakSteps(text));
+}
+
+/** `foldLeetspeak` a chunk of words at a time (slices.ts). */
+export function* foldLeetspeakSteps(text: string): Steps<string> {
+  if (text.length <= WORD_STEP_CHUNK) return foldLeetspeakChunk(text);
+  let out = '';
+  for (const chunk of spaceChunks(text, WORD_STEP_CHUNK)) {
+    out += foldLeetspeakChunk(chunk);
+    yield;
+  }
+  return out;
+}
+
+function foldLeetspeakChunk(text: string): string {
   let out = '';
   let copied = 0;
   let i = 0;
@@ -281,12 +333,14 @@ export function normalizeForGuard(text: string): string {
 
 /** `normalizeForGuard` pausing between its steps (slices.ts; each step is one pass over the text). */
 export function* normalizeForGuardSteps(text: string): Steps<string> {
-  let out = stripInvisible(text);
-  for (const step of [foldConfusables, joinSpacedLetters, foldLeetspeak, foldCaseAndSpace]) {
-    yield;
-    out = step(out);
-  }
-  return out;
+  let out = yield* stripInvisibleSteps(text);
+  out = yield* foldConfusablesSteps(out);
+  yield;
+  out = joinSpacedLetters(out);
+  yield;
+  out = yield* foldLeetspeakSteps(out);
+  yield;
+  return foldCaseAndSpace(out);
 }
 
 /** Characters of a text the guard looks at: all of a text up to this, else its head and tail. */

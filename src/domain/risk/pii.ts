@@ -287,6 +287,7 @@ function* collect(text: string, budget: Budget): Steps<PiiMatch[]> {
     if (text.includes('-----BEGIN ')) yield* findPem(text, found);
     for (const { type, re, needs, random } of SECRET_PATTERNS) {
       if (needs && !needs.some((literal) => text.includes(literal))) continue;
+      yield;
       for (const m of regexMatches(re, text)) {
         if (slice.tick()) yield;
         if (random && !looksRandom(m[0].slice(m[0].indexOf('-') + 1))) continue;
@@ -298,6 +299,8 @@ function* collect(text: string, budget: Budget): Steps<PiiMatch[]> {
   yield;
   const digits = ANY_DIGIT.test(text) ? countDigits(text) : 0;
   if (digits < 2) return found;
+  // a pause before each kind: its first exec may scan the whole text
+  yield;
   for (const m of regexMatches(IBAN_CANDIDATE, text)) {
     if (slice.tick()) yield;
     if (!budget.allow('iban')) {
@@ -307,6 +310,7 @@ function* collect(text: string, budget: Budget): Steps<PiiMatch[]> {
     const value = validIbanPrefix(m[0]);
     if (value) found.push({ type: 'iban', start: m.index, end: m.index + value.length, value });
   }
+  yield;
   const cards = { next: 0 };
   for (const m of digits >= 14 ? regexMatches(CARD_CANDIDATE, text, cards) : []) {
     if (slice.tick()) yield;
@@ -319,10 +323,12 @@ function* collect(text: string, budget: Budget): Steps<PiiMatch[]> {
       cards.next = m.index + 1; // a card may start inside a longer digit run
     }
   }
+  yield;
   for (const m of digits >= 9 ? regexMatches(SSN, text) : []) {
     if (slice.tick()) yield;
     found.push({ type: 'ssn', start: m.index, end: m.index + m[0].length, value: m[0] });
   }
+  yield;
   for (const m of digits >= 7 ? regexMatches(PHONE_CANDIDATE, text) : []) {
     if (slice.tick()) yield;
     const shape = phoneShape(m[0]);
@@ -347,7 +353,10 @@ export function scanPii(text: string, limit = PII_CANDIDATE_LIMIT): PiiScan {
 /** `scanPii` as pausable steps (slices.ts): sliced, it gives the same scan. */
 export function* scanPiiSteps(text: string, limit = PII_CANDIDATE_LIMIT): Steps<PiiScan> {
   const budget = new Budget(limit);
-  const sorted = (yield* collect(text, budget)).sort((a, b) => a.start - b.start || b.end - a.end);
+  const found = yield* collect(text, budget);
+  yield;
+  const sorted = found.sort((a, b) => a.start - b.start || b.end - a.end);
+  yield;
   const matches: PiiMatch[] = [];
   let lastEnd = -1;
   for (const match of sorted) {

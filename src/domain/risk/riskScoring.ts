@@ -17,7 +17,14 @@
  *   Either kind of injection flag lifts the score to at least DEFAULT_INJECTION_THRESHOLD.
  */
 import { normalizedVerdictSteps, type InjectionGuard } from '../guard/injectionGuard.js';
-import { foldCaseAndSpace, guardSlice, normalizeForGuardSteps, stripInvisible } from '../guard/normalize.js';
+import {
+  foldCaseAndSpace,
+  guardSlice,
+  normalizeForGuardSteps,
+  spaceChunks,
+  stripInvisible,
+  stripInvisibleSteps,
+} from '../guard/normalize.js';
 import { Every, runSync, type Steps } from '../slices.js';
 import { scanPiiSteps, SECRET_TYPES, type PiiScan, type PiiType } from './pii.js';
 import {
@@ -26,7 +33,6 @@ import {
   joinRules,
   LEAK_PHRASES,
   matchesAny,
-  matchesRule,
   type JoinedRules,
   type PatternRule,
 } from './riskPatterns.js';
@@ -194,6 +200,8 @@ function joinTable<F extends string>(table: Record<F, PatternRule[]>): [F, Joine
 
 const INJECTION_JOINED = joinTable(INJECTION_RULES);
 const CONTENT_JOINED = joinTable(CONTENT_RULES);
+/** The leak phrases with their literals: a response without any is not run through the regex. */
+const LEAK_JOINED = joinRules([LEAK_PHRASES]);
 
 /** The flags of `table` with at least one matching rule, in table order. */
 export function matchingFlags<F extends string>(table: [F, JoinedRules][], text: string, lower: string): F[] {
@@ -229,12 +237,8 @@ const SHINGLES_PER_SLICE = 4096;
 function* wordsSteps(text: string): Steps<string[]> {
   if (text.length <= WORD_CHUNK) return words(text);
   const out: string[] = [];
-  let from = 0;
-  while (from < text.length) {
-    let to = text.indexOf(' ', from + WORD_CHUNK);
-    if (to === -1) to = text.length;
-    for (const word of words(text.slice(from, to))) out.push(word);
-    from = to;
+  for (const chunk of spaceChunks(text, WORD_CHUNK)) {
+    for (const word of words(chunk)) out.push(word);
     yield;
   }
   return out;
@@ -283,7 +287,7 @@ export function assessRisk(input: RiskInput, guard?: InjectionGuard | null): Ris
  * assessment without holding the event loop for the whole text.
  */
 export function* assessRiskSteps(input: RiskInput, guard?: InjectionGuard | null): Steps<RiskAssessment> {
-  const prompt = normalize(input.prompt);
+  const prompt = yield* stripInvisibleSteps(input.prompt);
   yield;
   const lower = prompt.toLowerCase();
   const flags: string[] = [];
@@ -318,7 +322,7 @@ export function* assessRiskSteps(input: RiskInput, guard?: InjectionGuard | null
   let responseScanned: ScannedText | null = null;
   if (input.response) {
     yield;
-    const response = normalize(input.response);
+    const response = yield* stripInvisibleSteps(input.response);
     yield;
     responseScanned = { text: response, scan: yield* scanPiiSteps(response) };
     for (const flag of new Set(responseScanned.scan.matches.map((m) => piiFlag(m.type)))) {
@@ -327,7 +331,9 @@ export function* assessRiskSteps(input: RiskInput, guard?: InjectionGuard | null
     }
     const sys = input.systemPrompt ? normalize(input.systemPrompt) : '';
     yield;
-    const leaked = matchesRule(LEAK_PHRASES, response, response.toLowerCase());
+    const responseLower = response.toLowerCase();
+    yield;
+    const leaked = matchesAny(LEAK_JOINED, response, responseLower);
     if (leaked || (sys && (yield* leaksSystemPrompt(response, sys)))) {
       flags.push('response:system_prompt_leak');
       weights.push(FLAG_WEIGHTS['response:system_prompt_leak'] ?? 0);

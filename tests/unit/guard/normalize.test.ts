@@ -66,6 +66,12 @@ describe('normalizeForGuard', () => {
     expect(foldConfusables(`${text}Привет`)).toBe(`${text}Привет`);
   });
 
+  it('should fold words that straddle the 32 KB mark of a long text as a whole (chunks end before a space)', () => {
+    const head = 'x '.repeat(16_381); // 32,762 characters: the next word crosses 32,768
+    expect(foldLeetspeak(`${head}1gn0r3 4ll pr3v10us`)).toBe(`${head}ignore all previous`);
+    expect(foldConfusables(`${head}Ignоrе аll`)).toBe(`${head}Ignore all`);
+  });
+
   it('should not join ordinary single letters or abbreviations', () => {
     expect(joinSpacedLetters('Plan A or plan B, e.g. this')).toBe('Plan A or plan B, e.g. this');
     expect(joinSpacedLetters('z.B. heute')).toBe('z.B. heute');
