@@ -275,8 +275,11 @@ try {
     `calls: ${answers.length} answered (${adversarial.length} adversarial), ${skipped} skipped (in flight past ${MAX_IN_FLIGHT})`,
   );
   console.log(`acknowledged (201): ${acked.length}; stored: ${stored}; lost: ${acked.length - stored} (target 0)`);
+  const codes = new Map<string, number>();
+  for (const a of fast503) codes.set(a.code ?? '-', (codes.get(a.code ?? '-') ?? 0) + 1);
   console.log(
-    `503 within ${FAST_503_MS} ms: ${fast503.length} (during the outage: ${fast503.filter((a) => a.at >= downAt - 1_000 && a.at <= backAt + 10_000).length})`,
+    `503 within ${FAST_503_MS} ms: ${fast503.length} (during the outage: ${fast503.filter((a) => a.at >= downAt - 1_000 && a.at <= backAt + 10_000).length}; ` +
+      `by code: ${[...codes].map(([c, n]) => `${c} x${n}`).join(', ')})`,
   );
   console.log(
     `other non-201 (5xx, slow 503, 4xx, no answer): ${bad.length} (target 0)${bad.length ? `: ${[...byKind].map(([k, n]) => `${k} x${n}`).join(', ')}` : ''}`,
