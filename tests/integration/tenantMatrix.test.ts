@@ -60,6 +60,8 @@ beforeAll(async () => {
 
 /** Public routes and routes authenticated by something other than a session. */
 const PUBLIC = new Set(['/healthz', '/readyz', '/metrics', '/openapi.json', '/docs']);
+/** The public routes, and the docs page's own static files (its script, Swagger UI's assets). */
+const isPublic = (path: string) => PUBLIC.has(path) || path.startsWith('/docs/');
 const SELF_SCOPED = [
   /^\/api\/v1\/auth\//,
   /^\/api\/v1\/settings\/profile$/,
@@ -144,7 +146,7 @@ describe('tenant isolation matrix', () => {
     const before = await snapshot(A);
     const leaks: string[] = [];
     for (const route of listRoutes(ctx.app)) {
-      if (PUBLIC.has(route.path) || SELF_SCOPED.some((re) => re.test(route.path))) continue;
+      if (isPublic(route.path) || SELF_SCOPED.some((re) => re.test(route.path))) continue;
       const { url, body } = concrete(route, A);
       const res = await send(route, url, body, B.user.accessToken);
       if (![401, 403, 404].includes(res.status)) leaks.push(`${route.method.toUpperCase()} ${url} -> ${res.status}`);
@@ -157,7 +159,7 @@ describe('tenant isolation matrix', () => {
     const before = await snapshot(A);
     const open: string[] = [];
     for (const route of listRoutes(ctx.app)) {
-      if (PUBLIC.has(route.path) || /^\/api\/v1\/auth\/(register|login|refresh-token|logout)$/.test(route.path))
+      if (isPublic(route.path) || /^\/api\/v1\/auth\/(register|login|refresh-token|logout)$/.test(route.path))
         continue;
       const { url, body } = concrete(route, A);
       const res = await send(route, url, body);
@@ -172,7 +174,7 @@ describe('tenant isolation matrix', () => {
   it("should never show A's data to B on B's own lists", async () => {
     const marker = A.user.email;
     for (const route of listRoutes(ctx.app)) {
-      if (route.method !== 'get' || PUBLIC.has(route.path) || !SELF_SCOPED.some((re) => re.test(route.path))) continue;
+      if (route.method !== 'get' || isPublic(route.path) || !SELF_SCOPED.some((re) => re.test(route.path))) continue;
       const res = await request(ctx.app)
         .get(route.path)
         .set(bearer(B.user.accessToken))
