@@ -6,6 +6,7 @@
 import type { PrismaClient } from '../../src/db/prisma.js';
 import { uuidv7 } from '../../src/utils/ids.js';
 import { riskLevelFor } from '../../src/domain/risk/riskScoring.js';
+import { seededRandom } from '../../src/utils/random.js';
 
 export interface SeedRow {
   id: string;
@@ -23,16 +24,7 @@ export interface SeedRow {
 }
 
 /** Deterministic pseudo-random numbers (mulberry32). */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export const rng = seededRandom;
 
 export const UNPRICED_MODEL = 'acme-private-llm';
 const MODELS = ['gpt-4o', 'claude-3-5-sonnet', 'gpt-4o-mini', UNPRICED_MODEL];

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { seededRandom } from '../../src/utils/random.js';
 import {
   addToHistogram,
   bucketIndex,
@@ -14,17 +15,6 @@ import {
   percentileFromHistogram,
 } from '../../src/domain/metrics/histogram.js';
 
-/** mulberry32: a small seeded PRNG, so a failure reproduces. */
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Log-normal latencies (median `medianMs`), clamped to [1 ms, last bound] where the error bound holds. */
 function latencies(seed: number, n: number, medianMs: number, sigma: number, integer: boolean): number[] {

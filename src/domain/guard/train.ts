@@ -7,6 +7,7 @@
  */
 import { featureVector, rawScoreNormalized, sigmoid, type FeatureParams, type LinearModel } from './classifier.js';
 import { normalizeForGuard } from './normalize.js';
+import { seededRandom } from '../../utils/random.js';
 
 export interface LabelledText {
   text: string;
@@ -26,17 +27,7 @@ export interface TrainParams extends FeatureParams {
   seed: number;
 }
 
-/** mulberry32: a small seeded generator, enough for shuffling fold assignments. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { seededRandom };
 
 /**
  * Stratified k-fold assignment: each class is shuffled (seeded Fisher-Yates) and dealt round
