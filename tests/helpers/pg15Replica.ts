@@ -4,11 +4,11 @@
  * each `postgres` on its own free port. As root both run as the `postgres` OS user.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { freePort } from '../../src/db/embeddedPostgres.js';
 
 export const PG15_BIN = '/usr/lib/postgresql/15/bin';
 
@@ -41,18 +41,75 @@ function run(bin: string, args: string[]): string {
   });
 }
 
+/**
+ * A free port below the kernel's ephemeral range. A port from the ephemeral range (what
+ * `listen(0)` hands out) can be taken as the local end of any outbound connection of a parallel
+ * test in the seconds between choosing it and `pg_ctl start` (initdb and pg_basebackup run in
+ * between): CI once failed that way with "could not start server".
+ */
+async function quietPort(): Promise<number> {
+  let low = 32768;
+  try {
+    low = Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0]) || low;
+  } catch {
+    /* not Linux: keep the usual default */
+  }
+  const floor = 20000;
+  const span = Math.max(1000, low - floor);
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const port = floor + Math.floor(Math.random() * span);
+    const free = await new Promise<boolean>((resolve) => {
+      const server = net.createServer();
+      server.once('error', () => resolve(false));
+      server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+    });
+    if (free) return port;
+  }
+  throw new Error('no free port found below the ephemeral range');
+}
+
+function logTail(file: string): string {
+  try {
+    return readFileSync(file, 'utf8').trim().split('\n').slice(-8).join('\n');
+  } catch {
+    return '(no log)';
+  }
+}
+
 export async function startPg15Pair(): Promise<Pg15Pair> {
   const base = await mkdtemp(path.join(os.tmpdir(), 'llmguard-pg15-'));
   await chmod(base, 0o777);
   const primaryDir = path.join(base, 'primary');
   const replicaDir = path.join(base, 'replica');
-  const [primaryPort, replicaPort] = [await freePort(), await freePort()];
   const opts = (port: number) =>
     `-p ${port} -k ${base} -c listen_addresses=127.0.0.1 -c fsync=off -c wal_level=replica -c max_wal_senders=5 -c hot_standby=on -c wal_receiver_status_interval=1s`;
-  const start = (dir: string, port: number) =>
-    run('pg_ctl', ['-D', dir, '-l', `${dir}.log`, '-o', opts(port), '-w', '-t', '120', 'start']);
+  const start = (dir: string, port: number) => {
+    try {
+      run('pg_ctl', ['-D', dir, '-l', `${dir}.log`, '-o', opts(port), '-w', '-t', '120', 'start']);
+    } catch (err) {
+      throw new Error(
+        `pg_ctl start of ${path.basename(dir)} on port ${port} failed; its log ends:\n${logTail(`${dir}.log`)}`,
+        {
+          cause: err,
+        },
+      );
+    }
+  };
+  /** starts on a fresh port, trying another when the chosen one was taken meanwhile */
+  const startOnFreePort = async (dir: string): Promise<number> => {
+    for (let attempt = 1; ; attempt++) {
+      const port = await quietPort();
+      try {
+        start(dir, port);
+        return port;
+      } catch (err) {
+        if (attempt >= 3 || !/already in use|could not create any TCP\/IP sockets/.test(logTail(`${dir}.log`)))
+          throw err;
+      }
+    }
+  };
   run('initdb', ['-D', primaryDir, '-A', 'trust', '-U', 'postgres', '--no-sync', '-E', 'UTF8']);
-  start(primaryDir, primaryPort);
+  const primaryPort = await startOnFreePort(primaryDir);
   run('pg_basebackup', [
     '-h',
     '127.0.0.1',
@@ -66,7 +123,7 @@ export async function startPg15Pair(): Promise<Pg15Pair> {
     '-X',
     'stream',
   ]);
-  start(replicaDir, replicaPort);
+  const replicaPort = await startOnFreePort(replicaDir);
   const url =
     (port: number) =>
     (db = 'postgres') =>
