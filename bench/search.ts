@@ -3,6 +3,10 @@
  * progress bar), then 200 representative searches through the same query module the API uses
  * (rare word, common word, phrase, stemmed word, filters incl. decision/endpoint/user/flag/outcome,
  * deep page). Prints p50/p95/max.
+ *
+ * BENCH_SEARCH_DB=<url of a database an earlier run loaded> skips the load and times the searches
+ * again, e.g. after a change to the query module or an index (a run on BENCH_DATABASE_URL's server
+ * leaves its database there and prints its URL).
  */
 import { searchLogs } from '../src/db/queries/logSearch.js';
 import { createPrisma } from '../src/db/prisma.js';
@@ -13,9 +17,64 @@ const ROWS = Number(process.env.BENCH_ROWS ?? 1_000_000);
 const PROJECTS = 20;
 const CHUNK = 50_000;
 
-const db = await benchDatabase('bench_search');
+const reuse = process.env.BENCH_SEARCH_DB;
+const db = reuse ? { url: reuse, close: async () => {} } : await benchDatabase('bench_search');
 const prisma = createPrisma(db.url, 4);
 try {
+  const projectIds = reuse ? await loadedProjects() : await load();
+  const now = Date.now();
+  const kinds: [string, (p: string) => Partial<LogSearchQuery>][] = [
+    ['rare word', () => ({ q: 'zanzibar' })],
+    ['common word', () => ({ q: 'invoice' })],
+    ['phrase', () => ({ q: '"the contract about refund"' })],
+    ['word + filters', () => ({ q: 'security', model: 'gpt-4o', status: 'success', minRisk: 50 })],
+    ['filters only, 24h', () => ({ from: new Date(now - 86_400_000), to: new Date(now), maxRisk: 20 })],
+    ['sort by latency', () => ({ sort: 'latencyMs', order: 'desc' })],
+    ['deep page', () => ({ page: 200, limit: 50 })],
+    ['word excluded', () => ({ q: 'draft -refund' })],
+    ['stemmed word', () => ({ q: 'translating' })],
+    ['decision+endpoint+user', () => ({ decision: 'allow', endpoint: 'chat', userId: 'user-40' })],
+    ['flag', () => ({ flag: 'injection:override' })],
+    ['refused', () => ({ outcome: 'refused' })],
+  ];
+  const timings = new Map<string, number[]>();
+  for (let i = 0; i < 200; i++) {
+    const [name, make] = kinds[i % kinds.length]!;
+    const projectId = projectIds[i % PROJECTS]!;
+    const q = { projectId, page: 1, limit: 20, sort: 'createdAt', order: 'desc', ...make(projectId) } as LogSearchQuery;
+    const started = performance.now();
+    await searchLogs(prisma, q);
+    const list = timings.get(name) ?? [];
+    list.push(performance.now() - started);
+    timings.set(name, list);
+  }
+  const all = [...timings.values()].flat().sort((a, b) => a - b);
+  const fmt = (v: number) => v.toFixed(1).padStart(8);
+  console.log(`\n${'search'.padEnd(22)}${'p50 ms'.padStart(8)}${'p95 ms'.padStart(8)}${'max ms'.padStart(8)}`);
+  for (const [name, list] of timings) {
+    const s = list.sort((a, b) => a - b);
+    console.log(`${name.padEnd(22)}${fmt(percentile(s, 0.5))}${fmt(percentile(s, 0.95))}${fmt(s.at(-1)!)}`);
+  }
+  console.log(
+    `${'ALL (200)'.padEnd(22)}${fmt(percentile(all, 0.5))}${fmt(percentile(all, 0.95))}${fmt(all.at(-1)!)}   target p95 <= 50 ms`,
+  );
+  if (process.env.BENCH_DATABASE_URL && !reuse) console.error(`the loaded database stays: BENCH_SEARCH_DB=${db.url}`);
+} finally {
+  await prisma.$disconnect();
+  await db.close();
+}
+
+/** The projects of a database an earlier run loaded (BENCH_SEARCH_DB). */
+async function loadedProjects(): Promise<string[]> {
+  const rows = await prisma.project.findMany({ where: { name: { startsWith: 'p' } }, orderBy: { name: 'asc' } });
+  const ids = rows.sort((a, b) => Number(a.name.slice(1)) - Number(b.name.slice(1))).map((p) => p.id);
+  if (ids.length !== PROJECTS) throw new Error(`BENCH_SEARCH_DB holds ${ids.length} projects, not ${PROJECTS}`);
+  console.error(`reusing the rows loaded in ${reuse}`);
+  return ids;
+}
+
+/** 1,000,000 rows across the projects, in SQL. */
+async function load(): Promise<string[]> {
   const user = await prisma.user.create({ data: { email: `bench-${Date.now()}@example.com`, passwordHash: 'x' } });
   const projectIds: string[] = [];
   for (let i = 0; i < PROJECTS; i++) {
@@ -60,43 +119,5 @@ try {
   await prisma.$executeRawUnsafe('VACUUM (ANALYZE) llm_requests');
   console.error(`loaded ${ROWS.toLocaleString()} rows in ${((Date.now() - loadStarted) / 1000).toFixed(1)} s`);
 
-  const now = Date.now();
-  const kinds: [string, (p: string) => Partial<LogSearchQuery>][] = [
-    ['rare word', () => ({ q: 'zanzibar' })],
-    ['common word', () => ({ q: 'invoice' })],
-    ['phrase', () => ({ q: '"the contract about refund"' })],
-    ['word + filters', () => ({ q: 'security', model: 'gpt-4o', status: 'success', minRisk: 50 })],
-    ['filters only, 24h', () => ({ from: new Date(now - 86_400_000), to: new Date(now), maxRisk: 20 })],
-    ['sort by latency', () => ({ sort: 'latencyMs', order: 'desc' })],
-    ['deep page', () => ({ page: 200, limit: 50 })],
-    ['word excluded', () => ({ q: 'draft -refund' })],
-    ['stemmed word', () => ({ q: 'translating' })],
-    ['decision+endpoint+user', () => ({ decision: 'allow', endpoint: 'chat', userId: 'user-40' })],
-    ['flag', () => ({ flag: 'injection:override' })],
-    ['refused', () => ({ outcome: 'refused' })],
-  ];
-  const timings = new Map<string, number[]>();
-  for (let i = 0; i < 200; i++) {
-    const [name, make] = kinds[i % kinds.length]!;
-    const projectId = projectIds[i % PROJECTS]!;
-    const q = { projectId, page: 1, limit: 20, sort: 'createdAt', order: 'desc', ...make(projectId) } as LogSearchQuery;
-    const started = performance.now();
-    await searchLogs(prisma, q);
-    const list = timings.get(name) ?? [];
-    list.push(performance.now() - started);
-    timings.set(name, list);
-  }
-  const all = [...timings.values()].flat().sort((a, b) => a - b);
-  const fmt = (v: number) => v.toFixed(1).padStart(8);
-  console.log(`\n${'search'.padEnd(22)}${'p50 ms'.padStart(8)}${'p95 ms'.padStart(8)}${'max ms'.padStart(8)}`);
-  for (const [name, list] of timings) {
-    const s = list.sort((a, b) => a - b);
-    console.log(`${name.padEnd(22)}${fmt(percentile(s, 0.5))}${fmt(percentile(s, 0.95))}${fmt(s.at(-1)!)}`);
-  }
-  console.log(
-    `${'ALL (200)'.padEnd(22)}${fmt(percentile(all, 0.5))}${fmt(percentile(all, 0.95))}${fmt(all.at(-1)!)}   target p95 <= 50 ms`,
-  );
-} finally {
-  await prisma.$disconnect();
-  await db.close();
+  return projectIds;
 }

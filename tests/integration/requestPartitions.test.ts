@@ -168,6 +168,51 @@ describe('llm_requests partitioned by month', () => {
     expect(partitionsIn(await explain(unbounded.sent[0]!)).length).toBeGreaterThan(10);
   });
 
+  it('should let the search index intersect the filters users combine with words (model, endpoint, end user, decision)', async () => {
+    // 20,000 rows this month, 500 end users, 4 endpoints, 5 models (rolled back afterwards).
+    await client.query('BEGIN');
+    try {
+      await client.query(`
+        INSERT INTO llm_requests (id, "projectId", model, "effectiveModel", endpoint, "endUserId", prompt, "latencyMs",
+          "riskScore", "riskLevel", decision, "createdAt")
+        SELECT 'f' || g, 'pent', 'model-' || (g % 5), 'gpt-4o', 'ep-' || (g % 4), 'u-' || (g % 500),
+          'plain words ' || CASE WHEN g % 7 = 0 THEN 'zebra' ELSE 'horse' END, 10, 0, 'low',
+          CASE WHEN g % 50 = 0 THEN 'flag'::"Decision" ELSE 'allow'::"Decision" END,
+          (now() AT TIME ZONE 'UTC') - g * interval '1 second'
+        FROM generate_series(1, 20000) g`);
+      await client.query('ANALYZE llm_requests');
+      const r = recorder();
+      await searchLogs(
+        r.db,
+        logSearchQuery.parse({
+          projectId: 'pent',
+          q: 'zebra',
+          model: 'model-2',
+          endpoint: 'ep-2',
+          userId: 'u-7',
+          decision: 'flag',
+        }),
+      );
+      // Words and filters: the collect step; filters alone: the page and the count.
+      await searchLogs(
+        r.db,
+        logSearchQuery.parse({ projectId: 'pent', endpoint: 'ep-2', userId: 'u-7', decision: 'flag' }),
+      );
+      const plans = await Promise.all(r.sent.filter((s) => s.text.includes('"endUserId" =')).map(explain));
+      expect(plans.length).toBeGreaterThanOrEqual(3);
+      for (const plan of plans) {
+        const conds = plan.split('\n').filter((l) => l.includes('Index Cond') && l.includes('"endUserId" ='));
+        expect(conds.length, plan).toBeGreaterThan(0);
+        const keys = plan.includes('search @@')
+          ? ['"projectId" =', 'search @@', 'model =', 'endpoint =', 'decision =']
+          : ['"projectId" =', 'endpoint =', 'decision ='];
+        for (const cond of conds) for (const key of keys) expect(cond, plan).toContain(key);
+      }
+    } finally {
+      await client.query('ROLLBACK');
+    }
+  });
+
   it('should drop whole months past the longest plan retention and keep what a longer plan keeps', async () => {
     await ensureRequestPartitions(prisma, { monthsBack: 14 });
     const count = (project: string, olderThanDays: number) =>
