@@ -5,7 +5,7 @@
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
-import { freePort } from '../../src/db/embeddedPostgres.js';
+import { quietPort } from './ports.js';
 
 export const HAPROXY_CONFIG = path.resolve(import.meta.dirname, '../../deploy/haproxy/haproxy.cfg');
 
@@ -57,8 +57,8 @@ export interface RunningHaproxy {
 }
 
 export async function startHaproxy(binary: string, backendPorts: number[]): Promise<RunningHaproxy> {
-  const port = await freePort();
-  const statsPort = await freePort();
+  const port = await quietPort();
+  const statsPort = await quietPort();
   let output = '';
   const child = spawn(binary, ['-db', '-f', HAPROXY_CONFIG], {
     env: {

@@ -1,7 +1,7 @@
 /** Runs the real server process (src/server.ts through tsx) for process-level tests. */
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
-import { freePort } from '../../src/db/embeddedPostgres.js';
+import { quietPort } from './ports.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 
@@ -25,7 +25,7 @@ export async function spawnServer(
   env: Record<string, string>,
   options: { cwd?: string; port?: number } = {},
 ): Promise<SpawnedServer> {
-  const port = options.port ?? (await freePort());
+  const port = options.port ?? (await quietPort());
   let output = '';
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
     cwd: options.cwd ?? ROOT,
