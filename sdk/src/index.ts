@@ -2,7 +2,7 @@
  * LLMGuard for apps that cannot send their calls through the gateway: `guard.wrap(openai)`
  * reports every `chat.completions.create` to `POST /api/v1/llm/request` (latency, tokens,
  * status) and applies the policy the answer returns (`effectiveModel`, `systemPrompt`) to the
- * next call; `guard.guardCheck()` asks for the decision on a prompt before calling the model.
+ * next call; `guard.guardCheck()` asks for the decision on a prompt or chat messages before calling the model.
  */
 import type OpenAI from 'openai';
 
@@ -49,6 +49,11 @@ export interface ReportResult {
   remediations: { id: string; action: string }[];
 }
 
+/** What `guardCheck` asks about: a prompt as one text, or OpenAI's chat messages (exactly one of the two). */
+export type GuardCheckInput = { model: string; userId?: string | null; endpoint?: string | null } & (
+  { prompt: string; messages?: never } | { messages: readonly Message[]; prompt?: never }
+);
+
 export interface GuardCheckResult {
   decision: Decision;
   riskScore: number;
@@ -57,8 +62,13 @@ export interface GuardCheckResult {
   effectiveModel: string;
   systemPrompt: string | null;
   remediations: { id: string; action: string }[];
-  /** the prompt as it may leave (PII redacted under piiMode "redact") */
-  prompt: string;
+  /** for a check of a prompt: the prompt as it may leave (PII redacted under piiMode "redact") */
+  prompt?: string;
+  /**
+   * for a check of messages: each message's role and text as it may leave (PII redacted under
+   * piiMode "redact"; content parts flattened to their text)
+   */
+  messages?: { role: string; content: string; name?: string }[];
 }
 
 /** An answer of the LLMGuard API other than 2xx. */
@@ -91,8 +101,8 @@ function textOf(content: unknown): string {
 }
 
 /**
- * Every non-system message's text as one prompt (for `guardCheck`, which takes a prompt;
- * `report` and `wrap` send the messages themselves).
+ * Every non-system message's text as one prompt (`report`, `wrap` and `guardCheck` can send the
+ * messages themselves, scored by role).
  */
 export function promptOf(messages: readonly Message[]): string {
   return messages
@@ -143,11 +153,18 @@ export class LLMGuard {
   }
 
   /**
-   * Pre-flight: the decision, effective model and system prompt for a prompt, without calling
-   * a model and without recording anything. Throws LLMGuardError 403/429 when a remediation
-   * refuses the call.
+   * Pre-flight: the decision, effective model and system prompt for a prompt or for the chat
+   * messages about to be sent (scored by role, as reports are), without calling a model and
+   * without recording anything. Throws LLMGuardError 403/429 when a remediation refuses the call.
    */
-  guardCheck(input: { model: string; prompt: string; userId?: string | null; endpoint?: string | null }) {
+  guardCheck(
+    input: GuardCheckInput & { prompt: string },
+  ): Promise<GuardCheckResult & { prompt: string; messages?: undefined }>;
+  guardCheck(
+    input: GuardCheckInput & { messages: readonly Message[] },
+  ): Promise<GuardCheckResult & { messages: NonNullable<GuardCheckResult['messages']>; prompt?: undefined }>;
+  guardCheck(input: GuardCheckInput): Promise<GuardCheckResult>;
+  guardCheck(input: GuardCheckInput): Promise<GuardCheckResult> {
     return this.post<GuardCheckResult>('/llm/check', { endpoint: this.options.endpoint ?? null, ...input });
   }
 

@@ -239,12 +239,14 @@ export const OPERATIONS: Record<string, OperationDoc> = {
   },
 
   [v1('POST', '/llm/check')]: {
-    summary: "Pre-flight: the guard's decision and the policy for a prompt (nothing recorded)",
+    summary: "Pre-flight: the guard's decision and the policy for a prompt or chat messages (nothing recorded)",
     description:
       'The same checks as /llm/request before a call (403 `ENDPOINT_DISABLED`, 429 `USER_RATE_LIMITED`, ' +
-      '`QUOTA_EXCEEDED`), then the decision, effective model and system prompt, and the prompt as it may ' +
-      'leave (PII redacted under piiMode `redact`).',
-    success: { status: 200, body: 'json' },
+      '`QUOTA_EXCEEDED`), then the decision, effective model and system prompt, and the prompt or messages as ' +
+      'they may leave (PII redacted under piiMode `redact`). Send `prompt` or `messages` (exactly one, 400 ' +
+      'otherwise); messages are scored by role as /llm/request scores them: an instruction in a user or tool ' +
+      'message is an injection, the same words in the system message are not.',
+    success: { status: 200, body: 'LlmCheckResponse' },
     errors: [403],
   },
   [v1('GET', '/llm/whoami')]: {
@@ -302,10 +304,11 @@ export const OPERATIONS: Record<string, OperationDoc> = {
   },
 
   [v1('POST', '/guard/check')]: {
-    summary: 'Score a prompt (and response) as ingestion would, storing nothing',
+    summary: 'Score a prompt or chat messages (and a response) as ingestion would, storing nothing',
     description:
       "The same risk score, level, flags and decision `POST /llm/request` would give under the project's " +
-      "settings and active remediations, plus the injection model's calibrated probability. Nothing is " +
+      "settings and active remediations, plus the injection model's calibrated probability. Send `prompt` or " +
+      '`messages` (exactly one; messages are scored by role as /llm/request scores them). Nothing is ' +
       'stored and no quota is used; rate-limited like ingestion. With an API key the project is the ' +
       "key's (a `projectId` must match it); with a dashboard JWT `projectId` is required.",
     success: { status: 200, body: 'GuardCheckResponse' },

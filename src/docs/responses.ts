@@ -17,7 +17,7 @@ import {
 } from '../validators/billingValidators.js';
 import { guardCheckResponse } from '../validators/guardValidators.js';
 import { evaluatedFlagsResponse, flagResponse, flagSchema } from '../validators/flagValidators.js';
-import { ingestResponse } from '../validators/ingestValidators.js';
+import { ingestResponse, llmCheckResponse } from '../validators/ingestValidators.js';
 import {
   adminFeedbackItem,
   llmFeedbackResponse,
@@ -311,6 +311,7 @@ export const responseComponents = {
     }),
   }),
   IngestResponse: ingestResponse,
+  LlmCheckResponse: llmCheckResponse,
   GuardCheckResponse: guardCheckResponse,
   LlmRequest: llmRequest,
   LogList: pageOf(llmRequest),

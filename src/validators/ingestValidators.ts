@@ -35,20 +35,36 @@ export const chatMessage = z
   })
   .describe('One chat message, as the `openai` SDK sends it.');
 
+/** A prompt as one text, at most 1 MB. */
+export const promptText = utf8Max(MB, 'prompt');
+export const PROMPT_DESCRIPTION = 'The prompt as one text. Send either `prompt` or `messages`, not both.';
+
+/** OpenAI's `messages` array: at least one message, at most 2 MB of JSON. */
+export const chatMessages = z
+  .array(chatMessage)
+  .min(1)
+  .max(10_000)
+  .refine((ms) => Buffer.byteLength(JSON.stringify(ms), 'utf8') <= 2 * MB, {
+    message: 'messages must be at most 2 MB of JSON',
+  });
+
+/** The refinement of a body that takes `prompt` or `messages`: exactly one of them (400 otherwise). */
+export function exactlyOnePromptOrMessages(body: { prompt?: unknown; messages?: unknown }, ctx: z.RefinementCtx) {
+  if ((body.prompt === undefined) === (body.messages === undefined)) {
+    ctx.addIssue({
+      code: 'custom',
+      path: [body.prompt === undefined ? 'prompt' : 'messages'],
+      message: 'Send exactly one of `prompt` and `messages`',
+    });
+  }
+}
+
 export const llmRequestBody = z
   .strictObject({
     model: z.string().trim().min(1).max(200).describe('The model the app asked for, e.g. `gpt-4o`.'),
-    prompt: utf8Max(MB, 'prompt')
+    prompt: promptText.optional().describe(PROMPT_DESCRIPTION),
+    messages: chatMessages
       .optional()
-      .describe('The prompt as one text. Send either `prompt` or `messages`, not both.'),
-    messages: z
-      .array(chatMessage)
-      .min(1)
-      .max(10_000)
-      .optional()
-      .refine((ms) => ms === undefined || Buffer.byteLength(JSON.stringify(ms), 'utf8') <= 2 * MB, {
-        message: 'messages must be at most 2 MB of JSON',
-      })
       .describe(
         "The chat messages as sent to the model (OpenAI's `messages`), instead of `prompt`: stored with their roles " +
           'and scored message by message.',
@@ -90,15 +106,7 @@ export const llmRequestBody = z
       })
       .describe('Any JSON object of yours (at most 16 KB), stored with the call and shown by GET /logs/{id}.'),
   })
-  .superRefine((body, ctx) => {
-    if ((body.prompt === undefined) === (body.messages === undefined)) {
-      ctx.addIssue({
-        code: 'custom',
-        path: [body.prompt === undefined ? 'prompt' : 'messages'],
-        message: 'Send exactly one of `prompt` and `messages`',
-      });
-    }
-  });
+  .superRefine(exactlyOnePromptOrMessages);
 z.globalRegistry.add(llmRequestBody, {
   examples: [
     {
@@ -133,14 +141,50 @@ z.globalRegistry.add(llmRequestBody, {
 export type LlmRequestInput = z.infer<typeof llmRequestBody>;
 
 /** A pre-flight check (the SDK's guardCheck): nothing is recorded. */
-export const llmCheckBody = z.strictObject({
-  model: z.string().trim().min(1).max(200),
-  prompt: utf8Max(MB, 'prompt'),
-  endpoint: z.string().trim().min(1).max(200).nullable().optional(),
-  userId: z.string().trim().min(1).max(200).nullable().optional(),
-});
+export const llmCheckBody = z
+  .strictObject({
+    model: z.string().trim().min(1).max(200).describe('The model the app is about to call, e.g. `gpt-4o`.'),
+    prompt: promptText.optional().describe(PROMPT_DESCRIPTION),
+    messages: chatMessages
+      .optional()
+      .describe(
+        "The chat messages the app is about to send (OpenAI's `messages`), instead of `prompt`: scored message " +
+          'by message with their roles, as /llm/request scores them.',
+      ),
+    endpoint: z
+      .string()
+      .trim()
+      .min(1)
+      .max(200)
+      .nullable()
+      .optional()
+      .describe('Your name for the feature making the call (a disabled endpoint answers 403 ENDPOINT_DISABLED).'),
+    userId: z
+      .string()
+      .trim()
+      .min(1)
+      .max(200)
+      .nullable()
+      .optional()
+      .describe(
+        'Your id of the end user; under a rate_limit_user remediation the check counts as a call of this user ' +
+          '(429 USER_RATE_LIMITED past the limit).',
+      ),
+  })
+  .superRefine(exactlyOnePromptOrMessages);
 z.globalRegistry.add(llmCheckBody, {
-  examples: [{ model: 'gpt-4o', prompt: 'Summarise this ticket.', endpoint: 'chat', userId: 'end-user-42' }],
+  examples: [
+    { model: 'gpt-4o', prompt: 'Summarise this ticket.', endpoint: 'chat', userId: 'end-user-42' },
+    {
+      model: 'gpt-4o-mini',
+      messages: [
+        { role: 'system', content: 'You are the support assistant of ACME.' },
+        { role: 'user', content: 'Where is my order 1042?' },
+      ],
+      endpoint: 'support-chat',
+      userId: 'end-user-42',
+    },
+  ],
 });
 export type LlmCheckInput = z.infer<typeof llmCheckBody>;
 
@@ -218,3 +262,60 @@ z.globalRegistry.add(ingestResponse, {
 });
 
 export type IngestResponse = z.infer<typeof ingestResponse>;
+
+/** A message as it may leave after a check or a report: its role and its text. */
+const textMessage = z.object({
+  role: z.string().describe('The role of the message as sent (`system`, `user`, `tool`, ...).'),
+  content: z.string().describe('Its text: a string as sent, or the text of its content parts joined by newlines.'),
+  name: z.string().optional().describe('The `name` it was sent with, if any.'),
+});
+
+export const llmCheckResponse = z.object({
+  decision: z.enum(Decision).describe(DECISION_DESCRIPTION),
+  riskScore: z.number().int().min(0).max(100).describe('Risk score 0-100, as /llm/request would score the call.'),
+  riskLevel: z.enum(RiskLevel).describe('Band of the score: low < 30 <= medium < 60 <= high < 85 <= critical.'),
+  riskFlags: z.array(z.string()).describe('Every signal found, e.g. `injection:override`, `pii:email`.'),
+  effectiveModel: z
+    .string()
+    .describe('Model to call: the requested one, or the one a remediation or allowedModels chose.'),
+  systemPrompt: z
+    .string()
+    .nullable()
+    .describe('System prompt the project (or a change_system_prompt remediation) wants the call to use.'),
+  remediations: z
+    .array(
+      z.object({
+        id: z.string().describe('Id of the remediation (GET /incidents/{id} lists it).'),
+        action: z.string().describe('What it does, e.g. `switch_model` or `change_system_prompt`.'),
+      }),
+    )
+    .describe('Active remediations that shaped the answer.'),
+  prompt: z
+    .string()
+    .optional()
+    .describe(
+      "For a check sent with `prompt`: the prompt as it may leave, PII and secrets replaced by placeholders when the project's piiMode is `redact`, else as sent.",
+    ),
+  messages: z
+    .array(textMessage)
+    .optional()
+    .describe(
+      "For a check sent with `messages`: each message's text as it may leave, PII and secrets replaced by " +
+        "placeholders when the project's piiMode is `redact` (content parts flattened to their text).",
+    ),
+});
+z.globalRegistry.add(llmCheckResponse, {
+  examples: [
+    {
+      decision: 'allow',
+      riskScore: 0,
+      riskLevel: 'low',
+      riskFlags: [],
+      effectiveModel: 'gpt-4o',
+      systemPrompt: null,
+      remediations: [],
+      prompt: 'Summarise this ticket.',
+    },
+  ],
+});
+export type LlmCheckResponse = z.infer<typeof llmCheckResponse>;

@@ -283,6 +283,11 @@ describe('documented responses', () => {
       completionTokens: 80,
     };
     const ingested = await call('post', '/api/v1/llm/request', { headers: sdk, body: example });
+    await call('post', '/api/v1/llm/check', { headers: sdk, body: { model: 'gpt-4o', prompt: example.prompt } });
+    await call('post', '/api/v1/llm/check', {
+      headers: sdk,
+      body: { model: 'gpt-4o', messages: [{ role: 'user', content: example.prompt }] },
+    });
     await call('get', '/api/v1/logs', { query: { projectId: project.id } });
     await call('get', '/api/v1/logs/{id}', { path: `/api/v1/logs/${ingested.id}` });
     await call('get', '/api/v1/metrics', { query: { projectId: project.id } });

@@ -1,12 +1,12 @@
 /**
- * POST /guard/check: a text scored exactly as `/llm/request` would score it (assessExchange,
+ * POST /guard/check: a text (or chat messages, by role) scored exactly as `/llm/request` would score it (assessExchange,
  * the project's settings and active remediations), with nothing stored and no quota used.
  */
 import type { InjectionGuard } from '../../domain/guard/injectionGuard.js';
 import type { GuardCheckInput, GuardCheckResponse } from '../../validators/guardValidators.js';
 import type { ProjectContext } from '../auth/keyCache.js';
 import { enforceRemediations, type UserLimiterFor } from '../incidents/remediationEnforcer.js';
-import { assessExchangeAsync } from '../ingest/ingestService.js';
+import { assessExchangeAsync, reportedText } from '../ingest/ingestService.js';
 
 export async function checkGuard(args: {
   project: ProjectContext;
@@ -22,7 +22,7 @@ export async function checkGuard(args: {
   const { risk, flags, decision } = await assessExchangeAsync(
     project,
     policy,
-    { prompt: input.prompt, response: input.response ?? null, model },
+    { ...reportedText(input), response: input.response ?? null, model },
     guard,
   );
   return {

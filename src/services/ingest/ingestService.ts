@@ -12,7 +12,12 @@ import { assessChatRiskSteps } from '../../domain/risk/chatRisk.js';
 import { runSliced, runSync, type Steps } from '../../domain/slices.js';
 import { storedMessages, transcriptOf, type StoredMessage } from '../../domain/chat/messages.js';
 import { uuidv7 } from '../../utils/ids.js';
-import type { IngestResponse, LlmCheckInput, LlmRequestInput } from '../../validators/ingestValidators.js';
+import type {
+  IngestResponse,
+  LlmCheckInput,
+  LlmCheckResponse,
+  LlmRequestInput,
+} from '../../validators/ingestValidators.js';
 import type { IngestWriter, QuotaCounter } from './ingestWriter.js';
 import type { ProjectContext, VerifiedKey } from '../auth/keyCache.js';
 import { enforceRemediations, type Enforcement, type UserLimiterFor } from '../incidents/remediationEnforcer.js';
@@ -100,7 +105,10 @@ function* scoreExchange(
     systemPrompt: string | null;
   },
   guard: InjectionGuard | null,
-): Steps<{ risk: RiskResult; pii: { prompt: ScannedText | null; messages: ScannedText[]; response: ScannedText | null } }> {
+): Steps<{
+  risk: RiskResult;
+  pii: { prompt: ScannedText | null; messages: ScannedText[]; response: ScannedText | null };
+}> {
   if (exchange.messages) {
     const { risk, pii } = yield* assessChatRiskSteps({ ...exchange, messages: exchange.messages }, guard);
     return { risk, pii: { prompt: null, messages: pii.messages, response: pii.response } };
@@ -197,7 +205,7 @@ function* assessExchangeSteps(
  * The prompt and messages of a reported call: a `prompt` as sent, or `messages` stored with their
  * roles and flattened to a transcript for the `prompt` column (search and older clients read it).
  */
-export function reportedText(input: Pick<LlmRequestInput, 'prompt' | 'messages'>): {
+export function reportedText(input: Pick<LlmRequestInput | LlmCheckInput, 'prompt' | 'messages'>): {
   prompt: string;
   messages: StoredMessage[] | null;
 } {
@@ -350,27 +358,30 @@ export async function ingestLlmRequest(
 }
 
 /**
- * POST /llm/check: the pre-call checks and the guard's decision on a prompt, without a model
- * call and without a row (the SDK's guardCheck). Refusals throw as for /llm/request; a
- * rate_limit_user remediation counts the check as a call of that end user.
+ * POST /llm/check: the pre-call checks and the guard's decision on a prompt or chat messages
+ * (scored by role, as /llm/request scores them), without a model call and without a row (the
+ * SDK's guardCheck). Refusals throw as for /llm/request; a rate_limit_user remediation counts the
+ * check as a call of that end user.
  */
 export async function checkLlmCall(
   deps: IngestDeps,
   auth: { key: VerifiedKey; project: ProjectContext },
   input: LlmCheckInput,
-) {
+): Promise<LlmCheckResponse> {
   const { project } = auth;
   const { policy } = await admitCall(deps, project, {
     model: input.model,
     endpoint: input.endpoint ?? null,
     userId: input.userId ?? null,
   });
+  const reported = reportedText(input);
   const assessment = await assessExchangeAsync(
     project,
     policy,
-    { prompt: input.prompt, response: null, model: input.model },
+    { ...reported, response: null, model: input.model },
     deps.guard,
   );
+  const redact = project.piiMode === 'redact';
   return {
     decision: assessment.decision,
     riskScore: assessment.risk.score,
@@ -379,7 +390,9 @@ export async function checkLlmCall(
     effectiveModel: policy.effectiveModel,
     systemPrompt: policy.systemPrompt,
     remediations: policy.applied,
-    prompt: project.piiMode === 'redact' ? assessment.prompt : input.prompt,
+    ...(reported.messages
+      ? { messages: redact ? (assessment.messages ?? reported.messages) : reported.messages }
+      : { prompt: redact ? assessment.prompt : reported.prompt }),
   };
 }
 
