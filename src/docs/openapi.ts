@@ -6,7 +6,15 @@
 import type { Express } from 'express';
 import { z } from 'zod';
 import { API_PREFIX, API_VERSION, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../config/constants.js';
-import { AUTH_RULES, OPERATIONS, TAGS, type Auth, type ErrorStatus, type OperationDoc } from './operations.js';
+import {
+  AUTH_RULES,
+  OPERATIONS,
+  PATH_PARAMETERS,
+  TAGS,
+  type Auth,
+  type ErrorStatus,
+  type OperationDoc,
+} from './operations.js';
 import { responseComponents } from './responses.js';
 import { HTTP_METHODS, listRoutes, pathParams, type AppRoute } from './routes.js';
 
@@ -192,12 +200,13 @@ function buildOperation(route: AppRoute, doc: OperationDoc | undefined): Json {
 function pathParameters(route: AppRoute): Json[] {
   const declared = route.schemas.params ? jsonSchema(route.schemas.params, 'input') : {};
   const props = (declared.properties ?? {}) as Record<string, Json>;
-  return pathParams(route.openApiPath).map((name) => ({
-    name,
-    in: 'path',
-    required: true,
-    schema: props[name] ?? { type: 'string' },
-  }));
+  const segments = route.openApiPath.split('/');
+  return pathParams(route.openApiPath).map((name) => {
+    const { description: own, ...schema } = props[name] ?? { type: 'string' };
+    const before = segments[segments.indexOf(`{${name}}`) - 1];
+    const description = (own as string | undefined) ?? PATH_PARAMETERS[`${before}/{${name}}`];
+    return { name, in: 'path', required: true, ...(description ? { description } : {}), schema };
+  });
 }
 
 /** One parameter per property of the query schema (already JSON Schema). */

@@ -57,6 +57,25 @@ export const TAGS: readonly { name: string; description: string }[] = [
   { name: 'docs', description: 'This reference.' },
 ];
 
+/**
+ * What a path parameter names, by the segment before it (`projects/{id}`): the same `{id}` is a
+ * project under /projects and an incident under /incidents. A route with a parameter missing
+ * here fails tests/integration/openapi.test.ts (every field described).
+ */
+export const PATH_PARAMETERS: Readonly<Record<string, string>> = {
+  'projects/{id}': 'Id of the project (one you own; an admin may name any).',
+  'users/{id}': 'Id of the user.',
+  'incidents/{id}': 'Id of the incident.',
+  'remediations/{rid}': 'Id of the remediation (one of this incident).',
+  'logs/{id}': 'Id of the call (the `id` /llm/request answered with).',
+  'config-versions/{n}': 'Number of the config version (1, 2, ...).',
+  'providers/{providerId}': 'Id of the provider.',
+  'versions/{version}': "Version number of the provider's API key.",
+  'feedback/{id}': 'Id of the product feedback.',
+  'flags/{key}': 'Key of the flag.',
+  'ip-blocks/{ip}': 'The blocked IP address (IPv4 or IPv6).',
+};
+
 export type ErrorStatus = 400 | 401 | 403 | 404 | 409 | 413 | 415 | 429 | 500 | 502 | 503;
 
 export interface OperationDoc {

@@ -17,7 +17,8 @@ import {
 } from '../validators/billingValidators.js';
 import { guardCheckResponse } from '../validators/guardValidators.js';
 import { evaluatedFlagsResponse, flagResponse, flagSchema } from '../validators/flagValidators.js';
-import { ingestResponse, llmCheckResponse } from '../validators/ingestValidators.js';
+import { ingestResponse, llmCheckResponse, storedMessage } from '../validators/ingestValidators.js';
+import { PROJECT_FIELDS } from '../validators/projectValidators.js';
 import {
   adminFeedbackItem,
   llmFeedbackResponse,
@@ -43,74 +44,108 @@ const timestamp = z.iso.datetime({ offset: true });
 const count = z.number().int().min(0);
 
 export const errorResponse = z.object({
-  error: z.object({
-    code: z.enum(Object.keys(ERROR_STATUS) as [ErrorCode, ...ErrorCode[]]),
-    message: z.string(),
-    details: z.unknown().optional().describe('for VALIDATION_ERROR: the field issues ({ path, message, code })'),
-    requestId: z.string().describe('the X-Request-Id of the call'),
-  }),
+  error: z
+    .object({
+      code: z
+        .enum(Object.keys(ERROR_STATUS) as [ErrorCode, ...ErrorCode[]])
+        .describe('Machine-readable error code, e.g. `VALIDATION_ERROR`.'),
+      message: z.string().describe('What went wrong, for people.'),
+      details: z.unknown().optional().describe('for VALIDATION_ERROR: the field issues ({ path, message, code })'),
+      requestId: z.string().describe('the X-Request-Id of the call'),
+    })
+    .describe('What went wrong.'),
 });
 
 /** `{ data, page, limit, total }`, the shape of every list. */
 export const pageOf = <T extends z.ZodType>(item: T) =>
-  z.object({ data: z.array(item), page: z.number().int(), limit: z.number().int(), total: count });
+  z.object({
+    data: z.array(item).describe('The items of this page.'),
+    page: z.number().int().describe('Page number, from 1.'),
+    limit: z.number().int().describe('Items per page.'),
+    total: count.describe('Items in all pages.'),
+  });
 
-export const healthResponse = z.object({ status: z.literal('ok') });
+export const healthResponse = z.object({ status: z.literal('ok').describe('The process is up.') });
 export const readinessResponse = z.object({
-  status: z.enum(['ready', 'unavailable']),
-  ready: z.boolean(),
-  checks: z.object({
-    database: z.enum(['ok', 'down']),
-    migrations: z.enum(['ok', 'pending', 'unknown']),
-  }),
+  status: z.enum(['ready', 'unavailable']).describe('`ready` when every check is `ok`.'),
+  ready: z.boolean().describe('Whether the instance should get traffic.'),
+  checks: z
+    .object({
+      database: z.enum(['ok', 'down']).describe('Whether the database answers.'),
+      migrations: z
+        .enum(['ok', 'pending', 'unknown'])
+        .describe('Whether every migration is applied (`unknown` while the database is down).'),
+    })
+    .describe('Each check on its own.'),
 });
 
 export const profileResponse = z.object({
-  user: userSchema.extend({ mfaEnabled: z.boolean(), createdAt: timestamp }),
+  user: userSchema
+    .extend({
+      mfaEnabled: z.boolean().describe('Whether sign-in needs a TOTP or recovery code.'),
+      createdAt: timestamp.describe('When the account was created.'),
+    })
+    .describe('The signed-in user.'),
 });
-export const mfaSetupResponse = z.object({ secret: z.string(), otpauthUrl: z.string() });
+export const mfaSetupResponse = z.object({
+  secret: z.string().describe('The new TOTP secret (base32), for typing into an authenticator app.'),
+  otpauthUrl: z.string().describe('The same secret as an `otpauth://` URL, for a QR code.'),
+});
 export const mfaEnableResponse = z.object({
   recoveryCodes: z.array(z.string()).describe('shown once; each signs in once instead of a TOTP code'),
 });
 
-export const project = z.object({
-  id: z.string(),
-  name: z.string(),
-  description: z.string().nullable(),
-  ownerId: z.string(),
-  safetyThreshold: z.number().int().min(0).max(100),
-  piiMode: z.enum(PiiMode),
-  guardMode: z.enum(['enforce', 'monitor']).describe('monitor: scored and flagged, never blocked'),
-  defaultModel: z.string().nullable(),
-  systemPrompt: z.string().nullable(),
-  alertWebhookUrl: z.string().nullable(),
-  slackWebhookUrl: z.string().nullable(),
-  datadogWebhookSecret: z.string().nullable().describe('write-only: read back masked'),
-  alertWebhookSecret: z.string().nullable().describe('write-only: read back masked'),
-  createdAt: timestamp,
-  updatedAt: timestamp,
-});
+export const project = z
+  .object({
+    id: z.string().describe('Id of the project.'),
+    name: z.string().describe(PROJECT_FIELDS.name),
+    description: z.string().nullable().describe(PROJECT_FIELDS.description),
+    ownerId: z.string().describe('Id of the user who owns it.'),
+    safetyThreshold: z.number().int().min(0).max(100).describe(PROJECT_FIELDS.safetyThreshold),
+    piiMode: z.enum(PiiMode).describe(PROJECT_FIELDS.piiMode),
+    guardMode: z.enum(['enforce', 'monitor']).describe(PROJECT_FIELDS.guardMode),
+    defaultModel: z.string().nullable().describe(PROJECT_FIELDS.defaultModel),
+    systemPrompt: z.string().nullable().describe(PROJECT_FIELDS.systemPrompt),
+    alertWebhookUrl: z.string().nullable().describe(PROJECT_FIELDS.alertWebhookUrl),
+    slackWebhookUrl: z.string().nullable().describe(PROJECT_FIELDS.slackWebhookUrl),
+    datadogWebhookSecret: z.string().nullable().describe('write-only: read back masked'),
+    alertWebhookSecret: z.string().nullable().describe('write-only: read back masked'),
+    createdAt: timestamp.describe('When the project was created.'),
+    updatedAt: timestamp.describe('Last change of the project or its settings.'),
+  })
+  .describe('A project: the unit API keys, settings, calls and incidents belong to.');
 
-export const apiKey = z.object({
-  id: z.string(),
-  name: z.string(),
-  prefix: z.string().describe('the first characters of the key, to recognise it'),
-  key: z.string().optional().describe('the secret: only in the response that creates the key'),
-  createdAt: timestamp,
-  expiresAt: timestamp.nullable(),
-  lastUsedAt: timestamp.nullable(),
-  revokedAt: timestamp.nullable(),
-});
+export const apiKey = z
+  .object({
+    id: z.string().describe('Id of the key.'),
+    name: z.string().describe('Its name.'),
+    prefix: z.string().describe('the first characters of the key, to recognise it'),
+    key: z.string().optional().describe('the secret: only in the response that creates the key'),
+    createdAt: timestamp.describe('When the key was created.'),
+    expiresAt: timestamp.nullable().describe('When it stops working (null: never).'),
+    lastUsedAt: timestamp.nullable().describe('When it was last used (null: never).'),
+    revokedAt: timestamp.nullable().describe('When it was revoked (null: not revoked).'),
+  })
+  .describe('A project API key (lgk_...), as X-API-Key or bearer token for /llm/* and the gateway.');
 
 export const projectResponse = z.object({ project });
 export const createProjectResponse = z.object({ project, apiKey });
 export const apiKeyResponse = z.object({ apiKey });
 export const rotateApiKeyResponse = z.object({
   apiKey,
-  previous: z.object({ id: z.string(), expiresAt: timestamp.describe('the old key stops working then') }),
+  previous: z
+    .object({
+      id: z.string().describe('Id of the replaced key.'),
+      expiresAt: timestamp.describe('the old key stops working then'),
+    })
+    .describe('The key it replaces.'),
 });
 
-export const whoamiResponse = z.object({ projectId: z.string(), apiKeyId: z.string(), plan: z.string() });
+export const whoamiResponse = z.object({
+  projectId: z.string().describe("The key's project."),
+  apiKeyId: z.string().describe('Id of the key.'),
+  plan: z.string().describe("The plan of the project's owner (self-hosted: the configured plan)."),
+});
 
 /** A logged request; in lists `prompt` and `response` are cut to their first 500 characters. */
 export const llmRequest = z.object({
@@ -146,16 +181,21 @@ export const llmRequest = z.object({
     .nullable()
     .describe('Why a remediation refused it (outcome `refused` only).'),
   messages: z
-    .array(z.object({ role: z.string(), content: z.string(), name: z.string().optional() }))
+    .array(storedMessage)
     .nullable()
     .describe('The chat messages with their roles, when the call was reported with `messages`'),
 });
 export const logResponse = z.object({
-  request: llmRequest.extend({
-    systemPrompt: z.string().nullable(),
-    metadata: z.record(z.string(), z.unknown()).nullable(),
-    feedback: z.array(llmFeedbackSchema),
-  }),
+  request: llmRequest
+    .extend({
+      systemPrompt: z.string().nullable().describe('The system prompt the policy gave the call, as stored.'),
+      metadata: z
+        .record(z.string(), z.unknown())
+        .nullable()
+        .describe('The JSON object the app reported with the call.'),
+      feedback: z.array(llmFeedbackSchema).describe('Ratings of the call (POST /llm/feedback).'),
+    })
+    .describe('The call with its whole prompt and response.'),
 });
 
 const traffic = {
@@ -220,62 +260,83 @@ export const metricsResponse = z.object({
     .describe('Calls a remediation refused in the range (stored with outcome refused; also counted above).'),
 });
 
-export const remediation = z.object({
-  id: z.string(),
-  incidentId: z.string().nullable(),
-  projectId: z.string(),
-  action: z.enum(RemediationActionType),
-  params: z.record(z.string(), z.unknown()),
-  status: z.enum(RemediationStatus),
-  appliedById: z.string().nullable(),
-  createdAt: timestamp,
-  expiresAt: timestamp.nullable(),
-  revertedAt: timestamp.nullable(),
-  revertedById: z.string().nullable(),
-});
+export const remediation = z
+  .object({
+    id: z.string().describe('Id of the remediation.'),
+    incidentId: z.string().nullable().describe('The incident it was applied for (null once that incident is gone).'),
+    projectId: z.string().describe('The project it applies to.'),
+    action: z.enum(RemediationActionType).describe("What it does to the project's calls."),
+    params: z.record(z.string(), z.unknown()).describe('The parameters of the action, e.g. `{ from, to }`.'),
+    status: z.enum(RemediationStatus).describe('`active` while it applies; then `reverted` or `expired`.'),
+    appliedById: z.string().nullable().describe('The user who applied it.'),
+    createdAt: timestamp.describe('When it was applied.'),
+    expiresAt: timestamp.nullable().describe('When it stops applying by itself (null: until reverted).'),
+    revertedAt: timestamp.nullable().describe('When it was reverted.'),
+    revertedById: z.string().nullable().describe('The user who reverted it (by hand, or by applying reset_settings).'),
+  })
+  .describe("A remediation: a policy change that shapes or refuses the project's calls.");
 
-export const incident = z.object({
-  id: z.string().describe('Id of the incident.'),
-  projectId: z.string().describe('The project it belongs to.'),
-  type: z
-    .enum(IncidentType)
-    .describe(
-      'What opened it: latency, error_rate, risk, cost_spike, anomaly, external (Datadog) or negative_feedback.',
-    ),
-  severity: z.enum(Severity).describe('How bad it is, from the size of the breach.'),
-  status: z.enum(IncidentStatus).describe('`open` until resolved (by hand or when the signal recovers).'),
-  title: z.string().describe('One line for lists and alerts.'),
-  description: z.string().nullable().describe('More detail, when the detector or the alert has it.'),
-  endpoint: z.string().describe("The endpoint it is about ('' for the whole project)."),
-  count: z.number().int().min(1).describe('How many times the condition was seen (later occurrences fold in).'),
-  firstSeenAt: timestamp.describe('First occurrence.'),
-  lastSeenAt: timestamp.describe('Latest occurrence.'),
-  figures: z.record(z.string(), z.unknown()).describe("The detector's numbers (thresholds, p95, rates, z-scores)."),
-  rca: rcaAnswerSchema
-    .extend({ source: z.enum(['openai', 'fallback']), model: z.string().optional() })
-    .nullable()
-    .describe('Root cause analysis: by OpenAI when configured, else the deterministic fallback from the data.'),
-  rcaGeneratedAt: timestamp.nullable().describe('When the root cause analysis was written.'),
-  resolvedAt: timestamp.nullable().describe('When it was resolved.'),
-  resolutionNote: z.string().nullable().describe('Why it was resolved, as written by who resolved it.'),
-  createdAt: timestamp.describe('When it was opened.'),
-  updatedAt: timestamp.describe('Last change.'),
-});
+export const incident = z
+  .object({
+    id: z.string().describe('Id of the incident.'),
+    projectId: z.string().describe('The project it belongs to.'),
+    type: z
+      .enum(IncidentType)
+      .describe(
+        'What opened it: latency, error_rate, risk, cost_spike, anomaly, external (Datadog) or negative_feedback.',
+      ),
+    severity: z.enum(Severity).describe('How bad it is, from the size of the breach.'),
+    status: z.enum(IncidentStatus).describe('`open` until resolved (by hand or when the signal recovers).'),
+    title: z.string().describe('One line for lists and alerts.'),
+    description: z.string().nullable().describe('More detail, when the detector or the alert has it.'),
+    endpoint: z.string().describe("The endpoint it is about ('' for the whole project)."),
+    count: z.number().int().min(1).describe('How many times the condition was seen (later occurrences fold in).'),
+    firstSeenAt: timestamp.describe('First occurrence.'),
+    lastSeenAt: timestamp.describe('Latest occurrence.'),
+    figures: z.record(z.string(), z.unknown()).describe("The detector's numbers (thresholds, p95, rates, z-scores)."),
+    rca: rcaAnswerSchema
+      .extend({
+        severity: rcaAnswerSchema.shape.severity.describe('How bad the analysis judges it.'),
+        rootCause: rcaAnswerSchema.shape.rootCause.describe('The likely cause, from the incident and its calls.'),
+        recommendedFix: rcaAnswerSchema.shape.recommendedFix.describe('What to do about it.'),
+        suggestedRemediation: z
+          .object({
+            action: z.enum(RemediationActionType).describe('The remediation to apply (POST .../apply-remediation).'),
+            params: z.record(z.string(), z.unknown()).describe('Its parameters.'),
+          })
+          .optional()
+          .describe('A remediation that would help, when there is one.'),
+        source: z.enum(['openai', 'fallback']).describe('`openai`: written by the model; `fallback`: from the data.'),
+        model: z.string().optional().describe('The OpenAI model that wrote it.'),
+      })
+      .nullable()
+      .describe('Root cause analysis: by OpenAI when configured, else the deterministic fallback from the data.'),
+    rcaGeneratedAt: timestamp.nullable().describe('When the root cause analysis was written.'),
+    resolvedAt: timestamp.nullable().describe('When it was resolved.'),
+    resolutionNote: z.string().nullable().describe('Why it was resolved, as written by who resolved it.'),
+    createdAt: timestamp.describe('When it was opened.'),
+    updatedAt: timestamp.describe('Last change.'),
+  })
+  .describe("An incident: something went wrong with the project's calls (or Datadog said so).");
 
 export const incidentResponse = z.object({ incident });
 export const incidentDetailResponse = z.object({
-  incident: incident.extend({
-    relatedRequests: z
-      .array(z.record(z.string(), z.unknown()))
-      .describe('The calls behind the incident (its window, endpoint and kind), newest first, at most 20.'),
-    remediations: z.array(remediation).describe('Remediations applied for this incident, newest first.'),
-  }),
+  incident: incident
+    .extend({
+      relatedRequests: z
+        .array(z.record(z.string(), z.unknown()))
+        .describe('The calls behind the incident (its window, endpoint and kind), newest first, at most 20.'),
+      remediations: z.array(remediation).describe('Remediations applied for this incident, newest first.'),
+    })
+    .describe('The incident with its calls and remediations.'),
 });
 export const remediationResponse = z.object({ remediation });
 
 export const datadogWebhookResponse = z.object({
-  status: z.enum(['opened', 'updated', 'resolved', 'ignored', 'duplicate']),
-  incidentId: z.string().optional(),
+  status: z
+    .enum(['opened', 'updated', 'resolved', 'ignored', 'duplicate'])
+    .describe('What the alert did to the incidents.'),
+  incidentId: z.string().optional().describe('The incident it opened, updated or resolved.'),
 });
 
 /**
@@ -305,10 +366,15 @@ export const responseComponents = {
   ProductFeedbackResponse: productFeedbackResponse,
   ProductFeedbackList: pageOf(productFeedbackSchema),
   AdminFeedbackList: pageOf(adminFeedbackItem).extend({
-    counts: z.object({
-      byKind: z.record(z.string(), count),
-      bySentiment: z.record(z.string(), count).describe('negative, neutral, positive, none'),
-    }),
+    counts: z
+      .object({
+        byKind: z.record(z.string(), count).describe('bug, feature_request, praise, other'),
+        bySentiment: z.record(z.string(), count).describe('negative, neutral, positive, none'),
+      })
+      .describe(
+        'Feedback in the period and status filter, per kind and per sentiment (the kind and sentiment filters do ' +
+          'not narrow the counts).',
+      ),
   }),
   IngestResponse: ingestResponse,
   LlmCheckResponse: llmCheckResponse,

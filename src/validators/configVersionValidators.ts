@@ -1,11 +1,10 @@
 import { z } from 'zod';
 import { pageQuery } from './common.js';
 import { GuardMode, PiiMode } from '../types/vocabulary.js';
+import { MODEL_SETTING_FIELDS, price, PROJECT_FIELDS } from './projectValidators.js';
 const modelName = z.string().trim().min(1).max(200);
-const price = z.strictObject({
-  inputPerMTok: z.number().min(0).max(10_000),
-  outputPerMTok: z.number().min(0).max(10_000),
-});
+/** Kept with the version for the app to read; nothing in the server applies it to calls. */
+const storedOnly = ' Stored and versioned only: the server does not apply it to calls.';
 
 /**
  * The fields of a config version. Every one is optional (a change names only what it changes)
@@ -14,22 +13,51 @@ const price = z.strictObject({
  */
 export const modelConfigFields = z.strictObject({
   /** forces the model of every call; null = the model the caller names */
-  model: modelName.nullable().optional(),
-  defaultModel: modelName.nullable().optional(),
-  systemPrompt: z.string().max(20_000).nullable().optional(),
-  safetyThreshold: z.number().int().min(0).max(100).optional(),
-  piiMode: z.enum(PiiMode).optional(),
+  model: modelName
+    .nullable()
+    .optional()
+    .describe('Forces the model of every call (`effectiveModel`); null: the model the caller names.'),
+  defaultModel: modelName.nullable().optional().describe(PROJECT_FIELDS.defaultModel),
+  systemPrompt: z.string().max(20_000).nullable().optional().describe(PROJECT_FIELDS.systemPrompt),
+  safetyThreshold: z.number().int().min(0).max(100).optional().describe(PROJECT_FIELDS.safetyThreshold),
+  piiMode: z.enum(PiiMode).optional().describe(PROJECT_FIELDS.piiMode),
   /** the guard: enforce blocks, monitor only scores and flags */
-  guardMode: z.enum(GuardMode).optional(),
-  temperature: z.number().min(0).max(2).nullable().optional(),
-  maxTokens: z.number().int().min(1).max(1_000_000).nullable().optional(),
-  allowedModels: z.array(modelName).max(200).nullable().optional(),
-  fallbackModel: modelName.nullable().optional(),
+  guardMode: z.enum(GuardMode).optional().describe(PROJECT_FIELDS.guardMode),
+  temperature: z
+    .number()
+    .min(0)
+    .max(2)
+    .nullable()
+    .optional()
+    .describe(`Sampling temperature for the calls.${storedOnly}`),
+  maxTokens: z
+    .number()
+    .int()
+    .min(1)
+    .max(1_000_000)
+    .nullable()
+    .optional()
+    .describe(`Most output tokens per call.${storedOnly}`),
+  allowedModels: z.array(modelName).max(200).nullable().optional().describe(MODEL_SETTING_FIELDS.allowedModels),
+  fallbackModel: modelName.nullable().optional().describe(MODEL_SETTING_FIELDS.fallbackModel),
   /** the gateway's fallback chain, tried in order */
-  fallbackModels: z.array(modelName).max(20).nullable().optional(),
-  priceOverrides: z.record(modelName, price).nullable().optional(),
+  fallbackModels: z
+    .array(modelName)
+    .max(20)
+    .nullable()
+    .optional()
+    .describe(
+      'A fallback chain of models, in order.' +
+        storedOnly +
+        " (The gateway's fallbacks are the provider's `fallbackModels` and the x-llmguard-fallback-models header.)",
+    ),
+  priceOverrides: z.record(modelName, price).nullable().optional().describe(MODEL_SETTING_FIELDS.priceOverrides),
   /** "from -> to" model rewrites */
-  modelRoutes: z.record(modelName, modelName).nullable().optional(),
+  modelRoutes: z
+    .record(modelName, modelName)
+    .nullable()
+    .optional()
+    .describe('Model rewrites `{ "asked-for": "served" }`: a call for a listed model is served by the other.'),
 });
 
 export const configVersionParams = z.object({
@@ -38,26 +66,36 @@ export const configVersionParams = z.object({
 });
 
 export const createConfigVersionBody = z.strictObject({
-  config: modelConfigFields,
-  message: z.string().trim().max(500).optional(),
+  config: modelConfigFields.describe('What changes: the fields named here, applied over the active version.'),
+  message: z.string().trim().max(500).optional().describe('Why, like a commit message.'),
   /** activate at once (default: the version is created inactive) */
-  activate: z.boolean().optional(),
+  activate: z.boolean().optional().describe('Activate it at once (default: the version is created inactive).'),
 });
 
 export const configVersionListQuery = pageQuery;
 
 export const configSplitBody = z.strictObject({
   arms: z
-    .array(z.strictObject({ version: z.number().int().min(1), weight: z.number().int().min(0).max(10_000) }))
+    .array(
+      z.strictObject({
+        version: z.number().int().min(1).describe('The config version this arm runs.'),
+        weight: z.number().int().min(0).max(10_000).describe('Relative share of end users who get it.'),
+      }),
+    )
     .min(2)
     .max(10)
     .refine((arms) => new Set(arms.map((a) => a.version)).size === arms.length, {
       message: 'each version may appear in one arm only',
     })
-    .refine((arms) => arms.some((a) => a.weight > 0), { message: 'at least one arm needs a weight above 0' }),
+    .refine((arms) => arms.some((a) => a.weight > 0), { message: 'at least one arm needs a weight above 0' })
+    .describe(
+      '2-10 arms, each a version and a weight; an end user stays in one arm (sticky by `userId`, else by the prompt).',
+    ),
 });
 
-export const promoteBody = z.strictObject({ version: z.number().int().min(1) });
+export const promoteBody = z.strictObject({
+  version: z.number().int().min(1).describe('The arm whose version becomes the active config (the split ends).'),
+});
 
 export type ModelConfigInput = z.infer<typeof modelConfigFields>;
 export type CreateConfigVersionInput = z.infer<typeof createConfigVersionBody>;

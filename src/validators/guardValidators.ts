@@ -46,10 +46,10 @@ z.globalRegistry.add(guardCheckBody, {
 });
 
 export const guardCheckResponse = z.object({
-  projectId: z.string(),
-  riskScore: z.number().int().min(0).max(100),
-  riskLevel: z.enum(RiskLevel),
-  riskFlags: z.array(z.string()),
+  projectId: z.string().describe('The project whose settings applied.'),
+  riskScore: z.number().int().min(0).max(100).describe('Risk score 0-100, as /llm/request would score it.'),
+  riskLevel: z.enum(RiskLevel).describe('Band of the score: low < 30 <= medium < 60 <= high < 85 <= critical.'),
+  riskFlags: z.array(z.string()).describe('Every signal found, e.g. `injection:override`, `pii:email`.'),
   modelProbability: z
     .number()
     .min(0)
@@ -58,8 +58,8 @@ export const guardCheckResponse = z.object({
   modelThreshold: z.number().describe('probability at or above which the model flags `injection:model`'),
   decision: z.enum(Decision).describe("what /llm/request would decide under the project's settings"),
   safetyThreshold: z.number().int().describe('the threshold in force (a remediation may have raised it)'),
-  guardMode: z.enum(GuardMode),
-  effectiveModel: z.string(),
+  guardMode: z.enum(GuardMode).describe("The project's guard mode (`monitor` never blocks)."),
+  effectiveModel: z.string().describe('The model the call would go to after allowedModels and remediations.'),
 });
 z.globalRegistry.add(guardCheckResponse, {
   examples: [

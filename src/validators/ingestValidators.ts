@@ -24,7 +24,12 @@ export const chatMessage = z
       .union([
         z.string(),
         z
-          .array(z.looseObject({ type: z.string().max(64), text: z.string().optional() }))
+          .array(
+            z.looseObject({
+              type: z.string().max(64).describe('Part type, e.g. `text`, `image_url` or `input_audio`.'),
+              text: z.string().optional().describe('The text of a `text` part.'),
+            }),
+          )
           .max(1000)
           .describe('Content parts: the text of `{ type: "text", text }` parts counts, images and audio are ignored.'),
         z.null(),
@@ -194,6 +199,13 @@ export const DECISION_DESCRIPTION =
   '(a finding such as prompt injection, harmful content, PII or a secret, a system prompt leak, medium risk or ' +
   'more, or a model outside the allowed models replaced by the fallback). `allow`: nothing found, nothing changed.';
 
+/** A message as stored and as it may leave after a check or a report: its role and its text. */
+export const storedMessage = z.object({
+  role: z.string().describe('The role of the message as sent (`system`, `user`, `tool`, ...).'),
+  content: z.string().describe('Its text: a string as sent, or the text of its content parts joined by newlines.'),
+  name: z.string().optional().describe('The `name` it was sent with, if any.'),
+});
+
 export const ingestResponse = z.object({
   id: z.string().describe('Id of the stored request (GET /logs/{id} shows it).'),
   riskScore: z.number().int().min(0).max(100).describe('Risk score 0-100; signals combine as independent evidence.'),
@@ -230,7 +242,7 @@ export const ingestResponse = z.object({
         'redacted something (null otherwise). Forward this instead of the original.',
     ),
   redactedMessages: z
-    .array(z.object({ role: z.string(), content: z.string(), name: z.string().optional() }))
+    .array(storedMessage)
     .nullable()
     .optional()
     .describe(
@@ -263,13 +275,6 @@ z.globalRegistry.add(ingestResponse, {
 
 export type IngestResponse = z.infer<typeof ingestResponse>;
 
-/** A message as it may leave after a check or a report: its role and its text. */
-const textMessage = z.object({
-  role: z.string().describe('The role of the message as sent (`system`, `user`, `tool`, ...).'),
-  content: z.string().describe('Its text: a string as sent, or the text of its content parts joined by newlines.'),
-  name: z.string().optional().describe('The `name` it was sent with, if any.'),
-});
-
 export const llmCheckResponse = z.object({
   decision: z.enum(Decision).describe(DECISION_DESCRIPTION),
   riskScore: z.number().int().min(0).max(100).describe('Risk score 0-100, as /llm/request would score the call.'),
@@ -297,7 +302,7 @@ export const llmCheckResponse = z.object({
       "For a check sent with `prompt`: the prompt as it may leave, PII and secrets replaced by placeholders when the project's piiMode is `redact`, else as sent.",
     ),
   messages: z
-    .array(textMessage)
+    .array(storedMessage)
     .optional()
     .describe(
       "For a check sent with `messages`: each message's text as it may leave, PII and secrets replaced by " +

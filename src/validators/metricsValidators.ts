@@ -89,7 +89,7 @@ const instant = z.string().transform((value, ctx) => {
 });
 z.globalRegistry.add(instant, { description: 'ISO-8601 date (UTC midnight) or date-time, e.g. 2025-01-31T12:00:00Z' });
 
-const projectId = z.string().min(1).max(64);
+const projectId = z.string().min(1).max(64).describe('The project (one you own; an admin may name any).');
 const topLimit = z.coerce.number().int().min(1).max(100).default(10);
 
 function withRange<T extends RangeInput>(defaultDays: number, granularity?: Granularity) {
@@ -109,20 +109,37 @@ export const metricsQuery = z
     projectId,
     from: instant.optional(),
     to: instant.optional(),
-    granularity: z.enum(['hour', 'day']).optional(),
+    granularity: z
+      .enum(['hour', 'day'])
+      .optional()
+      .describe(
+        `Width of each point of \`series\` (default: hourly up to ${AUTO_HOURLY_MAX_DAYS} days, daily beyond).`,
+      ),
     /** `configVersion`: adds byConfigVersion (and, while an A/B split runs, the arms' comparison) */
-    groupBy: z.enum(['configVersion']).optional(),
+    groupBy: z
+      .enum(['configVersion'])
+      .optional()
+      .describe("`configVersion`: adds byConfigVersion (and, while an A/B split runs, the arms' comparison)."),
   })
   .transform(withRange(7));
 
 /** GET /metrics/usage: daily, default the last 30 days. */
 export const usageQuery = z
-  .object({ projectId, from: instant.optional(), to: instant.optional(), limit: topLimit })
+  .object({
+    projectId,
+    from: instant.optional(),
+    to: instant.optional(),
+    limit: topLimit.describe('How many top end users and top endpoints to list (default 10).'),
+  })
   .transform(withRange(30, 'day'));
 
 /** GET /admin/usage: across all projects, daily, default the last 30 days. */
 export const adminUsageQuery = z
-  .object({ from: instant.optional(), to: instant.optional(), limit: topLimit })
+  .object({
+    from: instant.optional(),
+    to: instant.optional(),
+    limit: topLimit.describe('How many top projects and top owners to list (default 10).'),
+  })
   .transform(withRange(30, 'day'));
 
 export type MetricsQuery = z.infer<typeof metricsQuery>;

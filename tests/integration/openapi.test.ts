@@ -69,41 +69,49 @@ function routerRoutes(): string[] {
 const concrete = (p: string) => p.replace(/\{[^}]+\}/g, 'does-not-exist');
 
 describe('OpenAPI document', () => {
-  it('should describe every field of the main request and response schemas', () => {
-    type Schema = { $ref?: string; description?: string; properties?: Record<string, Schema>; items?: Schema };
-    const components = (doc.components as { schemas: Record<string, Schema> }).schemas;
-    const resolve = (s: Schema | undefined): Schema | undefined => (s?.$ref ? components[s.$ref.split('/').pop()!] : s);
-    const json = (o: Record<string, unknown> | undefined, at: 'requestBody' | 'responses') => {
-      const holder =
-        at === 'requestBody'
-          ? o?.requestBody
-          : Object.entries(o?.responses ?? {}).find(([k]) => k.startsWith('2'))?.[1];
-      return resolve(
-        (holder as { content?: Record<string, { schema?: Schema }> })?.content?.['application/json']?.schema,
-      );
+  it('should describe every field of every request, parameter and response schema', () => {
+    type Schema = {
+      $ref?: string;
+      description?: string;
+      properties?: Record<string, Schema>;
+      items?: Schema;
+      additionalProperties?: Schema | boolean;
+      anyOf?: Schema[];
+      oneOf?: Schema[];
+      allOf?: Schema[];
     };
-    const undescribed = (schema: Schema | undefined, prefix: string): string[] =>
-      Object.entries(resolve(schema)?.properties ?? {}).flatMap(([name, prop]) =>
-        prop.description || resolve(prop)?.description ? [] : [`${prefix}.${name}`],
-      );
-    const op = (method: string, path: string) => (doc.paths[path] as Record<string, Record<string, unknown>>)[method];
-    const ingest = op('post', '/api/v1/llm/request');
-    const logs = op('get', '/api/v1/logs');
-    const incident = op('get', '/api/v1/incidents/{id}');
-    const metrics = json(op('get', '/api/v1/metrics'), 'responses');
-    const missing = [
-      ...undescribed(json(ingest, 'requestBody'), 'ingest body'),
-      ...undescribed(json(ingest, 'responses'), 'ingest response'),
-      ...undescribed(resolve(json(logs, 'responses')?.properties?.data)?.items, 'log'),
-      ...undescribed(json(incident, 'responses')?.properties?.incident, 'incident'),
-      ...undescribed(metrics, 'metrics'),
-      ...undescribed(metrics?.properties?.summary, 'metrics.summary'),
-      ...undescribed(resolve(metrics?.properties?.byModel)?.items, 'metrics.byModel'),
-      ...undescribed(resolve(metrics?.properties?.series)?.items, 'metrics.series'),
-      ...((logs?.parameters ?? []) as { name: string; description?: string; $ref?: string }[])
-        .filter((p) => !p.$ref && !p.description)
-        .map((p) => `logs query ${p.name}`),
-    ];
+    type Parameter = { name?: string; in?: string; $ref?: string; description?: string; schema?: Schema };
+    const components = (doc.components as { schemas: Record<string, Schema> }).schemas;
+    const resolve = (s: Schema | undefined): Schema | undefined =>
+      s?.$ref ? resolve(components[s.$ref.split('/').pop()!]) : s;
+    const missing: string[] = [];
+    /** Every property, at any depth (objects, array items, map values, unions), needs a description. */
+    const walk = (schema: Schema | undefined, at: string): void => {
+      // A component is walked once, as itself (below), not at each place that refers to it.
+      if (!schema || schema.$ref) return;
+      for (const s of [...(schema.anyOf ?? []), ...(schema.oneOf ?? []), ...(schema.allOf ?? [])]) walk(s, at);
+      walk(schema.items, `${at}[]`);
+      if (typeof schema.additionalProperties === 'object') walk(schema.additionalProperties, `${at}{}`);
+      for (const [name, prop] of Object.entries(schema.properties ?? {})) {
+        if (!prop.description && !resolve(prop)?.description) missing.push(`${at}.${name}`);
+        walk(prop, `${at}.${name}`);
+      }
+    };
+    for (const [name, schema] of Object.entries(components)) walk(schema, `#${name}`);
+    for (const { method, path: p, op } of operations()) {
+      const route = `${method.toUpperCase()} ${p}`;
+      const body = (op as { requestBody?: { content?: Record<string, { schema?: Schema }> } }).requestBody;
+      walk(body?.content?.['application/json']?.schema, `${route} body`);
+      for (const [status, response] of Object.entries(op.responses)) {
+        walk(response.content?.['application/json']?.schema as Schema | undefined, `${route} ${status}`);
+      }
+      for (const param of (op.parameters ?? []) as Parameter[]) {
+        if (!param.$ref && !param.description && !param.schema?.description) {
+          missing.push(`${route} ${param.in} ${param.name}`);
+        }
+      }
+    }
+    expect(operations().length).toBeGreaterThan(80);
     expect(missing).toEqual([]);
   });
 
