@@ -3,7 +3,12 @@
  * statements it would run (the integration and durability suites use the real one).
  */
 import { describe, expect, it } from 'vitest';
-import { batchJson, IngestWriter, type LlmRequestRow, type SqlExecutor } from '../../src/services/ingest/ingestWriter.js';
+import {
+  batchJson,
+  IngestWriter,
+  type LlmRequestRow,
+  type SqlExecutor,
+} from '../../src/services/ingest/ingestWriter.js';
 import { AppError } from '../../src/utils/AppError.js';
 
 function recorder(options: { delayMs?: number; fail?: boolean } = {}) {
@@ -49,6 +54,27 @@ describe('IngestWriter', () => {
     const later = Array.from({ length: 5 }, () => writer.write(row()));
     await Promise.all([first, ...later]);
     expect(batches.map((b) => b.length)).toEqual([1, 5]);
+  });
+
+  it('should let a row with a longer wait gather later rows, and ride along a batch that starts earlier', async () => {
+    const { prisma, batches } = recorder();
+    const writer = new IngestWriter(prisma, { maxWaitMs: 2 });
+    // rows nobody waits for (the gateway's): written 5 ms apart, committed together
+    const deferred: Promise<void>[] = [];
+    for (let i = 0; i < 4; i++) {
+      deferred.push(writer.write(row(), undefined, { maxWaitMs: 200 }));
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    expect(batches).toHaveLength(0);
+    // a row its caller waits for starts the batch within its own 2 ms, and takes them along
+    await writer.write(row());
+    await Promise.all(deferred);
+    expect(batches.map((b) => b.length)).toEqual([5]);
+    // alone, a deferred row is committed when its own wait is over
+    const started = performance.now();
+    await writer.write(row(), undefined, { maxWaitMs: 40 });
+    expect(performance.now() - started).toBeGreaterThanOrEqual(35);
+    expect(batches.map((b) => b.length)).toEqual([5, 1]);
   });
 
   it('should refuse with 503 and Retry-After beyond maxQueue', async () => {

@@ -233,6 +233,8 @@ export interface CallRecord {
   servedModel?: string;
   /** set for a call a remediation refused: stored with outcome `refused`, outside the plan quota */
   refusalReason?: RefusalReason;
+  /** how long the row may wait for a batch (default: the writer's); longer when nobody waits for the commit */
+  commitWaitMs?: number;
 }
 
 /**
@@ -293,6 +295,7 @@ export async function recordCall(
       refusalReason: call.refusalReason ?? null,
     },
     call.refusalReason ? undefined : quota,
+    { maxWaitMs: call.commitWaitMs },
   );
   return { id, costUsd };
 }

@@ -100,6 +100,8 @@ export type CommitHandler = (rows: LlmRequestRow[]) => Promise<void> | void;
 interface Pending {
   row: LlmRequestRow;
   counter?: QuotaCounter;
+  /** performance.now() by which its batch should start */
+  due: number;
   resolve: () => void;
   reject: (err: unknown) => void;
 }
@@ -156,6 +158,8 @@ export class IngestWriter {
   private queue: Pending[] = [];
   private inFlight = 0;
   private timer?: NodeJS.Timeout;
+  /** when the pending timer fires (Infinity: none) */
+  private timerDue = Infinity;
   private flushes = new Set<Promise<void>>();
   private closed = false;
   private execute: SqlExecutor;
@@ -218,8 +222,12 @@ export class IngestWriter {
   /**
    * Resolves once the row is committed; rejects with 503 if it cannot be, or with the counter's
    * refusal when the row does not fit under its quota (then it is neither stored nor counted).
+   * `maxWaitMs` overrides the writer's wait for this row: a caller that does not wait for the
+   * commit (the gateway answers first) lets its row wait longer, so that it shares a batch with
+   * more rows (one commit and one round of post-commit work for several calls); a batch that
+   * starts earlier takes it along.
    */
-  write(row: LlmRequestRow, counter?: QuotaCounter): Promise<void> {
+  write(row: LlmRequestRow, counter?: QuotaCounter, options: { maxWaitMs?: number } = {}): Promise<void> {
     if (this.closed) {
       return Promise.reject(
         new AppError('SERVICE_UNAVAILABLE', 'Server is shutting down', { headers: { 'Retry-After': '1' } }),
@@ -235,22 +243,37 @@ export class IngestWriter {
       );
     }
     return new Promise<void>((resolve, reject) => {
-      this.queue.push({ row, counter, resolve, reject });
+      const due = performance.now() + (options.maxWaitMs ?? this.maxWaitMs);
+      this.queue.push({ row, counter, due, resolve, reject });
       if (this.queue.length >= this.maxBatch) this.kick();
-      else this.timer ??= setTimeout(() => this.kick(), this.maxWaitMs);
+      else this.schedule(due);
     });
+  }
+
+  /** A kick at `due` at the latest (an earlier one already set stays). */
+  private schedule(due: number): void {
+    if (this.timer && this.timerDue <= due) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timerDue = due;
+    this.timer = setTimeout(() => this.kick(), Math.max(0, due - performance.now()));
   }
 
   private kick(): void {
     if (this.timer) {
       clearTimeout(this.timer);
       this.timer = undefined;
+      this.timerDue = Infinity;
     }
     while (this.flushes.size < this.concurrency && this.queue.length > 0) {
       const flush: Promise<void> = this.drain().finally(() => {
         this.flushes.delete(flush);
-        // Rows that arrived during the commit form the next batch at once.
-        if (this.queue.length > 0) this.kick();
+        // Rows that arrived during the commit form the next batch at once, unless all of them
+        // may still wait (rows written with a longer maxWaitMs).
+        if (this.queue.length === 0) return;
+        let due = Infinity;
+        for (const p of this.queue) due = Math.min(due, p.due);
+        if (this.queue.length >= this.maxBatch || due <= performance.now()) this.kick();
+        else this.schedule(due);
       });
       this.flushes.add(flush);
     }
