@@ -54,21 +54,19 @@ export function gatewayController(ctx: AppContext) {
   const log = ctx.logger;
 
   /**
-   * Records the call; `recorded` settles when its row is committed (false when it could not be
-   * written). A completed answer waits for it, so the x-llmguard-request-id it carries names a
-   * stored row (feedback on it works at once); a failed write is logged and said in
-   * `x-llmguard-recorded: false`, never turned into an error, as the upstream call already ran.
+   * Records the call through the durable ingest writer. The row is queued before the answer
+   * leaves (so a graceful stop still writes it) and committed a few milliseconds later; the
+   * answer does not wait for that commit, which would add the commit's latency to every call.
+   * A row that cannot be written is logged, never turned into an error (the upstream call
+   * already ran). Feedback on the id in `x-llmguard-request-id` sent right away waits for the
+   * row (POST /llm/feedback).
    */
   const record = async (prepared: PreparedChat, responseText: string | null, outcome: ChatOutcome) => {
     const assessment = await finalAssessment(prepared, responseText);
-    const recorded = recordChat(deps, prepared, assessment, outcome).then(
-      () => true,
-      (err: unknown) => {
-        log.warn({ err: (err as Error).message, requestId: prepared.id }, 'gateway call not recorded');
-        return false;
-      },
-    );
-    return { assessment, recorded };
+    recordChat(deps, prepared, assessment, outcome).catch((err: unknown) => {
+      log.warn({ err: (err as Error).message, requestId: prepared.id }, 'gateway call not recorded');
+    });
+    return assessment;
   };
 
   const failed = (prepared: PreparedChat, err: unknown, attempts: string[]) => {
@@ -157,9 +155,8 @@ export function gatewayController(ctx: AppContext) {
         outcome.status = 'error';
         outcome.error = 'client_closed_request';
       } else {
-        // [DONE] once the row is committed (its id was sent in the headers).
         outcome.responseText = text;
-        await (await record(prepared, text, outcome)).recorded;
+        await record(prepared, text, outcome);
         res.end('data: [DONE]\n\n');
         return;
       }
@@ -203,7 +200,7 @@ export function gatewayController(ctx: AppContext) {
       }
       const { completion } = result;
       const text = completion.choices?.[0]?.message?.content ?? null;
-      const { assessment, recorded } = await record(prepared, text, {
+      const assessment = await record(prepared, text, {
         servedModel: result.servedModel,
         attempts: result.attempts,
         responseText: text,
@@ -213,7 +210,6 @@ export function gatewayController(ctx: AppContext) {
         error: null,
       });
       llmguardHeaders(res, prepared, assessment.risk.score, assessment.decision);
-      if (!(await recorded)) res.setHeader('x-llmguard-recorded', 'false');
       res.json(completion);
     },
 

@@ -1,5 +1,6 @@
 import request from 'supertest';
 import { describe, expect, it } from 'vitest';
+import { uuidv7 } from '../../src/utils/ids.js';
 import { llmFeedbackResponse } from '../../src/validators/feedbackValidators.js';
 import { eventually } from '../helpers/eventually.js';
 import { bearer, seedTenant, type TestProject, type TestUser } from '../helpers/factories.js';
@@ -69,6 +70,35 @@ describe('POST /api/v1/llm/feedback', () => {
     const res = await feedback(project.apiKey, { requestId: '0193a6f2-0000-7000-8000-000000000000', score: 1 });
     expect(res.status).toBe(404);
     expect(res.body.error.code).toBe('NOT_FOUND');
+  });
+
+  it('should wait for the row of a call made a moment ago (the gateway commits it just after answering)', async () => {
+    const { project } = await owner();
+    const id = uuidv7();
+    const pending = feedback(project.apiKey, { requestId: id, score: 1 }).then((r) => r);
+    await new Promise((r) => setTimeout(r, 300));
+    await ctx.prisma.llmRequest.create({
+      data: {
+        id,
+        projectId: project.id,
+        model: 'gpt-4o',
+        effectiveModel: 'gpt-4o',
+        prompt: 'hi',
+        latencyMs: 5,
+        riskScore: 0,
+        riskLevel: 'low',
+        riskFlags: [],
+        decision: 'allow',
+      },
+    });
+    const res = await pending;
+    expect(res.status).toBe(201);
+    expect(res.body.feedback.requestId).toBe(id);
+    // a recent id that never gets a row: 404 after the short wait, nothing stored
+    const started = Date.now();
+    const missing = await feedback(project.apiKey, { requestId: uuidv7(), score: 1 });
+    expect(missing.status).toBe(404);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(1_500);
   });
 
   it("should return 404 for another project's call and store nothing", async () => {

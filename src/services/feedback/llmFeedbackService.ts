@@ -8,6 +8,8 @@ import { isNegative } from '../../domain/feedback/feedbackScore.js';
 import { analyzeSentiment } from '../../domain/feedback/sentiment.js';
 import type { LlmFeedback } from '../../generated/prisma/client.js';
 import { AppError } from '../../utils/AppError.js';
+import { uuidv7Time } from '../../utils/ids.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { LlmFeedbackBody } from '../../validators/feedbackValidators.js';
 import type { ProjectContext, VerifiedKey } from '../auth/keyCache.js';
 import type { MetricsCache } from '../analytics/metricsCache.js';
@@ -20,6 +22,11 @@ export interface LlmFeedbackDeps {
   metricsCache?: MetricsCache;
   logger?: Logger;
 }
+
+/** How recent a call must be (by its UUIDv7 id) for feedback on it to wait for its row. */
+const RECENT_CALL_MS = 10_000;
+const ROW_WAIT_MS = 2_000;
+const ROW_POLL_MS = 20;
 
 /** The API shape of a stored feedback item. */
 export function feedbackView(f: LlmFeedback) {
@@ -50,10 +57,20 @@ export async function recordLlmFeedback(
   body: LlmFeedbackBody,
 ) {
   const { prisma } = deps;
-  const call = await prisma.llmRequest.findFirst({
-    where: { id: body.requestId, projectId: auth.key.projectId },
-    select: { projectId: true, effectiveModel: true, configVersion: true },
-  });
+  const find = () =>
+    prisma.llmRequest.findFirst({
+      where: { id: body.requestId, projectId: auth.key.projectId },
+      select: { projectId: true, effectiveModel: true, configVersion: true },
+    });
+  let call = await find();
+  // The gateway answers before its row is committed (a few milliseconds later): feedback sent at
+  // once on the id of a call made in the last seconds waits for the row instead of a 404.
+  const madeAt = uuidv7Time(body.requestId);
+  const waitUntil = Date.now() + ROW_WAIT_MS;
+  while (!call && madeAt !== null && Date.now() - madeAt < RECENT_CALL_MS && Date.now() < waitUntil) {
+    await sleep(ROW_POLL_MS);
+    call = await find();
+  }
   if (!call || call.projectId !== auth.key.projectId) throw AppError.notFound('Request');
   const sentiment = body.comment ? analyzeSentiment(body.comment, body.language) : null;
   const negative = isNegative(body.scale, body.score);

@@ -252,6 +252,13 @@ export function finalAssessment(prepared: PreparedChat, responseText: string | n
   );
 }
 
+/**
+ * How long the row of an answered call may wait for its batch. The answer does not wait for the
+ * commit, so rows of calls made within this window share one commit (and one round of rollup and
+ * incident-rule work) instead of paying for one each; the answer is not delayed by it.
+ */
+export const GATEWAY_COMMIT_WAIT_MS = 20;
+
 export async function recordChat(
   deps: GatewayDeps,
   prepared: PreparedChat,
@@ -271,6 +278,7 @@ export async function recordChat(
     completionTokens: outcome.completionTokens,
     status: outcome.status,
     error: outcome.error,
+    commitWaitMs: GATEWAY_COMMIT_WAIT_MS,
     metadata: {
       gateway: {
         provider: prepared.upstream.provider.name,
