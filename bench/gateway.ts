@@ -24,6 +24,7 @@ import { benchDatabase, percentile } from './lib.js';
 const ROOT = path.resolve(import.meta.dirname, '..');
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 16);
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 3_000);
+const SERIAL_REQUESTS = Number(process.env.BENCH_SERIAL_REQUESTS ?? 1_000);
 const SLOW_REQUESTS = Number(process.env.BENCH_SLOW_REQUESTS ?? 400);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const UPSTREAM_KEY = 'sk-bench-upstream-key-0000';
@@ -62,9 +63,9 @@ interface RunResult {
   seconds: number;
 }
 
-/** Closed loop: CONNECTIONS requests in flight until `amount` are done. */
-async function run(target: Target, body: string, amount: number): Promise<RunResult> {
-  const agent = new http.Agent({ keepAlive: true, maxSockets: CONNECTIONS });
+/** Closed loop: `connections` requests in flight until `amount` are done. */
+async function run(target: Target, body: string, amount: number, connections = CONNECTIONS): Promise<RunResult> {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: connections });
   const url = new URL(target.url);
   const latenciesMs: number[] = [];
   let ok = 0;
@@ -100,7 +101,7 @@ async function run(target: Target, body: string, amount: number): Promise<RunRes
     });
   const started = performance.now();
   await Promise.all(
-    Array.from({ length: CONNECTIONS }, async () => {
+    Array.from({ length: connections }, async () => {
       while (issued < amount) {
         issued++;
         await one();
@@ -149,7 +150,9 @@ for (const [name, delay] of [
 const children: ChildProcess[] = [];
 const fake = startChild([process.execPath, '--import', 'tsx', 'bench/fakeUpstream.ts'], { PORT: String(fakePort) });
 children.push(fake);
-const api = startChild([process.execPath, '--import', 'tsx', 'src/server.ts'], {
+// BENCH_CPU_PROF=1: the server writes a V8 CPU profile to /tmp/llmg-prof on exit (open it in Chrome's DevTools).
+const prof = process.env.BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', '/tmp/llmg-prof'] : [];
+const api = startChild([process.execPath, ...prof, '--import', 'tsx', 'src/server.ts'], {
   NODE_ENV: 'development',
   LOG_PRETTY: 'false',
   LOG_LEVEL: 'warn',
@@ -215,7 +218,11 @@ try {
     `|---|---|---:|---:|---:|---:|---:|---:|`,
   );
   const summary: Record<string, Record<string, { p50: number; p99: number; rps: number }>> = {};
-  for (const [scenario, delay, body, amount] of [
+  // One connection: what the gateway adds to one call. Sixteen: throughput, where the added
+  // latency is mostly queueing behind the other fifteen calls on a busy core.
+  for (const [scenario, delay, body, amount, connections] of [
+    ['plain, instant upstream, 1 connection', 0, plain, SERIAL_REQUESTS, 1],
+    ['stream, instant upstream, 1 connection', 0, streamed, SERIAL_REQUESTS, 1],
     ['plain, instant upstream', 0, plain, REQUESTS],
     ['stream, instant upstream', 0, streamed, REQUESTS],
     ['plain, 200 ms upstream', 200, plain, SLOW_REQUESTS],
@@ -224,7 +231,7 @@ try {
     const perTarget = new Map<string, RunResult[]>();
     for (let round = 0; round < ROUNDS; round++) {
       for (const t of targets(delay)) {
-        const r = await run(t, body, Math.ceil(amount / ROUNDS));
+        const r = await run(t, body, Math.ceil(amount / ROUNDS), connections);
         perTarget.set(t.name, [...(perTarget.get(t.name) ?? []), r]);
         if (t.name === 'llmguard') llmguard2xx += r.ok;
       }
@@ -267,7 +274,10 @@ try {
     `\nrecorded rows ${rows} / llmguard 2xx ${llmguard2xx}: ${rows === llmguard2xx ? 'every call recorded' : 'MISMATCH'}`,
   );
 } finally {
+  const apiExited = new Promise((r) => (api.exitCode !== null ? r(null) : api.once('exit', r)));
   for (const c of children) c.kill('SIGTERM');
+  // the server's graceful stop (and its CPU profile, when asked for) before its database goes
+  await Promise.race([apiExited, new Promise((r) => setTimeout(r, 15_000))]);
   await prisma.$disconnect();
   await db.close();
 }
