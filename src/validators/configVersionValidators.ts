@@ -2,9 +2,8 @@ import { z } from 'zod';
 import { pageQuery } from './common.js';
 import { GuardMode, PiiMode } from '../types/vocabulary.js';
 import { MODEL_SETTING_FIELDS, price, PROJECT_FIELDS } from './projectValidators.js';
+
 const modelName = z.string().trim().min(1).max(200);
-/** Kept with the version for the app to read; nothing in the server applies it to calls. */
-const storedOnly = ' Stored and versioned only: the server does not apply it to calls.';
 
 /**
  * The fields of a config version. Every one is optional (a change names only what it changes)
@@ -29,7 +28,9 @@ export const modelConfigFields = z.strictObject({
     .max(2)
     .nullable()
     .optional()
-    .describe(`Sampling temperature for the calls.${storedOnly}`),
+    .describe(
+      'Sampling temperature the gateway sends upstream when a chat request sets none (calls reported to /llm/request are not changed).',
+    ),
   maxTokens: z
     .number()
     .int()
@@ -37,7 +38,9 @@ export const modelConfigFields = z.strictObject({
     .max(1_000_000)
     .nullable()
     .optional()
-    .describe(`Most output tokens per call.${storedOnly}`),
+    .describe(
+      'Most output tokens: the gateway sends it upstream as `max_tokens` when a chat request sets neither `max_tokens` nor `max_completion_tokens`.',
+    ),
   allowedModels: z.array(modelName).max(200).nullable().optional().describe(MODEL_SETTING_FIELDS.allowedModels),
   fallbackModel: modelName.nullable().optional().describe(MODEL_SETTING_FIELDS.fallbackModel),
   /** the gateway's fallback chain, tried in order */
@@ -47,9 +50,7 @@ export const modelConfigFields = z.strictObject({
     .nullable()
     .optional()
     .describe(
-      'A fallback chain of models, in order.' +
-        storedOnly +
-        " (The gateway's fallbacks are the provider's `fallbackModels` and the x-llmguard-fallback-models header.)",
+      "The gateway's fallback chain, in order: tried after the effective model fails (5xx, 429, timeout, connection), before the provider's own `fallbackModels` and the x-llmguard-fallback-models header.",
     ),
   priceOverrides: z.record(modelName, price).nullable().optional().describe(MODEL_SETTING_FIELDS.priceOverrides),
   /** "from -> to" model rewrites */

@@ -327,6 +327,29 @@ describe('upstream failures', () => {
     expect(row.metadata).toMatchObject({ gateway: { attempts: ['gpt-4o', 'gpt-4o-mini'] } });
   });
 
+  it("should apply the config version's temperature, max tokens and fallback models, the request's own values first", async () => {
+    const p = await freshProject({}, { fallbackModels: ['provider-fallback'] });
+    const v = await request(ctx.app)
+      .post(`/api/v1/projects/${p.id}/config-versions`)
+      .set(bearer(owner.accessToken))
+      .send({ config: { temperature: 0.2, maxTokens: 64, fallbackModels: ['config-fallback'] }, activate: true });
+    expect(v.status).toBe(201);
+    fake.replyFor('gpt-4o', { kind: 'error', status: 503, message: 'overloaded' });
+    const { data } = await ask(p);
+    expect(data.model).toBe('config-fallback');
+    expect(fake.requests.map((r) => r.body.model)).toEqual(['gpt-4o', 'gpt-4o', 'config-fallback']);
+    expect(fake.requests.at(-1)!.body).toMatchObject({ temperature: 0.2, max_tokens: 64 });
+    fake.requests.length = 0;
+    await client(p).chat.completions.create({
+      model: 'gpt-4o-mini',
+      messages: [{ role: 'user', content: 'hi' }],
+      temperature: 1,
+      max_completion_tokens: 10,
+    });
+    expect(fake.requests[0]!.body).toMatchObject({ temperature: 1, max_completion_tokens: 10 });
+    expect(fake.requests[0]!.body).not.toHaveProperty('max_tokens');
+  });
+
   it('should answer 502 upstream_error when every attempt fails, recorded as an error', async () => {
     const p = await freshProject();
     fake.reply({ kind: 'error', status: 500, message: `boom with ${UPSTREAM_KEY}` });

@@ -93,6 +93,39 @@ export function configVersionHeader(project: ProjectContext): Record<string, str
   return project.configVersion === null ? {} : { 'x-llmguard-config-version': String(project.configVersion) };
 }
 
+/**
+ * What the active config version (or the user's split arm) adds to a call: `temperature` and
+ * `maxTokens` as defaults for a request that does not set them (`max_tokens` or
+ * `max_completion_tokens`), and `fallbackModels`, tried after the effective model and before the
+ * provider's own fallbacks.
+ */
+export function configDefaults(project: ProjectContext): {
+  fallbackModels: string[];
+  params: (request: Record<string, unknown>) => Record<string, unknown>;
+} {
+  const settings = project.modelSettings as { temperature?: unknown; maxTokens?: unknown; fallbackModels?: unknown };
+  const fallbackModels = Array.isArray(settings.fallbackModels)
+    ? settings.fallbackModels.filter((m): m is string => typeof m === 'string')
+    : [];
+  return {
+    fallbackModels,
+    params(request) {
+      const out: Record<string, unknown> = {};
+      if (typeof settings.temperature === 'number' && request.temperature == null) {
+        out.temperature = settings.temperature;
+      }
+      if (
+        typeof settings.maxTokens === 'number' &&
+        request.max_tokens == null &&
+        request.max_completion_tokens == null
+      ) {
+        out.max_tokens = settings.maxTokens;
+      }
+      return out;
+    },
+  };
+}
+
 /** A call admitted by the pre-call checks, ready to go upstream. */
 export interface PreparedChat {
   id: string;
@@ -209,10 +242,19 @@ export async function prepareChat(deps: GatewayDeps, incoming: ChatRequest): Pro
       `This project has no provider named "${request.providerName}" (POST /api/v1/projects/{id}/providers)`,
     );
   }
-  const models = [...new Set([policy.effectiveModel, ...upstream.provider.fallbackModels, ...request.extraFallbacks])];
+  const config = configDefaults(project);
+  const models = [
+    ...new Set([
+      policy.effectiveModel,
+      ...config.fallbackModels,
+      ...upstream.provider.fallbackModels,
+      ...request.extraFallbacks,
+    ]),
+  ];
   const redact = project.piiMode === 'redact' && pre.piiFound;
   const { model: _model, stream: _stream, messages, ...rest } = body;
   const params = {
+    ...config.params(rest),
     ...rest,
     messages: outgoingMessages(messages, policy, redact),
   } as unknown as PreparedChat['params'];
