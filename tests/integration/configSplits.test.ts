@@ -35,6 +35,7 @@ describe('config splits', () => {
 
     // 400 users, one call each; every fourth call fails; tally what was sent per answered arm
     const sent = new Map<number, { requests: number; errors: number; costUsd: number; model: string }>();
+    const modelOf = new Map<string, string>();
     for (let i = 0; i < 400; i += 50) {
       const batch = await Promise.all(
         Array.from({ length: 50 }, (_, j) => {
@@ -61,7 +62,17 @@ describe('config splits', () => {
         t.costUsd += res.body.costUsd;
         t.model = res.body.effectiveModel;
         sent.set(res.body.configVersion, t);
+        modelOf.set(`user-${i + j}`, res.body.effectiveModel);
       }
+    }
+    // the pre-flight check answers with the same arm as the call
+    for (let n = 0; n < 60; n++) {
+      const check = await request(ctx.app)
+        .post('/api/v1/llm/check')
+        .set('X-API-Key', project.apiKey)
+        .send({ model: 'gpt-4o', prompt: `question ${n}`, userId: `user-${n}` });
+      expect(check.status).toBe(200);
+      expect(check.body.effectiveModel, `user-${n}`).toBe(modelOf.get(`user-${n}`));
     }
     expect([...sent.keys()].sort()).toEqual([2, 3]);
     expect(sent.get(2)!.model).toBe('gpt-4o');

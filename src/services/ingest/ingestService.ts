@@ -371,13 +371,14 @@ export async function checkLlmCall(
   auth: { key: VerifiedKey; project: ProjectContext },
   input: LlmCheckInput,
 ): Promise<LlmCheckResponse> {
-  const { project } = auth;
+  const reported = reportedText(input);
+  // The pre-flight answers as the call will be answered: with the end user's arm while a split runs.
+  const project = contextForCall(auth.project, input.userId ?? null, reported.prompt);
   const { policy } = await admitCall(deps, project, {
     model: input.model,
     endpoint: input.endpoint ?? null,
     userId: input.userId ?? null,
   });
-  const reported = reportedText(input);
   const assessment = await assessExchangeAsync(
     project,
     policy,
