@@ -81,8 +81,8 @@ function scopeClause(q: LogSearchQuery): Prisma.Sql {
 }
 
 /**
- * A full-text search first collects its matches from the search GIN index (project, words, model,
- * endpoint, end user, decision: the filters intersect there), with
+ * A full-text search first collects its matches from the search GIN index (project, words and
+ * end user), with
  * plain index scans disabled for that one statement: the planner, trusting per-word statistics,
  * would otherwise walk the project's rows newest first re-checking every tsvector, which is what
  * a phrase or an AND of words that rarely co-occur costs (400+ ms on 50k rows). When no more than
