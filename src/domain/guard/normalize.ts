@@ -104,6 +104,8 @@ const CONFUSABLE_CHARS = new RegExp(`[${Object.keys(CONFUSABLES).join('')}]`, 'u
 const WORD = /[\p{L}\p{M}\p{N}@$]+/gu;
 const LATIN = /[a-zA-Z\u00C0-\u024F]/;
 const NON_LATIN_LETTER = /(?!\p{Script=Latin})\p{L}/u;
+/** A letter of another script than Latin that has no Latin twin in CONFUSABLES. */
+const OTHER_LETTER = new RegExp(`(?![${Object.keys(CONFUSABLES).join('')}])(?!\\p{Script=Latin})\\p{L}`, 'u');
 
 const LEET: Record<string, string> = {
   '0': 'o',
@@ -173,11 +175,21 @@ export function stripInvisible(text: string): string {
   return runSync(stripInvisibleSteps(text));
 }
 
+/** Characters stripped of invisible ones between two pauses. */
+const STRIP_CHUNK = 64 * 1024;
+
 /** `stripInvisible` pausing between its NFKC chunks (slices.ts). */
 export function* stripInvisibleSteps(text: string): Steps<string> {
   const normalized = yield* boundedNfkc(text);
   yield;
-  return normalized.replace(INVISIBLE, '');
+  if (normalized.length <= STRIP_CHUNK) return normalized.replace(INVISIBLE, '');
+  // The invisible characters are single UTF-16 units: any cut leaves the result as it is.
+  const parts: string[] = [];
+  for (let from = 0; from < normalized.length; from += STRIP_CHUNK) {
+    parts.push(normalized.slice(from, from + STRIP_CHUNK).replace(INVISIBLE, ''));
+    yield;
+  }
+  return parts.join('');
 }
 
 /** Characters of a long text a word-by-word step handles between two pauses. */
@@ -237,15 +249,13 @@ export function* foldConfusablesSteps(text: string): Steps<string> {
   return out;
 }
 
-/** The text's letters are mostly Latin: a word of look-alikes in it is a disguise. */
+/**
+ * The text's letters are mostly Latin: a word of look-alikes in it is a disguise. (Some Latin
+ * letter, and no letter of another script without a Latin twin: two regex scans, where a loop
+ * testing each character took ~20 ms on 256 KB and ran inside one word's fold.)
+ */
 function onlyLatinContext(text: string): boolean {
-  let latin = 0;
-  let other = 0;
-  for (const ch of text) {
-    if (LATIN.test(ch)) latin += 1;
-    else if (CONFUSABLES[ch] === undefined && NON_LATIN_LETTER.test(ch)) other += 1;
-  }
-  return latin > 0 && other === 0;
+  return LATIN.test(text) && !OTHER_LETTER.test(text);
 }
 
 /**
@@ -262,6 +272,36 @@ export function joinSpacedLetters(text: string): string {
     for (let i = 0; i < run.length; i += 2) out += run[i];
     return out;
   });
+}
+
+/** Two letters or digits side by side: no spaced-out run contains, ends at or starts at either. */
+const ADJACENT_WORD_CHARS = /[\p{L}\p{N}](?=[\p{L}\p{N}])/gu;
+
+/**
+ * `joinSpacedLetters`, a chunk at a time (slices.ts). A chunk ends between two adjacent
+ * letters or digits, which no spaced-out run can span, and is replaced with its neighbouring
+ * character on each side so that the run's look-arounds see what they see in the whole text.
+ */
+export function* joinSpacedLettersSteps(text: string): Steps<string> {
+  if (text.length <= PASS_CHUNK) return joinSpacedLetters(text);
+  const parts: string[] = [];
+  let from = 0;
+  let before = 0; // length of the character before `from`, passed along as context
+  for (;;) {
+    ADJACENT_WORD_CHARS.lastIndex = from + PASS_CHUNK;
+    const m = from + PASS_CHUNK < text.length ? ADJACENT_WORD_CHARS.exec(text) : null;
+    if (!m) {
+      parts.push(joinSpacedLetters(text.slice(from - before)).slice(before));
+      return parts.join('');
+    }
+    const cut = m.index + m[0].length;
+    const after = text.codePointAt(cut)! > 0xffff ? 2 : 1;
+    const joined = joinSpacedLetters(text.slice(from - before, cut + after));
+    parts.push(joined.slice(before, joined.length - after));
+    before = m[0].length;
+    from = cut;
+    yield;
+  }
 }
 
 const isLeet = (c: number) => (c >= 48 && c <= 57 && c !== 50 && c !== 54) || c === 64 || c === 36; // 0-9 but 2, 6; @ $
@@ -326,6 +366,51 @@ export function foldCaseAndSpace(text: string): string {
   return text.toLowerCase().replace(/\s+/g, ' ').trim();
 }
 
+/** Characters a whole-text pass (lower-casing, a replace) handles between two pauses. */
+const PASS_CHUNK = 32 * 1024;
+
+/** Where a chunk may end: after a non-whitespace character that whitespace follows. */
+const BEFORE_WHITESPACE = /\S(?=\s)/g;
+
+/**
+ * `text` in chunks of at least `size` characters, each ending between a non-whitespace and a
+ * whitespace character: no whitespace run spans two chunks, and lower-casing a chunk gives
+ * what lower-casing the text gives there (the one context rule, final sigma, looks past
+ * neither whitespace nor a chunk's end). A text without such a place is one chunk.
+ */
+export function* whitespaceChunks(text: string, size = PASS_CHUNK): Generator<string> {
+  let from = 0;
+  while (from < text.length) {
+    BEFORE_WHITESPACE.lastIndex = from + size;
+    const m = from + size < text.length ? BEFORE_WHITESPACE.exec(text) : null;
+    const to = m ? m.index + 1 : text.length;
+    yield text.slice(from, to);
+    from = to;
+  }
+}
+
+/** `text.toLowerCase()`, a chunk at a time (slices.ts). */
+export function* lowerCaseSteps(text: string): Steps<string> {
+  if (text.length <= PASS_CHUNK) return text.toLowerCase();
+  const parts: string[] = [];
+  for (const chunk of whitespaceChunks(text)) {
+    parts.push(chunk.toLowerCase());
+    yield;
+  }
+  return parts.join('');
+}
+
+/** `foldCaseAndSpace`, a chunk at a time (slices.ts): whitespace runs never span two chunks. */
+export function* foldCaseAndSpaceSteps(text: string): Steps<string> {
+  if (text.length <= PASS_CHUNK) return foldCaseAndSpace(text);
+  const parts: string[] = [];
+  for (const chunk of whitespaceChunks(text)) {
+    parts.push(chunk.toLowerCase().replace(/\s+/g, ' '));
+    yield;
+  }
+  return parts.join('').trim();
+}
+
 /** The whole pipeline, in the order documented above. */
 export function normalizeForGuard(text: string): string {
   return foldCaseAndSpace(foldLeetspeak(joinSpacedLetters(foldConfusables(stripInvisible(text)))));
@@ -336,11 +421,11 @@ export function* normalizeForGuardSteps(text: string): Steps<string> {
   let out = yield* stripInvisibleSteps(text);
   out = yield* foldConfusablesSteps(out);
   yield;
-  out = joinSpacedLetters(out);
+  out = yield* joinSpacedLettersSteps(out);
   yield;
   out = yield* foldLeetspeakSteps(out);
   yield;
-  return foldCaseAndSpace(out);
+  return yield* foldCaseAndSpaceSteps(out);
 }
 
 /** Characters of a text the guard looks at: all of a text up to this, else its head and tail. */

@@ -53,7 +53,7 @@ export function* assessChatRiskSteps(input: ChatRiskInput, guard?: InjectionGuar
       const text = normalize(message.content);
       const scan = yield* scanPiiSteps(text);
       scans.push({ text, scan });
-      const piiFlags = [...new Set(scan.matches.map((m) => piiFlag(m.type)))];
+      const piiFlags = scan.types.map(piiFlag);
       piiFlags.forEach((f) => flags.add(f));
       score = Math.max(score, combine(piiFlags.map((f) => FLAG_WEIGHTS[f] ?? 0)));
       continue;

@@ -53,14 +53,122 @@ export const PII_CANDIDATE_LIMIT = 500;
 export const BUDGETED_PII_TYPES = ['email', 'phone', 'credit_card', 'iban'] as const;
 type BudgetedType = (typeof BUDGETED_PII_TYPES)[number];
 
+/**
+ * The matches of a scan as flat arrays, match i at index i (no object per match: a crafted
+ * megabyte holds ~150k matches, and as objects they made the garbage collector's young-generation
+ * pauses the longest stalls of a sliced assessment, 10-50 ms each). Typed arrays live outside the
+ * JavaScript heap, so the collector never copies them.
+ */
+export interface PiiSpans {
+  count: number;
+  start: Int32Array;
+  end: Int32Array;
+  /** index into PII_TYPES */
+  type: Uint8Array;
+  /** 1 where the match is shape-only (its kind's budget was spent) */
+  unverified: Uint8Array;
+}
+
 /** One text's detection: what scoring flags and what redaction replaces come from one scan. */
 export interface PiiScan {
-  /** non-overlapping, in text order */
-  matches: PiiMatch[];
+  /** non-overlapping, in text order (built from `spans` when first read) */
+  readonly matches: PiiMatch[];
+  /** the same matches, flat: what scoring and redaction read */
+  readonly spans: PiiSpans;
+  /** the types of the matches, each once, in order of first occurrence */
+  readonly types: PiiType[];
   /** validator calls per budgeted kind (at most the limit) */
   checked: Record<BudgetedType, number>;
   /** kinds whose budget ran out: their later matches are shape-only */
   saturated: PiiType[];
+}
+
+/** A scan's result; `matches` is built on first use (the request path never needs it). */
+class Scan implements PiiScan {
+  #matches: PiiMatch[] | undefined;
+  readonly #text: string;
+  constructor(
+    text: string,
+    readonly spans: PiiSpans,
+    readonly types: PiiType[],
+    readonly checked: Record<BudgetedType, number>,
+    readonly saturated: PiiType[],
+  ) {
+    this.#text = text;
+  }
+
+  get matches(): PiiMatch[] {
+    if (this.#matches) return this.#matches;
+    const { count, start, end, type, unverified } = this.spans;
+    const matches: PiiMatch[] = [];
+    for (let i = 0; i < count; i++) {
+      const match: PiiMatch = { type: PII_TYPES[type[i]!]!, start: start[i]!, end: end[i]!, value: '' };
+      match.value = this.#text.slice(match.start, match.end);
+      if (unverified[i] === 1) match.unverified = true;
+      matches.push(match);
+    }
+    return (this.#matches = matches);
+  }
+}
+
+const TYPE_INDEX = new Map<PiiType, number>(PII_TYPES.map((t, i) => [t, i]));
+
+/**
+ * One detector's matches as it finds them: in text order (each detector scans forward), in
+ * typed arrays that double when full (no object per match, and a third of the cost of pushing
+ * onto plain arrays).
+ */
+class MatchList {
+  starts = new Int32Array(64);
+  ends = new Int32Array(64);
+  unverified = new Uint8Array(64);
+  length = 0;
+  readonly typeIndex: number;
+  constructor(readonly type: PiiType) {
+    this.typeIndex = TYPE_INDEX.get(type)!;
+  }
+
+  push(start: number, end: number, unverified = false): void {
+    const i = this.length;
+    if (i === this.starts.length) this.grow();
+    this.starts[i] = start;
+    this.ends[i] = end;
+    this.unverified[i] = unverified ? 1 : 0;
+    this.length = i + 1;
+  }
+
+  /** A match taken on its shape alone (its kind's budget is spent). */
+  pushShapeOnly(m: RegExpExecArray): void {
+    this.push(m.index, m.index + m[0].length, true);
+  }
+
+  private grow(): void {
+    const starts = new Int32Array(2 * this.starts.length);
+    const ends = new Int32Array(starts.length);
+    const unverified = new Uint8Array(starts.length);
+    starts.set(this.starts);
+    ends.set(this.ends);
+    unverified.set(this.unverified);
+    [this.starts, this.ends, this.unverified] = [starts, ends, unverified];
+  }
+
+  /**
+   * Puts the list in the order a stable sort by (start, longest first) gives. Every detector
+   * already finds its matches in that order, so this only checks; it is the safety net that
+   * keeps the merge in scanPiiSteps equal to sorting everything found.
+   */
+  ensureOrdered(): void {
+    const { starts, ends, unverified, length } = this;
+    let ordered = true;
+    for (let i = 1; i < length && ordered; i++) {
+      ordered = starts[i - 1]! < starts[i]! || (starts[i - 1] === starts[i] && ends[i - 1]! >= ends[i]!);
+    }
+    if (ordered) return;
+    const order = Array.from({ length }, (_, i) => i).sort((a, b) => starts[a]! - starts[b]! || ends[b]! - ends[a]!);
+    this.starts = Int32Array.from(order, (i) => starts[i]!);
+    this.ends = Int32Array.from(order, (i) => ends[i]!);
+    this.unverified = Uint8Array.from(order, (i) => unverified[i]!);
+  }
 }
 
 /** Counts validator calls per kind; `allow(kind)` is false once the kind's budget is spent. */
@@ -145,11 +253,6 @@ function looksRandom(body: string): boolean {
   return /[a-z]/.test(body) && /[A-Z]/.test(body) && /\d/.test(body);
 }
 
-/** A candidate taken on its shape alone (its kind's budget is spent). */
-function unverifiedMatch(type: PiiType, m: RegExpExecArray): PiiMatch {
-  return { type, start: m.index, end: m.index + m[0].length, value: m[0], unverified: true };
-}
-
 /** Where a scan of one global regex stands; the consumer may move `next` on (a retry, a skip). */
 interface Cursor {
   next: number;
@@ -174,7 +277,7 @@ function* regexMatches(re: RegExp, text: string, cursor: Cursor = { next: 0 }): 
 const CANDIDATES_PER_SLICE = 64;
 
 /** Expands around each '@'; every character is visited at most twice, so this is linear. */
-function* findEmails(text: string, out: PiiMatch[], budget: Budget): Steps<void> {
+function* findEmails(text: string, out: MatchList, budget: Budget): Steps<void> {
   const slice = new Every(CANDIDATES_PER_SLICE);
   for (let at = text.indexOf('@'); at !== -1; at = text.indexOf('@', at + 1)) {
     if (slice.tick()) yield;
@@ -186,8 +289,8 @@ function* findEmails(text: string, out: PiiMatch[], budget: Budget): Steps<void>
     while (end > at + 1 && /[.-]/.test(text.charAt(end - 1))) end -= 1;
     const value = text.slice(start, end);
     if (start >= at || !/\.[A-Za-z]{2,}$/.test(value)) continue;
-    if (!budget.allow('email')) out.push({ type: 'email', start, end, value, unverified: true });
-    else if (validator.isEmail(value)) out.push({ type: 'email', start, end, value });
+    if (!budget.allow('email')) out.push(start, end, true);
+    else if (validator.isEmail(value)) out.push(start, end);
   }
 }
 
@@ -232,7 +335,7 @@ function validIbanPrefix(candidate: string): string | null {
   }
 }
 
-function* findPem(text: string, out: PiiMatch[]): Steps<void> {
+function* findPem(text: string, out: MatchList): Steps<void> {
   let nextEnd = -2; // cached position of the next END marker, so many BEGINs stay linear
   const cursor = { next: 0 };
   const slice = new Every(CANDIDATES_PER_SLICE);
@@ -249,7 +352,7 @@ function* findPem(text: string, out: PiiMatch[]): Steps<void> {
       PEM_BODY.lastIndex = bodyStart;
       end = bodyStart + (PEM_BODY.exec(text)?.[0].length ?? 0);
     }
-    out.push({ type: 'private_key', start: m.index, end, value: text.slice(m.index, end) });
+    out.push(m.index, end);
     cursor.next = Math.max(cursor.next, end);
   }
 }
@@ -264,10 +367,14 @@ const hasSecretLiteral: (text: string) => boolean = SECRET_PATTERNS.every((p) =>
 
 const ANY_DIGIT = /\d/;
 
+/** Characters a plain character loop looks at between two pauses. */
+const LOOP_CHUNK = 64 * 1024;
+
 /** ASCII digits in `text` (what `\d` matches in these non-unicode regexes). */
-function countDigits(text: string): number {
+function* countDigits(text: string): Steps<number> {
   let n = 0;
   for (let i = 0; i < text.length; i++) {
+    if (i % LOOP_CHUNK === LOOP_CHUNK - 1) yield;
     const c = text.charCodeAt(i);
     if (c >= 48 && c <= 57) n++;
   }
@@ -280,63 +387,139 @@ function countDigits(text: string): number {
  * 14). Prose without digits or key prefixes, most of what passes through here, then costs a
  * few scans of indexOf instead of a dozen regexes.
  */
-function* collect(text: string, budget: Budget): Steps<PiiMatch[]> {
-  const found: PiiMatch[] = [];
+function* collect(text: string, budget: Budget): Steps<MatchList[]> {
+  // One list per detector, in the order the detectors run (the merge breaks ties by it).
+  const lists: MatchList[] = [];
+  const list = (type: PiiType) => {
+    const created = new MatchList(type);
+    lists.push(created);
+    return created;
+  };
   const slice = new Every(CANDIDATES_PER_SLICE);
   if (hasSecretLiteral(text)) {
-    if (text.includes('-----BEGIN ')) yield* findPem(text, found);
+    if (text.includes('-----BEGIN ')) yield* findPem(text, list('private_key'));
     for (const { type, re, needs, random } of SECRET_PATTERNS) {
       if (needs && !needs.some((literal) => text.includes(literal))) continue;
       yield;
+      const found = list(type);
       for (const m of regexMatches(re, text)) {
         if (slice.tick()) yield;
         if (random && !looksRandom(m[0].slice(m[0].indexOf('-') + 1))) continue;
-        found.push({ type, start: m.index, end: m.index + m[0].length, value: m[0] });
+        found.push(m.index, m.index + m[0].length);
       }
     }
   }
-  yield* findEmails(text, found, budget);
+  yield* findEmails(text, list('email'), budget);
   yield;
-  const digits = ANY_DIGIT.test(text) ? countDigits(text) : 0;
-  if (digits < 2) return found;
+  const digits = ANY_DIGIT.test(text) ? yield* countDigits(text) : 0;
+  if (digits < 2) return lists;
   // a pause before each kind: its first exec may scan the whole text
   yield;
+  const ibans = list('iban');
   for (const m of regexMatches(IBAN_CANDIDATE, text)) {
     if (slice.tick()) yield;
     if (!budget.allow('iban')) {
-      found.push(unverifiedMatch('iban', m));
+      ibans.pushShapeOnly(m);
       continue;
     }
     const value = validIbanPrefix(m[0]);
-    if (value) found.push({ type: 'iban', start: m.index, end: m.index + value.length, value });
+    if (value) ibans.push(m.index, m.index + value.length);
   }
   yield;
+  const cardList = list('credit_card');
   const cards = { next: 0 };
   for (const m of digits >= 14 ? regexMatches(CARD_CANDIDATE, text, cards) : []) {
     if (slice.tick()) yield;
     const shaped = isCardShaped(m[0]);
     if (shaped && !budget.allow('credit_card')) {
-      found.push(unverifiedMatch('credit_card', m));
+      cardList.pushShapeOnly(m);
     } else if (shaped && validator.isCreditCard(m[0])) {
-      found.push({ type: 'credit_card', start: m.index, end: m.index + m[0].length, value: m[0] });
+      cardList.push(m.index, m.index + m[0].length);
     } else {
       cards.next = m.index + 1; // a card may start inside a longer digit run
     }
   }
   yield;
+  const ssns = list('ssn');
   for (const m of digits >= 9 ? regexMatches(SSN, text) : []) {
     if (slice.tick()) yield;
-    found.push({ type: 'ssn', start: m.index, end: m.index + m[0].length, value: m[0] });
+    ssns.push(m.index, m.index + m[0].length);
   }
   yield;
+  const phones = list('phone');
   for (const m of digits >= 7 ? regexMatches(PHONE_CANDIDATE, text) : []) {
     if (slice.tick()) yield;
     const shape = phoneShape(m[0]);
     if (!shape) continue;
-    if (!budget.allow('phone')) found.push(unverifiedMatch('phone', m));
-    else if (isValidPhone(shape)) found.push({ type: 'phone', start: m.index, end: m.index + m[0].length, value: m[0] });
+    if (!budget.allow('phone')) phones.pushShapeOnly(m);
+    else if (isValidPhone(shape)) phones.push(m.index, m.index + m[0].length);
   }
-  return found;
+  return lists;
+}
+
+/** Matches merged between two pause points (a few hundred microseconds). */
+const MERGED_PER_SLICE = 4096;
+
+/**
+ * The detectors' lists merged into text order, overlaps resolved to the earliest, then the
+ * longest match: what sorting everything found (stably, by start and then longest first) and
+ * keeping each match that starts at or after the end of the last one kept gave, without the
+ * sort. The lists are each in that order already, so a k-way merge (ties to the earlier list,
+ * as the stable sort kept them) is the same sequence, and it pauses every MERGED_PER_SLICE
+ * matches: sorting ~95k found matches in one piece held the event loop for tens of ms.
+ */
+function* mergeSteps(text: string, lists: MatchList[], budget: Budget): Steps<PiiScan> {
+  const live = lists.filter((l) => l.length > 0);
+  let total = 0;
+  for (const l of live) {
+    l.ensureOrdered();
+    total += l.length;
+  }
+  const spans: PiiSpans = {
+    count: 0,
+    start: new Int32Array(total),
+    end: new Int32Array(total),
+    type: new Uint8Array(total),
+    unverified: new Uint8Array(total),
+  };
+  const types: PiiType[] = [];
+  const heads = live.map(() => 0);
+  const slice = new Every(MERGED_PER_SLICE);
+  let lastEnd = -1;
+  for (let taken = 0; taken < total; taken++) {
+    if (slice.tick()) yield;
+    let best = -1;
+    let bestStart = 0;
+    let bestEnd = 0;
+    for (let l = 0; l < live.length; l++) {
+      const head = heads[l]!;
+      const list = live[l]!;
+      if (head >= list.length) continue;
+      const start = list.starts[head]!;
+      const end = list.ends[head]!;
+      if (best === -1 || start < bestStart || (start === bestStart && end > bestEnd)) {
+        best = l;
+        bestStart = start;
+        bestEnd = end;
+      }
+    }
+    const list = live[best]!;
+    const head = heads[best]!;
+    heads[best] = head + 1;
+    if (bestStart < lastEnd) continue;
+    const i = spans.count++;
+    spans.start[i] = bestStart;
+    spans.end[i] = bestEnd;
+    spans.type[i] = list.typeIndex;
+    spans.unverified[i] = list.unverified[head]!;
+    if (!types.includes(list.type)) types.push(list.type);
+    lastEnd = bestEnd;
+  }
+  spans.start = spans.start.subarray(0, spans.count);
+  spans.end = spans.end.subarray(0, spans.count);
+  spans.type = spans.type.subarray(0, spans.count);
+  spans.unverified = spans.unverified.subarray(0, spans.count);
+  return new Scan(text, spans, types, budget.checked, [...budget.saturated]);
 }
 
 /**
@@ -353,19 +536,9 @@ export function scanPii(text: string, limit = PII_CANDIDATE_LIMIT): PiiScan {
 /** `scanPii` as pausable steps (slices.ts): sliced, it gives the same scan. */
 export function* scanPiiSteps(text: string, limit = PII_CANDIDATE_LIMIT): Steps<PiiScan> {
   const budget = new Budget(limit);
-  const found = yield* collect(text, budget);
+  const lists = yield* collect(text, budget);
   yield;
-  const sorted = found.sort((a, b) => a.start - b.start || b.end - a.end);
-  yield;
-  const matches: PiiMatch[] = [];
-  let lastEnd = -1;
-  for (const match of sorted) {
-    if (match.start >= lastEnd) {
-      matches.push(match);
-      lastEnd = match.end;
-    }
-  }
-  return { matches, checked: budget.checked, saturated: [...budget.saturated] };
+  return yield* mergeSteps(text, lists, budget);
 }
 
 /** The matches of `scanPii(text)`. */
@@ -389,18 +562,45 @@ export function* redactMatchesSteps(
   text: string,
   matches: readonly PiiMatch[],
 ): Steps<{ text: string; types: PiiType[] }> {
-  if (matches.length === 0) return { text, types: [] };
-  let out = '';
+  return yield* redactSpansSteps(text, {
+    count: matches.length,
+    start: Int32Array.from(matches, (m) => m.start),
+    end: Int32Array.from(matches, (m) => m.end),
+    type: Uint8Array.from(matches, (m) => TYPE_INDEX.get(m.type)!),
+    unverified: Uint8Array.from(matches, (m) => (m.unverified ? 1 : 0)),
+  });
+}
+
+/** Redacts `text` with its own scan (`scanPii(text)`: offsets must agree), in pausable steps. */
+export function redactScanSteps(text: string, scan: PiiScan): Steps<{ text: string; types: PiiType[] }> {
+  return redactSpansSteps(text, scan.spans);
+}
+
+/**
+ * The text with each span replaced by its placeholder. Each slice's pieces are joined into one
+ * flat string: appending them one by one built a rope of two nodes per match (~200k for a
+ * crafted megabyte), which the garbage collector had to copy and the first reader to flatten.
+ */
+function* redactSpansSteps(text: string, spans: PiiSpans): Steps<{ text: string; types: PiiType[] }> {
+  if (spans.count === 0) return { text, types: [] };
+  const chunks: string[] = [];
+  let pieces: string[] = [];
   let cursor = 0;
-  const types = new Set<PiiType>();
-  const slice = new Every(REPLACEMENTS_PER_SLICE);
-  for (const match of matches) {
-    if (slice.tick()) yield;
-    out += text.slice(cursor, match.start) + PII_PLACEHOLDERS[match.type];
-    cursor = match.end;
-    types.add(match.type);
+  const types: PiiType[] = [];
+  for (let i = 0; i < spans.count; i++) {
+    if (i > 0 && i % REPLACEMENTS_PER_SLICE === 0) {
+      chunks.push(pieces.join(''));
+      pieces = [];
+      yield;
+    }
+    const type = PII_TYPES[spans.type[i]!]!;
+    pieces.push(text.slice(cursor, spans.start[i]), PII_PLACEHOLDERS[type]);
+    cursor = spans.end[i]!;
+    if (!types.includes(type)) types.push(type);
   }
-  return { text: out + text.slice(cursor), types: [...types] };
+  pieces.push(text.slice(cursor));
+  chunks.push(pieces.join(''));
+  return { text: chunks.join(''), types };
 }
 
 /** Scans `text` and redacts what it finds (when no scan of it is at hand). */

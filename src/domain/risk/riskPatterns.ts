@@ -10,6 +10,7 @@
  */
 
 import { anyLiteral, requiredLiterals } from './regexTriggers.js';
+import { testWindowed, windowed, type WindowedRegex } from './regexWindows.js';
 
 export type InjectionFlag =
   | 'injection:override'
@@ -208,6 +209,9 @@ export const CONTENT_RULES: Record<ContentFlag, PatternRule[]> = {
 export interface JoinedRules {
   lower: RegExp | null;
   cased: RegExp | null;
+  /** the same regexes, for tests a window at a time (regexWindows.ts) */
+  windowedLower: WindowedRegex | null;
+  windowedCased: WindowedRegex | null;
   /**
    * Found in the lower-cased text whenever any of the rules can match (regexTriggers.ts): when
    * it is not, the rules are not run. Null when some rule gives no such literals.
@@ -234,9 +238,13 @@ function triggersOf(rules: PatternRule[]): RegExp | null {
 export function joinRules(rules: PatternRule[], options: { triggers?: boolean } = {}): JoinedRules {
   const join = (part: PatternRule[]) =>
     part.length === 0 ? null : new RegExp(part.map((r) => `(?:${r.re.source})`).join('|'), 'u');
+  const lower = join(rules.filter((r) => !r.caseSensitive));
+  const cased = join(rules.filter((r) => r.caseSensitive));
   return {
-    lower: join(rules.filter((r) => !r.caseSensitive)),
-    cased: join(rules.filter((r) => r.caseSensitive)),
+    lower,
+    cased,
+    windowedLower: lower && windowed(lower),
+    windowedCased: cased && windowed(cased),
     triggers: options.triggers === false ? null : triggersOf(rules),
   };
 }
@@ -245,6 +253,16 @@ export function joinRules(rules: PatternRule[], options: { triggers?: boolean } 
 export function matchesAny(joined: JoinedRules, text: string, lower: string): boolean {
   if (joined.triggers !== null && !joined.triggers.test(lower)) return false;
   return (joined.lower?.test(lower) ?? false) || (joined.cased?.test(text) ?? false);
+}
+
+/**
+ * `matchesAny` pausing between windows of a long text (regexWindows.ts): the same answer, with
+ * the event loop let through every REGEX_WINDOW characters of each rule's scan.
+ */
+export function* matchesAnySteps(joined: JoinedRules, text: string, lower: string): Generator<void, boolean, void> {
+  if (joined.triggers !== null && !joined.triggers.test(lower)) return false;
+  if (joined.windowedLower && (yield* testWindowed(joined.windowedLower, lower))) return true;
+  return joined.windowedCased !== null && (yield* testWindowed(joined.windowedCased, text));
 }
 
 /** Tests one rule; `lower` is `text.toLowerCase()`, computed once by the caller. */

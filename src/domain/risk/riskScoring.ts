@@ -18,21 +18,22 @@
  */
 import { normalizedVerdictSteps, type InjectionGuard } from '../guard/injectionGuard.js';
 import {
-  foldCaseAndSpace,
+  foldCaseAndSpaceSteps,
   guardSlice,
+  lowerCaseSteps,
   normalizeForGuardSteps,
   spaceChunks,
   stripInvisible,
   stripInvisibleSteps,
 } from '../guard/normalize.js';
 import { Every, runSync, type Steps } from '../slices.js';
-import { scanPiiSteps, SECRET_TYPES, type PiiScan, type PiiType } from './pii.js';
+import { PII_TYPES, scanPiiSteps, SECRET_TYPES, type PiiScan, type PiiType } from './pii.js';
 import {
   CONTENT_RULES,
   INJECTION_RULES,
   joinRules,
   LEAK_PHRASES,
-  matchesAny,
+  matchesAnySteps,
   type JoinedRules,
   type PatternRule,
 } from './riskPatterns.js';
@@ -166,10 +167,14 @@ function decodesToText(run: string): boolean {
 const BASE64_CHAR = new Uint8Array(128);
 for (const ch of 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/') BASE64_CHAR[ch.charCodeAt(0)] = 1;
 
+/** Characters a plain character loop looks at between two pauses. */
+const LOOP_CHUNK = 64 * 1024;
+
 /** Whether `text` has a run of at least `length` base64 characters (BASE64_RUN can match). */
-function hasBase64Run(text: string, length: number): boolean {
+function* hasBase64Run(text: string, length: number): Steps<boolean> {
   let run = 0;
   for (let i = 0; i < text.length; i++) {
+    if (i % LOOP_CHUNK === LOOP_CHUNK - 1) yield;
     const c = text.charCodeAt(i);
     if (c < 128 && BASE64_CHAR[c] === 1) {
       if (++run >= length) return true;
@@ -181,16 +186,33 @@ function hasBase64Run(text: string, length: number): boolean {
 /** Base64 runs decoded between two pause points of a sliced scoring. */
 const RUNS_PER_SLICE = 64;
 
-function* hasEncodedPayload(text: string, secretSpans: { start: number; end: number }[]): Steps<boolean> {
+/**
+ * Whether a base64 run outside the secrets found decodes to prose. `secrets` are non-overlapping
+ * and in text order, as are the runs, so one pointer walks both (a text of many key-like tokens
+ * compared each run with every secret: quadratic).
+ */
+function* hasEncodedPayload(text: string, secrets: { start: number; end: number }[]): Steps<boolean> {
   // A plain loop first: the regex scan costs several times more, and almost no text has a run.
-  if (!hasBase64Run(text, 40)) return false;
+  if (!(yield* hasBase64Run(text, 40))) return false;
   const slice = new Every(RUNS_PER_SLICE);
+  let next = 0;
   for (const m of text.matchAll(BASE64_RUN)) {
     if (slice.tick()) yield;
-    const inSecret = secretSpans.some((s) => m.index >= s.start && m.index < s.end);
+    while (next < secrets.length && secrets[next]!.end <= m.index) next++;
+    const inSecret = next < secrets.length && secrets[next]!.start <= m.index;
     if (!inSecret && decodesToText(m[0])) return true;
   }
   return false;
+}
+
+/** The spans of the secrets (API keys, tokens, private keys) among a scan's matches, in text order. */
+function secretSpansOf(scan: PiiScan): { start: number; end: number }[] {
+  const { count, start, end, type } = scan.spans;
+  const spans: { start: number; end: number }[] = [];
+  for (let i = 0; i < count; i++) {
+    if (SECRET_TYPES.includes(PII_TYPES[type[i]!]!)) spans.push({ start: start[i]!, end: end[i]! });
+  }
+  return spans;
 }
 
 /** A flag table with each flag's rules joined (joinRules), in the table's order. */
@@ -213,7 +235,7 @@ function* matchingFlagsSteps<F extends string>(table: [F, JoinedRules][], text: 
   const flags: F[] = [];
   for (const [flag, joined] of table) {
     yield;
-    if (matchesAny(joined, text, lower)) flags.push(flag);
+    if (yield* matchesAnySteps(joined, text, lower)) flags.push(flag);
   }
   return flags;
 }
@@ -289,18 +311,17 @@ export function assessRisk(input: RiskInput, guard?: InjectionGuard | null): Ris
 export function* assessRiskSteps(input: RiskInput, guard?: InjectionGuard | null): Steps<RiskAssessment> {
   const prompt = yield* stripInvisibleSteps(input.prompt);
   yield;
-  const lower = prompt.toLowerCase();
+  const lower = yield* lowerCaseSteps(prompt);
   const flags: string[] = [];
 
   const promptScan = yield* scanPiiSteps(prompt);
-  const promptPii = promptScan.matches;
-  const secretSpans = promptPii.filter((m) => SECRET_TYPES.includes(m.type));
+  const secretSpans = secretSpansOf(promptScan);
   const injections = new Set<string>(yield* matchingFlagsSteps(INJECTION_JOINED, prompt, lower));
   // The rules again on the de-obfuscated text, when de-obfuscation changed anything but case and spacing.
   const guarded = guardSlice(prompt);
   const folded = yield* normalizeForGuardSteps(guarded);
   yield;
-  if (folded !== foldCaseAndSpace(guarded)) {
+  if (folded !== (yield* foldCaseAndSpaceSteps(guarded))) {
     for (const flag of yield* matchingFlagsSteps(INJECTION_JOINED, folded, folded)) injections.add(flag);
   }
   if (yield* hasEncodedPayload(prompt, secretSpans)) injections.add('injection:encoded');
@@ -315,7 +336,7 @@ export function* assessRiskSteps(input: RiskInput, guard?: InjectionGuard | null
     }
   }
   flags.push(...injections, ...(yield* matchingFlagsSteps(CONTENT_JOINED, prompt, lower)));
-  flags.push(...new Set(promptPii.map((m) => piiFlag(m.type))));
+  flags.push(...promptScan.types.map(piiFlag));
 
   const weights: number[] = flags.map((f) => (f === 'injection:model' ? modelWeight : (FLAG_WEIGHTS[f] ?? 0)));
 
@@ -325,15 +346,15 @@ export function* assessRiskSteps(input: RiskInput, guard?: InjectionGuard | null
     const response = yield* stripInvisibleSteps(input.response);
     yield;
     responseScanned = { text: response, scan: yield* scanPiiSteps(response) };
-    for (const flag of new Set(responseScanned.scan.matches.map((m) => piiFlag(m.type)))) {
+    for (const flag of responseScanned.scan.types.map(piiFlag)) {
       flags.push(`response:${flag}`);
       weights.push(Math.min(100, (FLAG_WEIGHTS[flag] ?? 0) * RESPONSE_PII_FACTOR));
     }
     const sys = input.systemPrompt ? normalize(input.systemPrompt) : '';
     yield;
-    const responseLower = response.toLowerCase();
+    const responseLower = yield* lowerCaseSteps(response);
     yield;
-    const leaked = matchesAny(LEAK_JOINED, response, responseLower);
+    const leaked = yield* matchesAnySteps(LEAK_JOINED, response, responseLower);
     if (leaked || (sys && (yield* leaksSystemPrompt(response, sys)))) {
       flags.push('response:system_prompt_leak');
       weights.push(FLAG_WEIGHTS['response:system_prompt_leak'] ?? 0);

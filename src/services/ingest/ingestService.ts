@@ -5,7 +5,7 @@
 import type { PriceOverrides } from '../../domain/pricing.js';
 import { estimateCostUsd } from '../../domain/pricing.js';
 import { type Decision, decide, hasPiiFinding } from '../../domain/risk/decision.js';
-import { redactMatchesSteps, scanPiiSteps } from '../../domain/risk/pii.js';
+import { redactScanSteps, scanPiiSteps } from '../../domain/risk/pii.js';
 import type { InjectionGuard } from '../../domain/guard/injectionGuard.js';
 import { assessRiskSteps, type RiskResult, type ScannedText } from '../../domain/risk/riskScoring.js';
 import { assessChatRiskSteps } from '../../domain/risk/chatRisk.js';
@@ -80,8 +80,8 @@ export async function admitCall(
  * sent, the offsets do not apply and the text as sent is scanned on its own.
  */
 function* redactScanned(raw: string, scored: ScannedText | null): Steps<string> {
-  const matches = scored && scored.text === raw ? scored.scan.matches : (yield* scanPiiSteps(raw)).matches;
-  return (yield* redactMatchesSteps(raw, matches)).text;
+  const scan = scored && scored.text === raw ? scored.scan : yield* scanPiiSteps(raw);
+  return (yield* redactScanSteps(raw, scan)).text;
 }
 
 /**
@@ -164,7 +164,7 @@ export function assessExchangeAsync(
   return size > SLICED_ASSESSMENT_CHARS ? runSliced(steps) : Promise.resolve(runSync(steps));
 }
 
-function* assessExchangeSteps(
+export function* assessExchangeSteps(
   project: ProjectContext,
   policy: Enforcement,
   exchange: Exchange,
