@@ -293,6 +293,40 @@ describe('POST /llm/request on the direct path', () => {
     expect(cors.headers['access-control-allow-origin']).toBe('https://app.example.com');
   });
 
+  it('should decode a body whose characters arrive split across packets exactly as the whole body', async () => {
+    // The direct path decodes each chunk as it arrives (issue 24: no 2 MB decode in one piece).
+    const prompt = 'Grüße 😀 an das Team – €100';
+    const bytes = Buffer.from(JSON.stringify({ ...body, prompt }));
+    const emoji = bytes.indexOf(Buffer.from('😀'));
+    const server = ctx.app.listen(0, '127.0.0.1');
+    await new Promise((r) => server.once('listening', r));
+    const before = served();
+    try {
+      const { port } = server.address() as net.AddressInfo;
+      const answer = await new Promise<string>((resolve, reject) => {
+        let received = '';
+        const socket = net.connect(port, '127.0.0.1', () => {
+          socket.write(
+            'POST /api/v1/llm/request HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nConnection: close\r\n' +
+              `X-API-Key: ${project.apiKey}\r\nContent-Length: ${bytes.length}\r\n\r\n`,
+          );
+          socket.write(bytes.subarray(0, emoji + 2)); // half of the emoji's four bytes
+          setTimeout(() => socket.write(bytes.subarray(emoji + 2)), 50);
+        });
+        socket.on('data', (d: Buffer) => (received += d.toString()));
+        socket.on('end', () => resolve(received));
+        socket.on('error', reject);
+      });
+      expect(answer).toMatch(/^HTTP\/1\.1 201/);
+      const id = (JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4)) as { id: string }).id;
+      const row = await ctx.prisma.llmRequest.findUniqueOrThrow({ where: { id } });
+      expect(row.prompt).toBe(prompt);
+    } finally {
+      await new Promise((r) => server.close(r));
+    }
+    expect(served()).toBe(before + 1);
+  });
+
   it('should survive a client that hangs up mid-body, store nothing and keep serving', async () => {
     const before = await ctx.prisma.llmRequest.count({ where: { projectId: project.id } });
     const server = ctx.app.listen(0, '127.0.0.1');

@@ -46,6 +46,18 @@ describe('IngestWriter', () => {
     expect(batches.map((b) => b.length)).toEqual([10, 10, 5]);
   });
 
+  it('should give rows with megabytes of text batches of their own (maxBatchChars)', async () => {
+    // issue 24: four 2 MB rows in one batch made one ~50 ms JSON.stringify on the event loop.
+    const { prisma, batches } = recorder();
+    const writer = new IngestWriter(prisma, { maxWaitMs: 20, concurrency: 1, maxBatchChars: 1000 });
+    const big = (): LlmRequestRow => ({ ...row(), prompt: 'p'.repeat(600), response: 'r'.repeat(300) });
+    await Promise.all([writer.write(row()), writer.write(big()), writer.write(big()), writer.write(row())]);
+    expect(batches.map((b) => b.length)).toEqual([2, 2]);
+    const huge = { ...row(), prompt: 'h'.repeat(5000) };
+    await Promise.all([writer.write(huge), writer.write(row())]);
+    expect(batches.slice(2).map((b) => b.length)).toEqual([1, 1]);
+  });
+
   it('should fill the next batch while one commits', async () => {
     const { prisma, batches } = recorder({ delayMs: 30 });
     const writer = new IngestWriter(prisma, { maxWaitMs: 1 });

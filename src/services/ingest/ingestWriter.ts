@@ -51,6 +51,12 @@ export interface LlmRequestRow {
 
 export interface IngestWriterOptions {
   maxBatch?: number;
+  /**
+   * Characters of prompt and response text in one batch, at most (a batch always takes at least
+   * one row): the batch's JSON is built in one synchronous step, and four 2 MB rows in one
+   * batch held the event loop for ~50 ms; so large rows go in batches of their own.
+   */
+  maxBatchChars?: number;
   maxWaitMs?: number;
   maxQueue?: number;
   /** Batches committing at the same time (each on its own connection). */
@@ -154,6 +160,16 @@ function rowRefusal(err: unknown): AppError {
   return new AppError('INTERNAL_ERROR', 'Could not store the request', { cause: err });
 }
 
+/** Text characters per batch by default: ordinary rows fill maxBatch long before this. */
+export const DEFAULT_MAX_BATCH_CHARS = 2 * 1024 * 1024;
+
+/** The characters of a row's texts (prompt, response, system prompt, messages). */
+function textLength(row: LlmRequestRow): number {
+  let n = row.prompt.length + (row.response?.length ?? 0) + (row.systemPrompt?.length ?? 0);
+  for (const m of row.messages ?? []) n += m.content.length;
+  return n;
+}
+
 export class IngestWriter {
   private queue: Pending[] = [];
   private inFlight = 0;
@@ -166,6 +182,7 @@ export class IngestWriter {
   readonly concurrency: number;
   private handlers: CommitHandler[] = [];
   readonly maxBatch: number;
+  readonly maxBatchChars: number;
   readonly maxWaitMs: number;
   readonly maxQueue: number;
   private logger?: Logger;
@@ -189,6 +206,7 @@ export class IngestWriter {
     this.execute = typeof db === 'function' ? db : prismaExecutor(db);
     this.concurrency = options.concurrency ?? 2;
     this.maxBatch = options.maxBatch ?? 500;
+    this.maxBatchChars = options.maxBatchChars ?? DEFAULT_MAX_BATCH_CHARS;
     this.maxWaitMs = options.maxWaitMs ?? 2;
     this.maxQueue = options.maxQueue ?? 10_000;
     this.logger = options.logger;
@@ -280,13 +298,25 @@ export class IngestWriter {
   }
 
   private async drain(): Promise<void> {
-    const batch = this.queue.splice(0, this.maxBatch);
+    const batch = this.queue.splice(0, this.batchLength());
     this.inFlight += batch.length;
     try {
       await this.commit(batch);
     } finally {
       this.inFlight -= batch.length;
     }
+  }
+
+  /** Rows the next batch takes: up to maxBatch, and up to maxBatchChars of text (one row at least). */
+  private batchLength(): number {
+    const end = Math.min(this.queue.length, this.maxBatch);
+    let chars = 0;
+    for (let i = 0; i < end; i++) {
+      const { row } = this.queue[i]!;
+      chars += textLength(row);
+      if (chars > this.maxBatchChars && i > 0) return i;
+    }
+    return end;
   }
 
   /** One batch call; resolves with the ids refused by their quota counter. */
