@@ -371,19 +371,37 @@ const PASS_CHUNK = 32 * 1024;
 
 /** Where a chunk may end: after a non-whitespace character that whitespace follows. */
 const BEFORE_WHITESPACE = /\S(?=\s)/g;
+/** Where a chunk may end in a text without a capital sigma: before a non-whitespace character. */
+const BEFORE_NON_WHITESPACE = /(?=\S)/g;
 
 /**
- * `text` in chunks of at least `size` characters, each ending between a non-whitespace and a
- * whitespace character: no whitespace run spans two chunks, and lower-casing a chunk gives
- * what lower-casing the text gives there (the one context rule, final sigma, looks past
- * neither whitespace nor a chunk's end). A text without such a place is one chunk.
+ * `text` in chunks of at least `size` characters that lower-casing and whitespace folding can
+ * handle one by one with the whole text's result: no whitespace run spans two chunks, no
+ * surrogate pair is cut, and the one context rule of lower-casing (a capital sigma's final form)
+ * is never cut off its context. Without a capital sigma a chunk ends before the first
+ * non-whitespace character at or after `size` (not the low half of a pair); with one, only
+ * between a non-whitespace and a whitespace character (the sigma rule looks past neither).
+ * A text without such a place is one chunk.
  */
 export function* whitespaceChunks(text: string, size = PASS_CHUNK): Generator<string> {
+  const boundary = text.includes('\u03a3') ? BEFORE_WHITESPACE : BEFORE_NON_WHITESPACE;
+  const offset = boundary === BEFORE_WHITESPACE ? 1 : 0;
   let from = 0;
   while (from < text.length) {
-    BEFORE_WHITESPACE.lastIndex = from + size;
-    const m = from + size < text.length ? BEFORE_WHITESPACE.exec(text) : null;
-    const to = m ? m.index + 1 : text.length;
+    let to = text.length;
+    for (let at = from + size; at < text.length;) {
+      boundary.lastIndex = at;
+      const m = boundary.exec(text);
+      if (!m) break;
+      const cut = m.index + offset;
+      const c = text.charCodeAt(cut);
+      if (c >= 0xdc00 && c <= 0xdfff && cut > 0) {
+        at = cut + 1; // the low half of a surrogate pair: the next place
+        continue;
+      }
+      to = cut;
+      break;
+    }
     yield text.slice(from, to);
     from = to;
   }
