@@ -115,13 +115,11 @@ export interface WindowedRegex {
 }
 
 export function windowed(re: RegExp): WindowedRegex {
-  const reach = regexReach(re);
-  return {
-    re,
-    global: new RegExp(re.source, re.flags.includes('g') ? re.flags : `${re.flags}g`),
-    // A reach longer than a window would make every window re-read more than itself.
-    reach: reach !== null && reach <= REGEX_WINDOW ? reach : null,
-  };
+  const bounded = regexReach(re);
+  // A reach longer than a window would make every window re-read more than itself.
+  const reach = bounded !== null && bounded <= REGEX_WINDOW ? bounded : null;
+  if (reach !== null) maxReach = Math.max(maxReach, reach);
+  return { re, global: new RegExp(re.source, re.flags.includes('g') ? re.flags : `${re.flags}g`), reach };
 }
 
 /** Where the next window starts: REGEX_WINDOW on, moved off the middle of a surrogate pair. */
@@ -133,19 +131,29 @@ function windowEnd(text: string, a: number): number {
   return c >= 0xdc00 && c <= 0xdfff && before >= 0xd800 && before <= 0xdbff ? b + 1 : b;
 }
 
-/**
- * Per window of the last text tested, whether its stretch (with the longest reach any windowed
- * pattern may have) holds a long run: every rule tests the same windows of the same text, so
- * the check runs once per window, not once per rule.
- */
-let longRuns: { text: string; windows: Map<number, boolean> } = { text: '', windows: new Map() };
+/** The longest reach of any windowed regex: one long-run check per window serves them all. */
+let maxReach = 0;
 
+/** Texts whose windows were checked for long runs, most recent last (a prompt, its lower case, ...). */
+const checkedTexts: { text: string; windows: Map<number, boolean> }[] = [];
+const CHECKED_TEXTS = 8;
+
+/**
+ * Whether the stretch of window [a, b) that any windowed regex may read holds a long run. Every
+ * rule tests the same windows of the same few texts (prompt and response, each as written and
+ * lower-cased), so each window of a text is checked once, not once per rule.
+ */
 function hasLongRunNear(text: string, a: number, b: number): boolean {
-  if (longRuns.text !== text) longRuns = { text, windows: new Map() };
-  let found = longRuns.windows.get(a);
+  let entry = checkedTexts.find((e) => e.text === text);
+  if (!entry) {
+    entry = { text, windows: new Map() };
+    checkedTexts.push(entry);
+    if (checkedTexts.length > CHECKED_TEXTS) checkedTexts.shift();
+  }
+  let found = entry.windows.get(a);
   if (found === undefined) {
-    found = LONG_RUN.test(text.slice(Math.max(0, a - LOOKBEHIND_CONTEXT), Math.min(text.length, b + REGEX_WINDOW)));
-    longRuns.windows.set(a, found);
+    found = LONG_RUN.test(text.slice(Math.max(0, a - LOOKBEHIND_CONTEXT), Math.min(text.length, b + maxReach)));
+    entry.windows.set(a, found);
   }
   return found;
 }
