@@ -26,7 +26,7 @@ import { createPrisma } from '../src/db/prisma.js';
 import { freePort } from '../src/db/embeddedPostgres.js';
 import { scanPii } from '../src/domain/risk/pii.js';
 import { createApiKey } from '../src/services/auth/apiKeyService.js';
-import { assessExchange, assessExchangeAsync } from '../src/services/ingest/ingestService.js';
+import { assessExchange, assessExchangeAsync } from '../src/services/ingest/assessment.js';
 import { loadInjectionGuard } from '../src/services/guard/guardModel.js';
 import type { ProjectContext } from '../src/services/auth/keyCache.js';
 import { SHAPES } from './adversarialShapes.js';

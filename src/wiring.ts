@@ -30,7 +30,7 @@ import type { AlertOptions } from './services/incidents/alertService.js';
 import { registerIncidentDetection } from './services/incidents/incidentDetector.js';
 import { IncidentEvents } from './services/incidents/incidentEvents.js';
 import { registerIncidentReactions } from './services/incidents/incidentReactions.js';
-import type { QuotaGate } from './services/ingest/ingestService.js';
+import type { QuotaGate } from './services/ingest/admission.js';
 import { IngestWriter } from './services/ingest/ingestWriter.js';
 import { registerSearchIndexUpkeep } from './services/ingest/searchIndexUpkeep.js';
 import { providerUseAuditor } from './services/gateway/providerStore.js';
@@ -136,7 +136,11 @@ export function wire(deps: WiringDeps): Wiring {
     prisma,
     reads:
       deps.reads ??
-      new ReadRouter({ primary: prisma, maxLagMs: env.READ_REPLICA_MAX_LAG_MS, checkIntervalMs: env.READ_REPLICA_CHECK_MS }),
+      new ReadRouter({
+        primary: prisma,
+        maxLagMs: env.READ_REPLICA_MAX_LAG_MS,
+        checkIntervalMs: env.READ_REPLICA_CHECK_MS,
+      }),
     logger,
     security,
     keyCache,

@@ -6,7 +6,7 @@ import type { PrismaClient } from '../db/prisma.js';
 import type { ReadRouter } from '../db/readReplica.js';
 import type { BillingConfig } from '../integrations/stripeClient.js';
 import type { AuditContext } from '../services/ops/auditService.js';
-import type { IngestDeps, QuotaGate } from '../services/ingest/ingestService.js';
+import type { IngestDeps, QuotaGate } from '../services/ingest/admission.js';
 import type { IngestWriter } from '../services/ingest/ingestWriter.js';
 import type { IncidentEvents } from '../services/incidents/incidentEvents.js';
 import type { KeyCache } from '../services/auth/keyCache.js';

@@ -1,7 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import type { Request, Response } from 'express';
 import type { Model } from 'openai/resources/models';
-import { admitCall } from '../services/ingest/ingestService.js';
+import { admitCall } from '../services/ingest/admission.js';
 import {
   type ChatBody,
   type ChatOutcome,

@@ -11,7 +11,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { SHAPES } from '../../bench/adversarialShapes.js';
 import { NFKC_GROWTH_LIMIT } from '../../src/domain/guard/normalize.js';
 import { CONTENT_RULES, INJECTION_RULES, joinRules, LEAK_PHRASES } from '../../src/domain/risk/riskPatterns.js';
-import { assessExchangeSteps } from '../../src/services/ingest/ingestService.js';
+import { assessExchangeSteps } from '../../src/services/ingest/assessment.js';
 import type { ProjectContext } from '../../src/services/auth/keyCache.js';
 import { loadInjectionGuard } from '../../src/services/guard/guardModel.js';
 

@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import * as pii from '../../src/domain/risk/pii.js';
-import { assessExchange } from '../../src/services/ingest/ingestService.js';
+import { assessExchange } from '../../src/services/ingest/assessment.js';
 import type { ProjectContext } from '../../src/services/auth/keyCache.js';
 import type { Enforcement } from '../../src/services/incidents/remediationEnforcer.js';
 
@@ -12,7 +12,13 @@ vi.mock('../../src/domain/risk/pii.js', async (importOriginal) => {
 
 const project = (piiMode: ProjectContext['piiMode']) =>
   ({ projectId: 'p', piiMode, guardMode: 'enforce', safetyThreshold: 70 }) as ProjectContext;
-const policy: Enforcement = { effectiveModel: 'gpt-4o', systemPrompt: null, safetyThreshold: 70, applied: [], flags: [] };
+const policy: Enforcement = {
+  effectiveModel: 'gpt-4o',
+  systemPrompt: null,
+  safetyThreshold: 70,
+  applied: [],
+  flags: [],
+};
 
 describe('assessExchange: PII redaction', () => {
   beforeEach(() => {

@@ -65,7 +65,7 @@ export interface ScannedText {
 
 /**
  * A score with the PII scans it was computed from: redaction reuses them instead of scanning
- * the texts again (ingestService.assessExchange).
+ * the texts again (services/ingest/assessment.ts assessExchange).
  */
 export interface RiskAssessment {
   risk: RiskResult;

@@ -15,7 +15,7 @@ import {
 } from '../../config/plans.js';
 import type { PrismaClient } from '../../db/prisma.js';
 import { AppError } from '../../utils/AppError.js';
-import type { QuotaGate } from '../ingest/ingestService.js';
+import type { QuotaGate } from '../ingest/admission.js';
 import type { QuotaCounter } from '../ingest/ingestWriter.js';
 import type { ProjectContext } from '../auth/keyCache.js';
 import { DAY_MS, retryAfterSeconds } from '../../utils/time.js';

@@ -1,6 +1,6 @@
 /**
  * POST /v1/chat/completions as a story. Before the upstream call, the same steps as
- * /llm/request (services/ingestService: admitCall -> assessExchange): remediations (disabled
+ * /llm/request (services/ingest: admission.admitCall -> assessment.assessExchange): remediations (disabled
  * endpoint 403, end-user rate limit 429, switch_model, change_system_prompt), plan quota, risk
  * score and PII handling; a `block` decision answers 400 content_filter without calling
  * upstream, PII `redact` redacts the messages before they leave. Then the call with the
@@ -21,15 +21,9 @@ import type { Logger } from 'pino';
 import { type ChatMessage, promptOf } from '../../domain/chat/messages.js';
 import { redactPii } from '../../domain/risk/pii.js';
 import { uuidv7 } from '../../utils/ids.js';
-import {
-  type Admission,
-  type Assessment,
-  type IngestDeps,
-  admitCall,
-  assessExchangeAsync,
-  contextForCall,
-  recordCall,
-} from '../ingest/ingestService.js';
+import { type Admission, type IngestDeps, admitCall, contextForCall } from '../ingest/admission.js';
+import { type Assessment, assessExchangeAsync } from '../ingest/assessment.js';
+import { recordCall } from '../ingest/recording.js';
 import type { ProjectContext, VerifiedKey } from '../auth/keyCache.js';
 import type { Enforcement } from '../incidents/remediationEnforcer.js';
 import { GatewayRefusal, toGatewayFailure } from './openaiErrors.js';

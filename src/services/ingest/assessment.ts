@@ -1,0 +1,155 @@
+/**
+ * The risk of an exchange (prompt or chat messages, response, system prompt) and what it means
+ * for the call: flags, PII redaction, the decision. Large texts are scored in slices so other
+ * requests get through between them.
+ */
+import { storedMessages, transcriptOf, type StoredMessage } from '../../domain/chat/messages.js';
+import type { InjectionGuard } from '../../domain/guard/injectionGuard.js';
+import { assessChatRiskSteps } from '../../domain/risk/chatRisk.js';
+import { type Decision, decide, hasPiiFinding } from '../../domain/risk/decision.js';
+import { redactScanSteps, scanPiiSteps } from '../../domain/risk/pii.js';
+import { assessRiskSteps, type RiskResult, type ScannedText } from '../../domain/risk/riskScoring.js';
+import { runSliced, runSync, type Steps } from '../../domain/slices.js';
+import type { LlmCheckInput, LlmRequestInput } from '../../validators/ingestValidators.js';
+import type { ProjectContext } from '../auth/keyCache.js';
+import type { Enforcement } from '../incidents/remediationEnforcer.js';
+
+/**
+ * Redacts `raw` with the scan scoring made of it, so a text is scanned once. Scoring scans the
+ * normalised text (NFKC, invisible characters removed): when that differs from the text as
+ * sent, the offsets do not apply and the text as sent is scanned on its own.
+ */
+function* redactScanned(raw: string, scored: ScannedText | null): Steps<string> {
+  const scan = scored && scored.text === raw ? scored.scan : yield* scanPiiSteps(raw);
+  return (yield* redactScanSteps(raw, scan)).text;
+}
+
+/**
+ * Characters (prompt or messages, response and system prompt together) above which an exchange
+ * is scored in slices (domain/slices.ts), letting other requests through between them: a
+ * megabyte costs up to a few hundred ms to score, which no other request should wait for.
+ * Below it scoring takes well under a millisecond and runs straight through.
+ */
+export const SLICED_ASSESSMENT_CHARS = 64 * 1024;
+
+/**
+ * The risk of an exchange and the PII scans it was computed from: chat messages one by one with
+ * their roles (domain/risk/chatRisk), a prompt as one text.
+ */
+function* scoreExchange(
+  exchange: {
+    prompt: string;
+    response: string | null;
+    model: string;
+    messages: StoredMessage[] | null;
+    systemPrompt: string | null;
+  },
+  guard: InjectionGuard | null,
+): Steps<{
+  risk: RiskResult;
+  pii: { prompt: ScannedText | null; messages: ScannedText[]; response: ScannedText | null };
+}> {
+  if (exchange.messages) {
+    const { risk, pii } = yield* assessChatRiskSteps({ ...exchange, messages: exchange.messages }, guard);
+    return { risk, pii: { prompt: null, messages: pii.messages, response: pii.response } };
+  }
+  const { risk, pii } = yield* assessRiskSteps(exchange, guard);
+  return { risk, pii: { prompt: pii.prompt, messages: [], response: pii.response } };
+}
+
+export interface Assessment {
+  risk: RiskResult;
+  flags: string[];
+  /** prompt, messages and response as stored (PII redacted under piiMode "redact" and "block") */
+  prompt: string;
+  response: string | null;
+  /** the chat messages with their roles, for a call reported with messages (else null) */
+  messages: StoredMessage[] | null;
+  piiFound: boolean;
+  piiRedacted: boolean;
+  decision: Decision;
+}
+
+/**
+ * Risk score, PII handling and the decision for one exchange (the response may be unknown yet):
+ * the one function `/llm/request`, the gateway and `/guard/check` score with. `guard` is the
+ * learned injection classifier (null: rules only). In `monitor` guard mode the decision is never
+ * `block` (at most `flag`, PII blocking included, and no `pii:blocked` flag); score, flags and
+ * redaction are the same as under `enforce`.
+ */
+export function assessExchange(
+  project: ProjectContext,
+  policy: Enforcement,
+  exchange: { prompt: string; response: string | null; model: string; messages?: StoredMessage[] | null },
+  guard: InjectionGuard | null = null,
+): Assessment {
+  return runSync(assessExchangeSteps(project, policy, exchange, guard));
+}
+
+type Exchange = { prompt: string; response: string | null; model: string; messages?: StoredMessage[] | null };
+
+/**
+ * `assessExchange` for the request paths: the same assessment, computed in slices that let the
+ * event loop through when the texts exceed SLICED_ASSESSMENT_CHARS, else straight through.
+ */
+export function assessExchangeAsync(
+  project: ProjectContext,
+  policy: Enforcement,
+  exchange: Exchange,
+  guard: InjectionGuard | null = null,
+): Promise<Assessment> {
+  const steps = assessExchangeSteps(project, policy, exchange, guard);
+  let size = exchange.prompt.length + (exchange.response?.length ?? 0) + (policy.systemPrompt?.length ?? 0);
+  for (const m of exchange.messages ?? []) size += m.content.length;
+  return size > SLICED_ASSESSMENT_CHARS ? runSliced(steps) : Promise.resolve(runSync(steps));
+}
+
+export function* assessExchangeSteps(
+  project: ProjectContext,
+  policy: Enforcement,
+  exchange: Exchange,
+  guard: InjectionGuard | null,
+): Steps<Assessment> {
+  const chat = exchange.messages ?? null;
+  const { risk, pii } = yield* scoreExchange({ ...exchange, messages: chat, systemPrompt: policy.systemPrompt }, guard);
+  const flags = [...risk.flags, ...policy.flags];
+
+  let prompt = exchange.prompt;
+  let response = exchange.response;
+  let messages = chat;
+  const piiFound = hasPiiFinding(flags);
+  // Under `redact` and under `block` alike, PII and secrets are never at rest: the stored text
+  // is the redacted one (a blocked call is stored too, so its PII must not be).
+  const piiRedacted = project.piiMode !== 'off' && piiFound;
+  if (piiRedacted) {
+    if (messages) {
+      const redacted: StoredMessage[] = [];
+      for (const [i, m] of messages.entries()) {
+        redacted.push({ ...m, content: yield* redactScanned(m.content, pii.messages[i] ?? null) });
+      }
+      messages = redacted;
+      prompt = transcriptOf(messages);
+    } else {
+      prompt = yield* redactScanned(prompt, pii.prompt);
+    }
+    response = response === null ? null : yield* redactScanned(response, pii.response);
+  }
+  const monitor = project.guardMode === 'monitor';
+  if (piiRedacted && project.piiMode === 'block' && !monitor) flags.push('pii:blocked');
+  let decision = decide({ score: risk.score, threshold: policy.safetyThreshold, flags, piiMode: project.piiMode });
+  if (monitor && decision === 'block') decision = 'flag';
+  return { risk, flags, prompt, response, messages, piiFound, piiRedacted, decision };
+}
+
+/**
+ * The prompt and messages of a reported call: a `prompt` as sent, or `messages` stored with their
+ * roles and flattened to a transcript for the `prompt` column (search and older clients read it).
+ */
+export function reportedText(input: Pick<LlmRequestInput | LlmCheckInput, 'prompt' | 'messages'>): {
+  prompt: string;
+  messages: StoredMessage[] | null;
+} {
+  if (!input.messages) return { prompt: input.prompt ?? '', messages: null };
+  const messages = storedMessages(input.messages);
+  return { prompt: transcriptOf(messages), messages };
+}
