@@ -22,6 +22,9 @@ const message = z.looseObject({
     .describe('The text, or OpenAI content parts (the text of `text` parts is scored).'),
 });
 
+/** The end user of a gateway call (`user`): what rate_limit_user remediations match. */
+const endUser = z.string().trim().min(1).max(200).optional();
+
 export const chatCompletionBody = z.looseObject({
   model: z
     .string()
@@ -39,13 +42,7 @@ export const chatCompletionBody = z.looseObject({
     .optional()
     .describe("OpenAI's stream options."),
   /** the end user: what rate_limit_user remediations match */
-  user: z
-    .string()
-    .trim()
-    .min(1)
-    .max(200)
-    .optional()
-    .describe('Your id of the end user: what rate_limit_user remediations match, stored as `endUserId`.'),
+  user: endUser.describe('Your id of the end user: what rate_limit_user remediations match, stored as `endUserId`.'),
 });
 z.globalRegistry.add(chatCompletionBody, {
   examples: [{ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Hello!' }], user: 'end-user-42' }],
@@ -56,13 +53,7 @@ export const embeddingsBody = z.looseObject({
   input: z
     .union([z.string(), z.array(z.string()), z.array(z.number()), z.array(z.array(z.number()))])
     .describe('Text (or texts, or token arrays) to embed, passed to the provider as is.'),
-  user: z
-    .string()
-    .trim()
-    .min(1)
-    .max(200)
-    .optional()
-    .describe('Your id of the end user: what rate_limit_user remediations match; passed upstream.'),
+  user: endUser.describe('Your id of the end user: what rate_limit_user remediations match; passed upstream.'),
 });
 z.globalRegistry.add(embeddingsBody, {
   examples: [{ model: 'text-embedding-3-small', input: 'The food was delicious.' }],

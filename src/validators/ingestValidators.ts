@@ -206,10 +206,23 @@ export const storedMessage = z.object({
   name: z.string().optional().describe('The `name` it was sent with, if any.'),
 });
 
+/** A remediation that shaped the answer to a call (/llm/request and /llm/check alike). */
+const appliedRemediation = z.object({
+  id: z.string().describe('Id of the remediation (GET /incidents/{id} lists it).'),
+  action: z.string().describe('What it does, e.g. `switch_model` or `change_system_prompt`.'),
+});
+const riskLevelField = z
+  .enum(RiskLevel)
+  .describe('Band of the score: low < 30 <= medium < 60 <= high < 85 <= critical.');
+const systemPromptField = z
+  .string()
+  .nullable()
+  .describe('System prompt the project (or a change_system_prompt remediation) wants the call to use.');
+
 export const ingestResponse = z.object({
   id: z.string().describe('Id of the stored request (GET /logs/{id} shows it).'),
   riskScore: z.number().int().min(0).max(100).describe('Risk score 0-100; signals combine as independent evidence.'),
-  riskLevel: z.enum(RiskLevel).describe('Band of the score: low < 30 <= medium < 60 <= high < 85 <= critical.'),
+  riskLevel: riskLevelField,
   riskFlags: z
     .array(z.string())
     .describe(
@@ -220,19 +233,9 @@ export const ingestResponse = z.object({
   effectiveModel: z
     .string()
     .describe('Model the call should use: the requested one, or the one a remediation or allowedModels chose.'),
-  systemPrompt: z
-    .string()
-    .nullable()
-    .describe('System prompt the project (or a change_system_prompt remediation) wants the call to use.'),
+  systemPrompt: systemPromptField,
   costUsd: z.number().nullable().describe('Estimated cost in USD from the token counts; null for an unknown model.'),
-  remediations: z
-    .array(
-      z.object({
-        id: z.string().describe('Id of the remediation (GET /incidents/{id} lists it).'),
-        action: z.string().describe('What it does, e.g. `switch_model` or `change_system_prompt`.'),
-      }),
-    )
-    .describe('Remediations that shaped this call.'),
+  remediations: z.array(appliedRemediation).describe('Remediations that shaped this call.'),
   redactedPrompt: z
     .string()
     .nullable()
@@ -278,23 +281,13 @@ export type IngestResponse = z.infer<typeof ingestResponse>;
 export const llmCheckResponse = z.object({
   decision: z.enum(Decision).describe(DECISION_DESCRIPTION),
   riskScore: z.number().int().min(0).max(100).describe('Risk score 0-100, as /llm/request would score the call.'),
-  riskLevel: z.enum(RiskLevel).describe('Band of the score: low < 30 <= medium < 60 <= high < 85 <= critical.'),
+  riskLevel: riskLevelField,
   riskFlags: z.array(z.string()).describe('Every signal found, e.g. `injection:override`, `pii:email`.'),
   effectiveModel: z
     .string()
     .describe('Model to call: the requested one, or the one a remediation or allowedModels chose.'),
-  systemPrompt: z
-    .string()
-    .nullable()
-    .describe('System prompt the project (or a change_system_prompt remediation) wants the call to use.'),
-  remediations: z
-    .array(
-      z.object({
-        id: z.string().describe('Id of the remediation (GET /incidents/{id} lists it).'),
-        action: z.string().describe('What it does, e.g. `switch_model` or `change_system_prompt`.'),
-      }),
-    )
-    .describe('Active remediations that shaped the answer.'),
+  systemPrompt: systemPromptField,
+  remediations: z.array(appliedRemediation).describe('Active remediations that shaped the answer.'),
   prompt: z
     .string()
     .optional()
