@@ -161,3 +161,101 @@ describe('whole-text passes in chunks (issue 24: a sliced assessment pauses betw
     expect(pauses).toBeGreaterThanOrEqual(Math.floor(t.length / (32 * 1024)) - 1);
   });
 });
+
+/**
+ * The steps' shortcuts (a cheap pre-test for spaced-out runs and for leetspeak, the look-alike
+ * fold visiting only words that hold a look-alike) against the plain definitions they replace,
+ * on random texts made of the characters each shortcut could get wrong.
+ */
+describe('normalisation shortcuts give exactly the plain definitions', () => {
+  const SPACED = /(?<![\p{L}\p{N}])(?:[\p{L}\p{N}@$][ .\-_*]){2,}[\p{L}\p{N}@$](?![\p{L}\p{N}])/gu;
+  const plainJoin = (text: string) =>
+    text.replace(SPACED, (run) => {
+      const sep = run[1]!;
+      for (let i = 1; i < run.length; i += 2) if (run[i] !== sep) return run;
+      if (sep === '.' && run.length < 7) return run;
+      let out = '';
+      for (let i = 0; i < run.length; i += 2) out += run[i];
+      return out;
+    });
+  const LEET: Record<string, string> = {
+    0: 'o',
+    1: 'i',
+    3: 'e',
+    4: 'a',
+    5: 's',
+    7: 't',
+    8: 'b',
+    9: 'g',
+    '@': 'a',
+    $: 's',
+  };
+  const letter = (ch: string) => /[a-zA-Z]/.test(ch) || (ch.charCodeAt(0) >= 0xc0 && /\p{L}/u.test(ch));
+  const plainLeet = (text: string) =>
+    text
+      .replace(/[^]/g, (ch) => (letter(ch) || /[0-9@$]/.test(ch) ? ch : `\u0000${ch}\u0000`)) // mark word breaks
+      .split('\u0000')
+      .map((part) =>
+        part.length > 0 && [...part].some(letter) && /[013457-9@$]/.test(part)
+          ? part.replace(/[013457-9@$]/g, (d) => LEET[d]!)
+          : part,
+      )
+      .join('');
+  const UNITS = ['a', 'Z', ' ', '  ', '.', '-', '_', '*', '1', '4', '2', '6', '@', '$', '\n', 'é', 'ª', '\u0301'];
+  const ASTRAL = ['𐐀', '𝐀', '𠀀', '\uD800', '\uDC00'];
+  const CYRILLIC = ['о', 'е', 'а', 'д', 'λ', 'ω', 'Ignоrе', 'ор', 'привет'];
+  const MORE = ['x y z', 'i g n o r e', 'a.b.c.d', '1gn0r3', 'h@ck', '2024', 'о в с'];
+  const units = [...UNITS, ...ASTRAL, ...CYRILLIC, ...MORE];
+
+  it('should join spaced-out letters and fold leetspeak exactly as the plain scans do', () => {
+    const rnd = seededRandom(7);
+    let joined = 0;
+    let folded = 0;
+    for (let n = 0; n < 3_000; n++) {
+      const parts: string[] = [];
+      for (let k = 3 + Math.floor(rnd() * 30); k > 0; k--) parts.push(units[Math.floor(rnd() * units.length)]!);
+      const t = parts.join('');
+      expect(joinSpacedLetters(t), JSON.stringify(t)).toBe(plainJoin(t));
+      expect(foldLeetspeak(t), JSON.stringify(t)).toBe(plainLeet(t));
+      if (plainJoin(t) !== t) joined++;
+      if (plainLeet(t) !== t) folded++;
+    }
+    // The texts exercise both folds (the comparison above is not between two no-ops).
+    expect(joined).toBeGreaterThan(100);
+    expect(folded).toBeGreaterThan(100);
+  });
+
+  // foldConfusables as it was written first: every word through the fold, by one regex.
+  const LOOKALIKE = 'аеоросухвкмнтѕіїјԁһԛԝɡӏүпАВЕКМНОРСТУХЅІЇЈԀҺԚԜӀҮαβεηικνορτυχγωςΑΒΕΖΗΙΚΜΝΟΡΤΥΧёЁ';
+  const plainConfusables = (text: string) => {
+    if (!new RegExp(`[${LOOKALIKE}]`, 'u').test(text)) return text;
+    const latinContext =
+      /[a-zA-Z\u00C0-\u024F]/.test(text) &&
+      !new RegExp(`(?![${LOOKALIKE}])(?!\\p{Script=Latin})\\p{L}`, 'u').test(text);
+    return text.replace(/[\p{L}\p{M}\p{N}@$]+/gu, (word) => {
+      const chars = [...word];
+      const look = chars.filter((ch) => LOOKALIKE.includes(ch)).length;
+      if (look === 0) return word;
+      const latin = chars.filter((ch) => !LOOKALIKE.includes(ch) && /[a-zA-Z\u00C0-\u024F]/.test(ch)).length;
+      const foreign = chars.filter(
+        (ch) => !LOOKALIKE.includes(ch) && !/[a-zA-Z\u00C0-\u024F]/.test(ch) && /(?!\p{Script=Latin})\p{L}/u.test(ch),
+      ).length;
+      if (foreign > 0 || (latin === 0 && look < word.length)) return word;
+      if (latin === 0 && !latinContext) return word;
+      return chars.map((ch) => (LOOKALIKE.includes(ch) ? foldConfusables(ch + 'x').slice(0, -1) : ch)).join('');
+    });
+  };
+
+  it('should fold look-alikes word by word exactly as a regex over every word does', () => {
+    const rnd = seededRandom(11);
+    let folded = 0;
+    for (let n = 0; n < 3_000; n++) {
+      const parts: string[] = [];
+      for (let k = 2 + Math.floor(rnd() * 20); k > 0; k--) parts.push(units[Math.floor(rnd() * units.length)]!);
+      const t = parts.join('');
+      expect(foldConfusables(t), JSON.stringify(t)).toBe(plainConfusables(t));
+      if (plainConfusables(t) !== t) folded++;
+    }
+    expect(folded).toBeGreaterThan(100);
+  });
+});
