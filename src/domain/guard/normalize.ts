@@ -174,7 +174,7 @@ export function stripInvisible(text: string): string {
 }
 
 /** Any character outside ASCII (V8 scans for it at memory speed). */
-const NON_ASCII = /[^\u0000-\u007f]/;
+const NON_ASCII = /[\u0080-\uffff]/;
 
 /** Characters stripped of invisible ones between two pauses. */
 const STRIP_CHUNK = 64 * 1024;
