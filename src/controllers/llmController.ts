@@ -18,6 +18,7 @@ export function llmController(ctx: AppContext) {
         events: ctx.incidentEvents,
         metricsCache: ctx.metricsCache,
         logger: ctx.logger,
+        writer: ctx.ingest.writer,
       };
       res.status(201).json(await recordLlmFeedback(feedbackDeps, req.apiKey!, req.body));
     },

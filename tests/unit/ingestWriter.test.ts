@@ -39,6 +39,29 @@ describe('IngestWriter', () => {
     expect(batches[0]).toHaveLength(50);
   });
 
+  it('should tell when a tracked row has settled (committed or failed), and know nothing of others', async () => {
+    const { prisma, batches } = recorder({ delayMs: 20 });
+    const writer = new IngestWriter(prisma, { maxWaitMs: 5 });
+    const tracked = row();
+    const plain = row();
+    const written = writer.write(tracked, undefined, { track: true });
+    void writer.write(plain);
+    const settled = writer.whenSettled(tracked.id);
+    expect(settled).toBeDefined();
+    expect(writer.whenSettled(plain.id)).toBeUndefined();
+    await settled;
+    expect(batches.flat().map((r) => r.id)).toContain(tracked.id);
+    await written;
+    await Promise.resolve();
+    expect(writer.whenSettled(tracked.id)).toBeUndefined(); // forgotten once settled
+
+    const failing = new IngestWriter(recorder({ fail: true }).prisma, { maxWaitMs: 1 });
+    const lost = row();
+    const refused = failing.write(lost, undefined, { track: true }).catch((err: unknown) => err);
+    await expect(failing.whenSettled(lost.id)).resolves.toBeUndefined(); // settles, never rejects
+    expect(await refused).toBeInstanceOf(AppError);
+  });
+
   it('should cut batches at maxBatch', async () => {
     const { prisma, batches } = recorder();
     const writer = new IngestWriter(prisma, { maxBatch: 10, maxWaitMs: 50 });

@@ -21,12 +21,16 @@ export interface LlmFeedbackDeps {
   events: IncidentEvents;
   metricsCache?: MetricsCache;
   logger?: Logger;
+  /** this process's ingest writer: a row on its way in here is waited for without polling */
+  writer?: { whenSettled(id: string): Promise<void> | undefined };
 }
 
 /** How recent a call must be (by its UUIDv7 id) for feedback on it to wait for its row. */
 const RECENT_CALL_MS = 10_000;
 const ROW_WAIT_MS = 2_000;
+/** First pause between two looks for a row another process is writing; doubled up to ROW_POLL_MAX_MS. */
 const ROW_POLL_MS = 20;
+const ROW_POLL_MAX_MS = 400;
 
 /** The API shape of a stored feedback item. */
 export function feedbackView(f: LlmFeedback) {
@@ -64,11 +68,20 @@ export async function recordLlmFeedback(
     });
   let call = await find();
   // The gateway answers before its row is committed (a few milliseconds later): feedback sent at
-  // once on the id of a call made in the last seconds waits for the row instead of a 404.
+  // once on the id of a call made in the last seconds waits for the row instead of a 404. A row
+  // on its way in through this process is awaited; one another replica is writing is looked for
+  // again with growing pauses (about ten looks in ROW_WAIT_MS, not one every few milliseconds).
+  const local = call ? undefined : deps.writer?.whenSettled(body.requestId);
+  if (local) {
+    await local;
+    call = await find();
+  }
   const madeAt = uuidv7Time(body.requestId);
   const waitUntil = Date.now() + ROW_WAIT_MS;
+  let pause = ROW_POLL_MS;
   while (!call && madeAt !== null && Date.now() - madeAt < RECENT_CALL_MS && Date.now() < waitUntil) {
-    await sleep(ROW_POLL_MS);
+    await sleep(Math.min(pause, Math.max(0, waitUntil - Date.now())));
+    pause = Math.min(pause * 2, ROW_POLL_MAX_MS);
     call = await find();
   }
   if (!call || call.projectId !== auth.key.projectId) throw AppError.notFound('Request');

@@ -181,6 +181,8 @@ export class IngestWriter {
   private execute: SqlExecutor;
   readonly concurrency: number;
   private handlers: CommitHandler[] = [];
+  /** rows written with `track`, until their write settles (whenSettled) */
+  private tracked = new Map<string, Promise<void>>();
   readonly maxBatch: number;
   readonly maxBatchChars: number;
   readonly maxWaitMs: number;
@@ -243,9 +245,13 @@ export class IngestWriter {
    * `maxWaitMs` overrides the writer's wait for this row: a caller that does not wait for the
    * commit (the gateway answers first) lets its row wait longer, so that it shares a batch with
    * more rows (one commit and one round of post-commit work for several calls); a batch that
-   * starts earlier takes it along.
+   * starts earlier takes it along. `track` makes the row's progress known to whenSettled().
    */
-  write(row: LlmRequestRow, counter?: QuotaCounter, options: { maxWaitMs?: number } = {}): Promise<void> {
+  write(
+    row: LlmRequestRow,
+    counter?: QuotaCounter,
+    options: { maxWaitMs?: number; track?: boolean } = {},
+  ): Promise<void> {
     if (this.closed) {
       return Promise.reject(
         new AppError('SERVICE_UNAVAILABLE', 'Server is shutting down', { headers: { 'Retry-After': '1' } }),
@@ -260,12 +266,30 @@ export class IngestWriter {
         }),
       );
     }
-    return new Promise<void>((resolve, reject) => {
+    const written = new Promise<void>((resolve, reject) => {
       const due = performance.now() + (options.maxWaitMs ?? this.maxWaitMs);
       this.queue.push({ row, counter, due, resolve, reject });
       if (this.queue.length >= this.maxBatch) this.kick();
       else this.schedule(due);
     });
+    if (options.track) {
+      const settled = written.then(
+        () => {},
+        () => {},
+      );
+      this.tracked.set(row.id, settled);
+      void settled.then(() => this.tracked.delete(row.id));
+    }
+    return written;
+  }
+
+  /**
+   * Settles (never rejects) once the row `id`, written here with `track`, is committed or has
+   * failed; undefined when no such row is on its way in this process. Feedback on a call the
+   * gateway answered before its commit waits on this instead of polling the database.
+   */
+  whenSettled(id: string): Promise<void> | undefined {
+    return this.tracked.get(id);
   }
 
   /** A kick at `due` at the latest (an earlier one already set stays). */

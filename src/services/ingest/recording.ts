@@ -91,7 +91,8 @@ export async function recordCall(
       refusalReason: call.refusalReason ?? null,
     },
     call.refusalReason ? undefined : quota,
-    { maxWaitMs: call.commitWaitMs },
+    // A caller that answers before the commit lets feedback on the call wait for it (whenSettled).
+    { maxWaitMs: call.commitWaitMs, track: call.commitWaitMs !== undefined },
   );
   return { id, costUsd };
 }
