@@ -7,63 +7,11 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { config as loadDotenv } from 'dotenv';
 import { z } from 'zod';
+import { booleanish, csv, jwtKeyRing, keyRing, port } from './envFields.js';
 import { placeholderProblem, secretProblem } from './secretPolicy.js';
 
 const DEV_SECRET = 'dev-only-insecure-secret-change-me-0123456789';
 const DEV_ENCRYPTION_KEY = 'ZGV2LW9ubHktaW5zZWN1cmUta2V5LWNoYW5nZS1tZSE='; // 32 bytes, base64
-
-const booleanish = z
-  .enum(['true', 'false', '1', '0', 'yes', 'no'])
-  .transform((v) => v === 'true' || v === '1' || v === 'yes');
-
-const csv = z.string().transform((v) =>
-  v
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean),
-);
-
-/** "v1:<base64 32 bytes>,v2:<...>" -> ordered key ring; the last entry encrypts. */
-const keyRing = z.string().transform((value, ctx) => {
-  const entries = value
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean);
-  const ring: { version: string; key: Buffer }[] = [];
-  for (const entry of entries) {
-    const [version, b64] = entry.includes(':') ? entry.split(':', 2) : ['v1', entry];
-    const key = Buffer.from(b64 ?? '', 'base64');
-    if (!version || key.length !== 32) {
-      ctx.addIssue({ code: 'custom', message: `key "${version}" must be 32 bytes in base64` });
-      return z.NEVER;
-    }
-    ring.push({ version, key });
-  }
-  if (ring.length === 0) {
-    ctx.addIssue({ code: 'custom', message: 'at least one key is required' });
-    return z.NEVER;
-  }
-  return ring;
-});
-
-/** "kid1:secret,kid2:secret" -> JWT signing key ring; the last entry signs. */
-const jwtKeyRing = z.string().transform((value, ctx) => {
-  const ring = value
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean)
-    .map((entry) => {
-      const i = entry.indexOf(':');
-      return i > 0 ? { kid: entry.slice(0, i), secret: entry.slice(i + 1) } : { kid: 'k1', secret: entry };
-    });
-  if (ring.length === 0 || ring.some((k) => k.secret.length < 32)) {
-    ctx.addIssue({ code: 'custom', message: 'every JWT secret must be at least 32 characters' });
-    return z.NEVER;
-  }
-  return ring;
-});
-
-const port = z.coerce.number().int().min(0).max(65535);
 
 export const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
@@ -257,7 +205,6 @@ export type Env = z.infer<typeof envSchema>;
 
 export class EnvError extends Error {}
 
-/** Validates a raw environment; throws EnvError naming each bad variable. */
 /**
  * `<NAME>_FILE=/path` sets NAME to the file's content (one trailing newline dropped), as Docker
  * and Kubernetes secrets are mounted. NAME itself wins when both are set; an unreadable file is
@@ -282,6 +229,7 @@ export function resolveFileVariables(raw: Record<string, string | undefined>): R
   return out;
 }
 
+/** Validates a raw environment; throws EnvError naming each bad variable. */
 export function parseEnv(raw: Record<string, string | undefined>): Env {
   const cleaned = resolveFileVariables(raw);
   const result = envSchema.safeParse(cleaned);
