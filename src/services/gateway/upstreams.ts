@@ -9,6 +9,7 @@ import OpenAI, { AzureOpenAI } from 'openai';
 import type { PrismaClient } from '../../db/prisma.js';
 import type { KeyCache } from '../auth/keyCache.js';
 import { checkUpstreamUrl, loadProvider, type ResolvedProvider } from './providerStore.js';
+import { createUpstreamFetch, type Fetch } from './transport.js';
 
 export interface GatewayOptions {
   /** GATEWAY_ALLOW_PRIVATE_UPSTREAMS */
@@ -27,8 +28,17 @@ export interface Upstream {
 
 const MISSING = Symbol('missing');
 
-export function upstreamClient(provider: ResolvedProvider, options: GatewayOptions): OpenAI {
-  const common = { apiKey: provider.apiKey, timeout: options.timeoutMs, maxRetries: options.maxRetries };
+/**
+ * The SDK client of a provider. `fetch` is the transport it sends with (the registry's
+ * keep-alive node:http fetch, transport.ts); without it the SDK uses the global fetch.
+ */
+export function upstreamClient(provider: ResolvedProvider, options: GatewayOptions, fetch?: Fetch): OpenAI {
+  const common = {
+    apiKey: provider.apiKey,
+    timeout: options.timeoutMs,
+    maxRetries: options.maxRetries,
+    ...(fetch ? { fetch } : {}),
+  };
   if (provider.kind === 'azure') {
     return new AzureOpenAI({
       ...common,
@@ -44,6 +54,8 @@ export class UpstreamRegistry {
   private byProject = new Map<string, Set<string>>();
   /** Bumped by every invalidation: a load that raced one is not cached. */
   private generation = 0;
+  /** one transport (and its keep-alive sockets) for every provider's client */
+  private fetch = createUpstreamFetch();
 
   constructor(
     private prisma: PrismaClient,
@@ -84,7 +96,7 @@ export class UpstreamRegistry {
     if (provider) {
       // Checked again on every refresh: the name may resolve elsewhere than when it was stored.
       await checkUpstreamUrl(provider.baseUrl, this.options.allowPrivateUpstreams);
-      entry = { provider, client: upstreamClient(provider, this.options) };
+      entry = { provider, client: upstreamClient(provider, this.options, this.fetch) };
     }
     if (generation !== this.generation) return entry === MISSING ? null : entry;
     this.cache.set(key, entry);
