@@ -14,7 +14,10 @@ import { requireJson } from './middleware/requireJson.js';
 import { storableInput } from './middleware/storableInput.js';
 import { docsRouter } from './docs/docsRoutes.js';
 import { apiRouter } from './routes/index.js';
-import { headersSetBy, ingestFastPath, withDirectPath } from './routes/ingestFastPath.js';
+import { headersSetBy, withDirectPath, type DirectPath } from './routes/directPath.js';
+import { gatewayFastPath } from './routes/gatewayFastPath.js';
+import { ingestFastPath } from './routes/ingestFastPath.js';
+import { gatewayController } from './controllers/gatewayController.js';
 import { healthRouter } from './routes/healthRoutes.js';
 import { logger as defaultLogger } from './utils/logger.js';
 import type { AppContext } from './controllers/context.js';
@@ -40,6 +43,8 @@ export interface AppDeps extends WiringDeps {
   trustProxy?: number | boolean;
   /** POST /llm/request on its direct path (defaults to INGEST_FAST_PATH); false = through Express. */
   ingestFastPath?: boolean;
+  /** POST /v1/chat/completions on its direct path (defaults to GATEWAY_FAST_PATH); false = through Express. */
+  gatewayFastPath?: boolean;
   /** Set to draining on SIGTERM by server.ts: /readyz then answers 503 (see SHUTDOWN_DRAIN_DELAY_MS). */
   lifecycle?: Lifecycle;
   /** Extra routes mounted before the 404 handler (tests use it for probe routes). */
@@ -88,10 +93,12 @@ export function createApp(deps: AppDeps): Express {
   app.use(storableInput);
 
   const ctx = deps.context ?? wire(deps).ctx;
+  // One controller for the gateway's Express routes and its direct path.
+  const gateway = gatewayController(ctx);
   // The API first: its prefix is matched once, so /llm/request walks the fewest layers.
   app.use(API_PREFIX, apiRouter(ctx));
   // The OpenAI-compatible gateway beside the API: apps change their base URL and nothing else.
-  app.use(GATEWAY_PREFIX, gatewayRoutes(ctx));
+  app.use(GATEWAY_PREFIX, gatewayRoutes(ctx, gateway));
   app.use(healthRouter(deps));
   app.use(prometheusRouter(deps.metricsToken));
   app.use(docsRouter(app));
@@ -102,12 +109,21 @@ export function createApp(deps: AppDeps): Express {
   app.use(GATEWAY_PREFIX, gatewayErrorHandler);
   app.use(errorHandler);
 
-  if (!(deps.ingestFastPath ?? env.INGEST_FAST_PATH)) return app;
-  const fast = ingestFastPath(app, ctx, {
+  const direct = {
     bodyLimit: env.BODY_LIMIT,
-    staticHeaders: [...headersSetBy(securityHeaders), ['X-API-Version', API_VERSION]],
+    staticHeaders: [...headersSetBy(securityHeaders), ['X-API-Version', API_VERSION]] as [string, string][],
     logger,
-  });
-  app.locals.ingestFastPath = fast.stats;
-  return withDirectPath(app, fast);
+  };
+  const paths: DirectPath[] = [];
+  if (deps.ingestFastPath ?? env.INGEST_FAST_PATH) {
+    const fast = ingestFastPath(app, ctx, direct);
+    app.locals.ingestFastPath = fast.stats;
+    paths.push(fast);
+  }
+  if (deps.gatewayFastPath ?? env.GATEWAY_FAST_PATH) {
+    const fast = gatewayFastPath(app, ctx, gateway, direct);
+    app.locals.gatewayFastPath = fast.stats;
+    paths.push(fast);
+  }
+  return paths.length ? withDirectPath(app, ...paths) : app;
 }

@@ -52,6 +52,8 @@ export const envSchema = z.object({
   BODY_LIMIT: z.string().default('10mb'),
   /** POST /llm/request on its direct path (src/routes/ingestFastPath.ts); false = through Express. */
   INGEST_FAST_PATH: booleanish.default(true),
+  /** POST /v1/chat/completions on its direct path (src/routes/gatewayFastPath.ts); false = through Express. */
+  GATEWAY_FAST_PATH: booleanish.default(true),
   /** Wait this long for in-flight requests on SIGTERM before closing anyway. */
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(10_000),
   /**

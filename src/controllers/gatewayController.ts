@@ -1,4 +1,4 @@
-import type { ServerResponse } from 'node:http';
+import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
 import type { Request, Response } from 'express';
 import type { Model } from 'openai/resources/models';
 import { admitCall } from '../services/ingest/admission.js';
@@ -15,12 +15,17 @@ import {
   recordChat,
 } from '../services/gateway/chatGateway.js';
 import { GatewayRefusal, toGatewayFailure } from '../services/gateway/openaiErrors.js';
+import type { Auth } from '../services/gateway/chatGateway.js';
+import { sendJson } from '../utils/sendJson.js';
 import type { AppContext } from './context.js';
 
-const header = (req: Request, name: string): string | undefined => {
-  const v = req.get(name)?.trim();
+/** One of our x-llmguard-* request headers, trimmed and capped (what req.get() gives for them). */
+const headerOf = (headers: IncomingHttpHeaders, name: string): string | undefined => {
+  const raw = headers[name];
+  const v = (Array.isArray(raw) ? raw.join(', ') : raw)?.trim();
   return v ? v.slice(0, 200) : undefined;
 };
+const header = (req: Request, name: string): string | undefined => headerOf(req.headers, name);
 
 /** Resolves on 'drain', or when the connection closes (then the stream is aborted anyway). */
 function writable(res: ServerResponse): Promise<void> {
@@ -36,7 +41,7 @@ function writable(res: ServerResponse): Promise<void> {
 }
 
 /** Aborted when the client goes away before the answer is complete. */
-function clientSignal(res: Response): AbortSignal {
+function clientSignal(res: ServerResponse): AbortSignal {
   const controller = new AbortController();
   res.once('close', () => {
     if (!res.writableFinished) controller.abort();
@@ -87,13 +92,13 @@ export function gatewayController(ctx: AppContext) {
   };
 
   /** An upstream failure in OpenAI's error shape (nothing to send when the client is gone). */
-  function sendFailure(res: Response, failure: ReturnType<typeof failed>) {
+  function sendFailure(res: ServerResponse, failure: ReturnType<typeof failed>) {
     if (res.destroyed) return;
     for (const [name, value] of Object.entries(failure.headers)) res.setHeader(name, value);
-    res.status(failure.status).json(failure.body);
+    sendJson(res, failure.status, failure.body);
   }
 
-  function llmguardHeaders(res: Response, prepared: PreparedChat, risk: number, decision: string) {
+  function llmguardHeaders(res: ServerResponse, prepared: PreparedChat, risk: number, decision: string) {
     res.setHeader('x-llmguard-request-id', prepared.id);
     res.setHeader('x-llmguard-risk', String(risk));
     res.setHeader('x-llmguard-decision', decision);
@@ -102,7 +107,7 @@ export function gatewayController(ctx: AppContext) {
     }
   }
 
-  async function stream(req: Request, res: Response, prepared: PreparedChat, signal: AbortSignal) {
+  async function stream(body: ChatBody, res: ServerResponse, prepared: PreparedChat, signal: AbortSignal) {
     let opened: Awaited<ReturnType<typeof openChatStream>>;
     try {
       opened = await openChatStream(prepared, signal);
@@ -110,7 +115,6 @@ export function gatewayController(ctx: AppContext) {
       sendFailure(res, failed(prepared, err, (err as { attempts?: string[] }).attempts ?? []));
       return;
     }
-    const body = req.body as ChatBody;
     const wantUsage = body.stream_options?.include_usage === true;
     llmguardHeaders(res, prepared, prepared.pre.risk.score, prepared.pre.decision);
     res.writeHead(200, {
@@ -175,42 +179,53 @@ export function gatewayController(ctx: AppContext) {
     void record(prepared, text, outcome);
   }
 
+  /**
+   * POST /v1/chat/completions on node's own response, so that Express's route and the direct
+   * path (routes/gatewayFastPath.ts) answer with the same code: `body` is the validated body,
+   * `headers` the request's. Refusals before the upstream call are thrown (the caller answers
+   * them in OpenAI's error shape); everything after is answered here.
+   */
+  async function serveChat(res: ServerResponse, auth: Auth, body: ChatBody, headers: IncomingHttpHeaders) {
+    const signal = clientSignal(res);
+    const prepared = await prepareChat(deps, {
+      auth,
+      body,
+      providerName: headerOf(headers, 'x-llmguard-provider') ?? 'default',
+      endpoint: headerOf(headers, 'x-llmguard-endpoint') ?? null,
+      extraFallbacks: (headerOf(headers, 'x-llmguard-fallback-models') ?? '')
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean)
+        .slice(0, 5),
+    });
+    if (body.stream === true) return stream(body, res, prepared, signal);
+    let result: Awaited<ReturnType<typeof completeChat>>;
+    try {
+      result = await completeChat(prepared, signal);
+    } catch (err) {
+      sendFailure(res, failed(prepared, err, (err as { attempts?: string[] }).attempts ?? []));
+      return;
+    }
+    const { completion } = result;
+    const text = completion.choices?.[0]?.message?.content ?? null;
+    const assessment = await record(prepared, text, {
+      servedModel: result.servedModel,
+      attempts: result.attempts,
+      responseText: text,
+      promptTokens: completion.usage?.prompt_tokens ?? null,
+      completionTokens: completion.usage?.completion_tokens ?? null,
+      status: 'success',
+      error: null,
+    });
+    llmguardHeaders(res, prepared, assessment.risk.score, assessment.decision);
+    sendJson(res, 200, completion);
+  }
+
   return {
-    async chat(req: Request, res: Response) {
-      const body = req.body as ChatBody;
-      const signal = clientSignal(res);
-      const prepared = await prepareChat(deps, {
-        auth: req.apiKey!,
-        body,
-        providerName: header(req, 'x-llmguard-provider') ?? 'default',
-        endpoint: header(req, 'x-llmguard-endpoint') ?? null,
-        extraFallbacks: (header(req, 'x-llmguard-fallback-models') ?? '')
-          .split(',')
-          .map((s) => s.trim())
-          .filter(Boolean)
-          .slice(0, 5),
-      });
-      if (body.stream === true) return stream(req, res, prepared, signal);
-      let result: Awaited<ReturnType<typeof completeChat>>;
-      try {
-        result = await completeChat(prepared, signal);
-      } catch (err) {
-        sendFailure(res, failed(prepared, err, (err as { attempts?: string[] }).attempts ?? []));
-        return;
-      }
-      const { completion } = result;
-      const text = completion.choices?.[0]?.message?.content ?? null;
-      const assessment = await record(prepared, text, {
-        servedModel: result.servedModel,
-        attempts: result.attempts,
-        responseText: text,
-        promptTokens: completion.usage?.prompt_tokens ?? null,
-        completionTokens: completion.usage?.completion_tokens ?? null,
-        status: 'success',
-        error: null,
-      });
-      llmguardHeaders(res, prepared, assessment.risk.score, assessment.decision);
-      res.json(completion);
+    serveChat,
+
+    chat(req: Request, res: Response) {
+      return serveChat(res, req.apiKey!, req.body as ChatBody, req.headers);
     },
 
     /** The models the project may use: its allowed list, else what the provider offers. */

@@ -67,6 +67,32 @@ export async function createProject(app: Express, owner: TestUser, name = 'Test 
   return { id: res.body.project.id, apiKey: res.body.apiKey.key, apiKeyId: res.body.apiKey.id };
 }
 
+/**
+ * A project whose `default` gateway provider points at `upstream` (a compatible base URL and
+ * key; other provider fields override), with project `settings` applied when given.
+ */
+export async function createGatewayProject(
+  app: Express,
+  owner: TestUser,
+  upstream: { baseUrl: string; apiKey: string; [field: string]: unknown },
+  settings: Record<string, unknown> = {},
+): Promise<TestProject> {
+  const p = await createProject(app, owner);
+  const res = await request(app)
+    .post(`/api/v1/projects/${p.id}/providers`)
+    .set(bearer(owner.accessToken))
+    .send({ name: 'default', kind: 'compatible', ...upstream });
+  if (res.status !== 201) throw new Error(`create provider failed: ${res.status} ${JSON.stringify(res.body)}`);
+  if (Object.keys(settings).length) {
+    const s = await request(app)
+      .post(`/api/v1/settings/project?projectId=${p.id}`)
+      .set(bearer(owner.accessToken))
+      .send(settings);
+    if (s.status !== 200) throw new Error(`project settings failed: ${s.status} ${JSON.stringify(s.body)}`);
+  }
+  return p;
+}
+
 /** Puts a user on a paid plan (tests that need many projects or requests). */
 export async function upgradeUser(
   prisma: PrismaClient,

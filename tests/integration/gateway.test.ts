@@ -11,6 +11,7 @@ import { capturingLogger } from '../helpers/captureLogs.js';
 import { eventually } from '../helpers/eventually.js';
 import {
   bearer,
+  createGatewayProject,
   createProject,
   registerUser,
   upgradeUser,
@@ -52,22 +53,8 @@ beforeEach(() => {
   fake.reply({ kind: 'content', content: 'Hello from upstream' });
 });
 
-async function freshProject(settings: Record<string, unknown> = {}, provider: Record<string, unknown> = {}) {
-  const p = await createProject(ctx.app, owner);
-  const res = await request(ctx.app)
-    .post(`/api/v1/projects/${p.id}/providers`)
-    .set(bearer(owner.accessToken))
-    .send({ name: 'default', kind: 'compatible', baseUrl: `${fake.url}/v1`, apiKey: UPSTREAM_KEY, ...provider });
-  expect(res.status).toBe(201);
-  if (Object.keys(settings).length) {
-    const s = await request(ctx.app)
-      .post(`/api/v1/settings/project?projectId=${p.id}`)
-      .set(bearer(owner.accessToken))
-      .send(settings);
-    expect(s.status).toBe(200);
-  }
-  return p;
-}
+const freshProject = (settings: Record<string, unknown> = {}, provider: Record<string, unknown> = {}) =>
+  createGatewayProject(ctx.app, owner, { baseUrl: `${fake.url}/v1`, apiKey: UPSTREAM_KEY, ...provider }, settings);
 
 async function withRemediation(p: TestProject, action: string, params: Record<string, unknown>) {
   await ctx.prisma.remediationAction.create({

@@ -5,7 +5,6 @@
  * are compared; the cases the direct path leaves to Express are checked to reach Express.
  */
 import net from 'node:net';
-import { gzipSync } from 'node:zlib';
 import express, { type Express } from 'express';
 import request from 'supertest';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -13,8 +12,9 @@ import { createApp } from '../../src/app.js';
 import { expectedMigrations } from '../../src/db/database.js';
 import { handlerChain } from '../../src/docs/routes.js';
 import { EXPRESS_CHAIN_COVERED } from '../../src/routes/ingestFastPath.js';
-import { createSecurity, type Security } from '../../src/services/auth/security.js';
+import { createSecurity } from '../../src/services/auth/security.js';
 import { createProject, registerUser, type TestProject, type TestUser } from '../helpers/factories.js';
+import { answerShape, comparer, hangUpMidBody, unusualRequests, whileLoopbackBlocked } from '../helpers/directPaths.js';
 import { useTestApp } from '../helpers/testApp.js';
 
 const PER_KEY = 30;
@@ -42,42 +42,15 @@ beforeAll(async () => {
 const served = () => (ctx.app.locals.ingestFastPath as { served: number }).served;
 const body = { model: 'gpt-4o', prompt: 'Summarise the board minutes.', response: 'Done.', latencyMs: 120 };
 
-/** Headers whose values differ between two answers by nature (time, ids, lengths, counters). */
-// Retry-After counts the seconds left in each app's own limiter window, started a few ms apart.
-const VOLATILE = new Set([
-  'date',
-  'x-request-id',
-  'content-length',
-  'ratelimit-reset',
-  'ratelimit-remaining',
-  'retry-after',
-  'etag',
-]);
-
-type Send = (app: Express) => request.Test;
-
 /** What must be equal: status, header names and stable values, and the body without ids. */
 function shape(res: request.Response) {
-  const headers = Object.fromEntries(
-    Object.entries(res.headers)
-      .filter(([name]) => name !== 'connection' && name !== 'keep-alive')
-      .map(([name, value]) => [name, VOLATILE.has(name) ? '*' : value]),
-  );
   const json = structuredClone(res.body as Record<string, unknown>);
   if (json.error) delete (json.error as Record<string, unknown>).requestId;
   delete json.id;
-  return { status: res.status, headers, body: json };
+  return answerShape(res, json);
 }
 
-/** Sends the same request to both apps; expects equal answers and says which path took it. */
-async function compare(send: Send) {
-  const before = served();
-  const fast = await send(ctx.app);
-  const direct = served() > before;
-  const slow = await send(viaExpress);
-  expect(shape(fast)).toEqual(shape(slow));
-  return { fast, direct };
-}
+const compare = comparer(() => ({ direct: ctx.app, express: viaExpress }), served, shape);
 
 const post = (key?: string) => (app: Express) => {
   const req = request(app).post('/api/v1/llm/request');
@@ -225,61 +198,16 @@ describe('POST /llm/request on the direct path', () => {
   });
 
   it('should refuse a blocked IP with 403 like Express does', async () => {
-    const ips = ['127.0.0.1', '::ffff:127.0.0.1', '::1'];
-    for (const s of [fastSecurity, expressSecurity] as Security[]) {
-      for (const ip of ips) await s.ipBlocks.block(ip, 60, 'test');
-    }
-    try {
+    await whileLoopbackBlocked([fastSecurity, expressSecurity], async () => {
       const { fast, direct } = await compare((app) => post(project.apiKey)(app).send(body));
       expect(direct).toBe(true);
       expect(fast.status).toBe(403);
       expect(fast.body.error.code).toBe('IP_BLOCKED');
-    } finally {
-      for (const s of [fastSecurity, expressSecurity] as Security[]) {
-        for (const ip of ips) await s.ipBlocks.unblock(ip);
-      }
-    }
+    });
   });
 
   it('should leave unusual requests to Express, which answers them as always', async () => {
-    const cases: [string, Send, number][] = [
-      [
-        'an Origin header (CORS)',
-        (app) => post(project.apiKey)(app).set('Origin', 'https://app.example.com').send(body),
-        201,
-      ],
-      ['an X-API-Version header', (app) => post(project.apiKey)(app).set('X-API-Version', '2').send(body), 400],
-      ['another content type', (app) => post(project.apiKey)(app).set('Content-Type', 'text/plain').send('hi'), 415],
-      [
-        'a charset other than UTF-8',
-        (app) => post(project.apiKey)(app).set('Content-Type', 'application/json; charset=latin1').send('{}'),
-        415,
-      ],
-      [
-        'a gzip body',
-        (app) =>
-          post(project.apiKey)(app)
-            .set('Content-Type', 'application/json')
-            .set('Content-Encoding', 'gzip')
-            .serialize((b: Buffer) => b as unknown as string) // the bytes as they are
-            .send(gzipSync(JSON.stringify(body))),
-        201,
-      ],
-      [
-        'a query string',
-        (app) => request(app).post('/api/v1/llm/request?x=1').set('X-API-Key', project.apiKey).send(body),
-        201,
-      ],
-      ['GET', (app) => request(app).get('/api/v1/llm/request').set('X-API-Key', project.apiKey), 404],
-      [
-        'a body over the 10 MB limit',
-        (app) =>
-          post(project.apiKey)(app)
-            .set('Content-Type', 'application/json')
-            .send(JSON.stringify({ ...body, prompt: 'x'.repeat(10 * 1024 * 1024) })),
-        413,
-      ],
-    ];
+    const cases = unusualRequests('/api/v1/llm/request', ['X-API-Key', project.apiKey], body, 201, 'prompt');
     for (const [label, send, status] of cases) {
       const { fast, direct } = await compare(send);
       expect({ label, direct, status: fast.status, body: fast.body }).toEqual({
@@ -329,28 +257,16 @@ describe('POST /llm/request on the direct path', () => {
 
   it('should survive a client that hangs up mid-body, store nothing and keep serving', async () => {
     const before = await ctx.prisma.llmRequest.count({ where: { projectId: project.id } });
-    const server = ctx.app.listen(0, '127.0.0.1');
-    await new Promise((r) => server.once('listening', r));
-    try {
-      const { port } = server.address() as net.AddressInfo;
-      await new Promise<void>((resolve, reject) => {
-        const socket = net.connect(port, '127.0.0.1', () => {
-          socket.write(
-            'POST /api/v1/llm/request HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n' +
-              `X-API-Key: ${project.apiKey}\r\nContent-Length: 500\r\n\r\n{"model": "gpt-4o", "pro`,
-          );
-          setTimeout(() => {
-            socket.destroy();
-            resolve();
-          }, 50);
-        });
-        socket.on('error', reject);
-      });
-      const after = await request(server).post('/api/v1/llm/request').set('X-API-Key', project.apiKey).send(body);
-      expect(after.status).toBe(201);
-    } finally {
-      await new Promise((r) => server.close(r));
-    }
+    await hangUpMidBody(
+      ctx.app,
+      'POST /api/v1/llm/request HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n' +
+        `X-API-Key: ${project.apiKey}\r\nContent-Length: 500`,
+      '{"model": "gpt-4o", "pro',
+      async (server) => {
+        const after = await request(server).post('/api/v1/llm/request').set('X-API-Key', project.apiKey).send(body);
+        expect(after.status).toBe(201);
+      },
+    );
     expect(await ctx.prisma.llmRequest.count({ where: { projectId: project.id } })).toBe(before + 1);
   });
 
