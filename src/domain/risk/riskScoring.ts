@@ -70,6 +70,25 @@ export interface ScannedText {
 export interface RiskAssessment {
   risk: RiskResult;
   pii: { prompt: ScannedText; response: ScannedText | null };
+  /** what the prompt alone contributed: pass it back to score the same prompt with a response */
+  promptRisk: PromptRisk;
+}
+
+/**
+ * The prompt's share of an assessment (its signals and their weights), a function of the
+ * prompt and the guard alone: a caller that scores the same prompt again with the response
+ * (the gateway: before the upstream call, then after) passes it back instead of scoring the
+ * prompt twice.
+ */
+export interface PromptRisk {
+  /** the prompt as given and the guard it was scored with: the share applies to these only */
+  readonly source: string;
+  readonly guard: InjectionGuard | null;
+  readonly scanned: ScannedText;
+  readonly injections: readonly string[];
+  readonly flags: readonly string[];
+  readonly weights: readonly number[];
+  readonly modelProbability: number | null;
 }
 
 /** Lower bounds of each level: low < 30 <= medium < 60 <= high < 85 <= critical. */
@@ -304,12 +323,9 @@ export function assessRisk(input: RiskInput, guard?: InjectionGuard | null): Ris
   return runSync(assessRiskSteps(input, guard));
 }
 
-/**
- * `assessRisk` as pausable steps (slices.ts): run sliced for large texts, it gives the same
- * assessment without holding the event loop for the whole text.
- */
-export function* assessRiskSteps(input: RiskInput, guard?: InjectionGuard | null): Steps<RiskAssessment> {
-  const prompt = yield* stripInvisibleSteps(input.prompt);
+/** The prompt's share of an assessment (see PromptRisk). */
+function* promptRiskSteps(source: string, guard: InjectionGuard | null): Steps<PromptRisk> {
+  const prompt = yield* stripInvisibleSteps(source);
   yield;
   const lower = yield* lowerCaseSteps(prompt);
   const flags: string[] = [];
@@ -339,6 +355,35 @@ export function* assessRiskSteps(input: RiskInput, guard?: InjectionGuard | null
   flags.push(...promptScan.types.map(piiFlag));
 
   const weights: number[] = flags.map((f) => (f === 'injection:model' ? modelWeight : (FLAG_WEIGHTS[f] ?? 0)));
+  return {
+    source,
+    guard,
+    scanned: { text: prompt, scan: promptScan },
+    injections: [...injections],
+    flags,
+    weights,
+    modelProbability,
+  };
+}
+
+/**
+ * `assessRisk` as pausable steps (slices.ts): run sliced for large texts, it gives the same
+ * assessment without holding the event loop for the whole text. `known`: the prompt's share
+ * from an earlier assessment, used when it was made of the same prompt with the same guard.
+ */
+export function* assessRiskSteps(
+  input: RiskInput,
+  guard?: InjectionGuard | null,
+  known?: PromptRisk | null,
+): Steps<RiskAssessment> {
+  const part =
+    known && known.source === input.prompt && known.guard === (guard ?? null)
+      ? known
+      : yield* promptRiskSteps(input.prompt, guard ?? null);
+  const flags = [...part.flags];
+  const weights = [...part.weights];
+  const injections = new Set(part.injections);
+  const { modelProbability } = part;
 
   let responseScanned: ScannedText | null = null;
   if (input.response) {
@@ -374,6 +419,7 @@ export function* assessRiskSteps(input: RiskInput, guard?: InjectionGuard | null
   if (injections.size > 0) score = Math.max(score, DEFAULT_INJECTION_THRESHOLD);
   return {
     risk: { score, level: riskLevelFor(score), flags, modelProbability },
-    pii: { prompt: { text: prompt, scan: promptScan }, response: responseScanned },
+    pii: { prompt: part.scanned, response: responseScanned },
+    promptRisk: part,
   };
 }

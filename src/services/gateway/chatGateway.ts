@@ -283,7 +283,13 @@ export function finalAssessment(prepared: PreparedChat, responseText: string | n
   return assessExchangeAsync(
     project,
     prepared.admission.policy,
-    { prompt: prepared.prompt, response: responseText, model: prepared.models[0]! },
+    // the prompt was scored before the call: only the response is new
+    {
+      prompt: prepared.prompt,
+      response: responseText,
+      model: prepared.models[0]!,
+      promptRisk: prepared.pre.promptRisk,
+    },
     prepared.guard,
   );
 }

@@ -8,7 +8,7 @@ import type { InjectionGuard } from '../../domain/guard/injectionGuard.js';
 import { assessChatRiskSteps } from '../../domain/risk/chatRisk.js';
 import { type Decision, decide, hasPiiFinding } from '../../domain/risk/decision.js';
 import { redactScanSteps, scanPiiSteps } from '../../domain/risk/pii.js';
-import { assessRiskSteps, type RiskResult, type ScannedText } from '../../domain/risk/riskScoring.js';
+import { assessRiskSteps, type PromptRisk, type RiskResult, type ScannedText } from '../../domain/risk/riskScoring.js';
 import { runSliced, runSync, type Steps } from '../../domain/slices.js';
 import type { LlmCheckInput, LlmRequestInput } from '../../validators/ingestValidators.js';
 import type { ProjectContext } from '../auth/keyCache.js';
@@ -43,18 +43,20 @@ function* scoreExchange(
     model: string;
     messages: StoredMessage[] | null;
     systemPrompt: string | null;
+    promptRisk?: PromptRisk | null;
   },
   guard: InjectionGuard | null,
 ): Steps<{
   risk: RiskResult;
   pii: { prompt: ScannedText | null; messages: ScannedText[]; response: ScannedText | null };
+  promptRisk: PromptRisk | null;
 }> {
   if (exchange.messages) {
     const { risk, pii } = yield* assessChatRiskSteps({ ...exchange, messages: exchange.messages }, guard);
-    return { risk, pii: { prompt: null, messages: pii.messages, response: pii.response } };
+    return { risk, pii: { prompt: null, messages: pii.messages, response: pii.response }, promptRisk: null };
   }
-  const { risk, pii } = yield* assessRiskSteps(exchange, guard);
-  return { risk, pii: { prompt: pii.prompt, messages: [], response: pii.response } };
+  const { risk, pii, promptRisk } = yield* assessRiskSteps(exchange, guard, exchange.promptRisk);
+  return { risk, pii: { prompt: pii.prompt, messages: [], response: pii.response }, promptRisk };
 }
 
 export interface Assessment {
@@ -68,7 +70,21 @@ export interface Assessment {
   piiFound: boolean;
   piiRedacted: boolean;
   decision: Decision;
+  /**
+   * the prompt's share of the risk (a call scored from a prompt, not messages): pass it as the
+   * exchange's `promptRisk` to score the same prompt again with a response without rescoring it
+   */
+  promptRisk: PromptRisk | null;
 }
+
+type Exchange = {
+  prompt: string;
+  response: string | null;
+  model: string;
+  messages?: StoredMessage[] | null;
+  /** the prompt's share from an earlier assessment of the same prompt (Assessment.promptRisk) */
+  promptRisk?: PromptRisk | null;
+};
 
 /**
  * Risk score, PII handling and the decision for one exchange (the response may be unknown yet):
@@ -80,13 +96,11 @@ export interface Assessment {
 export function assessExchange(
   project: ProjectContext,
   policy: Enforcement,
-  exchange: { prompt: string; response: string | null; model: string; messages?: StoredMessage[] | null },
+  exchange: Exchange,
   guard: InjectionGuard | null = null,
 ): Assessment {
   return runSync(assessExchangeSteps(project, policy, exchange, guard));
 }
-
-type Exchange = { prompt: string; response: string | null; model: string; messages?: StoredMessage[] | null };
 
 /**
  * `assessExchange` for the request paths: the same assessment, computed in slices that let the
@@ -111,7 +125,10 @@ export function* assessExchangeSteps(
   guard: InjectionGuard | null,
 ): Steps<Assessment> {
   const chat = exchange.messages ?? null;
-  const { risk, pii } = yield* scoreExchange({ ...exchange, messages: chat, systemPrompt: policy.systemPrompt }, guard);
+  const { risk, pii, promptRisk } = yield* scoreExchange(
+    { ...exchange, messages: chat, systemPrompt: policy.systemPrompt },
+    guard,
+  );
   const flags = [...risk.flags, ...policy.flags];
 
   let prompt = exchange.prompt;
@@ -138,7 +155,7 @@ export function* assessExchangeSteps(
   if (piiRedacted && project.piiMode === 'block' && !monitor) flags.push('pii:blocked');
   let decision = decide({ score: risk.score, threshold: policy.safetyThreshold, flags, piiMode: project.piiMode });
   if (monitor && decision === 'block') decision = 'flag';
-  return { risk, flags, prompt, response, messages, piiFound, piiRedacted, decision };
+  return { risk, flags, prompt, response, messages, piiFound, piiRedacted, decision, promptRisk };
 }
 
 /**
