@@ -204,14 +204,30 @@ describe('normalisation shortcuts give exactly the plain definitions', () => {
   const UNITS = ['a', 'Z', ' ', '  ', '.', '-', '_', '*', '1', '4', '2', '6', '@', '$', '\n', 'é', 'ª', '\u0301'];
   const ASTRAL = ['𐐀', '𝐀', '𠀀', '\uD800', '\uDC00'];
   const CYRILLIC = ['о', 'е', 'а', 'д', 'λ', 'ω', 'Ignоrе', 'ор', 'привет'];
-  const MORE = ['x y z', 'i g n o r e', 'a.b.c.d', '1gn0r3', 'h@ck', '2024', 'о в с'];
+  const MORE = [
+    'x y z',
+    'i g n o r e',
+    'a.b.c.d',
+    '1gn0r3',
+    'h@ck',
+    '2024',
+    'о в с',
+    'a-b-c',
+    'x_y_z_w',
+    '𐐀 𐐁 𐐂',
+    'é è ê',
+    '1 2 3',
+    'a b cd',
+    'U.S. and',
+    'e.g. ',
+  ];
   const units = [...UNITS, ...ASTRAL, ...CYRILLIC, ...MORE];
 
   it('should join spaced-out letters and fold leetspeak exactly as the plain scans do', () => {
     const rnd = seededRandom(7);
     let joined = 0;
     let folded = 0;
-    for (let n = 0; n < 3_000; n++) {
+    for (let n = 0; n < 6_000; n++) {
       const parts: string[] = [];
       for (let k = 3 + Math.floor(rnd() * 30); k > 0; k--) parts.push(units[Math.floor(rnd() * units.length)]!);
       const t = parts.join('');
