@@ -9,6 +9,11 @@
  *
  * against an upstream that answers at once and one that waits 200 ms. Reported: p50 / p99
  * latency, the added p50 / p99 over direct, req/s, errors, and rows recorded vs 2xx answers.
+ *
+ * Before / after a change in one run: BENCH_BASELINE_DIR=<another checkout> (its own
+ * node_modules and generated Prisma client, the same migrations) adds a `baseline` target, the
+ * server of that checkout on the same database, fake and client. BENCH_SCENARIOS=<text> runs
+ * only the scenarios whose name contains it (e.g. "1 connection").
  * Rounds are interleaved (direct, llmguard, portkey, direct, ...) so a busy moment of the
  * machine hits every target alike.
  */
@@ -27,11 +32,13 @@ const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 3_000);
 const SERIAL_REQUESTS = Number(process.env.BENCH_SERIAL_REQUESTS ?? 1_000);
 const SLOW_REQUESTS = Number(process.env.BENCH_SLOW_REQUESTS ?? 400);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const BASELINE_DIR = process.env.BENCH_BASELINE_DIR;
+const SCENARIOS = process.env.BENCH_SCENARIOS ?? '';
 const UPSTREAM_KEY = 'sk-bench-upstream-key-0000';
 
-function startChild(argv: string[], env: Record<string, string>): ChildProcess {
+function startChild(argv: string[], env: Record<string, string>, cwd = ROOT): ChildProcess {
   return spawn(argv[0]!, argv.slice(1), {
-    cwd: ROOT,
+    cwd,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
@@ -152,19 +159,30 @@ const fake = startChild([process.execPath, '--import', 'tsx', 'bench/fakeUpstrea
 children.push(fake);
 // BENCH_CPU_PROF=1: the server writes a V8 CPU profile to /tmp/llmg-prof on exit (open it in Chrome's DevTools).
 const prof = process.env.BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', '/tmp/llmg-prof'] : [];
-const api = startChild([process.execPath, ...prof, '--import', 'tsx', 'src/server.ts'], {
+const serverEnv = (port: number) => ({
   NODE_ENV: 'development',
   LOG_PRETTY: 'false',
   LOG_LEVEL: 'warn',
   DATABASE_URL: db.url,
-  PORT: String(apiPort),
+  PORT: String(port),
   HOST: '127.0.0.1',
   CRON_ENABLED: 'false',
   API_RATE_LIMIT_PER_KEY: '1000000000',
   GATEWAY_ALLOW_PRIVATE_UPSTREAMS: 'true',
   GATEWAY_MAX_RETRIES: '0',
 });
+const api = startChild([process.execPath, ...prof, '--import', 'tsx', 'src/server.ts'], serverEnv(apiPort));
 children.push(api);
+const baselinePort = BASELINE_DIR ? await freePort() : 0;
+if (BASELINE_DIR) {
+  children.push(
+    startChild(
+      [process.execPath, '--import', 'tsx', 'src/server.ts'],
+      serverEnv(baselinePort),
+      path.resolve(BASELINE_DIR),
+    ),
+  );
+}
 const portkey = startChild(
   [process.execPath, 'node_modules/@portkey-ai/gateway/build/start-server.js', `--port=${portkeyPort}`],
   {},
@@ -174,6 +192,7 @@ children.push(portkey);
 try {
   await waitReady(`http://127.0.0.1:${fakePort}/healthz`);
   await waitReady(`http://127.0.0.1:${apiPort}/readyz`);
+  if (BASELINE_DIR) await waitReady(`http://127.0.0.1:${baselinePort}/readyz`);
   await waitReady(`http://127.0.0.1:${portkeyPort}/`);
 
   const plain = JSON.stringify({
@@ -186,13 +205,15 @@ try {
   });
   const streamed = JSON.stringify({ ...JSON.parse(plain), stream: true });
 
+  const ours = (name: string, port: number, delay: 0 | 200): Target => ({
+    name,
+    url: `http://127.0.0.1:${port}/v1/chat/completions`,
+    headers: { authorization: `Bearer ${key}`, 'x-llmguard-provider': delay ? 'slow' : 'default' },
+  });
   const targets = (delay: 0 | 200): Target[] => [
     { name: 'direct', url: `http://127.0.0.1:${fakePort}/d${delay}/v1/chat/completions`, headers: {} },
-    {
-      name: 'llmguard',
-      url: `http://127.0.0.1:${apiPort}/v1/chat/completions`,
-      headers: { authorization: `Bearer ${key}`, 'x-llmguard-provider': delay ? 'slow' : 'default' },
-    },
+    ours('llmguard', apiPort, delay),
+    ...(BASELINE_DIR ? [ours('baseline', baselinePort, delay)] : []),
     {
       name: 'portkey',
       url: `http://127.0.0.1:${portkeyPort}/v1/chat/completions`,
@@ -228,12 +249,13 @@ try {
     ['plain, 200 ms upstream', 200, plain, SLOW_REQUESTS],
     ['stream, 200 ms upstream', 200, streamed, SLOW_REQUESTS],
   ] as const) {
+    if (!scenario.includes(SCENARIOS)) continue;
     const perTarget = new Map<string, RunResult[]>();
     for (let round = 0; round < ROUNDS; round++) {
       for (const t of targets(delay)) {
         const r = await run(t, body, Math.ceil(amount / ROUNDS), connections);
         perTarget.set(t.name, [...(perTarget.get(t.name) ?? []), r]);
-        if (t.name === 'llmguard') llmguard2xx += r.ok;
+        if (t.name === 'llmguard' || t.name === 'baseline') llmguard2xx += r.ok;
       }
     }
     const direct = merge(perTarget.get('direct')!);
@@ -267,7 +289,7 @@ try {
   console.log('\nthroughput ratio llmguard / portkey:');
   for (const [scenario, s] of Object.entries(summary)) {
     console.log(
-      `  ${scenario}: ${(s.llmguard!.rps / s.portkey!.rps).toFixed(2)} (llmguard ${s.llmguard!.rps.toFixed(0)} req/s, portkey ${s.portkey!.rps.toFixed(0)} req/s, direct ${s.direct!.rps.toFixed(0)} req/s)`,
+      `  ${scenario}: ${(s.llmguard!.rps / s.portkey!.rps).toFixed(2)}${s.baseline ? ` (baseline ${(s.baseline.rps / s.portkey!.rps).toFixed(2)})` : ''} (llmguard ${s.llmguard!.rps.toFixed(0)} req/s, portkey ${s.portkey!.rps.toFixed(0)} req/s, direct ${s.direct!.rps.toFixed(0)} req/s)`,
     );
   }
   console.log(
