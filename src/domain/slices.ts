@@ -28,8 +28,8 @@ export function runSync<T>(steps: Steps<T>): T {
 /**
  * Sliced computations waiting for their next slice. One pump runs per turn of the event loop
  * and lets one of them go: with a pause per computation, N computations running side by side
- * would each take a slice in the same turn (N x SLICE_MS before a timer or a socket is served:
- * four crafted 1 MB calls at once held the loop 80-140 ms); in turn, every turn holds one.
+ * would each take a slice in the same turn (N x SLICE_MS before a timer or a socket is served);
+ * in turn, every turn holds one.
  */
 const waiting: (() => void)[] = [];
 let pumping = false;
