@@ -1,0 +1,124 @@
+/**
+ * One batch of LLM request rows on its way to PostgreSQL: the row's shape, the statement that
+ * stores a batch, the JSON it travels as, and how a refused row is answered (ingestWriter.ts
+ * decides when a batch goes; this is what it sends).
+ */
+import { postgresErrorCode } from '../../db/pgErrors.js';
+import type { PrismaClient } from '../../db/prisma.js';
+import { AppError } from '../../utils/AppError.js';
+import type { Decision, RiskLevel } from '../../types/vocabulary.js';
+
+export interface LlmRequestRow {
+  id: string;
+  projectId: string;
+  apiKeyId: string | null;
+  model: string;
+  effectiveModel: string;
+  endpoint: string | null;
+  endUserId: string | null;
+  prompt: string;
+  response: string | null;
+  systemPrompt: string | null;
+  latencyMs: number;
+  promptTokens: number | null;
+  completionTokens: number | null;
+  totalTokens: number | null;
+  status: 'success' | 'error';
+  error: string | null;
+  metadata: unknown;
+  riskScore: number;
+  riskLevel: RiskLevel;
+  riskFlags: string[];
+  decision: Decision;
+  costUsd: number | null;
+  piiRedacted: boolean;
+  /** the project's config version the call was answered with */
+  configVersion?: number | null;
+  createdAt: Date;
+  /** the chat messages as reported ([{ role, content, name? }]), null for a plain prompt */
+  messages?: { role: string; content: string; name?: string }[] | null;
+  /** `refused`: a remediation refused the call (stored outside the plan quota) */
+  outcome?: 'accepted' | 'refused';
+  refusalReason?: string | null;
+}
+
+/** Runs one statement in autocommit mode; resolves with its rows once it is committed. */
+export type SqlExecutor = (sql: string, params: unknown[]) => Promise<{ rows: Record<string, unknown>[] }>;
+
+/**
+ * The hot path bypasses Prisma's query layer (measured ~5 ms per 30-row batch) with a pg pool.
+ * Each distinct statement is a named prepared statement, parsed and planned once per
+ * connection (measured: 40-70 µs less per batch call).
+ */
+export function poolExecutor(pool: {
+  query(query: { name: string; text: string; values: unknown[] }): Promise<{ rows: Record<string, unknown>[] }>;
+}): SqlExecutor {
+  const names = new Map<string, string>();
+  return (sql, params) => {
+    let name = names.get(sql);
+    if (name === undefined) {
+      name = `llmguard_ingest_${names.size + 1}`;
+      names.set(sql, name);
+    }
+    return pool.query({ name, text: sql, values: params });
+  };
+}
+
+export function prismaExecutor(prisma: PrismaClient): SqlExecutor {
+  return async (sql, params) => ({ rows: await prisma.$queryRawUnsafe<Record<string, unknown>[]>(sql, ...params) });
+}
+
+/**
+ * One call per batch (migration `ingest_batch_function`): counts every owner's quota and inserts
+ * the rows that fit, in one transaction and one round trip. The rows travel as one JSON
+ * parameter; the second lists, per quota counter, the ids in arrival order. Returns the ids
+ * refused because their counter is full.
+ */
+export const BATCH_SQL = 'SELECT llmguard_ingest_batch AS id FROM llmguard_ingest_batch($1::json, $2::json)';
+
+/**
+ * PostgreSQL text and jsonb accept neither NUL characters nor lone UTF-16 surrogates; one such
+ * string would fail the whole batch, so they are replaced by U+FFFD before the insert.
+ */
+function storableString(_key: string, value: unknown): unknown {
+  return typeof value === 'string' ? value.toWellFormed().replaceAll('\u0000', '\uFFFD') : value;
+}
+
+/**
+ * JSON.stringify writes a NUL as `\u0000` and a lone surrogate as `\udNNN`, and nothing else
+ * produces those escapes except text that itself contains a backslash before "u0000" or
+ * "udNNN" (an escaped backslash); so a batch without them is stored as it is.
+ */
+const UNSTORABLE_ESCAPE = /\\u(?:0000|d[89a-f])/;
+
+/**
+ * The rows as one JSON text PostgreSQL accepts. A replacer function makes JSON.stringify call
+ * back into JavaScript for every value (a tenth of the writer's CPU), so it only runs for the
+ * rare batch that needs it.
+ */
+export function batchJson(rows: readonly LlmRequestRow[]): string {
+  const json = JSON.stringify(rows);
+  return UNSTORABLE_ESCAPE.test(json) ? JSON.stringify(rows, storableString) : json;
+}
+
+/**
+ * The error for a row the database refused on its own: its data (SQLSTATE class 22, 23) is a
+ * 400; anything else a 500. Neither carries Retry-After: sending the same row again fails again.
+ */
+export function rowRefusal(err: unknown): AppError {
+  const code = postgresErrorCode(err);
+  if (code && /^2[23]/.test(code)) {
+    return new AppError('VALIDATION_ERROR', 'The database refused a value of this request', {
+      details: [{ path: 'body', message: 'a value is outside what can be stored', code: `sqlstate_${code}` }],
+      cause: err,
+    });
+  }
+  return new AppError('INTERNAL_ERROR', 'Could not store the request', { cause: err });
+}
+
+/** The characters of a row's texts (prompt, response, system prompt, messages). */
+export function textLength(row: LlmRequestRow): number {
+  let n = row.prompt.length + (row.response?.length ?? 0) + (row.systemPrompt?.length ?? 0);
+  for (const m of row.messages ?? []) n += m.content.length;
+  return n;
+}
