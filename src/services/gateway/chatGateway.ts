@@ -19,16 +19,18 @@ import type {
 import { APIConnectionError, APIError, APIUserAbortError } from 'openai';
 import type { Logger } from 'pino';
 import { type ChatMessage, promptOf } from '../../domain/chat/messages.js';
-import { redactPii } from '../../domain/risk/pii.js';
 import { uuidv7 } from '../../utils/ids.js';
 import { type Admission, type IngestDeps, admitCall, contextForCall } from '../ingest/admission.js';
 import { type Assessment, assessExchangeAsync } from '../ingest/assessment.js';
 import { recordCall } from '../ingest/recording.js';
 import type { ProjectContext, VerifiedKey } from '../auth/keyCache.js';
 import type { Enforcement } from '../incidents/remediationEnforcer.js';
+import { configDefaults, configVersionHeader, outgoingMessages } from './chatPolicy.js';
 import { GatewayRefusal, toGatewayFailure } from './openaiErrors.js';
 import type { ResolvedProvider } from './providerStore.js';
 import type { Upstream, UpstreamRegistry } from './upstreams.js';
+
+export { configDefaults, configVersionHeader, outgoingMessages };
 
 export interface GatewayDeps extends IngestDeps {
   upstreams: UpstreamRegistry;
@@ -59,65 +61,6 @@ export interface ChatRequest {
   endpoint: string | null;
   /** x-llmguard-fallback-models, tried after the provider's own list */
   extraFallbacks: string[];
-}
-
-function redactContent(content: unknown): unknown {
-  if (typeof content === 'string') return redactPii(content).text;
-  if (Array.isArray(content)) {
-    return content.map((p) =>
-      p && typeof p === 'object' && typeof (p as { text?: unknown }).text === 'string'
-        ? { ...p, text: redactPii((p as { text: string }).text).text }
-        : p,
-    );
-  }
-  return content;
-}
-
-/** The messages that leave: the policy's system prompt in front, PII redacted when asked. */
-export function outgoingMessages(messages: readonly Message[], policy: Enforcement, redact: boolean): Message[] {
-  let out = redact ? messages.map((m) => ({ ...m, content: redactContent(m.content) })) : [...messages];
-  if (policy.systemPrompt !== null) {
-    out = [{ role: 'system', content: policy.systemPrompt }, ...out.filter((m) => m.role !== 'system')];
-  }
-  return out;
-}
-
-/** `x-llmguard-config-version`: the config version (the split's arm) that answered; none before versioning. */
-export function configVersionHeader(project: ProjectContext): Record<string, string> {
-  return project.configVersion === null ? {} : { 'x-llmguard-config-version': String(project.configVersion) };
-}
-
-/**
- * What the active config version (or the user's split arm) adds to a call: `temperature` and
- * `maxTokens` as defaults for a request that does not set them (`max_tokens` or
- * `max_completion_tokens`), and `fallbackModels`, tried after the effective model and before the
- * provider's own fallbacks.
- */
-export function configDefaults(project: ProjectContext): {
-  fallbackModels: string[];
-  params: (request: Record<string, unknown>) => Record<string, unknown>;
-} {
-  const settings = project.modelSettings as { temperature?: unknown; maxTokens?: unknown; fallbackModels?: unknown };
-  const fallbackModels = Array.isArray(settings.fallbackModels)
-    ? settings.fallbackModels.filter((m): m is string => typeof m === 'string')
-    : [];
-  return {
-    fallbackModels,
-    params(request) {
-      const out: Record<string, unknown> = {};
-      if (typeof settings.temperature === 'number' && request.temperature == null) {
-        out.temperature = settings.temperature;
-      }
-      if (
-        typeof settings.maxTokens === 'number' &&
-        request.max_tokens == null &&
-        request.max_completion_tokens == null
-      ) {
-        out.max_tokens = settings.maxTokens;
-      }
-      return out;
-    },
-  };
 }
 
 /** A call admitted by the pre-call checks, ready to go upstream. */
