@@ -22,6 +22,7 @@ import { GuardModelUnavailableError, loadInjectionGuard } from './services/guard
 import { KeyCache } from './services/auth/keyCache.js';
 import { Lifecycle } from './services/ops/lifecycle.js';
 import { ensureRequestPartitions } from './services/analytics/requestPartitions.js';
+import { fillPendingSearch } from './services/ingest/deferredSearch.js';
 import { repairAtStartup } from './services/analytics/rollupService.js';
 import { logger } from './utils/logger.js';
 import { closeAll, wire, type Closer } from './wiring.js';
@@ -109,6 +110,12 @@ async function main(): Promise<void> {
   await repairAtStartup(prisma).then(
     (r) => r.days.length && logger.info(r, 'rollups re-derived at start-up'),
     (err: Error) => logger.warn({ err: err.message }, 'rollups not re-derived at start-up'),
+  );
+  // Large rows a stopped process committed without their search vector (deferredSearch.ts) are
+  // filled in the background; the minute job does the same on a replica that runs the cron.
+  void fillPendingSearch(prisma).then(
+    (filled) => filled && logger.info({ filled }, 'search vectors of large rows filled at start-up'),
+    (err: Error) => logger.warn({ err: err.message }, 'search vectors of large rows not filled at start-up'),
   );
   let replica: PrismaClient | undefined;
   if (env.DATABASE_READ_URL) {

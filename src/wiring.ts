@@ -33,6 +33,7 @@ import { registerIncidentReactions } from './services/incidents/incidentReaction
 import type { QuotaGate } from './services/ingest/admission.js';
 import { IngestWriter } from './services/ingest/ingestWriter.js';
 import { registerSearchIndexUpkeep } from './services/ingest/searchIndexUpkeep.js';
+import { registerDeferredSearch } from './services/ingest/deferredSearch.js';
 import { providerUseAuditor } from './services/gateway/providerStore.js';
 import { type GatewayOptions, UpstreamRegistry } from './services/gateway/upstreams.js';
 import { logger as defaultLogger } from './utils/logger.js';
@@ -116,6 +117,8 @@ export function wire(deps: WiringDeps): Wiring {
     logger,
   });
   closers.push({ name: 'search index upkeep', close: () => searchUpkeep.close() });
+  const deferredSearch = registerDeferredSearch(ingestWriter, prisma, logger);
+  closers.push({ name: 'deferred search fill', close: () => deferredSearch.close() });
   const metricsCache = new MetricsCache();
   rollups.onApplied((projectIds) => metricsCache.invalidate(projectIds));
   registerIncidentDetection(ingestWriter, { prisma, keyCache, events: incidentEvents, logger, rollups });

@@ -10,6 +10,7 @@ import { runScheduledBackup } from '../services/ops/backup/fromEnv.js';
 import { planConfigFromEnv, type PlanConfig } from '../config/plans.js';
 import type { CronJob } from './scheduler.js';
 import { ensureRequestPartitions } from '../services/analytics/requestPartitions.js';
+import { fillPendingSearch } from '../services/ingest/deferredSearch.js';
 import { DAY_MS } from '../utils/time.js';
 
 export const auditRetentionJob: CronJob = {
@@ -51,6 +52,16 @@ export const requestPartitionsJob: CronJob = {
   name: 'request-partitions',
   schedule: '7 * * * *',
   run: async (db) => ({ created: await ensureRequestPartitions(db) }),
+};
+
+/**
+ * Search vectors of large rows that the server did not fill after their commit (it crashed or
+ * stopped in between; services/ingest/deferredSearch.ts). Usually finds nothing.
+ */
+export const searchBackfillJob: CronJob = {
+  name: 'search-backfill',
+  schedule: '* * * * *',
+  run: async (db) => ({ filled: await fillPendingSearch(db) }),
 };
 
 /** Hourly 3-sigma anomaly detection over the rollups (a few minutes past the hour). */
@@ -111,6 +122,7 @@ export function cronJobs(deps: { incidentEvents: IncidentEvents; plans?: PlanCon
     rollupRepairJob,
     logRetentionJob(deps.plans),
     requestPartitionsJob,
+    searchBackfillJob,
     anomalyJob(deps.incidentEvents),
     remediationExpiryJob,
     heartbeatJob,

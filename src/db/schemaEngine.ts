@@ -38,7 +38,7 @@ const NO_FILTERS = { externalTables: [], externalEnums: [] };
 
 /**
  * Objects made by hand-written SQL that Prisma's schema cannot describe (see docs/DATABASE.md and
- * docs/SCALING.md): the generated search column and its index, and the partitioning of
+ * docs/SCALING.md): the trigger-kept search column and its indexes, and the partitioning of
  * llm_requests, whose primary key is ("id", "createdAt") while the schema keeps `id @id` (Prisma
  * sees the partitioned parent, not its partitions). A diff block that names one is left out of
  * new migrations.
@@ -50,6 +50,7 @@ export const RAW_SQL_OBJECTS = [
   /"llm_requests_pkey"/,
   /llm_requests_flags_idx/,
   /llm_requests_refused_idx/,
+  /llm_requests_search_pending_idx/,
 ];
 
 /** The blocks of a diff script that are real schema changes (none of RAW_SQL_OBJECTS). */

@@ -39,6 +39,13 @@ export const searchIndexCleanups = new client.Histogram({
   registers: [registry],
 });
 
+/** Large rows whose search vector was built after their commit (services/ingest/deferredSearch). */
+export const deferredSearchFills = new client.Counter({
+  name: 'llmguard_search_deferred_fills_total',
+  help: 'Search vectors of large rows built after the row was committed',
+  registers: [registry],
+});
+
 /** Calls a remediation refused (disabled endpoint, rate-limited end user), stored with outcome refused. */
 export const remediationRefusals = new client.Counter({
   name: 'llmguard_remediation_refusals_total',

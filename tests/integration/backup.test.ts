@@ -105,7 +105,7 @@ describe('backups (built-in format)', () => {
     expect(left[0]?.n).toBe(0);
   });
 
-  it('should restore the data itself: text, arrays, JSON, generated search column and sequences', async () => {
+  it('should restore the data itself: text, arrays, JSON, the rebuilt search column and sequences', async () => {
     const { file } = await createBackup(options());
     const target = await createDatabase(false);
     drops.push(target.drop);

@@ -7,7 +7,7 @@ export const MIGRATIONS_TABLE = '_prisma_migrations';
 
 export interface TableInfo {
   name: string;
-  /** stored columns in order; generated columns (e.g. llm_requests.search) are recomputed */
+  /** stored columns in order; generated and derived columns (llm_requests.search) are recomputed */
   columns: string[];
   partitioned: boolean;
 }
@@ -35,7 +35,11 @@ export function foreignKeyOrder(names: string[], edges: { child: string; parent:
   return ordered;
 }
 
-/** Tables of the public schema (except the migrations table), in foreign-key-safe order. */
+/**
+ * Tables of the public schema (except the migrations table), in foreign-key-safe order. The log
+ * search vector is left out: its trigger builds it again on restore (a large row's by the sweep of
+ * services/ingest/deferredSearch.ts), so archives carry no derived copy of every text.
+ */
 export async function listTables(client: pg.ClientBase): Promise<TableInfo[]> {
   const { rows } = await client.query<{ name: string; columns: string[]; partitioned: boolean }>(
     `
@@ -44,6 +48,7 @@ export async function listTables(client: pg.ClientBase): Promise<TableInfo[]> {
     FROM pg_class c
     JOIN pg_namespace n ON n.oid = c.relnamespace
     JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = ''
+      AND NOT (c.relname = 'llm_requests' AND a.attname = 'search')
     WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p') AND NOT c.relispartition AND c.relname <> $1
     GROUP BY c.relname, c.relkind`,
     [MIGRATIONS_TABLE],
