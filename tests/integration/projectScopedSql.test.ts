@@ -64,6 +64,10 @@ const MULTI_PROJECT: { sql: RegExp; why: string }[] = [
     why: 'cron anomaly-detection: one hourly pass over every project’s rollups (parallel per shard) instead of one query per project',
   },
   {
+    sql: /SELECT "projectId", id, "createdAt" FROM llm_requests WHERE search IS NULL/,
+    why: 'cron search-backfill: finds the rows of every project still waiting for their search vector (a partial index of those few, per shard), then fills each by projectId and id',
+  },
+  {
     sql: /"remediation_actions"\."expiresAt" <= \$\d/,
     why: 'cron remediation-expiry: finds the due remediations of every project once a minute (then updates each by id and projectId)',
   },

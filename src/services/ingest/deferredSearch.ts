@@ -35,35 +35,38 @@ export function needsDeferredSearch(row: Pick<LlmRequestRow, 'prompt' | 'respons
 }
 
 export interface PendingRow {
+  projectId: string;
   id: string;
   createdAt: Date;
 }
 
 /**
- * The row is named by id and createdAt (the partition key), so only its partition is visited. The
+ * The row is named by project, id and createdAt (the partition key), so only its partition (and,
+ * distributed, its shard) is visited. The
  * vector cannot outgrow tsvector's 1 MB of lexemes: each text is capped at 200,000 characters, so
  * the two stemmings hold at most 800,000 bytes of them.
  */
 const FILL_SQL = `
   UPDATE llm_requests SET search = llmguard_search_vector(prompt, response)
-  WHERE id = $1 AND "createdAt" = ($2::timestamptz AT TIME ZONE 'UTC') AND search IS NULL`;
+  WHERE "projectId" = $1 AND id = $2 AND "createdAt" = ($3::timestamptz AT TIME ZONE 'UTC') AND search IS NULL`;
 
 /** Fills one row's vector; true when it was still pending. */
 export async function fillSearch(db: SearchFillDb, row: PendingRow): Promise<boolean> {
-  const filled = (await db.$executeRawUnsafe(FILL_SQL, row.id, row.createdAt.toISOString())) > 0;
+  const filled = (await db.$executeRawUnsafe(FILL_SQL, row.projectId, row.id, row.createdAt.toISOString())) > 0;
   if (filled) deferredSearchFills.inc();
   return filled;
 }
 
 /**
  * Fills rows still waiting for their vector, oldest first, at most `limit` of them (the partial
- * index llm_requests_search_pending_idx finds them). Returns how many it filled.
+ * index llm_requests_search_pending_idx finds them, across projects: a maintenance sweep, like the
+ * other cron jobs that visit every project). Returns how many it filled.
  */
 export async function fillPendingSearch(db: SearchFillDb, limit = 200): Promise<number> {
   let filled = 0;
   while (filled < limit) {
     const rows = await db.$queryRawUnsafe<PendingRow[]>(
-      `SELECT id, "createdAt" FROM llm_requests WHERE search IS NULL ORDER BY "createdAt" LIMIT $1`,
+      `SELECT "projectId", id, "createdAt" FROM llm_requests WHERE search IS NULL ORDER BY "createdAt" LIMIT $1`,
       Math.min(50, limit - filled),
     );
     if (rows.length === 0) break;
@@ -107,7 +110,8 @@ export function registerDeferredSearch(writer: IngestWriter, db: SearchFillDb, l
 
   writer.onCommit((rows) => {
     if (closed) return;
-    for (const r of rows) if (needsDeferredSearch(r)) queue.push({ id: r.id, createdAt: r.createdAt });
+    for (const r of rows)
+      if (needsDeferredSearch(r)) queue.push({ projectId: r.projectId, id: r.id, createdAt: r.createdAt });
     if (queue.length === 0 || running) return;
     running = drain().finally(() => {
       running = undefined;
