@@ -9,10 +9,10 @@
  */
 import request from 'supertest';
 import { describe, expect, it } from 'vitest';
-import { IngestWriter, type LlmRequestRow } from '../../src/services/ingest/ingestWriter.js';
-import { uuidv7 } from '../../src/utils/ids.js';
+import { IngestWriter } from '../../src/services/ingest/ingestWriter.js';
 import { AppError } from '../../src/utils/AppError.js';
 import { createProject, registerUser, upgradeUser } from '../helpers/factories.js';
+import { requestRow } from '../helpers/requestRows.js';
 import { useTestApp } from '../helpers/testApp.js';
 
 const ctx = useTestApp();
@@ -74,32 +74,7 @@ describe("a bad row among other tenants' calls", () => {
     const owners = await Promise.all([1, 2].map(() => registerUser(ctx.app)));
     const projects = await Promise.all(owners.map((o) => createProject(ctx.app, o)));
     const writer = new IngestWriter(ctx.prisma, { maxWaitMs: 20, maxBatch: 500 });
-    const row = (projectId: string, latencyMs = 5): LlmRequestRow => ({
-      id: uuidv7(),
-      projectId,
-      apiKeyId: null,
-      model: 'gpt-4o',
-      effectiveModel: 'gpt-4o',
-      endpoint: null,
-      endUserId: null,
-      prompt: 'hello',
-      response: null,
-      systemPrompt: null,
-      latencyMs,
-      promptTokens: null,
-      completionTokens: null,
-      totalTokens: null,
-      status: 'success',
-      error: null,
-      metadata: null,
-      riskScore: 0,
-      riskLevel: 'low',
-      riskFlags: [],
-      decision: 'allow',
-      costUsd: null,
-      piiRedacted: false,
-      createdAt: new Date(),
-    });
+    const row = (projectId: string, latencyMs = 5) => requestRow(projectId, { latencyMs });
     const rows = Array.from({ length: 200 }, (_, i) => row(projects[i % 2]!.id));
     const poison = row(projects[0]!.id, 2 ** 40); // latency_ms is an int4: 22003 out of range
     const results = await Promise.allSettled([

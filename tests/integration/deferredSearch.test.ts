@@ -15,9 +15,9 @@ import {
 } from '../../src/services/ingest/deferredSearch.js';
 import { runJob } from '../../src/cron/scheduler.js';
 import { searchBackfillJob } from '../../src/cron/jobs.js';
-import { uuidv7 } from '../../src/utils/ids.js';
 import { bearer, createProject, registerUser, type TestProject, type TestUser } from '../helpers/factories.js';
 import { eventually } from '../helpers/eventually.js';
+import { requestRow } from '../helpers/requestRows.js';
 import { useTestApp } from '../helpers/testApp.js';
 
 const ctx = useTestApp();
@@ -30,32 +30,7 @@ beforeAll(async () => {
 });
 
 function row(prompt: string, response: string | null = null): LlmRequestRow {
-  return {
-    id: uuidv7(),
-    projectId: project.id,
-    apiKeyId: project.apiKeyId,
-    model: 'gpt-4o',
-    effectiveModel: 'gpt-4o',
-    endpoint: null,
-    endUserId: null,
-    prompt,
-    response,
-    systemPrompt: null,
-    latencyMs: 100,
-    promptTokens: null,
-    completionTokens: null,
-    totalTokens: null,
-    status: 'success',
-    error: null,
-    metadata: null,
-    riskScore: 0,
-    riskLevel: 'low',
-    riskFlags: [],
-    decision: 'allow',
-    costUsd: null,
-    piiRedacted: false,
-    createdAt: new Date(),
-  };
+  return requestRow(project.id, { apiKeyId: project.apiKeyId, prompt, response });
 }
 
 async function searchState(id: string): Promise<'filled' | 'pending'> {

@@ -7,9 +7,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPrisma } from '../../src/db/prisma.js';
 import { IngestWriter, type LlmRequestRow } from '../../src/services/ingest/ingestWriter.js';
-import { CLEAN_PENDING_SQL, registerSearchIndexUpkeep, SEARCH_INDEX } from '../../src/services/ingest/searchIndexUpkeep.js';
-import { uuidv7 } from '../../src/utils/ids.js';
+import {
+  CLEAN_PENDING_SQL,
+  registerSearchIndexUpkeep,
+  SEARCH_INDEX,
+} from '../../src/services/ingest/searchIndexUpkeep.js';
 import { createProject, registerUser, type TestProject } from '../helpers/factories.js';
+import { requestRow } from '../helpers/requestRows.js';
 import { useTestApp } from '../helpers/testApp.js';
 
 const ctx = useTestApp();
@@ -20,40 +24,17 @@ beforeAll(async () => {
 });
 
 function row(i: number, word: string): LlmRequestRow {
-  return {
-    id: uuidv7(),
-    projectId: project.id,
+  return requestRow(project.id, {
     apiKeyId: project.apiKeyId,
-    model: 'gpt-4o',
-    effectiveModel: 'gpt-4o',
-    endpoint: null,
-    endUserId: null,
     prompt: `Question ${i} about the ${word} shipment to warehouse ${i % 7} and its invoice`,
     response: `The ${word} shipment number ${i} left on time; the invoice follows by mail.`,
-    systemPrompt: null,
     latencyMs: 100 + i,
-    promptTokens: null,
-    completionTokens: null,
-    totalTokens: null,
-    status: 'success',
-    error: null,
-    metadata: null,
-    riskScore: 0,
-    riskLevel: 'low',
-    riskFlags: [],
-    decision: 'allow',
-    costUsd: null,
-    piiRedacted: false,
-    createdAt: new Date(),
-  };
+  });
 }
 
 /** Merges what is pending ourselves; the number of pages it moved is what was left pending. */
 async function pendingPages(): Promise<number> {
-  const [r] = await ctx.prisma.$queryRawUnsafe<{ pages: number }[]>(
-    CLEAN_PENDING_SQL,
-    SEARCH_INDEX,
-  );
+  const [r] = await ctx.prisma.$queryRawUnsafe<{ pages: number }[]>(CLEAN_PENDING_SQL, SEARCH_INDEX);
   return r!.pages;
 }
 
