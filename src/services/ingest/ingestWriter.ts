@@ -13,6 +13,7 @@ import { postgresErrorCode } from '../../db/pgErrors.js';
 import type { PrismaClient } from '../../db/prisma.js';
 import { ingestBatchSize, ingestCommitSeconds, ingestRefused } from '../../observability/metrics.js';
 import { AppError } from '../../utils/AppError.js';
+import { pause } from '../../domain/slices.js';
 import {
   BATCH_SQL,
   batchJson,
@@ -62,6 +63,9 @@ interface Pending {
   resolve: () => void;
   reject: (err: unknown) => void;
 }
+
+/** Batches with more text than this (characters) are serialised in a turn of their own. */
+const LARGE_BATCH_CHARS = 64 * 1024;
 
 /** Text characters per batch by default: ordinary rows fill maxBatch long before this. */
 export const DEFAULT_MAX_BATCH_CHARS = 2 * 1024 * 1024;
@@ -250,6 +254,11 @@ export class IngestWriter {
       entry.ids.push(p.row.id);
       counters.set(key, entry);
     }
+    // A batch of megabytes is serialised in a turn of the event loop of its own (a 2 MB row's
+    // JSON takes a few ms): several large calls finishing together do not hold other requests.
+    let chars = 0;
+    for (const p of batch) chars += textLength(p.row);
+    if (chars > LARGE_BATCH_CHARS) await pause();
     const result = await this.execute(BATCH_SQL, [
       batchJson(batch.map((p) => p.row)),
       JSON.stringify([...counters.values()]),

@@ -1,0 +1,50 @@
+/**
+ * A large body on a direct path is parsed in a turn of the event loop of its own (pause() of
+ * domain/slices before its JSON.parse), so several megabyte bodies that finish arriving together
+ * are not all parsed before other requests are read; an ordinary body is parsed at once.
+ */
+import request from 'supertest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
+import type * as Slices from '../../src/domain/slices.js';
+import { createProject, registerUser, type TestProject } from '../helpers/factories.js';
+
+const pausedFrom: string[] = [];
+vi.mock('../../src/domain/slices.js', async (importOriginal) => {
+  const actual = await importOriginal<typeof Slices>();
+  return {
+    ...actual,
+    pause: () => {
+      const caller = (new Error().stack ?? '').split('\n')[2] ?? ''; // the frame that called pause()
+      pausedFrom.push(caller.includes('directPath') ? 'body' : caller.includes('ingestWriter') ? 'batch' : caller);
+      return actual.pause();
+    },
+  };
+});
+
+const { useTestApp } = await import('../helpers/testApp.js');
+const ctx = useTestApp({ ingestFastPath: true });
+let project: TestProject;
+
+beforeAll(async () => {
+  project = await createProject(ctx.app, await registerUser(ctx.app));
+});
+
+const post = (prompt: string) =>
+  request(ctx.app)
+    .post('/api/v1/llm/request')
+    .set('x-api-key', project.apiKey)
+    .send({ model: 'gpt-4o', prompt, response: 'ok', latencyMs: 10 })
+    .expect(201);
+
+describe('large bodies on the direct path', () => {
+  it('should parse a large body in a turn of its own, and an ordinary one at once', async () => {
+    const served = () => (ctx.app.locals.ingestFastPath as { served: number }).served;
+    const before = served();
+    await post('a short question');
+    expect(pausedFrom).toEqual([]);
+    await post('Please summarise this long report. '.repeat(3_000));
+    expect(served()).toBe(before + 2); // both took the direct path
+    // the body before its parse, then the writer before serialising the row's batch
+    expect(pausedFrom).toEqual(['body', 'batch']);
+  });
+});
