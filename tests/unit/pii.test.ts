@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { seededRandom } from '../../src/utils/random.js';
 import {
+  endsWithTld,
   detectPii,
   PII_CANDIDATE_LIMIT,
   redactMatches,
@@ -160,7 +162,12 @@ describe('scanPii: the validator budget', () => {
       .map((unit) => unit.repeat(2 * PII_CANDIDATE_LIMIT))
       .join('');
     const scan = scanPii(text);
-    expect(scan.checked).toEqual({ email: PII_CANDIDATE_LIMIT, phone: 0, credit_card: PII_CANDIDATE_LIMIT, iban: PII_CANDIDATE_LIMIT });
+    expect(scan.checked).toEqual({
+      email: PII_CANDIDATE_LIMIT,
+      phone: 0,
+      credit_card: PII_CANDIDATE_LIMIT,
+      iban: PII_CANDIDATE_LIMIT,
+    });
     expect([...scan.saturated].sort()).toEqual(['credit_card', 'email', 'iban']);
   });
 
@@ -182,5 +189,23 @@ describe('scanPii: the validator budget', () => {
     expect(scan.saturated).toEqual([]);
     expect(scan.matches.some((m) => m.unverified)).toBe(false);
     expect(redactMatches(text, scan.matches)).toEqual(redactPii(text));
+  });
+});
+
+describe('endsWithTld (the email candidate check, a character loop)', () => {
+  it('should agree with the regex it replaces on the candidate, on random texts', () => {
+    const rnd = seededRandom(11);
+    const units = ['a', 'Z', 'q', '.', '-', '@', '1', '_', 'é', ' ', 'co', '.de', '.x'];
+    let matched = 0;
+    for (let n = 0; n < 5_000; n++) {
+      let text = '';
+      for (let k = Math.floor(rnd() * 12); k >= 0; k--) text += units[Math.floor(rnd() * units.length)]!;
+      const start = Math.floor(rnd() * (text.length + 1));
+      const end = start + Math.floor(rnd() * (text.length - start + 1));
+      const expected = /\.[A-Za-z]{2,}$/.test(text.slice(start, end));
+      expect(endsWithTld(text, start, end), JSON.stringify([text, start, end])).toBe(expected);
+      if (expected) matched++;
+    }
+    expect(matched).toBeGreaterThan(150); // both answers are exercised
   });
 });

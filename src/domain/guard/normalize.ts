@@ -286,18 +286,27 @@ const LEET_CHAR = /[0-9@$]/g;
 /**
  * A letter (as isLetter counts them) beside a digit, `@` or `$`: every word the fold changes
  * holds one (its letters and leet characters are joined by letters and digits only). Found from
- * the digits, which ordinary prose has few of, so most texts skip the per-character scan.
+ * the digits, which ordinary prose has few of, so most texts skip the per-character scan. Inside
+ * a run of digits, `@` and `$` every neighbour is another of them, never a letter: only the run's
+ * two ends are looked at, and the regex is asked once per run (a text of numbers has a run per
+ * number, not a match per digit).
  */
 function hasLeetHint(text: string): boolean {
   const re = LEET_CHAR;
+  const n = text.length;
   re.lastIndex = 0;
   for (let m = re.exec(text); m !== null; m = re.exec(text)) {
-    const i = m.index;
+    let i = m.index;
     if (i > 0 && isLetter(text.charCodeAt(i - 1))) return true;
-    if (i + 1 < text.length && isLetter(text.charCodeAt(i + 1))) return true;
+    while (i + 1 < n && isLeetChar(text.charCodeAt(i + 1))) i += 1;
+    if (i + 1 < n && isLetter(text.charCodeAt(i + 1))) return true;
+    re.lastIndex = i + 1;
   }
   return false;
 }
+
+/** What LEET_CHAR matches: an ASCII digit, `@` or `$`. */
+const isLeetChar = (c: number): boolean => (c >= 48 && c <= 57) || c === 64 || c === 36;
 
 function foldLeetspeakChunk(text: string): string {
   if (!hasLeetHint(text)) return text;

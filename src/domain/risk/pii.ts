@@ -239,6 +239,15 @@ function* regexMatches(re: RegExp, text: string, cursor: Cursor = { next: 0 }): 
 const CANDIDATES_PER_SLICE = 64;
 
 /** Expands around each '@'; every character is visited at most twice, so this is linear. */
+/** Whether text[start, end) ends in a dot and two or more ASCII letters (`/\.[A-Za-z]{2,}$/`). */
+export function endsWithTld(text: string, start: number, end: number): boolean {
+  let i = end - 1;
+  while (i >= start && isAsciiLetter(text.charCodeAt(i))) i -= 1;
+  return end - 1 - i >= 2 && i >= start && text.charCodeAt(i) === 46;
+}
+
+const isAsciiLetter = (c: number): boolean => (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
+
 function* findEmails(text: string, out: MatchList, budget: Budget): Steps<void> {
   const slice = new Every(CANDIDATES_PER_SLICE);
   for (let at = text.indexOf('@'); at !== -1; at = text.indexOf('@', at + 1)) {
@@ -247,12 +256,11 @@ function* findEmails(text: string, out: MatchList, budget: Budget): Steps<void> 
     while (start > 0 && at - start < 64 && inTable(EMAIL_LOCAL, text.charCodeAt(start - 1))) start -= 1;
     let end = at + 1;
     while (end < text.length && end - at < 254 && inTable(EMAIL_DOMAIN, text.charCodeAt(end))) end += 1;
-    while (start < at && text.charAt(start) === '.') start += 1;
-    while (end > at + 1 && /[.-]/.test(text.charAt(end - 1))) end -= 1;
-    const value = text.slice(start, end);
-    if (start >= at || !/\.[A-Za-z]{2,}$/.test(value)) continue;
+    while (start < at && text.charCodeAt(start) === 46) start += 1; // '.'
+    while (end > at + 1 && (text.charCodeAt(end - 1) === 46 || text.charCodeAt(end - 1) === 45)) end -= 1; // '.' '-'
+    if (start >= at || !endsWithTld(text, start, end)) continue;
     if (!budget.allow('email')) out.push(start, end, true);
-    else if (validator.isEmail(value)) out.push(start, end);
+    else if (validator.isEmail(text.slice(start, end))) out.push(start, end);
   }
 }
 
@@ -300,8 +308,16 @@ const DIGITS_NEEDED = 14;
  */
 function* countDigits(text: string): Steps<number> {
   let n = 0;
-  for (let i = 0; i < text.length; i++) {
-    if (i % LOOP_CHUNK === LOOP_CHUNK - 1) yield;
+  for (let from = 0; from < text.length && n < DIGITS_NEEDED; from += LOOP_CHUNK) {
+    if (from > 0) yield;
+    n = digitsIn(text, from, Math.min(text.length, from + LOOP_CHUNK), n);
+  }
+  return n;
+}
+
+/** `n` plus the ASCII digits of text[from, to), stopping at DIGITS_NEEDED (a plain, compiled loop). */
+function digitsIn(text: string, from: number, to: number, n: number): number {
+  for (let i = from; i < to; i++) {
     const c = text.charCodeAt(i);
     if (c >= 48 && c <= 57 && ++n >= DIGITS_NEEDED) return n;
   }
