@@ -1,14 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { seededRandom } from '../../src/utils/random.js';
-import {
-  endsWithTld,
-  detectPii,
-  PII_CANDIDATE_LIMIT,
-  redactMatches,
-  redactPii,
-  scanPii,
-  type PiiType,
-} from '../../src/domain/risk/pii.js';
+import { endsWithTld, detectPii, PII_CANDIDATE_LIMIT, scanPii, type PiiType } from '../../src/domain/risk/pii.js';
+import { redactMatches, redactPii } from '../../src/domain/risk/piiRedaction.js';
 
 const typesIn = (text: string): PiiType[] => detectPii(text).map((m) => m.type);
 

@@ -10,7 +10,7 @@
 import { z } from 'zod';
 import type { Incident, LlmRequest } from '../../generated/prisma/client.js';
 import { RemediationActionType, Severity } from '../../generated/prisma/enums.js';
-import { redactPii } from '../risk/pii.js';
+import { redactPii } from '../risk/piiRedaction.js';
 
 /** What an RCA is built from: the incident row... */
 export type RcaIncident = Pick<

@@ -4,7 +4,7 @@
  * header naming that version.
  */
 import type { ChatMessage } from '../../domain/chat/messages.js';
-import { redactPii } from '../../domain/risk/pii.js';
+import { redactPii } from '../../domain/risk/piiRedaction.js';
 import type { ProjectContext } from '../auth/keyCache.js';
 import type { Enforcement } from '../incidents/remediationEnforcer.js';
 

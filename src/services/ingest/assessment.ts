@@ -7,7 +7,8 @@ import { storedMessages, transcriptOf, type StoredMessage } from '../../domain/c
 import type { InjectionGuard } from '../../domain/guard/injectionGuard.js';
 import { assessChatRiskSteps } from '../../domain/risk/chatRisk.js';
 import { type Decision, decide, hasPiiFinding } from '../../domain/risk/decision.js';
-import { redactScanSteps, scanPiiSteps } from '../../domain/risk/pii.js';
+import { scanPiiSteps } from '../../domain/risk/pii.js';
+import { redactScanSteps } from '../../domain/risk/piiRedaction.js';
 import { assessRiskSteps, type PromptRisk, type RiskResult, type ScannedText } from '../../domain/risk/riskScoring.js';
 import { runSliced, runSync, type Steps } from '../../domain/slices.js';
 import type { LlmCheckInput, LlmRequestInput } from '../../validators/ingestValidators.js';
