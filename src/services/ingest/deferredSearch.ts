@@ -13,6 +13,7 @@
  * commit and the fill. Until then a word search does not find that row; nothing else waits.
  */
 import type { Logger } from 'pino';
+import { errorText } from '../../db/backoff.js';
 import { deferredSearchFills } from '../../observability/metrics.js';
 import type { IngestWriter, LlmRequestRow } from './ingestWriter.js';
 
@@ -42,9 +43,8 @@ export interface PendingRow {
 
 /**
  * The row is named by project, id and createdAt (the partition key), so only its partition (and,
- * distributed, its shard) is visited. The
- * vector cannot outgrow tsvector's 1 MB of lexemes: each text is capped at 200,000 characters, so
- * the two stemmings hold at most 800,000 bytes of them.
+ * distributed, its shard) is visited. The vector cannot outgrow tsvector's 1 MB of lexemes: each
+ * text is capped at 200,000 characters, so the two stemmings hold at most 800,000 bytes of them.
  */
 const FILL_SQL = `
   UPDATE llm_requests SET search = llmguard_search_vector(prompt, response)
@@ -79,11 +79,8 @@ export async function fillPendingSearch(db: SearchFillDb, limit = 200): Promise<
 }
 
 export interface DeferredSearch {
-  /** Resolves once the rows queued so far are filled (or failed, left to the sweep). */
-  settled(): Promise<void>;
-  /** Fills no more rows (shutdown); resolves when the fill under way ends. */
+  /** Fills no more rows (shutdown; the sweep takes what is left); resolves when the fill under way ends. */
   close(): Promise<void>;
-  readonly stats: { filled: number; failures: number };
 }
 
 const DEFERRED = Symbol('deferred search');
@@ -92,7 +89,6 @@ const DEFERRED = Symbol('deferred search');
 export function registerDeferredSearch(writer: IngestWriter, db: SearchFillDb, logger?: Logger): DeferredSearch {
   const existing = writer.attachment<DeferredSearch>(DEFERRED);
   if (existing) return existing;
-  const stats = { filled: 0, failures: 0 };
   const queue: PendingRow[] = [];
   let running: Promise<void> | undefined;
   let closed = false;
@@ -100,10 +96,12 @@ export function registerDeferredSearch(writer: IngestWriter, db: SearchFillDb, l
   async function drain(): Promise<void> {
     for (let row = queue.shift(); row && !closed; row = queue.shift()) {
       try {
-        if (await fillSearch(db, row)) stats.filled++;
+        await fillSearch(db, row);
       } catch (err) {
-        stats.failures++;
-        logger?.warn({ err, requestId: row.id }, 'search vector fill failed; the minute sweep retries it');
+        logger?.warn(
+          { err: errorText(err), requestId: row.id },
+          'search vector fill failed; the minute sweep retries it',
+        );
       }
     }
   }
@@ -119,14 +117,10 @@ export function registerDeferredSearch(writer: IngestWriter, db: SearchFillDb, l
   });
 
   const deferred: DeferredSearch = {
-    async settled() {
-      while (running) await running;
-    },
     close() {
       closed = true;
       return running ?? Promise.resolve();
     },
-    stats,
   };
   return writer.attach(DEFERRED, deferred);
 }
