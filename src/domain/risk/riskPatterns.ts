@@ -9,7 +9,9 @@
  * which is why verbs, qualifiers and objects below are deliberately narrow.
  */
 
+import { runSync, type Steps } from '../slices.js';
 import { anyLiteral, requiredLiterals } from './regexTriggers.js';
+import { hasSpacedRunSteps } from './spacedRuns.js';
 import { testWindowed, windowed, type WindowedRegex } from './regexWindows.js';
 
 export type InjectionFlag =
@@ -26,6 +28,11 @@ export type ContentFlag =
 export interface PatternRule {
   re: RegExp;
   caseSensitive: boolean;
+  /**
+   * A cheap necessary condition on the text the rule runs on: false means the rule cannot match,
+   * so its regex is not run (for rules without literals to trigger on).
+   */
+  may?: (text: string) => Steps<boolean>;
 }
 
 /**
@@ -166,7 +173,9 @@ const DELIMITER: PatternRule[] = [
 ];
 
 /** Obfuscation by spacing: "S a y  t h a t ..." (at least 10 single letters). */
-const ENCODED: PatternRule[] = [re`(?<!\p{L})(?:\p{L} ){9,}\p{L}(?!\p{L})`];
+const ENCODED: PatternRule[] = [
+  { ...re`(?<!\p{L})(?:\p{L} ){9,}\p{L}(?!\p{L})`, may: (text) => hasSpacedRunSteps(text, 9) },
+];
 
 export const INJECTION_RULES: Record<InjectionFlag, PatternRule[]> = {
   'injection:override': OVERRIDE,
@@ -217,6 +226,11 @@ export interface JoinedRules {
    * it is not, the rules are not run. Null when some rule gives no such literals.
    */
   triggers: RegExp | null;
+  /**
+   * When every rule has a necessary condition (PatternRule.may): none of them holds, none of the
+   * rules can match. Run on the lower-cased text (only for groups of case-insensitive rules).
+   */
+  may: ((lower: string) => Steps<boolean>) | null;
 }
 
 /** One regex finding any literal of `rules` in lower-cased text, or null if a rule has none. */
@@ -246,12 +260,24 @@ export function joinRules(rules: PatternRule[], options: { triggers?: boolean } 
     windowedLower: lower && windowed(lower),
     windowedCased: cased && windowed(cased),
     triggers: options.triggers === false ? null : triggersOf(rules),
+    may: mayOf(rules),
+  };
+}
+
+/** Whether any rule's necessary condition holds, or null when a rule has none (or is case-sensitive). */
+function mayOf(rules: PatternRule[]): JoinedRules['may'] {
+  const conditions = rules.map((r) => (r.caseSensitive ? undefined : r.may));
+  if (conditions.length === 0 || conditions.some((c) => c === undefined)) return null;
+  return function* (lower: string) {
+    for (const condition of conditions) if (yield* condition!(lower)) return true;
+    return false;
   };
 }
 
 /** Whether any of the joined rules matches; `lower` is `text.toLowerCase()`. */
 export function matchesAny(joined: JoinedRules, text: string, lower: string): boolean {
   if (joined.triggers !== null && !joined.triggers.test(lower)) return false;
+  if (joined.may !== null && !runSync(joined.may(lower))) return false;
   return (joined.lower?.test(lower) ?? false) || (joined.cased?.test(text) ?? false);
 }
 
@@ -261,6 +287,7 @@ export function matchesAny(joined: JoinedRules, text: string, lower: string): bo
  */
 export function* matchesAnySteps(joined: JoinedRules, text: string, lower: string): Generator<void, boolean, void> {
   if (joined.triggers !== null && !joined.triggers.test(lower)) return false;
+  if (joined.may !== null && !(yield* joined.may(lower))) return false;
   if (joined.windowedLower && (yield* testWindowed(joined.windowedLower, lower))) return true;
   return joined.windowedCased !== null && (yield* testWindowed(joined.windowedCased, text));
 }
