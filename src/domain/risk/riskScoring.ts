@@ -27,7 +27,8 @@ import {
   stripInvisibleSteps,
 } from '../guard/normalize.js';
 import { Every, runSync, type Steps } from '../slices.js';
-import { PII_TYPES, scanPiiSteps, SECRET_TYPES, type PiiScan, type PiiType } from './pii.js';
+import { hasEncodedPayload } from './encodedPayload.js';
+import { scanPiiSteps, SECRET_TYPES, type PiiScan, type PiiType } from './pii.js';
 import {
   CONTENT_RULES,
   INJECTION_RULES,
@@ -154,9 +155,6 @@ export const MODEL_ADJUSTMENTS: ModelAdjustment[] = [
   },
 ];
 
-/** Base64 runs this long are payloads, not words or ids. */
-const BASE64_RUN = /[A-Za-z0-9+/]{40,}={0,2}/g;
-const BASE64_DECODE_LIMIT = 8192;
 const SHINGLE_WORDS = 8;
 
 /** Maps a score to its level. */
@@ -170,81 +168,6 @@ export function riskLevelFor(score: number): RiskLevel {
 /** The text as scored: invisible characters removed (offsets of its PII scan refer to it). */
 export function normalize(text: string): string {
   return stripInvisible(text);
-}
-
-/** A decoded payload counts when it reads like prose: printable and several words. */
-function decodesToText(run: string): boolean {
-  if (!/[A-Z]/.test(run) || !/[a-z]/.test(run)) return false;
-  const decoded = Buffer.from(run.slice(0, BASE64_DECODE_LIMIT), 'base64').toString('utf8');
-  if (decoded.length === 0) return false;
-  const printable = decoded.replace(/[^\p{L}\p{N}\p{P}\p{Zs}\n\r\t]/gu, '').length;
-  const words = decoded.match(/\p{L}{2,}/gu)?.length ?? 0;
-  return printable / decoded.length > 0.95 && words >= 4 && /\s/.test(decoded);
-}
-
-/** The base64 alphabet without padding, as a lookup table over char codes. */
-const BASE64_CHAR = new Uint8Array(128);
-for (const ch of 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/') BASE64_CHAR[ch.charCodeAt(0)] = 1;
-
-/** Characters a plain character loop looks at between two pauses. */
-const LOOP_CHUNK = 64 * 1024;
-
-/**
- * Continues a run of base64 characters over text[from, to): the run's length at `to`, or -1 once
- * it reaches `length`. A plain function, so the hot loop is compiled as one (the same loop inside
- * the generator below ran at about half the speed).
- */
-function base64RunIn(text: string, from: number, to: number, run: number, length: number): number {
-  for (let i = from; i < to; i++) {
-    const c = text.charCodeAt(i);
-    if (c < 128 && BASE64_CHAR[c] === 1) {
-      if (++run >= length) return -1;
-    } else run = 0;
-  }
-  return run;
-}
-
-/** Whether `text` has a run of at least `length` base64 characters (BASE64_RUN can match). */
-function* hasBase64Run(text: string, length: number): Steps<boolean> {
-  let run = 0;
-  for (let from = 0; from < text.length; from += LOOP_CHUNK) {
-    if (from > 0) yield;
-    run = base64RunIn(text, from, Math.min(text.length, from + LOOP_CHUNK), run, length);
-    if (run < 0) return true;
-  }
-  return false;
-}
-
-/** Base64 runs decoded between two pause points of a sliced scoring. */
-const RUNS_PER_SLICE = 64;
-
-/**
- * Whether a base64 run outside the secrets found decodes to prose. `secrets` are non-overlapping
- * and in text order, as are the runs, so one pointer walks both (a text of many key-like tokens
- * compared each run with every secret: quadratic).
- */
-function* hasEncodedPayload(text: string, secrets: { start: number; end: number }[]): Steps<boolean> {
-  // A plain loop first: the regex scan costs several times more, and almost no text has a run.
-  if (!(yield* hasBase64Run(text, 40))) return false;
-  const slice = new Every(RUNS_PER_SLICE);
-  let next = 0;
-  for (const m of text.matchAll(BASE64_RUN)) {
-    if (slice.tick()) yield;
-    while (next < secrets.length && secrets[next]!.end <= m.index) next++;
-    const inSecret = next < secrets.length && secrets[next]!.start <= m.index;
-    if (!inSecret && decodesToText(m[0])) return true;
-  }
-  return false;
-}
-
-/** The spans of the secrets (API keys, tokens, private keys) among a scan's matches, in text order. */
-function secretSpansOf(scan: PiiScan): { start: number; end: number }[] {
-  const { count, start, end, type } = scan.spans;
-  const spans: { start: number; end: number }[] = [];
-  for (let i = 0; i < count; i++) {
-    if (SECRET_TYPES.includes(PII_TYPES[type[i]!]!)) spans.push({ start: start[i]!, end: end[i]! });
-  }
-  return spans;
 }
 
 /** A flag table with each flag's rules joined (joinRules), in the table's order. */
@@ -344,7 +267,6 @@ function* promptRiskSteps(source: string, guard: InjectionGuard | null): Steps<P
   const flags: string[] = [];
 
   const promptScan = yield* scanPiiSteps(prompt);
-  const secretSpans = secretSpansOf(promptScan);
   const injections = new Set<string>(yield* matchingFlagsSteps(INJECTION_JOINED, prompt, lower));
   // The rules again on the de-obfuscated text, when de-obfuscation changed anything but case and spacing.
   const guarded = guardSlice(prompt);
@@ -353,7 +275,7 @@ function* promptRiskSteps(source: string, guard: InjectionGuard | null): Steps<P
   if (folded !== (yield* foldCaseAndSpaceSteps(guarded))) {
     for (const flag of yield* matchingFlagsSteps(INJECTION_JOINED, folded, folded)) injections.add(flag);
   }
-  if (yield* hasEncodedPayload(prompt, secretSpans)) injections.add('injection:encoded');
+  if (yield* hasEncodedPayload(prompt, promptScan)) injections.add('injection:encoded');
   let modelProbability: number | null = null;
   let modelWeight = 0;
   if (guard) {
