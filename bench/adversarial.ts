@@ -18,7 +18,8 @@
  *   cores shared with PostgreSQL, this process and whatever else runs), not for the server's
  *   own code; then four such requests at once.
  *
- * BENCH_IN_PROCESS=0 skips the first part, BENCH_E2E=0 the second.
+ * BENCH_IN_PROCESS=0 skips the first part, BENCH_E2E=0 the second; BENCH_SHAPES=phone,emails runs only
+ * the shapes whose names hold one of those words.
  *
  * The figures from issue 24 (before the budget) are printed for reference.
  */
@@ -36,6 +37,9 @@ import { benchDatabase } from './lib.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const REPEATS = Number(process.env.BENCH_REPEATS ?? 3);
+/** BENCH_SHAPES: a comma-separated list of substrings; only shapes whose name holds one of them run. */
+const ONLY = (process.env.BENCH_SHAPES ?? '').split(',').filter(Boolean);
+const shapes = ONLY.length ? SHAPES.filter((s) => ONLY.some((o) => s.name.includes(o))) : SHAPES;
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
@@ -92,7 +96,7 @@ async function inProcess(): Promise<void> {
       'issue 24 (before)',
     ],
   ];
-  for (const { name, text, before } of SHAPES) {
+  for (const { name, text, before } of shapes) {
     const now = measure(() => {
       scanPii(text);
       scanPii(text);
@@ -219,7 +223,7 @@ async function endToEnd(): Promise<void> {
         'loop delay ms',
       ],
     ];
-    for (const { name, text } of SHAPES) {
+    for (const { name, text } of shapes) {
       await loopLag(base);
       const one = post(base, key, text);
       const stallOne = await longestHealthz(base, one);
