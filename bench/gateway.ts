@@ -158,7 +158,11 @@ const children: ChildProcess[] = [];
 const fake = startChild([process.execPath, '--import', 'tsx', 'bench/fakeUpstream.ts'], { PORT: String(fakePort) });
 children.push(fake);
 // BENCH_CPU_PROF=1: the server writes a V8 CPU profile to /tmp/llmg-prof on exit (open it in Chrome's DevTools).
-const prof = process.env.BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', '/tmp/llmg-prof'] : [];
+// BENCH_SERVER_NODE_ARGS: more node options for the server alone (e.g. "--single-threaded-gc").
+const prof = [
+  ...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', '/tmp/llmg-prof'] : []),
+  ...(process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean),
+];
 const serverEnv = (port: number) => ({
   NODE_ENV: 'development',
   LOG_PRETTY: 'false',
