@@ -141,6 +141,63 @@ describe('redactPii', () => {
       types: [],
     });
   });
+
+  it('should replace exactly the scanned matches, on random texts of one-byte and wide characters', () => {
+    // The reference: a slice before each match, then its placeholder, appended one by one.
+    // Texts mix PII of every kind with Latin-1, CJK, astral and lone surrogates.
+    const placeholder: Record<PiiType, string> = {
+      email: '[EMAIL]',
+      phone: '[PHONE]',
+      credit_card: '[CREDIT_CARD]',
+      iban: '[IBAN]',
+      ssn: '[SSN]',
+      api_key: '[SECRET]',
+      jwt: '[SECRET]',
+      private_key: '[SECRET]',
+    };
+    const units = [
+      'a.b@example.com',
+      '+1 415 555 2671',
+      '4242 4242 4242 4242',
+      'DE89370400440532013000',
+      '123-45-6789',
+      SECRETS.openai!,
+      JWT,
+      ' ',
+      ', ',
+      'word',
+      'é',
+      'ß',
+      '中文',
+      '😀',
+      '\ud800',
+      '\udc00',
+      'x'.repeat(40),
+    ];
+    const rnd = seededRandom(29);
+    let wide = 0;
+    let redacted = 0;
+    for (let n = 0; n < 2_000; n++) {
+      let text = '';
+      for (let k = Math.floor(rnd() * 14); k >= 0; k--) text += units[Math.floor(rnd() * units.length)]!;
+      const matches = scanPii(text).matches;
+      let expected = '';
+      let cursor = 0;
+      for (const m of matches) {
+        expected += text.slice(cursor, m.start) + placeholder[m.type];
+        cursor = m.end;
+      }
+      expected += text.slice(cursor);
+      const types = [...new Set(matches.map((m) => m.type))];
+      expect(redactMatches(text, matches), JSON.stringify(text)).toEqual({ text: expected, types });
+      if ([...text].some((c) => c.charCodeAt(0) > 0xff)) wide++;
+      if (matches.length > 0) redacted++;
+    }
+    // one-byte and wide texts, with and without matches, are all exercised
+    expect(wide).toBeGreaterThan(500);
+    expect(2_000 - wide).toBeGreaterThan(300);
+    expect(redacted).toBeGreaterThan(800);
+  });
 });
 
 describe('scanPii: the validator budget', () => {
