@@ -230,18 +230,24 @@ const ADJACENT_WORD_CHARS = /[\p{L}\p{N}](?=[\p{L}\p{N}])/gu;
 export function* joinSpacedLettersSteps(text: string): Steps<string> {
   if (text.length <= PASS_CHUNK) return joinSpacedLetters(text);
   const parts: string[] = [];
+  let changed = false; // joinSpacedLetters hands back its input when it joins nothing
   let from = 0;
   let before = 0; // length of the character before `from`, passed along as context
   for (;;) {
     ADJACENT_WORD_CHARS.lastIndex = from + PASS_CHUNK;
     const m = from + PASS_CHUNK < text.length ? ADJACENT_WORD_CHARS.exec(text) : null;
     if (!m) {
-      parts.push(joinSpacedLetters(text.slice(from - before)).slice(before));
+      const rest = text.slice(from - before);
+      const joined = joinSpacedLetters(rest);
+      if (!changed && joined === rest) return text; // no copy of an unchanged text (see joinedOrSame)
+      parts.push(joined.slice(before));
       return parts.join('');
     }
     const cut = m.index + m[0].length;
     const after = text.codePointAt(cut)! > 0xffff ? 2 : 1;
-    const joined = joinSpacedLetters(text.slice(from - before, cut + after));
+    const piece = text.slice(from - before, cut + after);
+    const joined = joinSpacedLetters(piece);
+    changed ||= joined !== piece;
     parts.push(joined.slice(before, joined.length - after));
     before = m[0].length;
     from = cut;
@@ -354,26 +360,42 @@ export function foldCaseAndSpace(text: string): string {
   return foldSpace(text.toLowerCase()).trim();
 }
 
+/**
+ * The chunks of a pass joined, or the pass's input itself when no chunk changed (V8's
+ * `toLowerCase` and the folds here hand back the very string they were given when there is
+ * nothing to change, so the check is a pointer comparison): a text of digits, e-mail addresses
+ * or lower-case words then costs no copy of itself (each megabyte copied is a megabyte of fresh
+ * memory, 256 page faults on first touch).
+ */
+function joinedOrSame(text: string, chunks: readonly string[], parts: readonly string[]): string {
+  for (let i = 0; i < parts.length; i++) if (parts[i] !== chunks[i]) return parts.join('');
+  return text;
+}
+
 /** `text.toLowerCase()`, a chunk at a time (slices.ts). */
 export function* lowerCaseSteps(text: string): Steps<string> {
   if (text.length <= PASS_CHUNK) return text.toLowerCase();
+  const chunks: string[] = [];
   const parts: string[] = [];
   for (const chunk of whitespaceChunks(text)) {
+    chunks.push(chunk);
     parts.push(chunk.toLowerCase());
     yield;
   }
-  return parts.join('');
+  return joinedOrSame(text, chunks, parts);
 }
 
 /** `foldCaseAndSpace`, a chunk at a time (slices.ts): whitespace runs never span two chunks. */
 export function* foldCaseAndSpaceSteps(text: string): Steps<string> {
   if (text.length <= PASS_CHUNK) return foldCaseAndSpace(text);
+  const chunks: string[] = [];
   const parts: string[] = [];
   for (const chunk of whitespaceChunks(text)) {
+    chunks.push(chunk);
     parts.push(foldSpace(chunk.toLowerCase()));
     yield;
   }
-  return parts.join('').trim();
+  return joinedOrSame(text, chunks, parts).trim();
 }
 
 /** The whole pipeline, in the order documented above. */

@@ -1,3 +1,4 @@
+import v8 from 'node:v8';
 import { describe, expect, it } from 'vitest';
 import {
   foldCaseAndSpace,
@@ -273,5 +274,38 @@ describe('normalisation shortcuts give exactly the plain definitions', () => {
       if (plainConfusables(t) !== t) folded++;
     }
     expect(folded).toBeGreaterThan(100);
+  });
+});
+
+describe('the chunked passes on a text they do not change', () => {
+  // V8 keeps strings over ~128 KB in its large-object spaces: a pass that copies a 1 MB text
+  // grows them by its size, one that hands the text back does not grow them at all. (A minor
+  // collection during the pass can only make the growth smaller, never larger.)
+  const largeObjectBytes = () =>
+    v8
+      .getHeapSpaceStatistics()
+      .filter((s) => s.space_name === 'large_object_space' || s.space_name === 'new_large_object_space')
+      .reduce((sum, s) => sum + s.space_used_size, 0);
+  const grows = (pass: () => string) => {
+    const before = largeObjectBytes();
+    const out = pass();
+    const grown = largeObjectBytes() - before;
+    expect(out.length).toBeGreaterThan(0);
+    return grown;
+  };
+  const unchanged = 'order +123456789 to a@b.co, ref 4111 '.repeat(28_000); // ~1 MB, lower case, single spaces
+  const changed = unchanged.replace(/order/g, 'Order');
+
+  it('should hand the text itself back instead of a copy', () => {
+    expect(grows(() => runSync(lowerCaseSteps(unchanged)))).toBeLessThan(256 * 1024);
+    expect(grows(() => runSync(foldCaseAndSpaceSteps(unchanged)))).toBeLessThan(256 * 1024);
+    expect(grows(() => runSync(joinSpacedLettersSteps(unchanged)))).toBeLessThan(256 * 1024);
+  });
+
+  it('should still copy a text it changes (the measure sees a copy)', () => {
+    expect(grows(() => runSync(lowerCaseSteps(changed)))).toBeGreaterThan(unchanged.length / 2);
+    expect(runSync(lowerCaseSteps(changed))).toBe(changed.toLowerCase());
+    expect(runSync(foldCaseAndSpaceSteps(changed))).toBe(foldCaseAndSpace(changed));
+    expect(runSync(joinSpacedLettersSteps(`${unchanged}i g n o r e`))).toBe(joinSpacedLetters(`${unchanged}i g n o r e`));
   });
 });
