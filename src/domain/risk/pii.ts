@@ -130,15 +130,21 @@ class Scan implements PiiScan {
 
 const TYPE_INDEX = new Map<PiiType, number>(PII_TYPES.map((t, i) => [t, i]));
 
+/** Zero-length arrays shared by every empty list and scan (a zero-length typed array cannot change). */
+const NO_INT32 = new Int32Array(0);
+const NO_UINT8 = new Uint8Array(0);
+
 /**
  * One detector's matches as it finds them: in text order (each detector scans forward), in
  * typed arrays that double when full (no object per match, and a third of the cost of pushing
  * onto plain arrays).
  */
 class MatchList {
-  starts = new Int32Array(64);
-  ends = new Int32Array(64);
-  unverified = new Uint8Array(64);
+  // Empty until the first match: most texts hold no PII, and each typed array of 64 has a
+  // backing store outside the heap that the young-generation collector has to sweep.
+  starts = NO_INT32;
+  ends = NO_INT32;
+  unverified = NO_UINT8;
   length = 0;
   readonly typeIndex: number;
   constructor(readonly type: PiiType) {
@@ -160,7 +166,7 @@ class MatchList {
   }
 
   private grow(): void {
-    const starts = new Int32Array(2 * this.starts.length);
+    const starts = new Int32Array(Math.max(64, 2 * this.starts.length));
     const ends = new Int32Array(starts.length);
     const unverified = new Uint8Array(starts.length);
     starts.set(this.starts);
@@ -407,13 +413,16 @@ function* mergeSteps(text: string, lists: MatchList[], budget: Budget): Steps<Pi
     l.ensureOrdered();
     total += l.length;
   }
-  const spans: PiiSpans = {
-    count: 0,
-    start: new Int32Array(total),
-    end: new Int32Array(total),
-    type: new Uint8Array(total),
-    unverified: new Uint8Array(total),
-  };
+  const spans: PiiSpans =
+    total === 0
+      ? { count: 0, start: NO_INT32, end: NO_INT32, type: NO_UINT8, unverified: NO_UINT8 }
+      : {
+          count: 0,
+          start: new Int32Array(total),
+          end: new Int32Array(total),
+          type: new Uint8Array(total),
+          unverified: new Uint8Array(total),
+        };
   const types: PiiType[] = [];
   const heads = live.map(() => 0);
   const slice = new Every(MERGED_PER_SLICE);
@@ -447,10 +456,12 @@ function* mergeSteps(text: string, lists: MatchList[], budget: Budget): Steps<Pi
     if (!types.includes(list.type)) types.push(list.type);
     lastEnd = bestEnd;
   }
-  spans.start = spans.start.subarray(0, spans.count);
-  spans.end = spans.end.subarray(0, spans.count);
-  spans.type = spans.type.subarray(0, spans.count);
-  spans.unverified = spans.unverified.subarray(0, spans.count);
+  if (spans.count < total) {
+    spans.start = spans.start.subarray(0, spans.count);
+    spans.end = spans.end.subarray(0, spans.count);
+    spans.type = spans.type.subarray(0, spans.count);
+    spans.unverified = spans.unverified.subarray(0, spans.count);
+  }
   return new Scan(text, spans, types, budget.checked, [...budget.saturated]);
 }
 
