@@ -207,9 +207,9 @@ export async function freePort(): Promise<number> {
  * glibc serves every allocation of 128 KiB or more with a fresh mmap and unmaps it on free, so
  * a backend receiving a 2 MB row (a crafted prompt and its response) faults in every page of
  * each of the three copies PostgreSQL makes of a message (socket buffer, message, datum), and
- * on these virtual machines a page fault is expensive: 18-19 ms of the backend's CPU per 2 MB
- * statement, against 1-3 ms with these settings (a `SELECT $1::text IS NULL` with a 2 MB
- * parameter, 10 runs each). Allocations up to 8 MiB now come from the heap and are reused, and
+ * on these virtual machines a page fault is expensive: 18-26 ms of the backend's CPU per 2 MB
+ * statement, against 0-6 ms with these settings (a `SELECT $1::text IS NULL` with a 2 MB
+ * parameter, 10 runs each, several times). Allocations up to 8 MiB now come from the heap and are reused, and
  * a backend hands free heap back to the system once 16 MiB of it sits unused at the top: a
  * backend that once received a large row keeps at most that much. An operator's own
  * GLIBC_TUNABLES wins (an empty value restores the defaults); docs/DATABASE.md shows how to give a
