@@ -1,0 +1,301 @@
+/**
+ * The PII detectors (pii.ts merges what they find into one scan): each kind's candidates found
+ * by a cheap regex or a character scan, checked by its validator within the per-kind budget,
+ * and collected into a typed-array match list per detector. pii.ts's module comment explains
+ * the libraries, the candidate shapes and the budget.
+ */
+import validator from 'validator';
+import {
+  CARD_CANDIDATE,
+  EMAIL_DOMAIN,
+  EMAIL_LOCAL,
+  IBAN_CANDIDATE,
+  inTable,
+  isCardShaped,
+  isValidPhone,
+  looksRandom,
+  PEM_BEGIN,
+  PEM_BODY,
+  PEM_MAX_BODY,
+  PHONE_CANDIDATE,
+  phoneShape,
+  SECRET_PATTERNS,
+  SSN,
+  validIbanPrefix,
+} from './piiPatterns.js';
+import { anyLiteral } from './regexTriggers.js';
+import { Every, type Steps } from '../slices.js';
+
+export const PII_TYPES = ['email', 'phone', 'credit_card', 'iban', 'ssn', 'api_key', 'jwt', 'private_key'] as const;
+export type PiiType = (typeof PII_TYPES)[number];
+
+/** The kinds whose candidates go through a validator, and so have a budget. */
+export const BUDGETED_PII_TYPES = ['email', 'phone', 'credit_card', 'iban'] as const;
+export type BudgetedType = (typeof BUDGETED_PII_TYPES)[number];
+
+const TYPE_INDEX = new Map<PiiType, number>(PII_TYPES.map((t, i) => [t, i]));
+
+/** Zero-length arrays shared by every empty list and scan (a zero-length typed array cannot change). */
+export const NO_INT32 = new Int32Array(0);
+export const NO_UINT8 = new Uint8Array(0);
+
+/**
+ * One detector's matches as it finds them: in text order (each detector scans forward), in
+ * typed arrays that double when full (no object per match, and a third of the cost of pushing
+ * onto plain arrays).
+ */
+export class MatchList {
+  // Empty until the first match: most texts hold no PII, and each typed array of 64 has a
+  // backing store outside the heap that the young-generation collector has to sweep.
+  starts = NO_INT32;
+  ends = NO_INT32;
+  unverified = NO_UINT8;
+  length = 0;
+  readonly typeIndex: number;
+  constructor(readonly type: PiiType) {
+    this.typeIndex = TYPE_INDEX.get(type)!;
+  }
+
+  push(start: number, end: number, unverified = false): void {
+    const i = this.length;
+    if (i === this.starts.length) this.grow();
+    this.starts[i] = start;
+    this.ends[i] = end;
+    this.unverified[i] = unverified ? 1 : 0;
+    this.length = i + 1;
+  }
+
+  /** A match taken on its shape alone (its kind's budget is spent). */
+  pushShapeOnly(m: RegExpExecArray): void {
+    this.push(m.index, m.index + m[0].length, true);
+  }
+
+  private grow(): void {
+    const starts = new Int32Array(Math.max(64, 2 * this.starts.length));
+    const ends = new Int32Array(starts.length);
+    const unverified = new Uint8Array(starts.length);
+    starts.set(this.starts);
+    ends.set(this.ends);
+    unverified.set(this.unverified);
+    [this.starts, this.ends, this.unverified] = [starts, ends, unverified];
+  }
+
+  /**
+   * Puts the list in the order a stable sort by (start, longest first) gives. Every detector
+   * already finds its matches in that order, so this only checks; it is the safety net that
+   * keeps the merge in scanPiiSteps equal to sorting everything found.
+   */
+  ensureOrdered(): void {
+    const { starts, ends, unverified, length } = this;
+    let ordered = true;
+    for (let i = 1; i < length && ordered; i++) {
+      ordered = starts[i - 1]! < starts[i]! || (starts[i - 1] === starts[i] && ends[i - 1]! >= ends[i]!);
+    }
+    if (ordered) return;
+    const order = Array.from({ length }, (_, i) => i).sort((a, b) => starts[a]! - starts[b]! || ends[b]! - ends[a]!);
+    this.starts = Int32Array.from(order, (i) => starts[i]!);
+    this.ends = Int32Array.from(order, (i) => ends[i]!);
+    this.unverified = Uint8Array.from(order, (i) => unverified[i]!);
+  }
+}
+
+/** Counts validator calls per kind; `allow(kind)` is false once the kind's budget is spent. */
+export class Budget {
+  readonly checked: Record<BudgetedType, number> = { email: 0, phone: 0, credit_card: 0, iban: 0 };
+  readonly saturated = new Set<PiiType>();
+  constructor(private readonly limit: number) {}
+
+  allow(kind: BudgetedType): boolean {
+    if (this.checked[kind] < this.limit) {
+      this.checked[kind] += 1;
+      return true;
+    }
+    this.saturated.add(kind);
+    return false;
+  }
+}
+
+/** Where a scan of one global regex stands; the consumer may move `next` on (a retry, a skip). */
+interface Cursor {
+  next: number;
+}
+
+/**
+ * The matches of global `re` in `text`. The position lives in `cursor`, not in the shared
+ * `re.lastIndex`, which is set just before each exec: a sliced scan pauses between matches,
+ * and another scan with the same regex may run during the pause.
+ */
+function* regexMatches(re: RegExp, text: string, cursor: Cursor = { next: 0 }): Generator<RegExpExecArray> {
+  for (;;) {
+    re.lastIndex = cursor.next;
+    const m = re.exec(text);
+    if (!m) return;
+    cursor.next = re.lastIndex;
+    yield m;
+  }
+}
+
+/** Candidates between two pause points of a sliced scan (~1 ms of validator calls at most). */
+const CANDIDATES_PER_SLICE = 64;
+
+/** Expands around each '@'; every character is visited at most twice, so this is linear. */
+/** Whether text[start, end) ends in a dot and two or more ASCII letters (`/\.[A-Za-z]{2,}$/`). */
+export function endsWithTld(text: string, start: number, end: number): boolean {
+  let i = end - 1;
+  while (i >= start && isAsciiLetter(text.charCodeAt(i))) i -= 1;
+  return end - 1 - i >= 2 && i >= start && text.charCodeAt(i) === 46;
+}
+
+const isAsciiLetter = (c: number): boolean => (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
+
+function* findEmails(text: string, out: MatchList, budget: Budget): Steps<void> {
+  const slice = new Every(CANDIDATES_PER_SLICE);
+  for (let at = text.indexOf('@'); at !== -1; at = text.indexOf('@', at + 1)) {
+    if (slice.tick()) yield;
+    let start = at;
+    while (start > 0 && at - start < 64 && inTable(EMAIL_LOCAL, text.charCodeAt(start - 1))) start -= 1;
+    let end = at + 1;
+    while (end < text.length && end - at < 254 && inTable(EMAIL_DOMAIN, text.charCodeAt(end))) end += 1;
+    while (start < at && text.charCodeAt(start) === 46) start += 1; // '.'
+    while (end > at + 1 && (text.charCodeAt(end - 1) === 46 || text.charCodeAt(end - 1) === 45)) end -= 1; // '.' '-'
+    if (start >= at || !endsWithTld(text, start, end)) continue;
+    if (!budget.allow('email')) out.push(start, end, true);
+    else if (validator.isEmail(text.slice(start, end))) out.push(start, end);
+  }
+}
+
+function* findPem(text: string, out: MatchList): Steps<void> {
+  let nextEnd = -2; // cached position of the next END marker, so many BEGINs stay linear
+  const cursor = { next: 0 };
+  const slice = new Every(CANDIDATES_PER_SLICE);
+  for (const m of regexMatches(PEM_BEGIN, text, cursor)) {
+    if (slice.tick()) yield;
+    const bodyStart = m.index + m[0].length;
+    if (nextEnd !== -1 && nextEnd < bodyStart) nextEnd = text.indexOf('-----END ', bodyStart);
+    let end: number;
+    if (nextEnd !== -1 && nextEnd - bodyStart <= PEM_MAX_BODY) {
+      const close = text.indexOf('-----', nextEnd + 9);
+      end = close === -1 ? text.length : close + 5;
+    } else {
+      // Truncated block: the base64 lines that follow are the leaked key material.
+      PEM_BODY.lastIndex = bodyStart;
+      end = bodyStart + (PEM_BODY.exec(text)?.[0].length ?? 0);
+    }
+    out.push(m.index, end);
+    cursor.next = Math.max(cursor.next, end);
+  }
+}
+
+/**
+ * Whether the text holds a PEM header or any vendor prefix above, in one scan: most texts hold
+ * none. (Should a format ever give no literals, every text counts as holding one.)
+ */
+const hasSecretLiteral: (text: string) => boolean = SECRET_PATTERNS.every((p) => p.needs)
+  ? RegExp.prototype.test.bind(anyLiteral(['-----BEGIN ', ...SECRET_PATTERNS.flatMap((p) => p.needs!)]))
+  : () => true;
+
+const ANY_DIGIT = /\d/;
+
+/** Characters a plain character loop looks at between two pauses. */
+const LOOP_CHUNK = 64 * 1024;
+
+/** The most digits a detector needs (a card's 14): counting stops there. */
+const DIGITS_NEEDED = 14;
+
+/**
+ * ASCII digits in `text` (what `\d` matches in these non-unicode regexes), up to DIGITS_NEEDED:
+ * a text of numbers is known to have enough after its first few, not after a scan of 1 MB.
+ */
+function* countDigits(text: string): Steps<number> {
+  let n = 0;
+  for (let from = 0; from < text.length && n < DIGITS_NEEDED; from += LOOP_CHUNK) {
+    if (from > 0) yield;
+    n = digitsIn(text, from, Math.min(text.length, from + LOOP_CHUNK), n);
+  }
+  return n;
+}
+
+/** `n` plus the ASCII digits of text[from, to), stopping at DIGITS_NEEDED (a plain, compiled loop). */
+function digitsIn(text: string, from: number, to: number, n: number): number {
+  for (let i = from; i < to; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 48 && c <= 57 && ++n >= DIGITS_NEEDED) return n;
+  }
+  return n;
+}
+
+/**
+ * Every detector whose matches need something the text lacks is skipped: a PEM header, a
+ * vendor prefix, or enough digits (an IBAN has at least 2, a phone number 7, an SSN 9, a card
+ * 14). Prose without digits or key prefixes, most of what passes through here, then costs a
+ * few scans of indexOf instead of a dozen regexes.
+ */
+export function* collect(text: string, budget: Budget): Steps<MatchList[]> {
+  // One list per detector, in the order the detectors run (the merge breaks ties by it).
+  const lists: MatchList[] = [];
+  const list = (type: PiiType) => {
+    const created = new MatchList(type);
+    lists.push(created);
+    return created;
+  };
+  const slice = new Every(CANDIDATES_PER_SLICE);
+  if (hasSecretLiteral(text)) {
+    if (text.includes('-----BEGIN ')) yield* findPem(text, list('private_key'));
+    for (const { type, re, needs, random } of SECRET_PATTERNS) {
+      if (needs && !needs.some((literal) => text.includes(literal))) continue;
+      yield;
+      const found = list(type);
+      for (const m of regexMatches(re, text)) {
+        if (slice.tick()) yield;
+        if (random && !looksRandom(m[0].slice(m[0].indexOf('-') + 1))) continue;
+        found.push(m.index, m.index + m[0].length);
+      }
+    }
+  }
+  yield* findEmails(text, list('email'), budget);
+  yield;
+  const digits = ANY_DIGIT.test(text) ? yield* countDigits(text) : 0;
+  if (digits < 2) return lists;
+  // a pause before each kind: its first exec may scan the whole text
+  yield;
+  const ibans = list('iban');
+  for (const m of regexMatches(IBAN_CANDIDATE, text)) {
+    if (slice.tick()) yield;
+    if (!budget.allow('iban')) {
+      ibans.pushShapeOnly(m);
+      continue;
+    }
+    const value = validIbanPrefix(m[0]);
+    if (value) ibans.push(m.index, m.index + value.length);
+  }
+  yield;
+  const cardList = list('credit_card');
+  const cards = { next: 0 };
+  for (const m of digits >= DIGITS_NEEDED ? regexMatches(CARD_CANDIDATE, text, cards) : []) {
+    if (slice.tick()) yield;
+    const shaped = isCardShaped(m[0]);
+    if (shaped && !budget.allow('credit_card')) {
+      cardList.pushShapeOnly(m);
+    } else if (shaped && validator.isCreditCard(m[0])) {
+      cardList.push(m.index, m.index + m[0].length);
+    } else {
+      cards.next = m.index + 1; // a card may start inside a longer digit run
+    }
+  }
+  yield;
+  const ssns = list('ssn');
+  for (const m of digits >= 9 ? regexMatches(SSN, text) : []) {
+    if (slice.tick()) yield;
+    ssns.push(m.index, m.index + m[0].length);
+  }
+  yield;
+  const phones = list('phone');
+  for (const m of digits >= 7 ? regexMatches(PHONE_CANDIDATE, text) : []) {
+    if (slice.tick()) yield;
+    const shape = phoneShape(m[0]);
+    if (!shape) continue;
+    if (!budget.allow('phone')) phones.pushShapeOnly(m);
+    else if (isValidPhone(shape)) phones.push(m.index, m.index + m[0].length);
+  }
+  return lists;
+}
