@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { seededRandom } from '../../src/utils/random.js';
 import { endsWithTld, detectPii, PII_CANDIDATE_LIMIT, scanPii, type PiiType } from '../../src/domain/risk/pii.js';
-import { redactMatches, redactPii } from '../../src/domain/risk/piiRedaction.js';
+import { PII_PLACEHOLDERS, redactMatches, redactPii } from '../../src/domain/risk/piiRedaction.js';
 
 const typesIn = (text: string): PiiType[] => detectPii(text).map((m) => m.type);
 
@@ -145,16 +145,6 @@ describe('redactPii', () => {
   it('should replace exactly the scanned matches, on random texts of one-byte and wide characters', () => {
     // The reference: a slice before each match, then its placeholder, appended one by one.
     // Texts mix PII of every kind with Latin-1, CJK, astral and lone surrogates.
-    const placeholder: Record<PiiType, string> = {
-      email: '[EMAIL]',
-      phone: '[PHONE]',
-      credit_card: '[CREDIT_CARD]',
-      iban: '[IBAN]',
-      ssn: '[SSN]',
-      api_key: '[SECRET]',
-      jwt: '[SECRET]',
-      private_key: '[SECRET]',
-    };
     const units = [
       'a.b@example.com',
       '+1 415 555 2671',
@@ -184,7 +174,7 @@ describe('redactPii', () => {
       let expected = '';
       let cursor = 0;
       for (const m of matches) {
-        expected += text.slice(cursor, m.start) + placeholder[m.type];
+        expected += text.slice(cursor, m.start) + PII_PLACEHOLDERS[m.type];
         cursor = m.end;
       }
       expected += text.slice(cursor);

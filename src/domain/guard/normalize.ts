@@ -239,7 +239,7 @@ export function* joinSpacedLettersSteps(text: string): Steps<string> {
     if (!m) {
       const rest = text.slice(from - before);
       const joined = joinSpacedLetters(rest);
-      if (!changed && joined === rest) return text; // no copy of an unchanged text (see joinedOrSame)
+      if (!changed && joined === rest) return text; // no copy of an unchanged text (see lowerCaseSteps)
       parts.push(joined.slice(before));
       return parts.join('');
     }
@@ -360,42 +360,40 @@ export function foldCaseAndSpace(text: string): string {
   return foldSpace(text.toLowerCase()).trim();
 }
 
-/**
- * The chunks of a pass joined, or the pass's input itself when no chunk changed (V8's
- * `toLowerCase` and the folds here hand back the very string they were given when there is
+/*
+ * The chunked passes below hand back their input itself when no chunk changed (V8's
+ * `toLowerCase` and the folds here return the very string they were given when there is
  * nothing to change, so the check is a pointer comparison): a text of digits, e-mail addresses
  * or lower-case words then costs no copy of itself (each megabyte copied is a megabyte of fresh
  * memory, 256 page faults on first touch).
  */
-function joinedOrSame(text: string, chunks: readonly string[], parts: readonly string[]): string {
-  for (let i = 0; i < parts.length; i++) if (parts[i] !== chunks[i]) return parts.join('');
-  return text;
-}
 
 /** `text.toLowerCase()`, a chunk at a time (slices.ts). */
 export function* lowerCaseSteps(text: string): Steps<string> {
   if (text.length <= PASS_CHUNK) return text.toLowerCase();
-  const chunks: string[] = [];
   const parts: string[] = [];
+  let changed = false;
   for (const chunk of whitespaceChunks(text)) {
-    chunks.push(chunk);
-    parts.push(chunk.toLowerCase());
+    const part = chunk.toLowerCase();
+    changed ||= part !== chunk;
+    parts.push(part);
     yield;
   }
-  return joinedOrSame(text, chunks, parts);
+  return changed ? parts.join('') : text;
 }
 
 /** `foldCaseAndSpace`, a chunk at a time (slices.ts): whitespace runs never span two chunks. */
 export function* foldCaseAndSpaceSteps(text: string): Steps<string> {
   if (text.length <= PASS_CHUNK) return foldCaseAndSpace(text);
-  const chunks: string[] = [];
   const parts: string[] = [];
+  let changed = false;
   for (const chunk of whitespaceChunks(text)) {
-    chunks.push(chunk);
-    parts.push(foldSpace(chunk.toLowerCase()));
+    const part = foldSpace(chunk.toLowerCase());
+    changed ||= part !== chunk;
+    parts.push(part);
     yield;
   }
-  return joinedOrSame(text, chunks, parts).trim();
+  return (changed ? parts.join('') : text).trim();
 }
 
 /** The whole pipeline, in the order documented above. */
