@@ -207,3 +207,17 @@ export function* scanPiiSteps(text: string, limit = PII_CANDIDATE_LIMIT): Steps<
 export function detectPii(text: string): PiiMatch[] {
   return scanPii(text).matches;
 }
+
+/** A scan's data as it crosses to another thread (structured clone keeps no class). */
+export type PiiScanData = Pick<PiiScan, 'spans' | 'types' | 'checked' | 'saturated'>;
+
+/** The data of a scan, to post to another thread. */
+export function scanData(scan: PiiScan): PiiScanData {
+  const { spans, types, checked, saturated } = scan;
+  return { spans, types, checked, saturated };
+}
+
+/** A scan of `text` again from the data another thread made of it (`scanData`). */
+export function scanFromData(text: string, data: PiiScanData): PiiScan {
+  return new Scan(text, data.spans, data.types, data.checked, data.saturated);
+}

@@ -62,6 +62,11 @@ export interface RiskResult {
 export interface ScannedText {
   text: string;
   scan: PiiScan;
+  /**
+   * `text` with the scan's matches replaced, when it was made ahead (beside the scoring, while
+   * other work was under way); redaction uses it instead of redacting again
+   */
+  redacted?: string;
 }
 
 /**
@@ -260,7 +265,7 @@ export function assessRisk(input: RiskInput, guard?: InjectionGuard | null): Ris
 }
 
 /** The prompt's share of an assessment (see PromptRisk). */
-function* promptRiskSteps(source: string, guard: InjectionGuard | null): Steps<PromptRisk> {
+export function* promptRiskSteps(source: string, guard: InjectionGuard | null): Steps<PromptRisk> {
   const prompt = yield* stripInvisibleSteps(source);
   yield;
   const lower = yield* lowerCaseSteps(prompt);
@@ -302,18 +307,64 @@ function* promptRiskSteps(source: string, guard: InjectionGuard | null): Steps<P
 }
 
 /**
+ * The response's share of an assessment (PII it disclosed, a system prompt leak), a function of
+ * the response and the system prompt alone: it can be computed beside the prompt's share, e.g.
+ * while a worker thread scores the prompt (services/ingest/assessmentWorkers.ts).
+ */
+export interface ResponseRisk {
+  /** the response as given and the system prompt it was checked against: the share applies to these only */
+  readonly source: string;
+  readonly systemPrompt: string | null;
+  readonly scanned: ScannedText;
+  readonly flags: readonly string[];
+  readonly weights: readonly number[];
+}
+
+/** The response's share of an assessment (see ResponseRisk). */
+export function* responseRiskSteps(source: string, systemPrompt: string | null): Steps<ResponseRisk> {
+  const flags: string[] = [];
+  const weights: number[] = [];
+  yield;
+  const response = yield* stripInvisibleSteps(source);
+  yield;
+  const scanned = { text: response, scan: yield* scanPiiSteps(response) };
+  for (const flag of scanned.scan.types.map(piiFlag)) {
+    flags.push(`response:${flag}`);
+    weights.push(Math.min(100, (FLAG_WEIGHTS[flag] ?? 0) * RESPONSE_PII_FACTOR));
+  }
+  const sys = systemPrompt ? normalize(systemPrompt) : '';
+  yield;
+  const responseLower = yield* lowerCaseSteps(response);
+  yield;
+  const leaked = yield* matchesAnySteps(LEAK_JOINED, response, responseLower);
+  if (leaked || (sys && (yield* leaksSystemPrompt(response, sys)))) {
+    flags.push('response:system_prompt_leak');
+    weights.push(FLAG_WEIGHTS['response:system_prompt_leak'] ?? 0);
+  }
+  return { source, systemPrompt, scanned, flags, weights };
+}
+
+/** Shares computed earlier (or elsewhere) of the same texts, used instead of scoring them again. */
+export interface KnownShares {
+  prompt?: PromptRisk | null;
+  response?: ResponseRisk | null;
+}
+
+/**
  * `assessRisk` as pausable steps (slices.ts): run sliced for large texts, it gives the same
- * assessment without holding the event loop for the whole text. `known`: the prompt's share
- * from an earlier assessment, used when it was made of the same prompt with the same guard.
+ * assessment without holding the event loop for the whole text. `known`: the prompt's and the
+ * response's shares from an earlier assessment, each used when it was made of the same text
+ * (with the same guard, the same system prompt).
  */
 export function* assessRiskSteps(
   input: RiskInput,
   guard?: InjectionGuard | null,
-  known?: PromptRisk | null,
+  known?: KnownShares | null,
 ): Steps<RiskAssessment> {
+  const knownPrompt = known?.prompt;
   const part =
-    known && known.source === input.prompt && known.guard === (guard ?? null)
-      ? known
+    knownPrompt && knownPrompt.source === input.prompt && knownPrompt.guard === (guard ?? null)
+      ? knownPrompt
       : yield* promptRiskSteps(input.prompt, guard ?? null);
   const flags = [...part.flags];
   const weights = [...part.weights];
@@ -322,23 +373,16 @@ export function* assessRiskSteps(
 
   let responseScanned: ScannedText | null = null;
   if (input.response) {
-    yield;
-    const response = yield* stripInvisibleSteps(input.response);
-    yield;
-    responseScanned = { text: response, scan: yield* scanPiiSteps(response) };
-    for (const flag of responseScanned.scan.types.map(piiFlag)) {
-      flags.push(`response:${flag}`);
-      weights.push(Math.min(100, (FLAG_WEIGHTS[flag] ?? 0) * RESPONSE_PII_FACTOR));
-    }
-    const sys = input.systemPrompt ? normalize(input.systemPrompt) : '';
-    yield;
-    const responseLower = yield* lowerCaseSteps(response);
-    yield;
-    const leaked = yield* matchesAnySteps(LEAK_JOINED, response, responseLower);
-    if (leaked || (sys && (yield* leaksSystemPrompt(response, sys)))) {
-      flags.push('response:system_prompt_leak');
-      weights.push(FLAG_WEIGHTS['response:system_prompt_leak'] ?? 0);
-    }
+    const knownResponse = known?.response;
+    const answer =
+      knownResponse &&
+      knownResponse.source === input.response &&
+      knownResponse.systemPrompt === (input.systemPrompt ?? null)
+        ? knownResponse
+        : yield* responseRiskSteps(input.response, input.systemPrompt ?? null);
+    responseScanned = answer.scanned;
+    flags.push(...answer.flags);
+    weights.push(...answer.weights);
   }
 
   const adjustment = modelAdjustment(input.model);
