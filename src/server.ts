@@ -19,6 +19,7 @@ import { observePool, observeQueue } from './observability/metrics.js';
 import { IngestWriter, poolExecutor } from './services/ingest/ingestWriter.js';
 import type { InjectionGuard } from './domain/guard/injectionGuard.js';
 import { GuardModelUnavailableError, loadInjectionGuard } from './services/guard/guardModel.js';
+import { assessmentWorkersFor } from './services/ingest/assessmentWorkers.js';
 import { KeyCache } from './services/auth/keyCache.js';
 import { Lifecycle } from './services/ops/lifecycle.js';
 import { ensureRequestPartitions } from './services/analytics/requestPartitions.js';
@@ -176,6 +177,8 @@ async function main(): Promise<void> {
   // are registered here, once; their closers run after the HTTP server has drained.
   const wiring = wire({ prisma, reads, guard, logger, redis, keyCache, ingestWriter });
   closers.push(...wiring.closers);
+  // The threads that score large prompts start now, not on the first large call.
+  assessmentWorkersFor(guard).warm();
 
   if (env.CRON_ENABLED) {
     const scheduler = startScheduler(prisma, cronJobs({ incidentEvents: wiring.ctx.incidentEvents }), logger);

@@ -18,6 +18,11 @@ import type { PrismaClient } from './db/prisma.js';
 import { ReadRouter } from './db/readReplica.js';
 import type { InjectionGuard } from './domain/guard/injectionGuard.js';
 import { loadInjectionGuard } from './services/guard/guardModel.js';
+import {
+  closeAssessmentWorkers,
+  configureAssessmentWorkers,
+  defaultAssessmentThreads,
+} from './services/ingest/assessmentWorkers.js';
 import { defaultOpenAIClient } from './integrations/openaiClient.js';
 import { billingConfigFromEnv, type BillingConfig } from './integrations/stripeClient.js';
 import { MetricsCache } from './services/analytics/metricsCache.js';
@@ -135,6 +140,8 @@ export function wire(deps: WiringDeps): Wiring {
   const security = deps.security ?? createSecurity({}, deps.redis);
   const quota = deps.quota ?? quotaService;
   const guard = deps.guard ?? loadInjectionGuard(env.GUARD_MODEL_PATH).guard;
+  configureAssessmentWorkers(env.ASSESSMENT_WORKERS ?? defaultAssessmentThreads(), logger);
+  closers.push({ name: 'assessment workers', close: () => closeAssessmentWorkers() });
   const ctx: AppContext = {
     prisma,
     reads:

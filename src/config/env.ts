@@ -30,6 +30,11 @@ export const envSchema = z.object({
   DATA_DIR: z.string().default('.data'),
   /** The injection classifier's model file (npm run train:guard); unset: models/guard-model.bin of this checkout. */
   GUARD_MODEL_PATH: z.string().min(1).optional(),
+  /**
+   * Worker threads that score the prompts of large exchanges (over 64K characters) beside the
+   * request thread; unset: one per core but one (at least 1, at most 4); 0: none.
+   */
+  ASSESSMENT_WORKERS: z.coerce.number().int().min(0).max(16).optional(),
   /** Port of the embedded PostgreSQL; 0 picks a free one. Not used with DATABASE_URL. */
   EMBEDDED_PG_PORT: port.default(54329),
   /** Pool size per process; the hot path needs few connections thanks to group commit. */

@@ -3,12 +3,24 @@ import { scanPii, scanPiiSteps } from '../../src/domain/risk/pii.js';
 import { assessRisk, assessRiskSteps, type RiskInput } from '../../src/domain/risk/riskScoring.js';
 import { runSliced } from '../../src/domain/slices.js';
 import { transcriptOf, type StoredMessage } from '../../src/domain/chat/messages.js';
-import { assessExchange, assessExchangeAsync, SLICED_ASSESSMENT_CHARS } from '../../src/services/ingest/assessment.js';
+import {
+  type Assessment,
+  assessExchange,
+  assessExchangeAsync,
+  SLICED_ASSESSMENT_CHARS,
+} from '../../src/services/ingest/assessment.js';
 import { loadInjectionGuard } from '../../src/services/guard/guardModel.js';
 import type { ProjectContext } from '../../src/services/auth/keyCache.js';
 import type { Enforcement } from '../../src/services/incidents/remediationEnforcer.js';
 
 const { guard } = loadInjectionGuard();
+
+/** The assessment without the redacted prompt a worker made ahead (the rest must be the same). */
+function withoutRedactedAhead(a: Assessment): Assessment {
+  if (!a.promptRisk) return a;
+  const { redacted: _ahead, ...scanned } = a.promptRisk.scanned;
+  return { ...a, promptRisk: { ...a.promptRisk, scanned } };
+}
 const project = { projectId: 'p', piiMode: 'redact', guardMode: 'enforce', safetyThreshold: 70 } as ProjectContext;
 const policy: Enforcement = {
   effectiveModel: 'gpt-4o',
@@ -87,7 +99,7 @@ describe('sliced assessment', () => {
   it('should return the synchronous assessment from assessExchangeAsync for small and large exchanges', async () => {
     for (const prompt of ['Mail me at jane.doe@example.com', TEXTS.emails!, TEXTS.injection_at_end!]) {
       const exchange = { prompt, response: prompt, model: 'gpt-4o' };
-      expect(await assessExchangeAsync(project, policy, exchange, guard)).toEqual(
+      expect(withoutRedactedAhead(await assessExchangeAsync(project, policy, exchange, guard))).toEqual(
         assessExchange(project, policy, exchange, guard),
       );
     }

@@ -9,11 +9,19 @@ import { assessChatRiskSteps } from '../../domain/risk/chatRisk.js';
 import { type Decision, decide, hasPiiFinding } from '../../domain/risk/decision.js';
 import { scanPiiSteps } from '../../domain/risk/pii.js';
 import { redactScanSteps } from '../../domain/risk/piiRedaction.js';
-import { assessRiskSteps, type PromptRisk, type RiskResult, type ScannedText } from '../../domain/risk/riskScoring.js';
+import {
+  assessRiskSteps,
+  type PromptRisk,
+  type ResponseRisk,
+  responseRiskSteps,
+  type RiskResult,
+  type ScannedText,
+} from '../../domain/risk/riskScoring.js';
 import { runSliced, runSync, type Steps } from '../../domain/slices.js';
 import type { LlmCheckInput, LlmRequestInput } from '../../validators/ingestValidators.js';
 import type { ProjectContext } from '../auth/keyCache.js';
 import type { Enforcement } from '../incidents/remediationEnforcer.js';
+import { assessmentWorkersFor } from './assessmentWorkers.js';
 
 /**
  * Redacts `raw` with the scan scoring made of it, so a text is scanned once. Scoring scans the
@@ -21,6 +29,7 @@ import type { Enforcement } from '../incidents/remediationEnforcer.js';
  * sent, the offsets do not apply and the text as sent is scanned on its own.
  */
 function* redactScanned(raw: string, scored: ScannedText | null): Steps<string> {
+  if (scored && scored.text === raw && scored.redacted !== undefined) return scored.redacted;
   const scan = scored && scored.text === raw ? scored.scan : yield* scanPiiSteps(raw);
   return (yield* redactScanSteps(raw, scan)).text;
 }
@@ -32,6 +41,9 @@ function* redactScanned(raw: string, scored: ScannedText | null): Steps<string> 
  * Below it scoring takes well under a millisecond and runs straight through.
  */
 export const SLICED_ASSESSMENT_CHARS = 64 * 1024;
+
+/** Prompts from this many characters (in a sliced assessment) are scored on a worker thread (assessExchangeAsync). */
+export const WORKER_PROMPT_CHARS = 32 * 1024;
 
 /**
  * The risk of an exchange and the PII scans it was computed from: chat messages one by one with
@@ -45,6 +57,7 @@ function* scoreExchange(
     messages: StoredMessage[] | null;
     systemPrompt: string | null;
     promptRisk?: PromptRisk | null;
+    responseRisk?: ResponseRisk | null;
   },
   guard: InjectionGuard | null,
 ): Steps<{
@@ -56,7 +69,10 @@ function* scoreExchange(
     const { risk, pii } = yield* assessChatRiskSteps({ ...exchange, messages: exchange.messages }, guard);
     return { risk, pii: { prompt: null, messages: pii.messages, response: pii.response }, promptRisk: null };
   }
-  const { risk, pii, promptRisk } = yield* assessRiskSteps(exchange, guard, exchange.promptRisk);
+  const { risk, pii, promptRisk } = yield* assessRiskSteps(exchange, guard, {
+    prompt: exchange.promptRisk ?? null,
+    response: exchange.responseRisk ?? null,
+  });
   return { risk, pii: { prompt: pii.prompt, messages: [], response: pii.response }, promptRisk };
 }
 
@@ -85,6 +101,8 @@ type Exchange = {
   messages?: StoredMessage[] | null;
   /** the prompt's share from an earlier assessment of the same prompt (Assessment.promptRisk) */
   promptRisk?: PromptRisk | null;
+  /** the response's share, computed beside the prompt's (assessExchangeAsync) */
+  responseRisk?: ResponseRisk | null;
 };
 
 /**
@@ -105,18 +123,39 @@ export function assessExchange(
 
 /**
  * `assessExchange` for the request paths: the same assessment, computed in slices that let the
- * event loop through when the texts exceed SLICED_ASSESSMENT_CHARS, else straight through.
+ * event loop through when the texts exceed SLICED_ASSESSMENT_CHARS, else straight through. A
+ * prompt of that size (not chat messages) is scored on a worker thread while this thread scores
+ * the response (assessmentWorkers.ts); the rest, the decision and the redaction of what is
+ * left, runs here as before.
  */
-export function assessExchangeAsync(
+export async function assessExchangeAsync(
   project: ProjectContext,
   policy: Enforcement,
   exchange: Exchange,
   guard: InjectionGuard | null = null,
 ): Promise<Assessment> {
-  const steps = assessExchangeSteps(project, policy, exchange, guard);
   let size = exchange.prompt.length + (exchange.response?.length ?? 0) + (policy.systemPrompt?.length ?? 0);
   for (const m of exchange.messages ?? []) size += m.content.length;
-  return size > SLICED_ASSESSMENT_CHARS ? runSliced(steps) : Promise.resolve(runSync(steps));
+  if (size <= SLICED_ASSESSMENT_CHARS) return runSync(assessExchangeSteps(project, policy, exchange, guard));
+  const known = exchange.promptRisk;
+  const promptKnown = known && known.source === exchange.prompt && known.guard === guard;
+  if (exchange.messages || promptKnown || exchange.prompt.length < WORKER_PROMPT_CHARS) {
+    return runSliced(assessExchangeSteps(project, policy, exchange, guard));
+  }
+  const redact = project.piiMode !== 'off';
+  const promptShare = assessmentWorkersFor(guard).promptRisk(exchange.prompt, redact);
+  // The worker's promise never rejects (null: this thread scores the prompt in the last step).
+  let responseRisk: ResponseRisk | null = null;
+  if (exchange.response) {
+    responseRisk = await runSliced(responseRiskSteps(exchange.response, policy.systemPrompt ?? null));
+    const { scanned } = responseRisk;
+    // Redacted now, while the worker is still busy: PII in the response is redacted whatever the prompt held.
+    if (redact && scanned.text === exchange.response && scanned.scan.spans.count > 0) {
+      scanned.redacted = (await runSliced(redactScanSteps(scanned.text, scanned.scan))).text;
+    }
+  }
+  const promptRisk = await promptShare;
+  return runSliced(assessExchangeSteps(project, policy, { ...exchange, promptRisk, responseRisk }, guard));
 }
 
 export function* assessExchangeSteps(
