@@ -9,10 +9,14 @@ import request from 'supertest';
 import pino from 'pino';
 import { IngestWriter, type LlmRequestRow } from '../../src/services/ingest/ingestWriter.js';
 import {
+  FILL_MAX_DELAY_MS,
+  FILL_SETTLE_MS,
   fillPendingSearch,
   needsDeferredSearch,
+  registerDeferredSearch,
   SEARCH_INLINE_BYTES,
 } from '../../src/services/ingest/deferredSearch.js';
+import { trackHeavyWork } from '../../src/services/ingest/heavyWork.js';
 import { runJob } from '../../src/cron/scheduler.js';
 import { searchBackfillJob } from '../../src/cron/jobs.js';
 import { bearer, createProject, registerUser, type TestProject, type TestUser } from '../helpers/factories.js';
@@ -103,6 +107,50 @@ describe('search vectors of large rows', () => {
     // The app's writer fills it after the commit; only the post-commit fill can do it here.
     await eventually(async () => (await found('wombatcorridor')) === 1);
     expect(await searchState(res.body.id as string)).toBe('filled');
+  });
+
+  it('should wait with the fill while a large assessment runs, and fill right after it', async () => {
+    const writer = bareWriter();
+    const deferred = registerDeferredSearch(writer, ctx.prisma);
+    let finish!: () => void;
+    const heavy = trackHeavyWork(new Promise<void>((r) => (finish = r)));
+    try {
+      const r = row(`${'Please summarise the attached quarterly report. '.repeat(1_500)}`);
+      await writer.write(r);
+      // a good while past the settle time: the fill still waits for the assessment under way
+      await new Promise((res) => setTimeout(res, FILL_SETTLE_MS * 5));
+      expect(await searchState(r.id)).toBe('pending');
+      const ended = performance.now();
+      finish();
+      await heavy;
+      await eventually(async () => (await searchState(r.id)) === 'filled');
+      expect(performance.now() - ended).toBeGreaterThanOrEqual(FILL_SETTLE_MS * 0.9);
+    } finally {
+      finish();
+      await deferred.close();
+      await writer.close();
+    }
+  });
+
+  it('should fill a row at most FILL_MAX_DELAY_MS after its commit however busy the process stays', async () => {
+    const writer = bareWriter();
+    const deferred = registerDeferredSearch(writer, ctx.prisma);
+    let finish!: () => void;
+    const heavy = trackHeavyWork(new Promise<void>((r) => (finish = r)));
+    try {
+      const r = row(`${'Please summarise the attached quarterly report. '.repeat(1_500)}`);
+      const committed = performance.now();
+      await writer.write(r);
+      await eventually(async () => (await searchState(r.id)) === 'filled', FILL_MAX_DELAY_MS * 3);
+      const waited = performance.now() - committed;
+      expect(waited).toBeGreaterThanOrEqual(FILL_MAX_DELAY_MS * 0.9);
+      expect(waited).toBeLessThan(FILL_MAX_DELAY_MS * 3);
+    } finally {
+      finish();
+      await heavy;
+      await deferred.close();
+      await writer.close();
+    }
   });
 
   it('should rebuild the vector when a text is rewritten, as the generated column did', async () => {

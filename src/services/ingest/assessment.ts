@@ -22,6 +22,7 @@ import type { LlmCheckInput, LlmRequestInput } from '../../validators/ingestVali
 import type { ProjectContext } from '../auth/keyCache.js';
 import type { Enforcement } from '../incidents/remediationEnforcer.js';
 import { assessmentWorkersFor } from './assessmentWorkers.js';
+import { trackHeavyWork } from './heavyWork.js';
 
 /**
  * Redacts `raw` with the scan scoring made of it, so a text is scanned once. Scoring scans the
@@ -137,6 +138,15 @@ export async function assessExchangeAsync(
   let size = exchange.prompt.length + (exchange.response?.length ?? 0) + (policy.systemPrompt?.length ?? 0);
   for (const m of exchange.messages ?? []) size += m.content.length;
   if (size <= SLICED_ASSESSMENT_CHARS) return runSync(assessExchangeSteps(project, policy, exchange, guard));
+  return trackHeavyWork(assessLarge(project, policy, exchange, guard));
+}
+
+async function assessLarge(
+  project: ProjectContext,
+  policy: Enforcement,
+  exchange: Exchange,
+  guard: InjectionGuard | null,
+): Promise<Assessment> {
   const known = exchange.promptRisk;
   const promptKnown = known && known.source === exchange.prompt && known.guard === guard;
   if (exchange.messages || promptKnown || exchange.prompt.length < WORKER_PROMPT_CHARS) {

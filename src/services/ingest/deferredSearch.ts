@@ -7,18 +7,27 @@
  * stored with `search` NULL: building its vector takes PostgreSQL 30-105 ms for 2 x 1 MB of text,
  * and the call's 201 (with every other call of the same batch) would wait for it.
  *
- * This module fills those rows: right after their batch commits (one at a time, on the shared
- * pool, never delaying a caller), and in a sweep (`fillPendingSearch`, at start-up and every
+ * This module fills those rows: after their batch commits, at the first quiet moment (one at a
+ * time, on the shared pool, never delaying a caller), and in a sweep (`fillPendingSearch`, at start-up and every
  * minute from the cron job) for any row the server did not reach, e.g. when it crashed between the
  * commit and the fill. Until then a word search does not find that row; nothing else waits.
  */
 import type { Logger } from 'pino';
 import { errorText } from '../../db/backoff.js';
 import { deferredSearchFills } from '../../observability/metrics.js';
+import { quietFor } from './heavyWork.js';
 import type { IngestWriter, LlmRequestRow } from './ingestWriter.js';
 
 /** Also in the trigger llmguard_search_on_write (prompt and response, UTF-8 bytes together). */
 export const SEARCH_INLINE_BYTES = 32_768;
+
+/**
+ * The fill of a row waits until no large assessment has run for SETTLE_MS (heavyWork.ts), at
+ * most MAX_DELAY_MS after its commit: on a small box its 30-105 ms of database CPU would
+ * otherwise land on the next large call (20-40 ms slower, measured back to back).
+ */
+export const FILL_SETTLE_MS = 100;
+export const FILL_MAX_DELAY_MS = 2_000;
 
 /** A client or a transaction: one raw statement. */
 export interface SearchFillDb {
@@ -89,12 +98,22 @@ const DEFERRED = Symbol('deferred search');
 export function registerDeferredSearch(writer: IngestWriter, db: SearchFillDb, logger?: Logger): DeferredSearch {
   const existing = writer.attachment<DeferredSearch>(DEFERRED);
   if (existing) return existing;
-  const queue: PendingRow[] = [];
+  const queue: (PendingRow & { committedAt: number })[] = [];
   let running: Promise<void> | undefined;
   let closed = false;
 
+  /** Resolves at a quiet moment, or once the row has waited FILL_MAX_DELAY_MS (or on close). */
+  async function quietMoment(committedAt: number): Promise<void> {
+    while (!closed && !quietFor(FILL_SETTLE_MS) && performance.now() - committedAt < FILL_MAX_DELAY_MS) {
+      await new Promise((r) => setTimeout(r, FILL_SETTLE_MS / 4).unref());
+    }
+  }
+
   async function drain(): Promise<void> {
-    for (let row = queue.shift(); row && !closed; row = queue.shift()) {
+    for (let row = queue[0]; row && !closed; row = queue[0]) {
+      await quietMoment(row.committedAt);
+      queue.shift();
+      if (closed) break;
       try {
         await fillSearch(db, row);
       } catch (err) {
@@ -108,8 +127,9 @@ export function registerDeferredSearch(writer: IngestWriter, db: SearchFillDb, l
 
   writer.onCommit((rows) => {
     if (closed) return;
+    const committedAt = performance.now();
     for (const r of rows)
-      if (needsDeferredSearch(r)) queue.push({ projectId: r.projectId, id: r.id, createdAt: r.createdAt });
+      if (needsDeferredSearch(r)) queue.push({ projectId: r.projectId, id: r.id, createdAt: r.createdAt, committedAt });
     if (queue.length === 0 || running) return;
     running = drain().finally(() => {
       running = undefined;
