@@ -3,7 +3,11 @@
  * assessment as the request thread gives, the worker path really taken, and a worker that
  * cannot do the job costing nothing but the time.
  */
-import { afterAll, describe, expect, it } from 'vitest';
+import { execFileSync } from 'node:child_process';
+import os from 'node:os';
+import path from 'node:path';
+import type { Logger } from 'pino';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import type { InjectionGuard } from '../../src/domain/guard/injectionGuard.js';
 import { loadInjectionGuard } from '../../src/services/guard/guardModel.js';
 import type { ProjectContext } from '../../src/services/auth/keyCache.js';
@@ -14,7 +18,13 @@ import {
   assessExchangeAsync,
   WORKER_PROMPT_CHARS,
 } from '../../src/services/ingest/assessment.js';
-import { assessmentWorkersFor, closeAssessmentWorkers } from '../../src/services/ingest/assessmentWorkers.js';
+import {
+  AssessmentWorkers,
+  assessmentWorkersFor,
+  closeAssessmentWorkers,
+} from '../../src/services/ingest/assessmentWorkers.js';
+
+const ROOT = path.resolve(import.meta.dirname, '../..');
 
 const { guard } = loadInjectionGuard();
 const policy: Enforcement = {
@@ -88,5 +98,42 @@ describe('assessment workers', () => {
     const a = await assessExchangeAsync(projectWith('redact'), policy, exchange, guard);
     expect(a.decision).toBe('allow');
     expect(assessmentWorkersFor(guard).completed).toBe(1);
+  });
+
+  it('should answer null at once, and log one warning, once a thread cannot load its module', async () => {
+    const warn = vi.fn();
+    const workers = new AssessmentWorkers(guard, 1, {
+      logger: { warn } as unknown as Logger,
+      filename: path.join(os.tmpdir(), `no-such-assessment-worker-${process.pid}.mjs`),
+    });
+    try {
+      // piscina leaves tasks queued behind a thread that failed to load waiting for good: these are called off
+      const first = await Promise.all([1, 2, 3].map(() => workers.promptRisk(PROMPTS.clean!, true)));
+      expect(first).toEqual([null, null, null]);
+      expect(workers.enabled).toBe(false);
+      const started = performance.now();
+      expect(await workers.promptRisk(PROMPTS.clean!, true)).toBeNull();
+      expect(performance.now() - started).toBeLessThan(50);
+      expect(warn).toHaveBeenCalledTimes(1);
+    } finally {
+      await workers.close();
+    }
+  });
+
+  it('should start its threads in a server run with node options a worker refuses (--single-threaded-gc)', () => {
+    const script = [
+      "import { loadInjectionGuard } from './src/services/guard/guardModel.ts';",
+      "import { assessmentWorkersFor, closeAssessmentWorkers } from './src/services/ingest/assessmentWorkers.ts';",
+      'const workers = assessmentWorkersFor(loadInjectionGuard().guard);',
+      "const share = await workers.promptRisk('mail jane.doe@example.com '.repeat(2000), true);",
+      'console.log(JSON.stringify({ completed: workers.completed, flags: share?.flags }));',
+      'await closeAssessmentWorkers();',
+    ].join('\n');
+    const out = execFileSync(
+      process.execPath,
+      ['--single-threaded-gc', '--import', 'tsx', '--input-type=module', '--eval', script],
+      { cwd: ROOT, encoding: 'utf8', timeout: 60_000 },
+    );
+    expect(JSON.parse(out.trim().split('\n').at(-1)!)).toEqual({ completed: 1, flags: ['pii:email'] });
   });
 });

@@ -47,70 +47,93 @@ function tsxEsmHooks(): string {
   return `data:text/javascript,import{register}from${JSON.stringify(api)};register()`;
 }
 
-/** Node options followed by a value of their own (as separate arguments), and those that run code. */
-const EVALUATES = ['--eval', '-e', '--print', '-p'];
-const WITH_VALUE = ['--import', '--require', '-r', '--loader', '--experimental-loader', ...EVALUATES];
-
-/** The worker's file beside this one (JavaScript when built, TypeScript from source) and its node options. */
+/**
+ * The worker's file beside this one (JavaScript when built, TypeScript from source) and its node
+ * options: none of the process's own (some are refused in a worker, e.g. --single-threaded-gc,
+ * and a refused option would fail every task), only tsx's hooks from source.
+ */
 function workerFile(): { filename: string; execArgv: string[] } {
   const fromSource = import.meta.url.endsWith('.ts');
   const filename = fileURLToPath(new URL(`./assessmentWorker.${fromSource ? 'ts' : 'js'}`, import.meta.url));
-  if (!fromSource) return { filename, execArgv: process.execArgv };
-  const execArgv: string[] = [];
-  const args = process.execArgv;
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i]!;
-    const takesValue = WITH_VALUE.includes(arg);
-    const value = takesValue ? (args[i + 1] ?? '') : arg;
-    if (takesValue) i++;
-    // tsx's own hooks (replaced below) and what a runner evaluates (the worker runs its own file)
-    if (value.includes('tsx') || EVALUATES.includes(arg)) continue;
-    execArgv.push(...(takesValue ? [arg, value] : [arg]));
-  }
-  return { filename, execArgv: [...execArgv, '--import', tsxEsmHooks()] };
+  return { filename, execArgv: fromSource ? ['--import', tsxEsmHooks()] : [] };
+}
+
+/**
+ * A task that waits longer than this (queued and run) is given up and the prompt scored on the
+ * request thread: a task takes well under 100 ms and the queue holds at most 64 per thread.
+ */
+export const WORKER_TASK_TIMEOUT_MS = 10_000;
+
+export interface AssessmentWorkersOptions {
+  logger?: Logger;
+  /** the worker module (tests give a broken one); default: assessmentWorker beside this file */
+  filename?: string;
 }
 
 export class AssessmentWorkers {
   #pool: Piscina<PromptTask, PromptShare> | undefined;
+  /**
+   * A thread could not start or died outside a task: from then on prompts are scored on the
+   * request thread (piscina leaves the tasks queued behind a thread that failed to load waiting
+   * for good, so nothing more is posted, and those waiting are called off).
+   */
+  #broken = false;
   #warned = false;
+  readonly #waiting = new Set<AbortController>();
 
   constructor(
     readonly guard: InjectionGuard | null,
     readonly threads: number,
-    private readonly logger?: Logger,
+    private readonly options: AssessmentWorkersOptions = {},
   ) {}
 
   get enabled(): boolean {
-    return this.threads > 0;
+    return this.threads > 0 && !this.#broken;
   }
 
-  /** Starts the threads now rather than on the first large prompt. */
+  /** Starts the threads now rather than on the first large prompt (a failure is logged, never thrown). */
   warm(): void {
     if (this.enabled) this.pool();
   }
 
-  private pool(): Piscina<PromptTask, PromptShare> {
+  /** The pool, made on first use; undefined once broken. */
+  private pool(): Piscina<PromptTask, PromptShare> | undefined {
+    if (this.#broken) return undefined;
     if (this.#pool) return this.#pool;
-    const { filename, execArgv } = workerFile();
-    this.#pool = new Piscina<PromptTask, PromptShare>({
-      filename,
-      execArgv,
-      minThreads: this.threads,
-      maxThreads: this.threads,
-      idleTimeout: Number.MAX_SAFE_INTEGER,
-      workerData: { guard: this.guard },
-      // Assessments arrive one per large request; waiting in the queue beats an unbounded pile.
-      maxQueue: 64 * this.threads,
-    });
-    // A worker's own failure rejects its task (handled below); this keeps an emitted error from throwing.
-    this.#pool.on('error', (err: unknown) => this.warnOnce(err));
+    try {
+      const { filename, execArgv } = workerFile();
+      this.#pool = new Piscina<PromptTask, PromptShare>({
+        filename: this.options.filename ?? filename,
+        execArgv,
+        minThreads: this.threads,
+        maxThreads: this.threads,
+        idleTimeout: Number.MAX_SAFE_INTEGER,
+        workerData: { guard: this.guard },
+        // Assessments arrive one per large request; waiting in the queue beats an unbounded pile.
+        maxQueue: 64 * this.threads,
+      });
+    } catch (err) {
+      this.breakDown(err);
+      return undefined;
+    }
+    // Errors outside a task (a thread that cannot load its module, or died): see #broken.
+    this.#pool.on('error', (err: unknown) => this.breakDown(err));
     return this.#pool;
+  }
+
+  private breakDown(err: unknown): void {
+    this.#broken = true;
+    this.warnOnce(err);
+    for (const waiting of this.#waiting) waiting.abort();
+    const pool = this.#pool;
+    this.#pool = undefined;
+    void pool?.destroy().catch(() => undefined);
   }
 
   private warnOnce(err: unknown): void {
     if (this.#warned) return;
     this.#warned = true;
-    this.logger?.warn(
+    this.options.logger?.warn(
       { err: errorText(err) },
       'assessment worker failed; large prompts are scored on the request thread',
     );
@@ -118,16 +141,24 @@ export class AssessmentWorkers {
 
   /**
    * The prompt's share scored on a worker (`redact`: the redacted prompt too, when anything was
-   * found); null when no worker could do it (the caller scores it itself).
+   * found); null when no worker could do it (the caller scores it itself). Never rejects.
    */
   async promptRisk(prompt: string, redact: boolean): Promise<PromptRisk | null> {
-    if (!this.enabled) return null;
+    const pool = this.enabled ? this.pool() : undefined;
+    if (!pool) return null;
+    const waiting = new AbortController();
+    const timer = setTimeout(() => waiting.abort(), WORKER_TASK_TIMEOUT_MS);
+    this.#waiting.add(waiting);
     let share: PromptShare;
     try {
-      share = await this.pool().run({ prompt, redact });
+      share = await pool.run({ prompt, redact }, { signal: waiting.signal });
     } catch (err) {
-      this.warnOnce(err);
+      // a task's own failure (or its time-out) costs only this task; the pool's are handled in breakDown
+      if (!waiting.signal.aborted || !this.#broken) this.warnOnce(err);
       return null;
+    } finally {
+      clearTimeout(timer);
+      this.#waiting.delete(waiting);
     }
     const text = share.scoredText ?? prompt;
     return {
@@ -173,7 +204,9 @@ export function configureAssessmentWorkers(threads: number, logger?: Logger): vo
 export function assessmentWorkersFor(guard: InjectionGuard | null): AssessmentWorkers {
   let workers = byGuard.get(guard);
   if (!workers) {
-    workers = new AssessmentWorkers(guard, configured?.threads ?? defaultAssessmentThreads(), configured?.logger);
+    workers = new AssessmentWorkers(guard, configured?.threads ?? defaultAssessmentThreads(), {
+      ...(configured?.logger ? { logger: configured.logger } : {}),
+    });
     byGuard.set(guard, workers);
   }
   return workers;
