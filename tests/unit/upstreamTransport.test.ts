@@ -59,6 +59,43 @@ describe('the upstream transport under the openai SDK', () => {
     ]);
   });
 
+  it('should read a JSON answer as fetch reads it: once, as UTF-8, a byte order mark dropped', async () => {
+    const body = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('{"word":"grüße","n":1}')]);
+    const server = http.createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json', 'x-extra': 'a' });
+      res.end(body);
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1/x`;
+      const read = async (f: typeof fetch) => {
+        const res = await f(url);
+        const before = res.bodyUsed;
+        const json: unknown = await res.json();
+        const again = await failure(res.text());
+        return {
+          status: res.status,
+          ok: res.ok,
+          type: res.headers.get('content-type'),
+          extra: res.headers.get('x-extra'),
+          before,
+          json,
+          after: res.bodyUsed,
+          again: again instanceof TypeError,
+        };
+      };
+      const viaNode = await read(transport);
+      expect(viaNode).toEqual(await read(fetch));
+      expect(viaNode).toMatchObject({ json: { word: 'grüße', n: 1 }, before: false, after: true, again: true });
+      const text = await (await transport(url)).text();
+      expect(text).toBe('{"word":"grüße","n":1}');
+      const bytes = new Uint8Array(await (await transport(url)).arrayBuffer());
+      expect(Buffer.from(bytes).equals(body)).toBe(true);
+    } finally {
+      await new Promise((r) => server.close(r));
+    }
+  });
+
   it('should stream the same chunks in the same order', async () => {
     const { global, node } = clients();
     const read = async (client: OpenAI) => {

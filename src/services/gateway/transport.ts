@@ -56,6 +56,42 @@ function responseHeaders(res: IncomingMessage): Headers {
   return headers;
 }
 
+/**
+ * A JSON answer read whole, as a `Response` whose body methods read the buffer. undici's
+ * `Response` wraps every body in a web stream (on Node 20 each stream is made transferable) and
+ * reads it back through that stream: about 85 µs of CPU per gateway call (profiled: constructing
+ * it 51 µs, `json()` 32 µs), for a 300-byte answer. The SDK reads a JSON answer with `json()`
+ * or `text()` (and cancels `body` before a retry, which it does for a null body too), so this one
+ * has no `body` stream (`body` is null) and reads the bytes directly, once, as fetch does
+ * (decoded as UTF-8 with a leading byte order mark dropped).
+ */
+function bufferedResponse(bytes: Buffer, init: ResponseInit): Response {
+  const response = new Response(null, init);
+  let used = false;
+  const take = (): Buffer => {
+    if (used) throw new TypeError('Body is unusable: Body has already been read');
+    used = true;
+    return bytes;
+  };
+  const text = (): string => {
+    const decoded = take().toString('utf8');
+    return decoded.charCodeAt(0) === 0xfeff ? decoded.slice(1) : decoded;
+  };
+  Object.defineProperties(response, {
+    bodyUsed: { get: () => used },
+    text: { value: () => Promise.resolve().then(text) },
+    json: { value: () => Promise.resolve().then(() => JSON.parse(text()) as unknown) },
+    arrayBuffer: {
+      value: () =>
+        Promise.resolve().then(() => {
+          const b = take();
+          return b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength);
+        }),
+    },
+  });
+  return response;
+}
+
 /** A `fetch` for the SDK over node:http(s) with keep-alive agents of its own. */
 export function createUpstreamFetch(options: TransportOptions = {}): Fetch & { destroy(): void } {
   const agentOptions = { keepAlive: true, maxFreeSockets: options.maxFreeSockets ?? 64, scheduling: 'lifo' as const };
@@ -132,13 +168,13 @@ export function createUpstreamFetch(options: TransportOptions = {}): Fetch & { d
           resolve(new Response(Readable.toWeb(res) as ReadableStream<Uint8Array>, answer));
           return;
         }
-        // A JSON answer is read whole by the SDK anyway: read here, one buffer, no web stream.
+        // A JSON answer is read whole by the SDK anyway: read here, one buffer, no web stream (bufferedResponse).
         const chunks: Buffer[] = [];
         res.on('data', (chunk: Buffer) => chunks.push(chunk));
         res.once('end', () => {
           if (settled) return;
           settled = true;
-          resolve(new Response(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks), answer));
+          resolve(bufferedResponse(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks), answer));
         });
         res.once('error', (err) => {
           if (settled) return;
