@@ -92,6 +92,19 @@ function bufferedResponse(bytes: Buffer, init: ResponseInit): Response {
   return response;
 }
 
+/**
+ * Server-sent events as a `Response` whose `body` is the socket's own stream. The SDK reads an
+ * event stream by async iteration (and cancels it through its iterator's `return()`), which a
+ * node stream offers as it is; `Readable.toWeb` put a web stream between them: about 80 us of
+ * CPU per streamed call (profiled: 48 us to build it, the rest reading chunks through it). Only
+ * for a 2xx answer: an error's body is read with `text()`, through the standard Response.
+ */
+function eventStreamResponse(res: IncomingMessage, init: ResponseInit): Response {
+  const response = new Response(null, init);
+  Object.defineProperty(response, 'body', { get: () => res });
+  return response;
+}
+
 /** A `fetch` for the SDK over node:http(s) with keep-alive agents of its own. */
 export function createUpstreamFetch(options: TransportOptions = {}): Fetch & { destroy(): void } {
   const agentOptions = { keepAlive: true, maxFreeSockets: options.maxFreeSockets ?? 64, scheduling: 'lifo' as const };
@@ -165,7 +178,11 @@ export function createUpstreamFetch(options: TransportOptions = {}): Fetch & { d
         if (/^text\/event-stream/i.test(res.headers['content-type'] ?? '')) {
           // Server-sent events: passed on as they come.
           settled = true;
-          resolve(new Response(Readable.toWeb(res) as ReadableStream<Uint8Array>, answer));
+          resolve(
+            status < 300
+              ? eventStreamResponse(res, answer)
+              : new Response(Readable.toWeb(res) as ReadableStream<Uint8Array>, answer),
+          );
           return;
         }
         // A JSON answer is read whole by the SDK anyway: read here, one buffer, no web stream (bufferedResponse).
