@@ -215,6 +215,7 @@ async function endToEnd(): Promise<void> {
         'status',
         'POST ms',
         'next 3, median',
+        'then 5, median',
         'longest /healthz ms',
         'loop delay ms',
         '4 at once: statuses',
@@ -232,6 +233,9 @@ async function endToEnd(): Promise<void> {
       // The first call of a shape also pays for compiling the code paths it is the first to reach.
       const again: number[] = [];
       for (let i = 0; i < 3; i++) again.push((await post(base, key, text)).ms);
+      // Calls 5-9: what the shape costs once every code path it reaches is compiled (steady state).
+      const steady: number[] = [];
+      for (let i = 0; i < 5; i++) steady.push((await post(base, key, text)).ms);
       const four = Promise.all(Array.from({ length: 4 }, () => post(base, key, text)));
       const stallFour = await longestHealthz(base, four);
       const results = await four;
@@ -241,6 +245,7 @@ async function endToEnd(): Promise<void> {
         String(single.status),
         single.ms.toFixed(0),
         median(again).toFixed(0),
+        median(steady).toFixed(0),
         stallOne.toFixed(0),
         lagOne.toFixed(0),
         results.map((r) => r.status).join(','),
