@@ -22,11 +22,10 @@ import {
   guardSlice,
   lowerCaseSteps,
   normalizeForGuardSteps,
-  spaceChunks,
   stripInvisible,
   stripInvisibleSteps,
 } from '../guard/normalize.js';
-import { Every, runSync, type Steps } from '../slices.js';
+import { runSync, type Steps } from '../slices.js';
 import { hasEncodedPayload } from './encodedPayload.js';
 import { scanPiiSteps, SECRET_TYPES, type PiiScan, type PiiType } from './pii.js';
 import {
@@ -39,8 +38,26 @@ import {
   type PatternRule,
 } from './riskPatterns.js';
 import type { RiskLevel } from '../../types/vocabulary.js';
+import {
+  DEFAULT_INJECTION_THRESHOLD,
+  FLAG_WEIGHTS,
+  MODEL_WEIGHT_CAP,
+  modelAdjustment,
+  RESPONSE_PII_FACTOR,
+  riskLevelFor,
+} from './riskWeights.js';
+import { leaksSystemPrompt } from './systemPromptLeak.js';
 
 export type { RiskLevel } from '../../types/vocabulary.js';
+export {
+  DEFAULT_INJECTION_THRESHOLD,
+  FLAG_WEIGHTS,
+  MODEL_ADJUSTMENTS,
+  MODEL_WEIGHT_CAP,
+  type ModelAdjustment,
+  RISK_LEVEL_THRESHOLDS,
+  riskLevelFor,
+} from './riskWeights.js';
 
 export interface RiskInput {
   prompt: string;
@@ -97,79 +114,6 @@ export interface PromptRisk {
   readonly modelProbability: number | null;
 }
 
-/** Lower bounds of each level: low < 30 <= medium < 60 <= high < 85 <= critical. */
-export const RISK_LEVEL_THRESHOLDS = { medium: 30, high: 60, critical: 85 } as const;
-
-/** Score at or above which a prompt counts as a detected injection (evaluation, decisions). */
-export const DEFAULT_INJECTION_THRESHOLD = RISK_LEVEL_THRESHOLDS.high;
-
-export const FLAG_WEIGHTS: Record<string, number> = {
-  'injection:override': 70,
-  'injection:jailbreak': 65,
-  'injection:prompt_extraction': 65,
-  'injection:encoded': 60,
-  'injection:delimiter': 60,
-  /** placeholder: the model's weight is 100 * its probability (see scoreRisk) */
-  'injection:model': 65,
-  'content:violence': 35,
-  'content:self_harm': 45,
-  'content:weapons': 45,
-  'content:malware': 40,
-  'content:hate': 40,
-  'pii:email': 10,
-  'pii:phone': 10,
-  'pii:iban': 30,
-  'pii:ssn': 35,
-  'pii:credit_card': 40,
-  'secret:api_key': 50,
-  'secret:jwt': 40,
-  'secret:private_key': 60,
-  'response:system_prompt_leak': 60,
-};
-
-/**
- * The model's flag weighs 100 * its probability, at most this: a probability fitted on a few
- * hundred rows is never certainty, so the model alone cannot reach a threshold of 100.
- */
-export const MODEL_WEIGHT_CAP = 90;
-
-/** Output-side PII is worse than input-side: the model disclosed it. */
-const RESPONSE_PII_FACTOR = 1.25;
-
-export interface ModelAdjustment {
-  /** matched against the lower-cased model name */
-  pattern: RegExp;
-  /** multiplies the weight of every injection flag */
-  injectionMultiplier: number;
-  reason: string;
-}
-
-/** Older and smaller models follow injected instructions more readily. First match wins. */
-export const MODEL_ADJUSTMENTS: ModelAdjustment[] = [
-  {
-    pattern: /(?:^|\/)(?:text-)?(?:davinci|curie|babbage|ada)\b/,
-    injectionMultiplier: 1.4,
-    reason: 'legacy completion model',
-  },
-  { pattern: /(?:^|\/)gpt-3\.5/, injectionMultiplier: 1.3, reason: 'older chat model' },
-  { pattern: /claude-(?:instant|2)/, injectionMultiplier: 1.2, reason: 'older chat model' },
-  {
-    pattern: /(?:^|[/:-])(?:llama-?2|mistral-7b|tinyllama|phi-?[23]|gemma-?2b)|[-:](?:1|3|7|8)b\b/,
-    injectionMultiplier: 1.25,
-    reason: 'small open-weights model',
-  },
-];
-
-const SHINGLE_WORDS = 8;
-
-/** Maps a score to its level. */
-export function riskLevelFor(score: number): RiskLevel {
-  if (score >= RISK_LEVEL_THRESHOLDS.critical) return 'critical';
-  if (score >= RISK_LEVEL_THRESHOLDS.high) return 'high';
-  if (score >= RISK_LEVEL_THRESHOLDS.medium) return 'medium';
-  return 'low';
-}
-
 /** The text as scored: invisible characters removed (offsets of its PII scan refer to it). */
 export function normalize(text: string): string {
   return stripInvisible(text);
@@ -202,51 +146,6 @@ function* matchingFlagsSteps<F extends string>(table: [F, JoinedRules][], text: 
 
 export function piiFlag(type: PiiType): string {
   return SECRET_TYPES.includes(type) ? `secret:${type}` : `pii:${type}`;
-}
-
-function words(text: string): string[] {
-  return text.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [];
-}
-
-/** Characters of a long text split into words at a time, and shingles compared, between pauses. */
-const WORD_CHUNK = 32 * 1024;
-const SHINGLES_PER_SLICE = 4096;
-
-/**
- * `words(text)`, a chunk at a time. A chunk ends before an ASCII space: no word crosses one,
- * and lower-casing (final sigma included) looks no further than the neighbouring letters.
- */
-function* wordsSteps(text: string): Steps<string[]> {
-  if (text.length <= WORD_CHUNK) return words(text);
-  const out: string[] = [];
-  for (const chunk of spaceChunks(text, WORD_CHUNK)) {
-    for (const word of words(chunk)) out.push(word);
-    yield;
-  }
-  return out;
-}
-
-/** Verbatim reuse of SHINGLE_WORDS consecutive words of the system prompt (linear, via a set). */
-function* leaksSystemPrompt(response: string, systemPrompt: string): Steps<boolean> {
-  const sys = yield* wordsSteps(systemPrompt);
-  if (sys.length < SHINGLE_WORDS) {
-    const whole = sys.join(' ');
-    return whole.length >= 20 && (yield* wordsSteps(response)).join(' ').includes(whole);
-  }
-  const shingles = new Set<string>();
-  for (let i = 0; i + SHINGLE_WORDS <= sys.length; i += 1) shingles.add(sys.slice(i, i + SHINGLE_WORDS).join(' '));
-  const out = yield* wordsSteps(response);
-  const slice = new Every(SHINGLES_PER_SLICE);
-  for (let i = 0; i + SHINGLE_WORDS <= out.length; i += 1) {
-    if (slice.tick()) yield;
-    if (shingles.has(out.slice(i, i + SHINGLE_WORDS).join(' '))) return true;
-  }
-  return false;
-}
-
-function modelAdjustment(model: string | undefined): ModelAdjustment | undefined {
-  const name = model?.toLowerCase();
-  return name ? MODEL_ADJUSTMENTS.find((a) => a.pattern.test(name)) : undefined;
 }
 
 /**
