@@ -49,6 +49,17 @@ export function redactScanSteps(text: string, scan: PiiScan): Steps<{ text: stri
 }
 
 /**
+ * `source` redacted ahead of the decision that may need it, with the scan made of `scannedText`
+ * (the text as scored): when that scan applies to the text as sent (scoring changed nothing) and
+ * found anything. Undefined otherwise: nothing to redact, or the text as sent needs a scan of its
+ * own, which redaction does when it comes to it.
+ */
+export function* redactAheadSteps(source: string, scannedText: string, scan: PiiScan): Steps<string | undefined> {
+  if (scannedText !== source || scan.spans.count === 0) return undefined;
+  return (yield* redactSpansSteps(source, scan.spans)).text;
+}
+
+/**
  * The text with each span replaced by its placeholder. Each slice's pieces are joined into one
  * flat string: appending them one by one built a rope of two nodes per match (~200k for a
  * crafted megabyte), which the garbage collector had to copy and the first reader to flatten.

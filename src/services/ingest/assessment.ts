@@ -8,7 +8,7 @@ import type { InjectionGuard } from '../../domain/guard/injectionGuard.js';
 import { assessChatRiskSteps } from '../../domain/risk/chatRisk.js';
 import { type Decision, decide, hasPiiFinding } from '../../domain/risk/decision.js';
 import { scanPiiSteps } from '../../domain/risk/pii.js';
-import { redactScanSteps } from '../../domain/risk/piiRedaction.js';
+import { redactAheadSteps, redactScanSteps } from '../../domain/risk/piiRedaction.js';
 import {
   assessRiskSteps,
   type PromptRisk,
@@ -160,9 +160,8 @@ async function assessLarge(
     responseRisk = await runSliced(responseRiskSteps(exchange.response, policy.systemPrompt ?? null));
     const { scanned } = responseRisk;
     // Redacted now, while the worker is still busy: PII in the response is redacted whatever the prompt held.
-    if (redact && scanned.text === exchange.response && scanned.scan.spans.count > 0) {
-      scanned.redacted = (await runSliced(redactScanSteps(scanned.text, scanned.scan))).text;
-    }
+    const ahead = redact ? await runSliced(redactAheadSteps(exchange.response, scanned.text, scanned.scan)) : undefined;
+    if (ahead !== undefined) scanned.redacted = ahead;
   }
   const promptRisk = await promptShare;
   return runSliced(assessExchangeSteps(project, policy, { ...exchange, promptRisk, responseRisk }, guard));

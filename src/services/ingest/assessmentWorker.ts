@@ -7,7 +7,7 @@
 import { move, transferableSymbol, valueSymbol, workerData } from 'piscina';
 import type { InjectionGuard } from '../../domain/guard/injectionGuard.js';
 import { scanData, type PiiScanData } from '../../domain/risk/pii.js';
-import { redactScanSteps } from '../../domain/risk/piiRedaction.js';
+import { redactAheadSteps } from '../../domain/risk/piiRedaction.js';
 import { promptRiskSteps } from '../../domain/risk/riskScoring.js';
 import { runSync } from '../../domain/slices.js';
 
@@ -54,7 +54,7 @@ function moved(share: PromptShare): PromptShare {
 export default function scorePrompt({ prompt, redact }: PromptTask): PromptShare {
   const share = runSync(promptRiskSteps(prompt, guard));
   const { text, scan } = share.scanned;
-  const redacted = redact && text === prompt && scan.spans.count > 0 ? runSync(redactScanSteps(text, scan)).text : null;
+  const redacted = redact ? (runSync(redactAheadSteps(prompt, text, scan)) ?? null) : null;
   return moved({
     scoredText: text === prompt ? null : text,
     scan: scanData(scan),
