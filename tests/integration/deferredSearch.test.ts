@@ -58,6 +58,30 @@ const found = async (word: string) =>
 /** A writer with no post-commit fill: what a process that stopped right after the commit leaves. */
 const bareWriter = () => new IngestWriter(ctx.prisma, { maxBatch: 10, maxWaitMs: 1 });
 
+/** A row large enough for the post-commit fill. */
+const largeRow = () => row('Please summarise the attached quarterly report. '.repeat(1_500));
+
+/**
+ * Runs `fn` with a writer that fills after its commits while a large assessment is under way
+ * until `finish()` (or the end); then everything is closed.
+ */
+async function whileAssessing(
+  fn: (writer: IngestWriter, finish: () => void, heavy: Promise<void>) => Promise<void>,
+): Promise<void> {
+  const writer = bareWriter();
+  const deferred = registerDeferredSearch(writer, ctx.prisma);
+  let finish!: () => void;
+  const heavy = trackHeavyWork(new Promise<void>((r) => (finish = r)));
+  try {
+    await fn(writer, finish, heavy);
+  } finally {
+    finish();
+    await heavy;
+    await deferred.close();
+    await writer.close();
+  }
+}
+
 describe('search vectors of large rows', () => {
   it('should build a small row’s vector in the insert and leave a large row’s for after the commit', async () => {
     const writer = bareWriter();
@@ -110,12 +134,8 @@ describe('search vectors of large rows', () => {
   });
 
   it('should wait with the fill while a large assessment runs, and fill right after it', async () => {
-    const writer = bareWriter();
-    const deferred = registerDeferredSearch(writer, ctx.prisma);
-    let finish!: () => void;
-    const heavy = trackHeavyWork(new Promise<void>((r) => (finish = r)));
-    try {
-      const r = row(`${'Please summarise the attached quarterly report. '.repeat(1_500)}`);
+    await whileAssessing(async (writer, finish, heavy) => {
+      const r = largeRow();
       await writer.write(r);
       // a good while past the settle time: the fill still waits for the assessment under way
       await new Promise((res) => setTimeout(res, FILL_SETTLE_MS * 5));
@@ -125,32 +145,19 @@ describe('search vectors of large rows', () => {
       await heavy;
       await eventually(async () => (await searchState(r.id)) === 'filled');
       expect(performance.now() - ended).toBeGreaterThanOrEqual(FILL_SETTLE_MS * 0.9);
-    } finally {
-      finish();
-      await deferred.close();
-      await writer.close();
-    }
+    });
   });
 
   it('should fill a row at most FILL_MAX_DELAY_MS after its commit however busy the process stays', async () => {
-    const writer = bareWriter();
-    const deferred = registerDeferredSearch(writer, ctx.prisma);
-    let finish!: () => void;
-    const heavy = trackHeavyWork(new Promise<void>((r) => (finish = r)));
-    try {
-      const r = row(`${'Please summarise the attached quarterly report. '.repeat(1_500)}`);
+    await whileAssessing(async (writer) => {
+      const r = largeRow();
       const committed = performance.now();
       await writer.write(r);
       await eventually(async () => (await searchState(r.id)) === 'filled', FILL_MAX_DELAY_MS * 3);
       const waited = performance.now() - committed;
       expect(waited).toBeGreaterThanOrEqual(FILL_MAX_DELAY_MS * 0.9);
       expect(waited).toBeLessThan(FILL_MAX_DELAY_MS * 3);
-    } finally {
-      finish();
-      await heavy;
-      await deferred.close();
-      await writer.close();
-    }
+    });
   });
 
   it('should rebuild the vector when a text is rewritten, as the generated column did', async () => {
