@@ -1,5 +1,7 @@
 import request from 'supertest';
 import { describe, expect, it } from 'vitest';
+import { upsertRollupDeltas, type SqlClient } from '../../src/db/queries/rollupQueries.js';
+import { aggregateBatch } from '../../src/domain/metrics/rollupDeltas.js';
 import { repairRollupDay, utcDayStart } from '../../src/services/analytics/rollupService.js';
 import { eventually } from '../helpers/eventually.js';
 import { createProject, registerUser } from '../helpers/factories.js';
@@ -47,5 +49,36 @@ describe('per-hour latency histograms', () => {
     await ctx.prisma.$transaction((tx) => repairRollupDay(tx, utcDayStart(new Date())));
     expect(await mismatches(project.id)).toEqual([]);
     expect(await ctx.prisma.metricLatencyHour.count({ where: { projectId: project.id } })).toBeGreaterThanOrEqual(1);
+  });
+
+  it('should write a batch into both tables with one statement, so no reader sees one without the other', async () => {
+    const user = await registerUser(ctx.app);
+    const project = await createProject(ctx.app, user);
+    let statements = 0;
+    const counting: SqlClient = {
+      $queryRaw: ctx.prisma.$queryRaw.bind(ctx.prisma),
+      $executeRaw: ((...args: Parameters<SqlClient['$executeRaw']>) => {
+        statements++;
+        return ctx.prisma.$executeRaw(...args);
+      }) as SqlClient['$executeRaw'],
+    };
+    const deltas = aggregateBatch(
+      [5, 50, 500].map((latencyMs) => ({
+        projectId: project.id,
+        model: 'gpt-4o',
+        endpoint: null,
+        status: 'success' as const,
+        promptTokens: 1,
+        completionTokens: 1,
+        costUsd: 0.001,
+        latencyMs,
+        riskScore: 0,
+        createdAt: new Date(),
+      })),
+    );
+    await upsertRollupDeltas(counting, deltas);
+    expect(statements).toBe(1);
+    expect(await mismatches(project.id)).toEqual([]);
+    expect(await ctx.prisma.metricLatencyHour.count({ where: { projectId: project.id } })).toBe(1);
   });
 });

@@ -3,6 +3,7 @@
  * settled() applies what is buffered at once, and no interleaving leaves it spinning.
  */
 import { describe, expect, it } from 'vitest';
+import { Prisma } from '../../src/generated/prisma/client.js';
 import type { SqlClient } from '../../src/db/queries/rollupQueries.js';
 import type { CommitHandler, IngestWriter, LlmRequestRow } from '../../src/services/ingest/ingestWriter.js';
 import { registerRollups } from '../../src/services/analytics/rollupService.js';
@@ -17,9 +18,9 @@ function fakes(delayMs = 0) {
   } as unknown as IngestWriter;
   const statements: string[] = [];
   const db = {
-    async $executeRaw(strings: TemplateStringsArray) {
+    async $executeRaw(strings: TemplateStringsArray, ...values: unknown[]) {
       if (delayMs) await new Promise((r) => setTimeout(r, delayMs));
-      statements.push(strings.join('?'));
+      statements.push(Prisma.sql(strings, ...values).sql);
       return 1;
     },
   } as unknown as SqlClient;

@@ -46,19 +46,22 @@ function histogramFromBucketsSql(bucket: string, count: string, cast: string): P
 }
 
 /**
- * Adds the deltas of one committed batch in a single statement. Rows are inserted in key order
+ * Adds the deltas of one committed batch in a single statement, so metric_rollups and
+ * metric_latency_hours are never seen out of step (two statements outside a transaction let a
+ * reader see one table's share of a batch without the other's). Rows are inserted in key order
  * so that two concurrent batches lock shared rollup rows in the same order (no deadlock); a
  * project purged meanwhile is skipped instead of failing the whole batch on its foreign key.
+ * Returns the number of metric_rollups rows inserted or updated.
  */
 export async function upsertRollupDeltas(db: SqlClient, deltas: readonly RollupDelta[]): Promise<number> {
   if (deltas.length === 0) return 0;
-  const json = JSON.stringify(deltas);
-  const [count] = await Promise.all([upsertRollupRows(db, json), upsertLatencyHours(db, deltas)]);
-  return count;
+  return db.$executeRaw`
+    WITH latency_hours AS (${latencyHoursUpsertSql(deltas)})
+    ${rollupRowsUpsertSql(JSON.stringify(deltas))}`;
 }
 
-/** The same batch's histograms summed per (project, hour) into metric_latency_hours. */
-async function upsertLatencyHours(db: SqlClient, deltas: readonly RollupDelta[]): Promise<number> {
+/** The same batch's histograms summed per (project, hour), upserted into metric_latency_hours. */
+function latencyHoursUpsertSql(deltas: readonly RollupDelta[]): Prisma.Sql {
   const byHour = new Map<string, { projectId: string; hour: Date; latencyHist: number[] }>();
   for (const d of deltas) {
     const key = `${d.projectId}|${d.hour.getTime()}`;
@@ -69,7 +72,7 @@ async function upsertLatencyHours(db: SqlClient, deltas: readonly RollupDelta[])
   const rows = [...byHour.values()].sort((a, b) =>
     a.projectId === b.projectId ? a.hour.getTime() - b.hour.getTime() : a.projectId < b.projectId ? -1 : 1,
   );
-  return db.$executeRaw`
+  return Prisma.sql`
     INSERT INTO metric_latency_hours ("projectId", "hour", "latencyHist")
     SELECT d."projectId", d."hour", d."latencyHist"
     FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) AS d("projectId" text, "hour" timestamp(3), "latencyHist" int[])
@@ -81,8 +84,8 @@ async function upsertLatencyHours(db: SqlClient, deltas: readonly RollupDelta[])
         FROM unnest(metric_latency_hours."latencyHist", EXCLUDED."latencyHist") WITH ORDINALITY AS u(a, b, i))`;
 }
 
-function upsertRollupRows(db: SqlClient, json: string): Promise<number> {
-  return db.$executeRaw`
+function rollupRowsUpsertSql(json: string): Prisma.Sql {
+  return Prisma.sql`
     INSERT INTO metric_rollups ("projectId", "hour", "model", "endpoint", "requests", "errors", "promptTokens",
       "completionTokens", "costUsd", "unpricedRequests", "latencySumMs", "latencyHist", "riskSum", "highRiskCount")
     SELECT d."projectId", d."hour", d."model", d."endpoint", d."requests", d."errors", d."promptTokens",
