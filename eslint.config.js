@@ -43,7 +43,8 @@ export default tseslint.config(
     rules: {
       // ioredis 6 declares `class VerbatimString extends String`; once any class extends String,
       // V8 runs String.prototype.charCodeAt, slice and indexOf 1.7-2.7x slower in the whole
-      // process. The server loads it with import() only when REDIS_URL is set (src/server.ts).
+      // process. package.json holds ioredis at 5 (tests/unit/redisClient.test.ts checks), and
+      // the server loads it with import() only when REDIS_URL is set (src/server.ts).
       '@typescript-eslint/no-restricted-imports': [
         'error',
         {

@@ -137,10 +137,11 @@ async function main(): Promise<void> {
     // ioredis owns its reconnection; it gets capped, jittered delays and a bounded log.
     const redisBackoff = new Backoff({ initialMs: 100, maxMs: 5_000 });
     const redisLog = new ThrottledLog(logger, 'redis unreachable (falling back to in-process limits)');
-    // Loaded only when configured: ioredis 6 declares `class VerbatimString extends String`, and
-    // once any class extends String, V8's optimised code runs String.prototype.charCodeAt, slice
-    // and indexOf 1.7-2.7x slower in the whole process; scoring a crafted 2 MB call took about
-    // 1.5x as long (docs/INGESTION.md).
+    // Loaded only when configured. The client is held at ioredis 5: ioredis 6 declares
+    // `class VerbatimString extends String`, and once any class extends String, V8's optimised
+    // code runs String.prototype.charCodeAt, slice and indexOf 1.7-2.7x slower in the whole
+    // process; scoring a crafted 2 MB call took about 1.5x as long (docs/INGESTION.md,
+    // tests/unit/redisClient.test.ts).
     const { Redis } = await import('ioredis');
     redis = new Redis(env.REDIS_URL, {
       maxRetriesPerRequest: 1,
