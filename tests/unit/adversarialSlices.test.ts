@@ -10,7 +10,8 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { SHAPES } from '../../bench/adversarialShapes.js';
 import { NFKC_GROWTH_LIMIT } from '../../src/domain/guard/normalize.js';
-import { CONTENT_RULES, INJECTION_RULES, joinRules, LEAK_PHRASES } from '../../src/domain/risk/riskPatterns.js';
+import { CONTENT_RULES, INJECTION_RULES, LEAK_PHRASES } from '../../src/domain/risk/riskPatterns.js';
+import { joinRules } from '../../src/domain/risk/ruleMatching.js';
 import { assessExchangeSteps } from '../../src/services/ingest/assessment.js';
 import type { ProjectContext } from '../../src/services/auth/keyCache.js';
 import { loadInjectionGuard } from '../../src/services/guard/guardModel.js';

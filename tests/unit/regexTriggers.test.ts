@@ -3,13 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { makeBodies } from '../../bench/bodies.js';
 import { riskDatasetPath } from '../../scripts/riskDataset.js';
 import { requiredLiterals } from '../../src/domain/risk/regexTriggers.js';
-import {
-  CONTENT_RULES,
-  INJECTION_RULES,
-  joinRules,
-  matchesAny,
-  type PatternRule,
-} from '../../src/domain/risk/riskPatterns.js';
+import { CONTENT_RULES, INJECTION_RULES } from '../../src/domain/risk/riskPatterns.js';
+import { joinRules, matchesAny, type PatternRule } from '../../src/domain/risk/ruleMatching.js';
 
 describe('requiredLiterals', () => {
   it.each([

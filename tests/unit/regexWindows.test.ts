@@ -3,15 +3,8 @@
  * the same answer as one test of the whole text, with a pause between windows.
  */
 import { describe, expect, it } from 'vitest';
-import {
-  CONTENT_RULES,
-  INJECTION_RULES,
-  joinRules,
-  LEAK_PHRASES,
-  matchesAny,
-  matchesAnySteps,
-  type JoinedRules,
-} from '../../src/domain/risk/riskPatterns.js';
+import { CONTENT_RULES, INJECTION_RULES, LEAK_PHRASES } from '../../src/domain/risk/riskPatterns.js';
+import { joinRules, matchesAny, matchesAnySteps, type JoinedRules } from '../../src/domain/risk/ruleMatching.js';
 import { REGEX_WINDOW, RUN_LIMIT, regexReach, testWindowed, windowed } from '../../src/domain/risk/regexWindows.js';
 import { runSync, type Steps } from '../../src/domain/slices.js';
 import { seededRandom } from '../../src/utils/random.js';

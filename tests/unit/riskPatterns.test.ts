@@ -1,12 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import {
-  CONTENT_RULES,
-  INJECTION_RULES,
-  joinRules,
-  matchesAny,
-  matchesRule,
-  type PatternRule,
-} from '../../src/domain/risk/riskPatterns.js';
+import { CONTENT_RULES, INJECTION_RULES } from '../../src/domain/risk/riskPatterns.js';
+import { joinRules, matchesAny, matchesRule, type PatternRule } from '../../src/domain/risk/ruleMatching.js';
 
 /** Words that the rules look for, mixed with business words, in both cases. */
 const WORDS = (

@@ -28,15 +28,8 @@ import {
 import { runSync, type Steps } from '../slices.js';
 import { hasEncodedPayload } from './encodedPayload.js';
 import { scanPiiSteps, SECRET_TYPES, type PiiScan, type PiiType } from './pii.js';
-import {
-  CONTENT_RULES,
-  INJECTION_RULES,
-  joinRules,
-  LEAK_PHRASES,
-  matchesAnySteps,
-  type JoinedRules,
-  type PatternRule,
-} from './riskPatterns.js';
+import { CONTENT_RULES, INJECTION_RULES, LEAK_PHRASES } from './riskPatterns.js';
+import { joinRules, matchesAnySteps, type JoinedRules, type PatternRule } from './ruleMatching.js';
 import type { RiskLevel } from '../../types/vocabulary.js';
 import {
   DEFAULT_INJECTION_THRESHOLD,
