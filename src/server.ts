@@ -20,6 +20,7 @@ import { IngestWriter, poolExecutor } from './services/ingest/ingestWriter.js';
 import type { InjectionGuard } from './domain/guard/injectionGuard.js';
 import { GuardModelUnavailableError, loadInjectionGuard } from './services/guard/guardModel.js';
 import { assessmentWorkersFor } from './services/ingest/assessmentWorkers.js';
+import { warmUpAssessment } from './services/ingest/assessmentWarmup.js';
 import { KeyCache } from './services/auth/keyCache.js';
 import { Lifecycle } from './services/ops/lifecycle.js';
 import { ensureRequestPartitions } from './services/analytics/requestPartitions.js';
@@ -198,6 +199,12 @@ async function main(): Promise<void> {
     lifecycle,
     expectedMigrations: await expectedMigrations(),
   });
+  if (env.ASSESSMENT_WARMUP) {
+    // Before listening, so the first request (and a balancer's first health check) finds it done.
+    const warmupMs = await warmUpAssessment(guard, logger);
+    logger.info({ warmupMs: Math.round(warmupMs) }, 'assessment warmed up');
+    if (shuttingDown) return;
+  }
   const server = app.listen(env.PORT, env.HOST);
   // While draining, every response closes its connection: a keep-alive client (or a balancer
   // reusing connections) must not send its next request down a socket about to be closed.

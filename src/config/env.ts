@@ -35,6 +35,11 @@ export const envSchema = z.object({
    * request thread; unset: one per core but one (at least 1, at most 4); 0: none.
    */
   ASSESSMENT_WORKERS: z.coerce.number().int().min(0).max(16).optional(),
+  /**
+   * Score a generic large exchange before listening (about a second of CPU), so the first large
+   * request does not pay for compiling the detectors (services/ingest/assessmentWarmup.ts).
+   */
+  ASSESSMENT_WARMUP: booleanish.default(true),
   /** Port of the embedded PostgreSQL; 0 picks a free one. Not used with DATABASE_URL. */
   EMBEDDED_PG_PORT: port.default(54329),
   /** Pool size per process; the hot path needs few connections thanks to group commit. */

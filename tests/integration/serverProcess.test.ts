@@ -43,13 +43,18 @@ describe('the server process on the embedded PostgreSQL', () => {
     expect(notFound.status).toBe(404);
     expect(((await notFound.json()) as { error: { requestId: string } }).error.requestId).toEqual(expect.any(String));
     expect(postmasterRunning(pgdata)).toBe(true);
+    // The assessment is warmed before the server listens (ASSESSMENT_WARMUP, on by default).
+    const warmed = first.output().indexOf('assessment warmed up');
+    expect(warmed).toBeGreaterThan(-1);
+    expect(warmed).toBeLessThan(first.output().indexOf('LLMGuard API listening'));
     first.child.kill('SIGTERM');
     expect(await first.exited).toEqual({ code: 0, signal: null });
     expect(postmasterRunning(pgdata)).toBe(false);
 
-    const second = await spawnServer(env);
+    const second = await spawnServer({ ...env, ASSESSMENT_WARMUP: 'false' });
     await waitFor(`${second.baseUrl}/readyz`);
     expect(second.output()).toContain('database schema is up to date');
+    expect(second.output()).not.toContain('assessment warmed up');
     expect(second.output()).not.toContain('initialising embedded PostgreSQL');
     second.child.kill('SIGTERM');
     expect((await second.exited).code).toBe(0);

@@ -1,0 +1,60 @@
+/**
+ * The assessment's warm-up at start-up (services/ingest/assessmentWarmup.ts): its sample must
+ * reach every detector, the validator budget of every validating kind and the large-exchange
+ * paths (slices, worker threads), or the first crafted call compiles them after all; and it
+ * must never stop the server from starting.
+ */
+import type { Logger } from 'pino';
+import { afterAll, describe, expect, it, vi } from 'vitest';
+import { BUDGETED_PII_TYPES, PII_TYPES, scanPii } from '../../src/domain/risk/pii.js';
+import { loadInjectionGuard } from '../../src/services/guard/guardModel.js';
+import {
+  SLICED_ASSESSMENT_CHARS,
+  WORKER_PROMPT_CHARS,
+  assessExchangeAsync,
+} from '../../src/services/ingest/assessment.js';
+import { WARMUP_ROUNDS, warmUpAssessment, warmupSample } from '../../src/services/ingest/assessmentWarmup.js';
+import { closeAssessmentWorkers } from '../../src/services/ingest/assessmentWorkers.js';
+
+afterAll(() => closeAssessmentWorkers());
+
+describe('the assessment warm-up', () => {
+  const sample = warmupSample();
+
+  it('should hold every kind of PII and secret, past the budget of each validating kind', () => {
+    const scan = scanPii(sample);
+    expect([...scan.types].sort()).toEqual([...PII_TYPES].sort());
+    expect([...scan.saturated].sort()).toEqual([...BUDGETED_PII_TYPES].sort());
+  });
+
+  it('should be large enough for the sliced path and the worker threads, and small enough to stay cheap', () => {
+    expect(sample.length * 2).toBeGreaterThan(SLICED_ASSESSMENT_CHARS);
+    expect(sample.length).toBeGreaterThanOrEqual(WORKER_PROMPT_CHARS);
+    expect(sample.length).toBeLessThan(SLICED_ASSESSMENT_CHARS);
+  });
+
+  it('should score the sample as an exchange and as a prompt alone, in every round, and flag what it holds', async () => {
+    const { guard } = loadInjectionGuard();
+    const calls: { response: string | null; flags: string[] }[] = [];
+    const assess: typeof assessExchangeAsync = async (project, policy, exchange, g) => {
+      const result = await assessExchangeAsync(project, policy, exchange, g);
+      calls.push({ response: exchange.response, flags: result.flags });
+      return result;
+    };
+    const ms = await warmUpAssessment(guard, undefined, assess);
+    expect(ms).toBeGreaterThan(0);
+    expect(calls).toHaveLength(2 * WARMUP_ROUNDS);
+    expect(calls.filter((c) => c.response === null)).toHaveLength(WARMUP_ROUNDS);
+    for (const c of calls) {
+      expect(c.flags).toEqual(expect.arrayContaining(['injection:override', 'pii:phone', 'secret:private_key']));
+    }
+  }, 60_000);
+
+  it('should resolve and log a warning, never reject, when the assessment fails', async () => {
+    const warn = vi.fn();
+    const logger = { warn } as unknown as Logger;
+    const failing: typeof assessExchangeAsync = () => Promise.reject(new Error('scorer broke'));
+    await expect(warmUpAssessment(null, logger, failing)).resolves.toEqual(expect.any(Number));
+    expect(warn).toHaveBeenCalledWith({ err: 'scorer broke' }, expect.stringContaining('warm-up failed'));
+  });
+});
