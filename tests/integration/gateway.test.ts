@@ -97,6 +97,9 @@ describe('POST /v1/chat/completions (plain)', () => {
     expect(data.choices[0]!.message.content).toBe('Hello from upstream');
     expect(fake.requests).toHaveLength(1);
     expect(fake.requests[0]!.authorization).toBe(`Bearer ${UPSTREAM_KEY}`);
+    // The SDK's telemetry headers (our OS, architecture, Node.js version...) are not sent upstream.
+    expect(fake.requests[0]!.headerNames.filter((h) => h.startsWith('x-stainless'))).toEqual([]);
+    expect(fake.requests[0]!.headerNames).toEqual(expect.arrayContaining(['authorization', 'content-type']));
     expect(fake.requests[0]!.body).toMatchObject({
       model: 'gpt-4o',
       messages: [{ role: 'user', content: 'Say hello to the team.' }],
