@@ -90,7 +90,12 @@ export async function startFakeOpenAI(): Promise<FakeOpenAI> {
         res.end(JSON.stringify(body));
       };
       if (req.method === 'GET' && url.pathname === '/v1/models') {
-        requests.push({ path: url.pathname, authorization: req.headers.authorization ?? null, headerNames: Object.keys(req.headers), body: {} as never });
+        requests.push({
+          path: url.pathname,
+          authorization: req.headers.authorization ?? null,
+          headerNames: Object.keys(req.headers),
+          body: {} as never,
+        });
         send(200, {
           object: 'list',
           data: ['gpt-4o', 'gpt-4o-mini'].map((id) => ({ id, object: 'model', created: 1700000000, owned_by: 'fake' })),
@@ -99,7 +104,12 @@ export async function startFakeOpenAI(): Promise<FakeOpenAI> {
       }
       if (req.method === 'POST' && url.pathname === '/v1/embeddings') {
         const body = JSON.parse(text) as RecordedChatRequest['body'] & { input: string | string[] };
-        requests.push({ path: url.pathname, authorization: req.headers.authorization ?? null, headerNames: Object.keys(req.headers), body });
+        requests.push({
+          path: url.pathname,
+          authorization: req.headers.authorization ?? null,
+          headerNames: Object.keys(req.headers),
+          body,
+        });
         const inputs = Array.isArray(body.input) ? body.input : [body.input];
         const vector = new Float32Array([0.5, -0.25, 0.125]);
         send(200, {
@@ -120,7 +130,12 @@ export async function startFakeOpenAI(): Promise<FakeOpenAI> {
         return;
       }
       const body = JSON.parse(text) as RecordedChatRequest['body'];
-      requests.push({ path: url.pathname, authorization: req.headers.authorization ?? null, headerNames: Object.keys(req.headers), body });
+      requests.push({
+        path: url.pathname,
+        authorization: req.headers.authorization ?? null,
+        headerNames: Object.keys(req.headers),
+        body,
+      });
       const reply = perModel.get(body.model) ?? sequence.shift() ?? current;
       if (reply.kind === 'error') {
         send(reply.status, {
