@@ -7,7 +7,8 @@
  * megabyte of phone-like numbers reaches the phone validator, its budget and the redaction of
  * what the budget left unverified; a megabyte of e-mail addresses reaches another set. Each
  * set ran unoptimised on its first large text: that first call cost 2-3x the next ones (end to
- * end, the first 1 MB call of a shape took up to 466 ms where later ones took 160-220).
+ * end, the first 1 MB call of a shape took up to 466 ms where later ones took 160-220). What the
+ * warm-up changed, and what it did not, is measured in docs/INGESTION.md.
  *
  * The sample is generic, not any one crafted input: ordinary prose in English and German with
  * one of everything the scorers look for (each PII kind, secrets, an injection phrase, spaced
@@ -22,7 +23,7 @@ import type { InjectionGuard } from '../../domain/guard/injectionGuard.js';
 import { PII_CANDIDATE_LIMIT } from '../../domain/risk/pii.js';
 import type { ProjectContext } from '../auth/keyCache.js';
 import type { Enforcement } from '../incidents/remediationEnforcer.js';
-import { SLICED_ASSESSMENT_CHARS, assessExchangeAsync } from './assessment.js';
+import { assessExchangeAsync } from './assessment.js';
 
 /** One paragraph holding one of each thing the scorers detect. */
 const MIXED = [
@@ -53,12 +54,14 @@ const RUNS = [
   '123-45-6789 ',
 ];
 
-/** The warm-up text: the mixed paragraph repeated, then the candidate runs, just over the sliced size. */
+/**
+ * The warm-up text (about 45K characters): the mixed paragraph, then the candidate runs. As
+ * prompt and response together it is over SLICED_ASSESSMENT_CHARS, and as a prompt it is at least
+ * WORKER_PROMPT_CHARS, so the sliced path and the worker threads are the ones warmed (a test
+ * checks both).
+ */
 export function warmupSample(): string {
-  const runs = RUNS.map((unit) => unit.repeat(PII_CANDIDATE_LIMIT + 20)).join('');
-  const half = Math.ceil(SLICED_ASSESSMENT_CHARS / 2) + 1024;
-  const mixed = MIXED.repeat(Math.max(1, Math.ceil((half - runs.length) / MIXED.length)));
-  return mixed + runs;
+  return MIXED + RUNS.map((unit) => unit.repeat(PII_CANDIDATE_LIMIT + 20)).join('');
 }
 
 const WARMUP_PROJECT = {
