@@ -130,7 +130,6 @@ function printTable(rows: string[][]): void {
   for (const row of rows) console.log(row.map((c, j) => c.padEnd(widths[j]!)).join(''));
 }
 
-/** Polls /healthz back to back until `done` settles; returns the longest answer in ms. */
 /**
  * The longest `/healthz` answer while `done` is pending, from a probe every PROBE_EVERY_MS (one
  * still waiting delays the next): the "other requests" that a crafted call must not stall.
