@@ -16,11 +16,13 @@ import { postgresBus } from './db/notifyBus.js';
 import { createPrisma, poolOf, type PrismaClient } from './db/prisma.js';
 import { ReadRouter } from './db/readReplica.js';
 import { observePool, observeQueue } from './observability/metrics.js';
+import { BATCH_WARMUP_SQL } from './services/ingest/ingestBatch.js';
 import { IngestWriter, poolExecutor } from './services/ingest/ingestWriter.js';
 import type { InjectionGuard } from './domain/guard/injectionGuard.js';
 import { GuardModelUnavailableError, loadInjectionGuard } from './services/guard/guardModel.js';
 import { assessmentWorkersFor } from './services/ingest/assessmentWorkers.js';
 import { warmUpAssessment } from './services/ingest/assessmentWarmup.js';
+import { connectionWarmer, warmUpRequestQueries } from './services/requestWarmup.js';
 import { KeyCache } from './services/auth/keyCache.js';
 import { Lifecycle } from './services/ops/lifecycle.js';
 import { ensureRequestPartitions } from './services/analytics/requestPartitions.js';
@@ -100,7 +102,8 @@ async function main(): Promise<void> {
     connectTimeoutMs: env.DATABASE_CONNECT_TIMEOUT_MS,
     statementTimeoutMs: env.DATABASE_STATEMENT_TIMEOUT_MS,
   };
-  const prisma = createPrisma(db.url, env.DATABASE_POOL_SIZE, { health, ...timeouts });
+  // Two connections stay open when idle: a key's or project's lookup after a quiet spell does not wait for a connect.
+  const prisma = createPrisma(db.url, env.DATABASE_POOL_SIZE, { health, keepOpen: 2, ...timeouts });
   closers.push({ name: 'prisma', close: () => prisma.$disconnect() });
   // This month's and the next months' partitions of llm_requests exist before the first request
   // (the cron job keeps them ahead); a database not migrated yet gets them from the cron job.
@@ -166,7 +169,13 @@ async function main(): Promise<void> {
   const keyCache = new KeyCache(prisma, bus);
   closers.push({ name: 'api key cache', close: () => keyCache.close() });
 
-  const ingestPool = resilientPool({ connectionString: db.url, max: env.INGEST_CONCURRENCY, health, ...timeouts });
+  const ingestPool = resilientPool({
+    connectionString: db.url,
+    max: env.INGEST_CONCURRENCY,
+    keepOpen: env.INGEST_CONCURRENCY,
+    health,
+    ...timeouts,
+  });
   closers.push({ name: 'ingest pool', close: () => ingestPool.end() });
   const ingestWriter = new IngestWriter(poolExecutor(ingestPool), {
     concurrency: env.INGEST_CONCURRENCY,
@@ -203,6 +212,15 @@ async function main(): Promise<void> {
     // Before listening, so the first request (and a balancer's first health check) finds it done.
     const warmupMs = await warmUpAssessment(guard, logger);
     logger.info({ warmupMs: Math.round(warmupMs) }, 'assessment warmed up');
+    if (shuttingDown) return;
+  }
+  if (env.QUERY_WARMUP) {
+    // The request paths' database work (the writer's connections, the lookups), done before the first call needs it.
+    const writerConnections = connectionWarmer(ingestPool, env.INGEST_CONCURRENCY, BATCH_WARMUP_SQL);
+    const { quotaService, gateway } = wiring.ctx;
+    const parts = [writerConnections, keyCache, quotaService, gateway.upstreams];
+    const warmupMs = await warmUpRequestQueries(parts, logger);
+    logger.info({ warmupMs: Math.round(warmupMs) }, 'request queries warmed up');
     if (shuttingDown) return;
   }
   const server = app.listen(env.PORT, env.HOST);

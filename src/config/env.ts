@@ -40,6 +40,11 @@ export const envSchema = z.object({
    * request does not pay for compiling the detectors (services/ingest/assessmentWarmup.ts).
    */
   ASSESSMENT_WARMUP: booleanish.default(true),
+  /**
+   * Run the request paths' database lookups (API key, project, plan, provider) before listening,
+   * so the first calls do not pay for Prisma compiling them (services/requestWarmup.ts).
+   */
+  QUERY_WARMUP: booleanish.default(true),
   /** Port of the embedded PostgreSQL; 0 picks a free one. Not used with DATABASE_URL. */
   EMBEDDED_PG_PORT: port.default(54329),
   /** Pool size per process; the hot path needs few connections thanks to group commit. */

@@ -227,6 +227,13 @@ export interface ResilientPoolOptions {
   /** Server-side statement_timeout (default 30 s); the client gives up 5 s later. */
   statementTimeoutMs?: number;
   health?: DatabaseHealth;
+  /**
+   * Connections kept open when idle (pg's `min`; default 0: an idle connection closes after
+   * 10 s). A request that needs a fresh one waits for its connect and for the new backend to
+   * load what the first statements need: measured on the ingest path, 21-40 ms instead of 6-10
+   * for a call after 12 idle seconds.
+   */
+  keepOpen?: number;
   /** Passed on to pg.Pool (e.g. a custom Client class). */
   extra?: pg.PoolConfig;
 }
@@ -248,6 +255,7 @@ export function resilientPool(options: ResilientPoolOptions): pg.Pool {
     statement_timeout: statementTimeout,
     query_timeout: statementTimeout + 5_000,
     idle_in_transaction_session_timeout: 60_000,
+    min: Math.min(options.keepOpen ?? 0, options.max),
     ...options.extra,
   });
   const health = options.health;

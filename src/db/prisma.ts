@@ -15,6 +15,8 @@ export interface PrismaOptions {
   health?: DatabaseHealth;
   connectTimeoutMs?: number;
   statementTimeoutMs?: number;
+  /** Connections kept open when idle (see resilientPool). */
+  keepOpen?: number;
 }
 
 /**

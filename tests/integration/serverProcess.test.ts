@@ -47,14 +47,19 @@ describe('the server process on the embedded PostgreSQL', () => {
     const warmed = first.output().indexOf('assessment warmed up');
     expect(warmed).toBeGreaterThan(-1);
     expect(warmed).toBeLessThan(first.output().indexOf('LLMGuard API listening'));
+    // So are the request paths' database lookups and the writer's connections (QUERY_WARMUP).
+    const queries = first.output().indexOf('request queries warmed up');
+    expect(queries).toBeGreaterThan(-1);
+    expect(queries).toBeLessThan(first.output().indexOf('LLMGuard API listening'));
     first.child.kill('SIGTERM');
     expect(await first.exited).toEqual({ code: 0, signal: null });
     expect(postmasterRunning(pgdata)).toBe(false);
 
-    const second = await spawnServer({ ...env, ASSESSMENT_WARMUP: 'false' });
+    const second = await spawnServer({ ...env, ASSESSMENT_WARMUP: 'false', QUERY_WARMUP: 'false' });
     await waitFor(`${second.baseUrl}/readyz`);
     expect(second.output()).toContain('database schema is up to date');
     expect(second.output()).not.toContain('assessment warmed up');
+    expect(second.output()).not.toContain('request queries warmed up');
     expect(second.output()).not.toContain('initialising embedded PostgreSQL');
     second.child.kill('SIGTERM');
     expect((await second.exited).code).toBe(0);

@@ -11,6 +11,7 @@ import type { PrismaClient } from '../../db/prisma.js';
 import { safeEqual } from '../../utils/crypto.js';
 import { projectColumns, type ModelConfig } from '../../domain/config/modelConfig.js';
 import type { ProjectContext, VerifiedKey } from '../../types/project.js';
+import { NO_SUCH_ID, type QueryWarmable } from '../requestWarmup.js';
 import { digestApiKey } from './apiKeyDigest.js';
 
 export type { ActiveRemediation, ProjectArm, ProjectContext, VerifiedKey } from '../../types/project.js';
@@ -23,7 +24,7 @@ export interface KeyCacheOptions {
 
 const NOT_FOUND = Symbol('not found');
 
-export class KeyCache {
+export class KeyCache implements QueryWarmable {
   private keys: LRUCache<string, VerifiedKey | typeof NOT_FOUND>;
   private projects: LRUCache<string, ProjectContext>;
   private lastUsed = new Map<string, Date>();
@@ -58,17 +59,7 @@ export class KeyCache {
     const digest = digestApiKey(key);
     let entry = this.keys.get(digest);
     if (entry === undefined) {
-      const row = await this.prisma.apiKey.findUnique({
-        where: { keyHash: digest },
-        select: {
-          id: true,
-          projectId: true,
-          keyHash: true,
-          expiresAt: true,
-          revokedAt: true,
-          project: { select: { deletedAt: true } },
-        },
-      });
+      const row = await this.findKey(digest);
       entry =
         row && !row.revokedAt && !row.project.deletedAt && safeEqual(row.keyHash, digest)
           ? { apiKeyId: row.id, projectId: row.projectId, digest, expiresAt: row.expiresAt?.getTime() ?? null }
@@ -86,6 +77,35 @@ export class KeyCache {
   async projectContext(projectId: string): Promise<ProjectContext | null> {
     const cached = this.projects.get(projectId);
     if (cached) return cached;
+    const context = await this.loadProject(projectId);
+    if (context) this.projects.set(projectId, context);
+    return context;
+  }
+
+  /**
+   * Both lookups for a key and a project that do not exist, caching nothing: Prisma compiles
+   * a query the first time it runs (see services/requestWarmup.ts).
+   */
+  async warmUpQueries(): Promise<void> {
+    await this.findKey(digestApiKey(NO_SUCH_ID));
+    await this.loadProject(NO_SUCH_ID);
+  }
+
+  private findKey(digest: string) {
+    return this.prisma.apiKey.findUnique({
+      where: { keyHash: digest },
+      select: {
+        id: true,
+        projectId: true,
+        keyHash: true,
+        expiresAt: true,
+        revokedAt: true,
+        project: { select: { deletedAt: true } },
+      },
+    });
+  }
+
+  private async loadProject(projectId: string): Promise<ProjectContext | null> {
     const row = await this.prisma.project.findUnique({
       where: { id: projectId },
       include: {
@@ -117,7 +137,6 @@ export class KeyCache {
     };
     const split = row.configSplit as { arms: { version: number; weight: number }[]; startedAt: string } | null;
     if (split) context.split = await this.armContexts(context, split.arms);
-    this.projects.set(projectId, context);
     return context;
   }
 

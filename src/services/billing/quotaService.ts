@@ -19,6 +19,7 @@ import type { QuotaGate } from '../ingest/admission.js';
 import type { QuotaCounter } from '../ingest/ingestWriter.js';
 import type { ProjectContext } from '../auth/keyCache.js';
 import { DAY_MS, retryAfterSeconds } from '../../utils/time.js';
+import { NO_SUCH_ID, type QueryWarmable } from '../requestWarmup.js';
 
 /** Stripe statuses under which a paid plan is served. */
 export const SERVING_STATUSES = new Set(['active', 'trialing', 'past_due']);
@@ -111,7 +112,7 @@ export async function quotaStateFor(
 const NO_REQUEST_LIMIT = Number.MAX_SAFE_INTEGER;
 
 /** The QuotaGate of /llm/request, plus usage read-outs for the billing endpoints. */
-export class QuotaService implements QuotaGate {
+export class QuotaService implements QuotaGate, QueryWarmable {
   /** Plan state per owner, so the hot path runs no statement of its own; billing changes evict it. */
   private states: LRUCache<string, QuotaState>;
   /**
@@ -162,6 +163,11 @@ export class QuotaService implements QuotaGate {
     };
     if (this.full.has(key)) throw refusal();
     return { userId: project.ownerId, periodStart, limit, refusal };
+  }
+
+  /** The plan lookup for an owner that does not exist, caching nothing (services/requestWarmup.ts). */
+  async warmUpQueries(): Promise<void> {
+    await quotaStateFor(this.prisma, NO_SUCH_ID, this.config);
   }
 
   /** Forgets a user's cached plan (after a webhook changed the subscription). */

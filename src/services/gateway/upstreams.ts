@@ -10,6 +10,7 @@ import type { PrismaClient } from '../../db/prisma.js';
 import type { KeyCache } from '../auth/keyCache.js';
 import { checkUpstreamUrl, loadProvider, type ResolvedProvider } from './providerStore.js';
 import { createUpstreamFetch, type Fetch } from './transport.js';
+import { NO_SUCH_ID, type QueryWarmable } from '../requestWarmup.js';
 
 export interface GatewayOptions {
   /** GATEWAY_ALLOW_PRIVATE_UPSTREAMS */
@@ -68,7 +69,7 @@ export function upstreamClient(provider: ResolvedProvider, options: GatewayOptio
   return new OpenAI({ ...common, baseURL: provider.baseUrl ?? undefined });
 }
 
-export class UpstreamRegistry {
+export class UpstreamRegistry implements QueryWarmable {
   private cache: LRUCache<string, Upstream | typeof MISSING>;
   private byProject = new Map<string, Set<string>>();
   /** Bumped by every invalidation: a load that raced one is not cached. */
@@ -102,6 +103,11 @@ export class UpstreamRegistry {
     this.generation++;
     for (const key of [...(this.byProject.get(projectId) ?? [])]) this.cache.delete(key);
     this.byProject.delete(projectId);
+  }
+
+  /** The provider lookup for a project that does not exist, caching nothing (services/requestWarmup.ts). */
+  async warmUpQueries(): Promise<void> {
+    await loadProvider(this.prisma, NO_SUCH_ID, 'default');
   }
 
   /** The project's provider named `name` and a client for it, or null when it has none. */

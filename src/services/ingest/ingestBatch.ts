@@ -77,6 +77,16 @@ export function prismaExecutor(prisma: PrismaClient): SqlExecutor {
 export const BATCH_SQL = 'SELECT llmguard_ingest_batch AS id FROM llmguard_ingest_batch($1::json, $2::json)';
 
 /**
+ * What a fresh backend loads for its first batch, loaded without writing anything: the batch
+ * function compiled (an empty batch inserts and counts nothing) and the English and German text
+ * search dictionaries of the search column read (services/requestWarmup.ts).
+ */
+export const BATCH_WARMUP_SQL = [
+  "SELECT llmguard_ingest_batch AS id FROM llmguard_ingest_batch('[]'::json, '[]'::json)",
+  "SELECT llmguard_search_vector('Warm-up of the search dictionaries', 'Aufwärmen der Wörterbücher')",
+] as const;
+
+/**
  * PostgreSQL text and jsonb accept neither NUL characters nor lone UTF-16 surrogates; one such
  * string would fail the whole batch, so they are replaced by U+FFFD before the insert.
  */
