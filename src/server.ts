@@ -31,6 +31,8 @@ import { repairAtStartup } from './services/analytics/rollupService.js';
 import { logger } from './utils/logger.js';
 import { closeAll, wire, type Closer } from './wiring.js';
 
+/** Prisma's connections kept open when idle (and opened before listening). */
+const PRISMA_KEEP_OPEN = 2;
 /** Closed in reverse order of registration. */
 const closers: Closer[] = [];
 let httpServer: Server | undefined;
@@ -102,8 +104,8 @@ async function main(): Promise<void> {
     connectTimeoutMs: env.DATABASE_CONNECT_TIMEOUT_MS,
     statementTimeoutMs: env.DATABASE_STATEMENT_TIMEOUT_MS,
   };
-  // Two connections stay open when idle: a key's or project's lookup after a quiet spell does not wait for a connect.
-  const prisma = createPrisma(db.url, env.DATABASE_POOL_SIZE, { health, keepOpen: 2, ...timeouts });
+  // Some connections stay open when idle: a key's or project's lookup after a quiet spell does not wait for a connect.
+  const prisma = createPrisma(db.url, env.DATABASE_POOL_SIZE, { health, keepOpen: PRISMA_KEEP_OPEN, ...timeouts });
   closers.push({ name: 'prisma', close: () => prisma.$disconnect() });
   // This month's and the next months' partitions of llm_requests exist before the first request
   // (the cron job keeps them ahead); a database not migrated yet gets them from the cron job.
@@ -218,7 +220,9 @@ async function main(): Promise<void> {
     // The request paths' database work (the writer's connections, the lookups), done before the first call needs it.
     const writerConnections = connectionWarmer(ingestPool, env.INGEST_CONCURRENCY, BATCH_WARMUP_SQL);
     const { quotaService, gateway } = wiring.ctx;
-    const parts = [writerConnections, keyCache, quotaService, gateway.upstreams];
+    // Prisma's kept connections too: the first call used a second one, and waited for its connect.
+    const prismaConnections = connectionWarmer(poolOf(prisma)!, PRISMA_KEEP_OPEN, []);
+    const parts = [writerConnections, prismaConnections, keyCache, quotaService, gateway.upstreams];
     const warmupMs = await warmUpRequestQueries(parts, logger);
     logger.info({ warmupMs: Math.round(warmupMs) }, 'request queries warmed up');
     if (shuttingDown) return;
