@@ -13,7 +13,13 @@ import {
   WORKER_PROMPT_CHARS,
   assessExchangeAsync,
 } from '../../src/services/ingest/assessment.js';
-import { WARMUP_ROUNDS, warmUpAssessment, warmupSample } from '../../src/services/ingest/assessmentWarmup.js';
+import {
+  LARGE_WARMUP_CHARS,
+  WARMUP_ROUNDS,
+  largeWarmupSample,
+  warmUpAssessment,
+  warmupSample,
+} from '../../src/services/ingest/assessmentWarmup.js';
 import { closeAssessmentWorkers } from '../../src/services/ingest/assessmentWorkers.js';
 
 afterAll(() => closeAssessmentWorkers());
@@ -33,18 +39,30 @@ describe('the assessment warm-up', () => {
     expect(sample.length).toBeLessThan(SLICED_ASSESSMENT_CHARS);
   });
 
+  it('should end with a sample as long as a request lets a prompt be', () => {
+    const large = largeWarmupSample(sample);
+    expect(large.length).toBeGreaterThan(LARGE_WARMUP_CHARS - sample.length);
+    expect(large.length).toBeLessThanOrEqual(LARGE_WARMUP_CHARS);
+    expect(Buffer.byteLength(large, 'utf8')).toBeLessThanOrEqual(1024 * 1024); // the validators' 1 MB
+    expect(large.startsWith(sample)).toBe(true);
+  });
+
   it('should score the sample as an exchange and as a prompt alone, in every round, and flag what it holds', async () => {
     const { guard } = loadInjectionGuard();
-    const calls: { response: string | null; flags: string[] }[] = [];
+    const calls: { prompt: string; response: string | null; flags: string[] }[] = [];
     const assess: typeof assessExchangeAsync = async (project, policy, exchange, g) => {
       const result = await assessExchangeAsync(project, policy, exchange, g);
-      calls.push({ response: exchange.response, flags: result.flags });
+      calls.push({ prompt: exchange.prompt, response: exchange.response, flags: result.flags });
       return result;
     };
     const ms = await warmUpAssessment(guard, undefined, assess);
     expect(ms).toBeGreaterThan(0);
-    expect(calls).toHaveLength(2 * WARMUP_ROUNDS);
+    expect(calls).toHaveLength(2 * WARMUP_ROUNDS + 1);
     expect(calls.filter((c) => c.response === null)).toHaveLength(WARMUP_ROUNDS);
+    // the last step: prompt and response of the large sample
+    const last = calls.at(-1)!;
+    expect(last.prompt).toBe(largeWarmupSample(sample));
+    expect(last.response).toBe(last.prompt);
     for (const c of calls) {
       expect(c.flags).toEqual(expect.arrayContaining(['injection:override', 'pii:phone', 'secret:private_key']));
     }

@@ -84,10 +84,25 @@ const WARMUP_POLICY: Enforcement = {
 export const WARMUP_ROUNDS = 2;
 
 /**
+ * Characters of the last step's prompt and response: the size a request's prompt and response
+ * may each have (1 MB). The small sample compiles every detector; a text this long also runs the
+ * scans past each budget over a megabyte, as a crafted body does. Without it the first crafted
+ * 1 MB call of a run took 186-241 ms end to end against 154-260 (median 207 against 168, six runs
+ * each in alternation), and later calls of the same shape about 100 ms either way.
+ */
+export const LARGE_WARMUP_CHARS = 1_000_000;
+
+/** The sample repeated to about LARGE_WARMUP_CHARS characters. */
+export function largeWarmupSample(sample = warmupSample()): string {
+  return sample.repeat(Math.max(1, Math.floor(LARGE_WARMUP_CHARS / sample.length)));
+}
+
+/**
  * Scores the sample as a reported exchange (prompt and response, piiMode redact) and as a
  * prompt alone (the gateway's check before the upstream call), WARMUP_ROUNDS times, in slices
- * like any large request. Resolves with the time it took; never rejects (a failure is logged
- * and only costs the warm-up). `assess` is the assessment to warm (a test passes its own).
+ * like any large request, then once an exchange of the large sample. Resolves with the time it
+ * took; never rejects (a failure is logged and only costs the warm-up). `assess` is the
+ * assessment to warm (a test passes its own).
  */
 export async function warmUpAssessment(
   guard: InjectionGuard | null,
@@ -101,6 +116,8 @@ export async function warmUpAssessment(
       await assess(WARMUP_PROJECT, WARMUP_POLICY, { prompt: sample, response: sample, model: 'warm-up' }, guard);
       await assess(WARMUP_PROJECT, WARMUP_POLICY, { prompt: sample, response: null, model: 'warm-up' }, guard);
     }
+    const large = largeWarmupSample(sample);
+    await assess(WARMUP_PROJECT, WARMUP_POLICY, { prompt: large, response: large, model: 'warm-up' }, guard);
   } catch (err) {
     logger?.warn({ err: (err as Error).message }, 'assessment warm-up failed (the first large call compiles instead)');
   }
