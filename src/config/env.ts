@@ -36,7 +36,7 @@ export const envSchema = z.object({
    */
   ASSESSMENT_WORKERS: z.coerce.number().int().min(0).max(16).optional(),
   /**
-   * Score a generic large exchange before listening (about a second of CPU), so the first large
+   * Score a generic large exchange before listening (about two seconds of CPU), so the first large
    * request does not pay for compiling the detectors (services/ingest/assessmentWarmup.ts).
    */
   ASSESSMENT_WARMUP: booleanish.default(true),
