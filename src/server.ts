@@ -221,7 +221,8 @@ async function main(): Promise<void> {
     const writerConnections = connectionWarmer(ingestPool, env.INGEST_CONCURRENCY, BATCH_WARMUP_SQL);
     const { quotaService, gateway } = wiring.ctx;
     // Prisma's kept connections too: the first call used a second one, and waited for its connect.
-    const prismaConnections = connectionWarmer(poolOf(prisma)!, PRISMA_KEEP_OPEN, []);
+    const keptOpen = Math.min(PRISMA_KEEP_OPEN, env.DATABASE_POOL_SIZE); // both held at once: never over the pool's size
+    const prismaConnections = connectionWarmer(poolOf(prisma)!, keptOpen, []);
     const parts = [writerConnections, prismaConnections, keyCache, quotaService, gateway.upstreams];
     const warmupMs = await warmUpRequestQueries(parts, logger);
     logger.info({ warmupMs: Math.round(warmupMs) }, 'request queries warmed up');

@@ -230,7 +230,7 @@ export interface ResilientPoolOptions {
   /**
    * Connections kept open when idle (pg's `min`; default 0: an idle connection closes after
    * 10 s). A request that needs a fresh one waits for its connect and for the new backend to
-   * load what the first statements need: measured on the ingest path, 21-40 ms instead of 6-10
+   * load what the first statements need: measured on the ingest path, 19-40 ms instead of 6-10
    * for a call after 12 idle seconds.
    */
   keepOpen?: number;

@@ -46,7 +46,8 @@ export async function warmUpRequestQueries(
 
 /**
  * Opens `count` connections of `pool` at once (so each is a backend of its own) and runs
- * `statements` on each. With `keepOpen` on the pool they stay open for the requests.
+ * `statements` on each. With `keepOpen` on the pool they stay open for the requests. `count`
+ * must not exceed the pool's size: the connections are held together.
  */
 export function connectionWarmer(pool: pg.Pool, count: number, statements: readonly string[]): QueryWarmable {
   return {
