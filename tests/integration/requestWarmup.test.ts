@@ -8,7 +8,6 @@
 import { describe, expect, it, vi } from 'vitest';
 import { localBus } from '../../src/db/notifyBus.js';
 import { resilientPool } from '../../src/db/databaseHealth.js';
-import type { PrismaClient } from '../../src/db/prisma.js';
 import { PLANS } from '../../src/config/plans.js';
 import { digestApiKey } from '../../src/services/auth/apiKeyDigest.js';
 import { KeyCache } from '../../src/services/auth/keyCache.js';
@@ -22,32 +21,10 @@ import {
   type QueryWarmable,
 } from '../../src/services/requestWarmup.js';
 import { seedTenant } from '../helpers/factories.js';
+import { recording } from '../helpers/prismaCalls.js';
 import { useTestApp } from '../helpers/testApp.js';
 
 const ctx = useTestApp();
-
-/** `prisma` whose model calls are recorded as "model.operation". */
-function recording(prisma: PrismaClient): { client: PrismaClient; calls: string[] } {
-  const calls: string[] = [];
-  const client = new Proxy(prisma, {
-    get(target, model, receiver) {
-      const value: unknown = Reflect.get(target, model, receiver);
-      if (typeof model !== 'string' || model.startsWith('$') || typeof value !== 'object' || value === null)
-        return value;
-      return new Proxy(value, {
-        get(delegate, operation) {
-          const fn: unknown = Reflect.get(delegate, operation);
-          if (typeof fn !== 'function') return fn;
-          return (...args: unknown[]) => {
-            calls.push(`${model}.${String(operation)}`);
-            return (fn as (...a: unknown[]) => unknown).apply(delegate, args);
-          };
-        },
-      });
-    },
-  });
-  return { client, calls };
-}
 
 const PLAN_CONFIG = { plans: PLANS, pastDueGraceDays: 7, selfHosted: null };
 const GATEWAY_OPTIONS = { allowPrivateUpstreams: true, timeoutMs: 1_000, maxRetries: 0 };

@@ -29,6 +29,16 @@ export class KeyCache implements QueryWarmable {
   private projects: LRUCache<string, ProjectContext>;
   private lastUsed = new Map<string, Date>();
   private flushTimer?: NodeJS.Timeout;
+  /**
+   * Lookups in flight, by digest and by project id. When an entry expires under load, every
+   * request for that key missed at once and each ran its own lookups: at 16 connections the pool
+   * opened connections for them (SCRAM and connect on the request thread), an 82 ms stall every
+   * 30 s. Concurrent misses now share one lookup.
+   */
+  private loadingKeys = new Map<string, Promise<VerifiedKey | typeof NOT_FOUND>>();
+  private loadingProjects = new Map<string, Promise<ProjectContext | null>>();
+  /** Bumped by every invalidation: a lookup that raced one answers its callers but is not cached. */
+  private generation = 0;
 
   constructor(
     private prisma: PrismaClient,
@@ -40,11 +50,19 @@ export class KeyCache implements QueryWarmable {
     this.keys = new LRUCache({ max: options.max ?? 50_000, ttl });
     this.projects = new LRUCache({ max: options.max ?? 50_000, ttl });
     bus.subscribe((m) => {
-      if (m.kind === 'apiKey' && m.id) this.keys.delete(m.id);
-      else if (m.kind === 'project' && m.id) this.projects.delete(m.id);
-      else if (m.kind === 'all') {
+      if (m.kind !== 'apiKey' && m.kind !== 'project' && m.kind !== 'all') return;
+      this.generation++;
+      if (m.kind === 'apiKey' && m.id) {
+        this.keys.delete(m.id);
+        this.loadingKeys.delete(m.id);
+      } else if (m.kind === 'project' && m.id) {
+        this.projects.delete(m.id);
+        this.loadingProjects.delete(m.id);
+      } else if (m.kind === 'all') {
         this.keys.clear();
         this.projects.clear();
+        this.loadingKeys.clear();
+        this.loadingProjects.clear();
       }
     });
     const flushMs = options.lastUsedFlushMs ?? 60_000;
@@ -57,16 +75,15 @@ export class KeyCache implements QueryWarmable {
   /** The key's identity and its project's context, or null if the key does not work now. */
   async authenticate(key: string): Promise<{ key: VerifiedKey; project: ProjectContext } | null> {
     const digest = digestApiKey(key);
-    let entry = this.keys.get(digest);
-    if (entry === undefined) {
-      const row = await this.findKey(digest);
-      entry =
-        row && !row.revokedAt && !row.project.deletedAt && safeEqual(row.keyHash, digest)
-          ? { apiKeyId: row.id, projectId: row.projectId, digest, expiresAt: row.expiresAt?.getTime() ?? null }
-          : NOT_FOUND;
-      // Unknown keys are remembered briefly so a flood of bad keys does not reach the database.
-      this.keys.set(digest, entry, entry === NOT_FOUND ? { ttl: 5_000 } : undefined);
-    }
+    const entry =
+      this.keys.get(digest) ??
+      (await this.shared(
+        this.loadingKeys,
+        digest,
+        () => this.loadKey(digest),
+        // Unknown keys are remembered briefly so a flood of bad keys does not reach the database.
+        (found) => this.keys.set(digest, found, found === NOT_FOUND ? { ttl: 5_000 } : undefined),
+      ));
     if (entry === NOT_FOUND || (entry.expiresAt !== null && entry.expiresAt <= Date.now())) return null;
     const project = await this.projectContext(entry.projectId);
     if (!project) return null;
@@ -77,9 +94,38 @@ export class KeyCache implements QueryWarmable {
   async projectContext(projectId: string): Promise<ProjectContext | null> {
     const cached = this.projects.get(projectId);
     if (cached) return cached;
-    const context = await this.loadProject(projectId);
-    if (context) this.projects.set(projectId, context);
-    return context;
+    return this.shared(
+      this.loadingProjects,
+      projectId,
+      () => this.loadProject(projectId),
+      (context) => {
+        if (context) this.projects.set(projectId, context);
+      },
+    );
+  }
+
+  /** One lookup per key at a time; its result is stored unless an invalidation came meanwhile. */
+  private shared<V>(inFlight: Map<string, Promise<V>>, key: string, load: () => Promise<V>, store: (value: V) => void) {
+    const pending = inFlight.get(key);
+    if (pending) return pending;
+    const generation = this.generation;
+    const lookup: Promise<V> = load()
+      .then((value) => {
+        if (generation === this.generation) store(value);
+        return value;
+      })
+      .finally(() => {
+        if (inFlight.get(key) === lookup) inFlight.delete(key);
+      });
+    inFlight.set(key, lookup);
+    return lookup;
+  }
+
+  private async loadKey(digest: string): Promise<VerifiedKey | typeof NOT_FOUND> {
+    const row = await this.findKey(digest);
+    return row && !row.revokedAt && !row.project.deletedAt && safeEqual(row.keyHash, digest)
+      ? { apiKeyId: row.id, projectId: row.projectId, digest, expiresAt: row.expiresAt?.getTime() ?? null }
+      : NOT_FOUND;
   }
 
   /**
