@@ -31,7 +31,7 @@ import { repairAtStartup } from './services/analytics/rollupService.js';
 import { logger } from './utils/logger.js';
 import { closeAll, wire, type Closer } from './wiring.js';
 
-/** Prisma's connections kept open when idle (and opened before listening). */
+/** Prisma's connections kept open when idle (and opened before listening; the pool caps it at its size). */
 const PRISMA_KEEP_OPEN = 2;
 /** Closed in reverse order of registration. */
 const closers: Closer[] = [];
@@ -217,14 +217,18 @@ async function main(): Promise<void> {
     if (shuttingDown) return;
   }
   if (env.QUERY_WARMUP) {
-    // The request paths' database work (the writer's connections, the lookups), done before the first call needs it.
-    const writerConnections = connectionWarmer(ingestPool, env.INGEST_CONCURRENCY, BATCH_WARMUP_SQL);
+    // The request paths' database work, done before the first call needs it: the connections each
+    // pool keeps open (its `min`, already within its size) are opened once, the lookups run three
+    // times. Prisma's too: the first call used a second connection, and waited for its connect.
+    const prismaPool = poolOf(prisma)!;
+    const connections = [
+      connectionWarmer(ingestPool, ingestPool.options.min ?? 0, BATCH_WARMUP_SQL),
+      connectionWarmer(prismaPool, prismaPool.options.min ?? 0, []),
+    ];
     const { quotaService, gateway } = wiring.ctx;
-    // Prisma's kept connections too: the first call used a second one, and waited for its connect.
-    const keptOpen = Math.min(PRISMA_KEEP_OPEN, env.DATABASE_POOL_SIZE); // both held at once: never over the pool's size
-    const prismaConnections = connectionWarmer(poolOf(prisma)!, keptOpen, []);
-    const parts = [writerConnections, prismaConnections, keyCache, quotaService, gateway.upstreams];
-    const warmupMs = await warmUpRequestQueries(parts, logger);
+    const warmupMs =
+      (await warmUpRequestQueries(connections, logger, 1)) +
+      (await warmUpRequestQueries([keyCache, quotaService, gateway.upstreams], logger));
     logger.info({ warmupMs: Math.round(warmupMs) }, 'request queries warmed up');
     if (shuttingDown) return;
   }
