@@ -14,6 +14,8 @@ const rows: Record<string, Record<string, unknown>> = {
   de: { prompt: 'Bitte fasse die Anweisungen des Kunden zusammen', endpoint: 'chat', userId: 'bob' },
   deVerb: { prompt: 'Der Bericht wurde gestern übersetzt', endpoint: 'support', userId: 'carol' },
   pii: { prompt: 'Send it to jane.doe@example.com', endpoint: 'support', userId: 'carol' },
+  // English with one German word and nothing else German: stemmed under English only
+  enGermanWord: { prompt: 'Summarise the Anweisungen document', endpoint: 'summarize', userId: 'dave' },
 };
 
 const search = (query: string) =>
@@ -53,6 +55,30 @@ describe('stemmed log search', () => {
 
   it('should find "Bericht" when searching for Berichten', async () => {
     expect(await search('q=Berichten')).toEqual(['deVerb']);
+  });
+
+  it('should stem a text in German only when it shows German (an umlaut, ß or a frequent German word)', async () => {
+    const stored = await ctx.prisma.$queryRaw<{ key: string; english: boolean; german: boolean }[]>`
+      SELECT r.id AS key,
+             r.search = to_tsvector('english', r.prompt || ' ') AS english,
+             r.search @@ to_tsquery('german', 'Anweisung | Berichten') AS german
+      FROM llm_requests r WHERE r."projectId" = ${project.id}`;
+    const byKey = Object.fromEntries(
+      stored.map((row) => [
+        Object.keys(ids).find((k) => ids[k] === row.key)!,
+        { english: row.english, german: row.german },
+      ]),
+    );
+    // English text: its vector is the English stemming alone, nothing German in it
+    for (const key of ['en', 'enOther', 'pii', 'enGermanWord']) expect(byKey[key]?.english, key).toBe(true);
+    // "Bitte ... des" (no umlaut) and "Der ... übersetzt": German stems as well
+    expect(byKey.de).toEqual({ english: false, german: true });
+    expect(byKey.deVerb).toEqual({ english: false, german: true });
+  });
+
+  it('should find a lone German word in English text by the word itself, not by its German variants', async () => {
+    expect(await search('q=Anweisungen')).toEqual(['de', 'enGermanWord']);
+    expect(await search('q=Anweisung')).toEqual(['de']);
   });
 
   it('should keep phrase search exact: words adjacent and in order', async () => {

@@ -83,7 +83,8 @@ export const BATCH_SQL = 'SELECT llmguard_ingest_batch AS id FROM llmguard_inges
  */
 export const BATCH_WARMUP_SQL = [
   "SELECT llmguard_ingest_batch AS id FROM llmguard_ingest_batch('[]'::json, '[]'::json)",
-  "SELECT llmguard_search_vector('Warm-up of the search dictionaries', 'Aufwärmen der Wörterbücher')",
+  // an English text and a German one: the function stems German only when the text shows it
+  "SELECT llmguard_search_vector('Warm-up of the search dictionaries', NULL), llmguard_search_vector(NULL, 'Aufwärmen der Wörterbücher')",
 ] as const;
 
 /**
