@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { localBus } from '../../src/db/notifyBus.js';
+import { digestApiKey } from '../../src/services/auth/apiKeyDigest.js';
 import { KeyCache } from '../../src/services/auth/keyCache.js';
 import { seedTenant } from '../helpers/factories.js';
 import { recording } from '../helpers/prismaCalls.js';
@@ -33,6 +34,20 @@ describe('the key cache under concurrent misses', () => {
     expect(answers).toEqual(Array(8).fill(null));
     await cache.authenticate('lgk_no-such-key');
     expect(calls).toEqual(['apiKey.findUnique']);
+  });
+
+  it('should keep the digest of keys that exist only, and refuse a kept key once it is revoked', async () => {
+    const tenant = await seedTenant(ctx);
+    const cache = new KeyCache(ctx.prisma, localBus(), { lastUsedFlushMs: 0 });
+    expect(await cache.authenticate(tenant.project.apiKey)).not.toBeNull();
+    expect(await cache.authenticate(tenant.project.apiKey)).not.toBeNull();
+    for (let i = 0; i < 5; i++) expect(await cache.authenticate(`lgk_made-up-${i}`)).toBeNull();
+    expect(cache.heldDigests).toBe(1);
+
+    const digest = digestApiKey(tenant.project.apiKey);
+    await ctx.prisma.apiKey.deleteMany({ where: { keyHash: digest } });
+    await cache.invalidateKey(digest);
+    expect(await cache.authenticate(tenant.project.apiKey)).toBeNull();
   });
 
   it('should not cache a lookup that an invalidation overtook, and start a fresh one after it', async () => {
