@@ -200,7 +200,8 @@ async function endToEnd(): Promise<void> {
     const proj = await prisma.project.create({ data: { ownerId: user.id, name: 'adversarial', piiMode: 'redact' } });
     const key = (await createApiKey(prisma, proj.id, { name: 'bench' }, {})).key!;
     const port = await freePort();
-    // BENCH_SERVER_NODE_ARGS: e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" to see where the server's time goes.
+    // BENCH_SERVER_NODE_ARGS: e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" to see where the server's time goes;
+    // BENCH_SERVER_STDOUT=1 shows the server's standard output (e.g. with "--trace-gc": its GC pauses).
     const nodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
     server = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', 'src/server.ts'], {
       cwd: ROOT,
@@ -216,7 +217,7 @@ async function endToEnd(): Promise<void> {
         API_RATE_LIMIT_PER_KEY: '1000000000',
         METRICS_TOKEN,
       },
-      stdio: ['ignore', 'ignore', 'inherit'],
+      stdio: ['ignore', process.env.BENCH_SERVER_STDOUT ? 'inherit' : 'ignore', 'inherit'],
     });
     const base = `http://127.0.0.1:${port}`;
     await waitReady(`${base}/readyz`);
