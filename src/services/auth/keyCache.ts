@@ -141,15 +141,15 @@ export class KeyCache implements QueryWarmable {
       : NOT_FOUND;
   }
 
-  /**
-   * Both lookups for a key and a project that do not exist, caching nothing: Prisma compiles
-   * a query the first time it runs (see services/requestWarmup.ts).
-   */
   /** Raw keys whose digest is held (tests: only keys that exist are kept). */
   get heldDigests(): number {
     return this.digests.size;
   }
 
+  /**
+   * Both lookups for a key and a project that do not exist, caching nothing: Prisma compiles
+   * a query the first time it runs (see services/requestWarmup.ts).
+   */
   async warmUpQueries(): Promise<void> {
     await this.findKey(digestApiKey(NO_SUCH_ID));
     await this.loadProject(NO_SUCH_ID);
