@@ -111,6 +111,43 @@ export async function quotaStateFor(
  */
 const NO_REQUEST_LIMIT = Number.MAX_SAFE_INTEGER;
 
+/**
+ * The counter of one request: a class rather than an object with a `refusal` closure, because
+ * `npm start` runs the source through tsx, whose name-keeping helper gives every closure made at
+ * run time its name with a defineProperty (in a CPU profile of bench:ingest the quota's closure
+ * and the PII scan's cost 0.7 of the server's 55 busy seconds).
+ */
+class PlanCounter implements QuotaCounter {
+  readonly periodStart: Date;
+  readonly limit: number;
+  readonly key: string;
+
+  constructor(
+    readonly userId: string,
+    private readonly state: QuotaState,
+    private readonly full: LRUCache<string, true>,
+  ) {
+    this.periodStart = state.periodStart;
+    this.limit = state.plan.requestsPerPeriod ?? NO_REQUEST_LIMIT;
+    this.key = `${userId}|${this.periodStart.getTime()}|${this.limit}`;
+  }
+
+  /** The 429 of a request that does not fit; the counter is remembered as full. */
+  refusal(): AppError {
+    const { plan, resetAt } = this.state;
+    this.full.set(this.key, true);
+    const retryAfter = retryAfterSeconds(resetAt.getTime() - Date.now());
+    return new AppError(
+      'QUOTA_EXCEEDED',
+      `The ${plan.name} plan's ${plan.requestsPerPeriod} requests for this period are used up`,
+      {
+        details: { plan: plan.id, limit: plan.requestsPerPeriod, resetAt: resetAt.toISOString() },
+        headers: { 'Retry-After': retryAfter },
+      },
+    );
+  }
+}
+
 /** The QuotaGate of /llm/request, plus usage read-outs for the billing endpoints. */
 export class QuotaService implements QuotaGate, QueryWarmable {
   /** Plan state per owner, so the hot path runs no statement of its own; billing changes evict it. */
@@ -146,23 +183,10 @@ export class QuotaService implements QuotaGate, QueryWarmable {
    */
   async counter(project: ProjectContext): Promise<QuotaCounter> {
     const now = new Date();
-    const { plan, periodStart, resetAt } = await this.state(project.ownerId, now);
-    const limit = plan.requestsPerPeriod ?? NO_REQUEST_LIMIT;
-    const key = `${project.ownerId}|${periodStart.getTime()}|${limit}`;
-    const refusal = () => {
-      this.full.set(key, true);
-      const retryAfter = retryAfterSeconds(resetAt.getTime() - Date.now());
-      return new AppError(
-        'QUOTA_EXCEEDED',
-        `The ${plan.name} plan's ${plan.requestsPerPeriod} requests for this period are used up`,
-        {
-          details: { plan: plan.id, limit: plan.requestsPerPeriod, resetAt: resetAt.toISOString() },
-          headers: { 'Retry-After': retryAfter },
-        },
-      );
-    };
-    if (this.full.has(key)) throw refusal();
-    return { userId: project.ownerId, periodStart, limit, refusal };
+    const state = await this.state(project.ownerId, now);
+    const counter = new PlanCounter(project.ownerId, state, this.full);
+    if (this.full.has(counter.key)) throw counter.refusal();
+    return counter;
   }
 
   /** The plan lookup for an owner that does not exist, caching nothing (services/requestWarmup.ts). */
