@@ -5,6 +5,8 @@ import {
   isPriced,
   normalizeModelName,
   PRICE_TABLE,
+  roundUsd,
+  roundUsdExact,
   type PriceOverrides,
 } from '../../src/domain/pricing.js';
 
@@ -314,5 +316,44 @@ describe('estimateCostUsd', () => {
   it('should throw a RangeError for negative or non-finite token counts', () => {
     expect(() => estimateCostUsd({ model: 'gpt-4o', promptTokens: -1 })).toThrow(RangeError);
     expect(() => estimateCostUsd({ model: 'gpt-4o', completionTokens: Number.NaN })).toThrow(RangeError);
+  });
+});
+
+describe('roundUsd', () => {
+  // a seeded generator: the same values on every run
+  let seed = 20261205;
+  const random = () => {
+    seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0;
+    return seed / 2 ** 32;
+  };
+  const prices = [0.075, 0.1, 0.15, 0.3, 0.6, 1.1, 1.25, 2.5, 3, 4.4, 5, 10, 15, 30, 60, 75];
+
+  it('should round every cost exactly as the string form does', () => {
+    const values: number[] = [];
+    for (let i = 0; i < 100_000; i++) {
+      // what estimateCostUsd rounds: tokens times a price per million tokens
+      const promptTokens = Math.floor(random() * 200_000);
+      const completionTokens = Math.floor(random() * 20_000);
+      const input = prices[Math.floor(random() * prices.length)]!;
+      const output = prices[Math.floor(random() * prices.length)]!;
+      values.push((promptTokens * input + completionTokens * output) / 1_000_000);
+      // and any magnitude from 1e-12 to about 30 USD
+      values.push(10 ** (random() * 13.5 - 12));
+    }
+    for (let i = 0; i < 20_000; i++) {
+      // ties and near-ties at the eighth decimal, where the binary product errs
+      const k = Math.floor(random() * 1e9);
+      values.push((k + 0.5) / 1e8, k / 1e8 + 5e-9, (k + 0.49999) / 1e8, (k + 0.50001) / 1e8);
+    }
+    values.push(7.5e-8, 1.5e-8, 0.000000125, 12.345678905, 9.999999995, 0, 1e-20, 123456.789012345);
+    let differ = 0;
+    for (const v of values) if (!Object.is(roundUsd(v), roundUsdExact(v))) differ++;
+    expect(differ).toBe(0);
+  });
+
+  it('should round ties half up', () => {
+    expect(roundUsd(7.5e-8)).toBe(8e-8);
+    expect(roundUsd(1.25e-8)).toBe(1e-8);
+    expect(roundUsd(0.000000125)).toBe(1.3e-7);
   });
 });
