@@ -13,7 +13,7 @@
  */
 import http from 'node:http';
 import https from 'node:https';
-import type { IncomingMessage } from 'node:http';
+import type { ClientRequest, IncomingMessage } from 'node:http';
 import { Readable } from 'node:stream';
 
 export type Fetch = (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
@@ -101,8 +101,47 @@ function bufferedResponse(bytes: Buffer, init: ResponseInit): Response {
  */
 function eventStreamResponse(res: IncomingMessage, init: ResponseInit): Response {
   const response = new Response(null, init);
-  Object.defineProperty(response, 'body', { get: () => res });
+  Object.defineProperty(response, 'body', { value: res });
   return response;
+}
+
+/**
+ * One upstream request and the caller's abort signal: the signal's listener (`handleEvent`) and
+ * whether the caller has its answer. An object rather than closures made per call: `npm start`
+ * runs the source through tsx, whose name-keeping helper gives every closure made at run time its
+ * name with a defineProperty (see quotaService.ts PlanCounter).
+ */
+class AbortLink {
+  /** the promise is resolved or rejected */
+  settled = false;
+  response: IncomingMessage | undefined;
+
+  constructor(
+    private readonly req: ClientRequest,
+    private readonly signal: AbortSignal | undefined,
+    private readonly reject: (err: unknown) => void,
+  ) {
+    signal?.addEventListener('abort', this, { once: true });
+  }
+
+  /** The caller's signal aborted: the caller gets the abort, and the request and its answer are destroyed. */
+  handleEvent(): void {
+    const err = abortError(this.signal!);
+    this.fail(err);
+    this.req.destroy(err);
+    this.response?.destroy(err);
+  }
+
+  /** Rejects the caller's promise unless it is settled already. */
+  fail(err: unknown): void {
+    if (this.settled) return;
+    this.settled = true;
+    this.reject(err);
+  }
+
+  detach(): void {
+    this.signal?.removeEventListener('abort', this);
+  }
 }
 
 /** A `fetch` for the SDK over node:http(s) with keep-alive agents of its own. */
@@ -138,46 +177,31 @@ export function createUpstreamFetch(options: TransportOptions = {}): Fetch & { d
         headers,
         agent: secure ? httpsAgent : httpAgent,
       });
-      let settled = false;
-      let response: IncomingMessage | undefined;
-      const onAbort = () => {
-        const err = abortError(signal!);
-        if (!settled) {
-          settled = true;
-          reject(err);
-        }
-        req.destroy(err);
-        response?.destroy(err);
-      };
-      signal?.addEventListener('abort', onAbort, { once: true });
-      const done = () => signal?.removeEventListener('abort', onAbort);
+      const link = new AbortLink(req, signal, reject);
       req.once('error', (err) => {
-        done();
-        if (!settled) {
-          settled = true;
-          reject(err);
-        }
+        link.detach();
+        link.fail(err);
       });
       req.once('response', (res) => {
-        response = res;
-        res.once('close', done);
+        link.response = res;
+        res.once('close', () => link.detach());
         const status = res.statusCode ?? 0;
         const answer = { status, statusText: res.statusMessage ?? '', headers: responseHeaders(res) };
         if (status < 200 || status > 599) {
-          settled = true;
+          link.settled = true;
           res.destroy();
           reject(new TypeError(`upstream answered with HTTP status ${status}`));
           return;
         }
         if (status === 204 || status === 304 || method === 'HEAD') {
-          settled = true;
+          link.settled = true;
           res.resume();
           resolve(new Response(null, answer));
           return;
         }
         if (/^text\/event-stream/i.test(res.headers['content-type'] ?? '')) {
           // Server-sent events: passed on as they come.
-          settled = true;
+          link.settled = true;
           resolve(
             status < 300
               ? eventStreamResponse(res, answer)
@@ -189,15 +213,11 @@ export function createUpstreamFetch(options: TransportOptions = {}): Fetch & { d
         const chunks: Buffer[] = [];
         res.on('data', (chunk: Buffer) => chunks.push(chunk));
         res.once('end', () => {
-          if (settled) return;
-          settled = true;
+          if (link.settled) return;
+          link.settled = true;
           resolve(bufferedResponse(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks), answer));
         });
-        res.once('error', (err) => {
-          if (settled) return;
-          settled = true;
-          reject(err);
-        });
+        res.once('error', (err) => link.fail(err));
       });
       req.end(body ?? undefined);
     });
