@@ -40,6 +40,20 @@ function writable(res: ServerResponse): Promise<void> {
   });
 }
 
+const uncork = (res: ServerResponse) => res.uncork();
+
+/**
+ * Holds what `res` is given until the end of this turn of the event loop, so that writes made
+ * in the same turn leave in one system call (and one TCP segment): a streamed answer's
+ * headers, the chunks that arrived together and, when nothing in between waits for I/O, its
+ * end. Nothing waits longer than the turn it was written in.
+ */
+function corkForTurn(res: ServerResponse): void {
+  if (res.writableCorked) return;
+  res.cork();
+  process.nextTick(uncork, res);
+}
+
 /** Aborted when the client goes away before the answer is complete. */
 function clientSignal(res: ServerResponse): AbortSignal {
   const controller = new AbortController();
@@ -116,6 +130,7 @@ export function gatewayController(ctx: AppContext) {
       return;
     }
     const wantUsage = body.stream_options?.include_usage === true;
+    corkForTurn(res);
     llmguardHeaders(res, prepared, prepared.pre.risk.score, prepared.pre.decision);
     res.writeHead(200, {
       'Content-Type': 'text/event-stream; charset=utf-8',
@@ -152,6 +167,7 @@ export function gatewayController(ctx: AppContext) {
             out = rest;
           }
         }
+        corkForTurn(res);
         if (!res.write(`data: ${JSON.stringify(out)}\n\n`)) await writable(res);
         if (res.destroyed) break;
       }
