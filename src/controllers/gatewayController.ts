@@ -41,17 +41,23 @@ function writable(res: ServerResponse): Promise<void> {
 }
 
 const uncork = (res: ServerResponse) => res.uncork();
+const uncorkOnNextTick = (res: ServerResponse) => process.nextTick(uncork, res);
+const uncorkAfterMicrotasks = (res: ServerResponse) => void Promise.resolve(res).then(uncorkOnNextTick);
 
 /**
  * Holds what `res` is given until the end of this turn of the event loop, so that writes made
  * in the same turn leave in one system call (and one TCP segment): a streamed answer's
  * headers, the chunks that arrived together and, when nothing in between waits for I/O, its
  * end. Nothing waits longer than the turn it was written in.
+ *
+ * Uncorked on a tick queued after the microtasks that follow the next tick: the end of an
+ * upstream body that arrived with its last chunks is seen on a tick of its own (the stream's
+ * 'end'), and the loop that writes `[DONE]` resumes in the microtasks after it.
  */
 function corkForTurn(res: ServerResponse): void {
   if (res.writableCorked) return;
   res.cork();
-  process.nextTick(uncork, res);
+  process.nextTick(uncorkAfterMicrotasks, res);
 }
 
 /** Aborted when the client goes away before the answer is complete. */
