@@ -9,6 +9,7 @@ import { LRUCache } from 'lru-cache';
 import type { NotifyBus } from '../../db/notifyBus.js';
 import type { PrismaClient } from '../../db/prisma.js';
 import { safeEqual } from '../../utils/crypto.js';
+import { SharedLoads } from '../../utils/sharedLoads.js';
 import { projectColumns, type ModelConfig } from '../../domain/config/modelConfig.js';
 import type { ProjectContext, VerifiedKey } from '../../types/project.js';
 import { NO_SUCH_ID, type QueryWarmable } from '../requestWarmup.js';
@@ -35,8 +36,8 @@ export class KeyCache implements QueryWarmable {
    * opened connections for them (SCRAM and connect on the request thread), an 82 ms stall every
    * 30 s. Concurrent misses now share one lookup.
    */
-  private loadingKeys = new Map<string, Promise<VerifiedKey | typeof NOT_FOUND>>();
-  private loadingProjects = new Map<string, Promise<ProjectContext | null>>();
+  private loadingKeys = new SharedLoads<VerifiedKey | typeof NOT_FOUND>();
+  private loadingProjects = new SharedLoads<ProjectContext | null>();
   /** Bumped by every invalidation: a lookup that raced one answers its callers but is not cached. */
   private generation = 0;
   /**
@@ -64,10 +65,10 @@ export class KeyCache implements QueryWarmable {
       this.generation++;
       if (m.kind === 'apiKey' && m.id) {
         this.keys.delete(m.id);
-        this.loadingKeys.delete(m.id);
+        this.loadingKeys.forget(m.id);
       } else if (m.kind === 'project' && m.id) {
         this.projects.delete(m.id);
-        this.loadingProjects.delete(m.id);
+        this.loadingProjects.forget(m.id);
       } else if (m.kind === 'all') {
         this.keys.clear();
         this.projects.clear();
@@ -118,20 +119,13 @@ export class KeyCache implements QueryWarmable {
   }
 
   /** One lookup per key at a time; its result is stored unless an invalidation came meanwhile. */
-  private shared<V>(inFlight: Map<string, Promise<V>>, key: string, load: () => Promise<V>, store: (value: V) => void) {
-    const pending = inFlight.get(key);
-    if (pending) return pending;
-    const generation = this.generation;
-    const lookup: Promise<V> = load()
-      .then((value) => {
-        if (generation === this.generation) store(value);
-        return value;
-      })
-      .finally(() => {
-        if (inFlight.get(key) === lookup) inFlight.delete(key);
-      });
-    inFlight.set(key, lookup);
-    return lookup;
+  private shared<V>(loads: SharedLoads<V>, key: string, load: () => Promise<V>, store: (value: V) => void) {
+    return loads.run(key, async () => {
+      const generation = this.generation;
+      const value = await load();
+      if (generation === this.generation) store(value);
+      return value;
+    });
   }
 
   private async loadKey(digest: string): Promise<VerifiedKey | typeof NOT_FOUND> {

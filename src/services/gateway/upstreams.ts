@@ -10,6 +10,7 @@ import type { PrismaClient } from '../../db/prisma.js';
 import type { KeyCache } from '../auth/keyCache.js';
 import { checkUpstreamUrl, loadProvider, type ResolvedProvider } from './providerStore.js';
 import { createUpstreamFetch, type Fetch } from './transport.js';
+import { SharedLoads } from '../../utils/sharedLoads.js';
 import { NO_SUCH_ID, type QueryWarmable } from '../requestWarmup.js';
 
 export interface GatewayOptions {
@@ -74,6 +75,11 @@ export class UpstreamRegistry implements QueryWarmable {
   private byProject = new Map<string, Set<string>>();
   /** Bumped by every invalidation: a load that raced one is not cached. */
   private generation = 0;
+  /**
+   * Loads in flight: when an entry expires (every `cacheTtlMs`) under load, the calls that miss
+   * it at once share one lookup, decryption and client instead of each building their own.
+   */
+  private loads = new SharedLoads<Upstream | typeof MISSING>();
   /** one transport (and its keep-alive sockets) for every provider's client */
   private fetch = createUpstreamFetch();
 
@@ -95,6 +101,7 @@ export class UpstreamRegistry implements QueryWarmable {
       else if (m.kind === 'all') {
         this.generation++;
         this.cache.clear();
+        this.loads.clear();
       }
     });
   }
@@ -103,6 +110,9 @@ export class UpstreamRegistry implements QueryWarmable {
     this.generation++;
     for (const key of [...(this.byProject.get(projectId) ?? [])]) this.cache.delete(key);
     this.byProject.delete(projectId);
+    // A load under way began before the change: calls that come after it start their own.
+    const prefix = `${projectId}\u0000`;
+    this.loads.forgetIf((key) => key.startsWith(prefix));
   }
 
   /** The provider lookup for a project that does not exist, caching nothing (services/requestWarmup.ts). */
@@ -113,8 +123,12 @@ export class UpstreamRegistry implements QueryWarmable {
   /** The project's provider named `name` and a client for it, or null when it has none. */
   async resolve(projectId: string, name: string): Promise<Upstream | null> {
     const key = `${projectId}\u0000${name}`;
-    const hit = this.cache.get(key);
-    if (hit !== undefined) return hit === MISSING ? null : hit;
+    const entry = this.cache.get(key) ?? (await this.loads.run(key, () => this.load(projectId, name, key)));
+    return entry === MISSING ? null : entry;
+  }
+
+  /** Looks the provider up and builds its client; cached unless an invalidation came meanwhile. */
+  private async load(projectId: string, name: string, key: string): Promise<Upstream | typeof MISSING> {
     const generation = this.generation;
     const provider = await loadProvider(this.prisma, projectId, name);
     let entry: Upstream | typeof MISSING = MISSING;
@@ -123,11 +137,11 @@ export class UpstreamRegistry implements QueryWarmable {
       await checkUpstreamUrl(provider.baseUrl, this.options.allowPrivateUpstreams);
       entry = { provider, client: upstreamClient(provider, this.options, this.fetch) };
     }
-    if (generation !== this.generation) return entry === MISSING ? null : entry;
+    if (generation !== this.generation) return entry;
     this.cache.set(key, entry);
     let keys = this.byProject.get(projectId);
     if (!keys) this.byProject.set(projectId, (keys = new Set()));
     keys.add(key);
-    return entry === MISSING ? null : entry;
+    return entry;
   }
 }
