@@ -15,20 +15,21 @@ import { useTestApp } from '../helpers/testApp.js';
 const ctx = useTestApp({ gateway: { allowPrivateUpstreams: true } });
 const GATEWAY_OPTIONS = { allowPrivateUpstreams: true, timeoutMs: 1_000, maxRetries: 0 };
 
+/** A project with a `default` provider, and a fresh registry whose Prisma calls are recorded. */
 async function gatewayProject() {
   const owner = await registerUser(ctx.app);
-  return createGatewayProject(ctx.app, owner, { baseUrl: 'http://127.0.0.1:9/v1', apiKey: 'sk-lookups-0001' });
+  const project = await createGatewayProject(ctx.app, owner, {
+    baseUrl: 'http://127.0.0.1:9/v1',
+    apiKey: 'sk-lookups-0001',
+  });
+  const { client, calls } = recording(ctx.prisma);
+  const keyCache = new KeyCache(ctx.prisma, localBus(), { lastUsedFlushMs: 0 });
+  return { project, registry: new UpstreamRegistry(client, keyCache, GATEWAY_OPTIONS), calls };
 }
 
 describe('the upstream cache under concurrent misses', () => {
   it('should look a provider up once for sixteen calls that miss it at once, and hand them one client', async () => {
-    const project = await gatewayProject();
-    const { client, calls } = recording(ctx.prisma);
-    const registry = new UpstreamRegistry(
-      client,
-      new KeyCache(ctx.prisma, localBus(), { lastUsedFlushMs: 0 }),
-      GATEWAY_OPTIONS,
-    );
+    const { project, registry, calls } = await gatewayProject();
     const answers = await Promise.all(Array.from({ length: 16 }, () => registry.resolve(project.id, 'default')));
     expect(answers[0]?.provider.apiKey).toBe('sk-lookups-0001');
     expect(new Set(answers.map((a) => a?.client)).size).toBe(1);
@@ -40,13 +41,7 @@ describe('the upstream cache under concurrent misses', () => {
   });
 
   it('should not let a lookup that a provider change overtook answer later calls, nor cache it', async () => {
-    const project = await gatewayProject();
-    const { client, calls } = recording(ctx.prisma);
-    const registry = new UpstreamRegistry(
-      client,
-      new KeyCache(ctx.prisma, localBus(), { lastUsedFlushMs: 0 }),
-      GATEWAY_OPTIONS,
-    );
+    const { project, registry, calls } = await gatewayProject();
     // a change to the project's providers is announced while the first lookup is in flight
     const first = registry.resolve(project.id, 'default');
     registry.invalidate(project.id);
