@@ -26,7 +26,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { createPrisma } from '../src/db/prisma.js';
-import { freePort } from '../src/db/embeddedPostgres.js';
+import { freePort } from '../src/db/localPorts.js';
 import { scanPii } from '../src/domain/risk/pii.js';
 import { createApiKey } from '../src/services/auth/apiKeyService.js';
 import { assessExchange, assessExchangeAsync } from '../src/services/ingest/assessment.js';

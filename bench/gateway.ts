@@ -21,7 +21,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import http from 'node:http';
 import path from 'node:path';
 import { createPrisma } from '../src/db/prisma.js';
-import { freePort } from '../src/db/embeddedPostgres.js';
+import { freePort } from '../src/db/localPorts.js';
 import { createApiKey } from '../src/services/auth/apiKeyService.js';
 import { sealProviderKey } from '../src/services/gateway/providerStore.js';
 import { benchDatabase, percentile } from './lib.js';

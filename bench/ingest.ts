@@ -8,7 +8,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import autocannon from 'autocannon';
 import { createPrisma } from '../src/db/prisma.js';
-import { freePort } from '../src/db/embeddedPostgres.js';
+import { freePort } from '../src/db/localPorts.js';
 import { createApiKey } from '../src/services/auth/apiKeyService.js';
 import { makeBodies } from './bodies.js';
 import { benchDatabase, cpuPerRequest, sampleCpu, type CpuSample } from './lib.js';

@@ -22,10 +22,10 @@ import {
   stat,
   writeFile,
 } from 'node:fs/promises';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { freePort, portIsFree } from './localPorts.js';
 
 const execFile = promisify(execFileCb);
 
@@ -162,16 +162,6 @@ async function reachableByOthers(dir: string): Promise<boolean> {
   }
 }
 
-/** True when nothing listens on 127.0.0.1:`port` (we could bind it ourselves). */
-async function portIsFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const server = net.createServer();
-    server.unref();
-    server.once('error', () => resolve(false));
-    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
-  });
-}
-
 /**
  * The port for a cluster that is not running: the one this data directory used before (kept in
  * `<base>/port`) or the configured one when free; when something else holds it (another
@@ -187,18 +177,6 @@ async function choosePort(baseDir: string, configured: number, log: (message: st
   log(`port ${preferred} is held by another program; embedded PostgreSQL uses ${port} (kept in ${portFile})`);
   await writeFile(portFile, `${port}\n`);
   return port;
-}
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /**

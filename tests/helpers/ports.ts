@@ -1,6 +1,6 @@
 /** Ports for test servers that are chosen some time before something binds them. */
 import { readFileSync } from 'node:fs';
-import net from 'node:net';
+import { portIsFree } from '../../src/db/localPorts.js';
 
 /**
  * A free port below the kernel's ephemeral range. A port from the ephemeral range (what
@@ -19,12 +19,7 @@ export async function quietPort(): Promise<number> {
   const span = Math.max(1000, low - floor);
   for (let attempt = 0; attempt < 50; attempt++) {
     const port = floor + Math.floor(Math.random() * span);
-    const free = await new Promise<boolean>((resolve) => {
-      const server = net.createServer();
-      server.once('error', () => resolve(false));
-      server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
-    });
-    if (free) return port;
+    if (await portIsFree(port)) return port;
   }
   throw new Error('no free port found below the ephemeral range');
 }

@@ -2,7 +2,7 @@ import request from 'supertest';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/app.js';
 import { expectedMigrations } from '../../src/db/database.js';
-import { freePort } from '../../src/db/embeddedPostgres.js';
+import { freePort } from '../../src/db/localPorts.js';
 import { createPrisma, type PrismaClient } from '../../src/db/prisma.js';
 import { applyMigrations } from '../../src/db/schemaEngine.js';
 import { createDatabase } from '../helpers/testDb.js';

@@ -4,7 +4,7 @@
  * failing requests.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { freePort } from '../../src/db/embeddedPostgres.js';
+import { freePort } from '../../src/db/localPorts.js';
 import { createProject, registerUser, upgradeUser } from '../helpers/factories.js';
 import { spawnServer, waitFor, type SpawnedServer } from '../helpers/spawnServer.js';
 import { useTestApp } from '../helpers/testApp.js';

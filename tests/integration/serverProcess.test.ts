@@ -4,7 +4,7 @@ import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { freePort } from '../../src/db/embeddedPostgres.js';
+import { freePort } from '../../src/db/localPorts.js';
 import { spawnServer, waitFor } from '../helpers/spawnServer.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');

@@ -8,7 +8,7 @@ import {
   isConnectionFailure,
   resilientPool,
 } from '../../src/db/databaseHealth.js';
-import { freePort } from '../../src/db/embeddedPostgres.js';
+import { freePort } from '../../src/db/localPorts.js';
 
 function capture() {
   const lines: Record<string, unknown>[] = [];

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createPrisma } from '../../src/db/prisma.js';
-import { freePort } from '../../src/db/embeddedPostgres.js';
+import { freePort } from '../../src/db/localPorts.js';
 import { isDatabaseUnavailable } from '../../src/db/databaseHealth.js';
 import { toAppError } from '../../src/services/appErrors.js';
 
