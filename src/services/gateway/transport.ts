@@ -113,12 +113,13 @@ function eventStreamResponse(res: IncomingMessage, init: ResponseInit): Response
  */
 class AbortLink {
   /** the promise is resolved or rejected */
-  settled = false;
+  private settled = false;
   response: IncomingMessage | undefined;
 
   constructor(
     private readonly req: ClientRequest,
     private readonly signal: AbortSignal | undefined,
+    private readonly resolve: (response: Response) => void,
     private readonly reject: (err: unknown) => void,
   ) {
     signal?.addEventListener('abort', this, { once: true });
@@ -130,6 +131,13 @@ class AbortLink {
     this.fail(err);
     this.req.destroy(err);
     this.response?.destroy(err);
+  }
+
+  /** Resolves the caller's promise unless it is settled already. */
+  succeed(response: Response): void {
+    if (this.settled) return;
+    this.settled = true;
+    this.resolve(response);
   }
 
   /** Rejects the caller's promise unless it is settled already. */
@@ -177,7 +185,7 @@ export function createUpstreamFetch(options: TransportOptions = {}): Fetch & { d
         headers,
         agent: secure ? httpsAgent : httpAgent,
       });
-      const link = new AbortLink(req, signal, reject);
+      const link = new AbortLink(req, signal, resolve, reject);
       req.once('error', (err) => {
         link.detach();
         link.fail(err);
@@ -188,21 +196,18 @@ export function createUpstreamFetch(options: TransportOptions = {}): Fetch & { d
         const status = res.statusCode ?? 0;
         const answer = { status, statusText: res.statusMessage ?? '', headers: responseHeaders(res) };
         if (status < 200 || status > 599) {
-          link.settled = true;
+          link.fail(new TypeError(`upstream answered with HTTP status ${status}`));
           res.destroy();
-          reject(new TypeError(`upstream answered with HTTP status ${status}`));
           return;
         }
         if (status === 204 || status === 304 || method === 'HEAD') {
-          link.settled = true;
+          link.succeed(new Response(null, answer));
           res.resume();
-          resolve(new Response(null, answer));
           return;
         }
         if (/^text\/event-stream/i.test(res.headers['content-type'] ?? '')) {
           // Server-sent events: passed on as they come.
-          link.settled = true;
-          resolve(
+          link.succeed(
             status < 300
               ? eventStreamResponse(res, answer)
               : new Response(Readable.toWeb(res) as ReadableStream<Uint8Array>, answer),
@@ -212,11 +217,9 @@ export function createUpstreamFetch(options: TransportOptions = {}): Fetch & { d
         // A JSON answer is read whole by the SDK anyway: read here, one buffer, no web stream (bufferedResponse).
         const chunks: Buffer[] = [];
         res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.once('end', () => {
-          if (link.settled) return;
-          link.settled = true;
-          resolve(bufferedResponse(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks), answer));
-        });
+        res.once('end', () =>
+          link.succeed(bufferedResponse(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks), answer)),
+        );
         res.once('error', (err) => link.fail(err));
       });
       req.end(body ?? undefined);
