@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { CONTENT_RULES, INJECTION_RULES } from '../../src/domain/risk/riskPatterns.js';
 import { joinRules, matchesAny, matchesRule, type PatternRule } from '../../src/domain/risk/ruleMatching.js';
+import { hasSpacedRunSteps } from '../../src/domain/risk/spacedRuns.js';
+import { runSync } from '../../src/domain/slices.js';
 
 /** Words that the rules look for, mixed with business words, in both cases. */
 const WORDS = (
@@ -91,6 +93,26 @@ describe('the letter-spacing rule’s necessary condition (domain/risk/spacedRun
       if (expected) matched++;
     }
     expect(matched).toBeGreaterThan(200); // both answers are exercised
+  });
+
+  it('should give the same answer for a short text (one regex) as the chunked scan of a long one', () => {
+    // Padding of "abc " ending in two spaces joins no run of the text after it, and takes the
+    // text past one 64 KB chunk, onto the scan.
+    const pad = `${'abc '.repeat(20_000)} `;
+    let state = 11;
+    const rnd = () => (state = (state * 1664525 + 1013904223) >>> 0) / 2 ** 32;
+    let found = 0;
+    for (let n = 0; n < 2_000; n++) {
+      let text = '';
+      for (let k = Math.floor(rnd() * 30); k >= 0; k--) {
+        text += rnd() < 0.85 ? UNITS[Math.floor(rnd() * 9)]! : UNITS[Math.floor(rnd() * UNITS.length)]!;
+      }
+      const short = runSync(hasSpacedRunSteps(text, 9));
+      expect(runSync(hasSpacedRunSteps(pad + text, 9)), JSON.stringify(text)).toBe(short);
+      if (short) found++;
+    }
+    expect(found).toBeGreaterThan(100);
+    expect(found).toBeLessThan(1_900);
   });
 
   it('should find a spaced run that straddles a 64 KB scan chunk, and skip prose of any length', () => {
