@@ -162,7 +162,7 @@ const DELIMITER: PatternRule[] = [
 
 /** Obfuscation by spacing: "S a y  t h a t ..." (at least 10 single letters). */
 const ENCODED: PatternRule[] = [
-  { ...re`(?<!\p{L})(?:\p{L} ){9,}\p{L}(?!\p{L})`, may: (text) => hasSpacedRunSteps(text, 9) },
+  { ...re`(?<!\p{L})(?:\p{L} ){9,}\p{L}(?!\p{L})`, may: (text) => hasSpacedRunSteps(text) },
 ];
 
 export const INJECTION_RULES: Record<InjectionFlag, PatternRule[]> = {

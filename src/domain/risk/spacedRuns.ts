@@ -6,7 +6,7 @@
  * rule's Unicode-property regex, about 12 ns a character on a long text, is not run. A text of
  * ordinary prose or of look-alike words has no such run.
  *
- * A text of one scan chunk or less (nearly every prompt) is checked by one regex, `(?:[^ ] ){n}`
+ * A text of one scan chunk or less (nearly every prompt) is checked by one regex, `(?:[^ ] ){9}`
  * with the `u` flag: `[^ ]` is one code point other than a space (a surrogate pair, or a lone
  * surrogate, as the scan counts them), so it matches exactly where the scan finds a run. In the
  * server it costs a fraction of the scan (whose character loop was 17% of the assessment's time
@@ -50,21 +50,16 @@ function scanPairs(text: string, from: number, end: number, run: number, pairs: 
   state[1] = run;
 }
 
-/** `(?:[^ ] ){pairs}`, per number of pairs. */
-const runRegexes = new Map<number, RegExp>();
+/** Pairs in a spaced run: the rule's `(?:\p{L} ){9,}\p{L}` holds nine. */
+export const SPACED_RUN_PAIRS = 9;
 
-function runRegex(pairs: number): RegExp {
-  let re = runRegexes.get(pairs);
-  if (re === undefined) {
-    re = new RegExp(`(?:[^ ] ){${pairs}}`, 'u');
-    runRegexes.set(pairs, re);
-  }
-  return re;
-}
+/** A run of SPACED_RUN_PAIRS pairs, for texts of one chunk or less. */
+const RUN = /(?:[^ ] ){9}/u;
 
-/** Whether `text` holds `pairs` consecutive (code point other than a space, space) pairs. */
-export function* hasSpacedRunSteps(text: string, pairs: number): Steps<boolean> {
-  if (text.length <= CHUNK) return runRegex(pairs).test(text);
+/** Whether `text` holds SPACED_RUN_PAIRS consecutive (code point other than a space, space) pairs. */
+export function* hasSpacedRunSteps(text: string): Steps<boolean> {
+  const pairs = SPACED_RUN_PAIRS;
+  if (text.length <= CHUNK) return RUN.test(text);
   let i = 0;
   let run = 0;
   while (i < text.length) {
