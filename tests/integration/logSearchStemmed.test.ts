@@ -76,6 +76,29 @@ describe('stemmed log search', () => {
     expect(byKey.deVerb).toEqual({ english: false, german: true });
   });
 
+  it('should take each listed German word, an umlaut or ß as German, and English look-alikes as English', async () => {
+    const germanWords = (
+      'und der das nicht ist ein eine einen einem einer mit auf ich sie wir sich auch wenn oder aber bitte ' +
+      'werden wird wurde sind dem des zu von bei nach noch kann wie dass nur mir mich dir dich ihr ihm ihn ' +
+      'jetzt schon alle alles keine kein zum zur vom'
+    ).split(' ');
+    const texts: [string, boolean][] = [
+      ...germanWords.map((w): [string, boolean] => [`Please check ${w.toUpperCase()} today.`, true]),
+      ['The Größe of the report', true],
+      ['Über the summary', true],
+      ['The UN and the US said all was well', false],
+      ['Under the order, this list is limited to Einstein and others', false],
+      ['Order a café au lait for Zoë', false],
+      ['Mail und@example.com about the deal', false],
+    ];
+    const rows = await ctx.prisma.$queryRaw<{ i: number; german: boolean }[]>`
+      SELECT x.i::int AS i,
+             llmguard_search_vector(x.t, NULL) <> to_tsvector('english', x.t || ' ') AS german
+      FROM unnest(${texts.map(([t]) => t)}::text[]) WITH ORDINALITY AS x(t, i)`;
+    const got = rows.sort((a, b) => a.i - b.i).map((r) => [texts[r.i - 1]![0], r.german]);
+    expect(got).toEqual(texts);
+  });
+
   it('should find a lone German word in English text by the word itself, not by its German variants', async () => {
     expect(await search('q=Anweisungen')).toEqual(['de', 'enGermanWord']);
     expect(await search('q=Anweisung')).toEqual(['de']);
