@@ -77,16 +77,25 @@ describe('the letter-spacing rule’s necessary condition (domain/risk/spacedRun
     '\u0301 ',
   ];
 
-  it('should skip the regex only where it cannot match: the same answers as the regex alone', () => {
-    let state = 5;
+  /**
+   * `count` seeded random texts of up to `maxUnits` + 1 UNITS, mostly one of the first `common`
+   * (spaced single letters), so that runs of ten form often and are often broken.
+   */
+  function* spacedTexts(seed: number, count: number, maxUnits: number, common: number): Generator<string> {
+    let state = seed;
     const rnd = () => (state = (state * 1664525 + 1013904223) >>> 0) / 2 ** 32;
-    let matched = 0;
-    for (let n = 0; n < 4_000; n++) {
+    for (let n = 0; n < count; n++) {
       let text = '';
-      // Mostly spaced single letters, so that runs of ten form often and are often broken.
-      for (let k = Math.floor(rnd() * 40); k >= 0; k--) {
-        text += rnd() < 0.85 ? UNITS[Math.floor(rnd() * 7)]! : UNITS[Math.floor(rnd() * UNITS.length)]!;
+      for (let k = Math.floor(rnd() * maxUnits); k >= 0; k--) {
+        text += rnd() < 0.85 ? UNITS[Math.floor(rnd() * common)]! : UNITS[Math.floor(rnd() * UNITS.length)]!;
       }
+      yield text;
+    }
+  }
+
+  it('should skip the regex only where it cannot match: the same answers as the regex alone', () => {
+    let matched = 0;
+    for (const text of spacedTexts(5, 4_000, 40, 7)) {
       const lower = text.toLowerCase();
       const expected = plain(lower);
       expect(matchesAny(joined, text, lower), JSON.stringify(text)).toBe(expected);
@@ -99,14 +108,8 @@ describe('the letter-spacing rule’s necessary condition (domain/risk/spacedRun
     // Padding of "abc " ending in two spaces joins no run of the text after it, and takes the
     // text past one 64 KB chunk, onto the scan.
     const pad = `${'abc '.repeat(20_000)} `;
-    let state = 11;
-    const rnd = () => (state = (state * 1664525 + 1013904223) >>> 0) / 2 ** 32;
     let found = 0;
-    for (let n = 0; n < 2_000; n++) {
-      let text = '';
-      for (let k = Math.floor(rnd() * 30); k >= 0; k--) {
-        text += rnd() < 0.85 ? UNITS[Math.floor(rnd() * 9)]! : UNITS[Math.floor(rnd() * UNITS.length)]!;
-      }
+    for (const text of spacedTexts(11, 2_000, 30, 9)) {
       const short = runSync(hasSpacedRunSteps(text));
       expect(runSync(hasSpacedRunSteps(pad + text)), JSON.stringify(text)).toBe(short);
       if (short) found++;
