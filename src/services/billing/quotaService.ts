@@ -16,7 +16,7 @@ import {
 import type { PrismaClient } from '../../db/prisma.js';
 import { AppError } from '../../utils/AppError.js';
 import type { QuotaGate } from '../ingest/admission.js';
-import type { QuotaCounter } from '../ingest/ingestWriter.js';
+import { quotaCounterKey, type QuotaCounter } from '../ingest/ingestWriter.js';
 import type { ProjectContext } from '../auth/keyCache.js';
 import { DAY_MS, retryAfterSeconds } from '../../utils/time.js';
 import { NO_SUCH_ID, type QueryWarmable } from '../requestWarmup.js';
@@ -129,7 +129,7 @@ class PlanCounter implements QuotaCounter {
   ) {
     this.periodStart = state.periodStart;
     this.limit = state.plan.requestsPerPeriod ?? NO_REQUEST_LIMIT;
-    this.key = `${userId}|${this.periodStart.getTime()}|${this.limit}`;
+    this.key = quotaCounterKey(this);
   }
 
   /** The 429 of a request that does not fit; the counter is remembered as full. */

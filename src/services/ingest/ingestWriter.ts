@@ -53,6 +53,11 @@ export interface QuotaCounter {
   refusal(): Error;
 }
 
+/** A counter's identity: the rows of one (user, period, limit) are counted together. */
+export function quotaCounterKey(counter: Pick<QuotaCounter, 'userId' | 'periodStart' | 'limit'>): string {
+  return `${counter.userId}|${counter.periodStart.getTime()}|${counter.limit}`;
+}
+
 export type CommitHandler = (rows: LlmRequestRow[]) => Promise<void> | void;
 
 interface Pending {
@@ -249,7 +254,7 @@ export class IngestWriter {
     for (const p of batch) {
       if (!p.counter) continue;
       const { userId, periodStart, limit } = p.counter;
-      const key = `${userId}|${periodStart.getTime()}|${limit}`;
+      const key = quotaCounterKey(p.counter);
       const entry = counters.get(key) ?? { userId, periodStart, limit, ids: [] };
       entry.ids.push(p.row.id);
       counters.set(key, entry);
