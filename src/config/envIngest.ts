@@ -1,0 +1,43 @@
+/**
+ * Ingestion: the guard, the assessment, group commit, the search index and rollups. Part of the
+ * environment schema (env.ts).
+ */
+import { z } from 'zod';
+import { booleanish } from './envFields.js';
+
+export const ingestFields = {
+  /** The injection classifier's model file (npm run train:guard); unset: models/guard-model.bin of this checkout. */
+  GUARD_MODEL_PATH: z.string().min(1).optional(),
+  /**
+   * Worker threads that score the prompts of large exchanges (over 64K characters) beside the
+   * request thread; unset: one per core but one (at least 1, at most 4); 0: none.
+   */
+  ASSESSMENT_WORKERS: z.coerce.number().int().min(0).max(16).optional(),
+  /**
+   * Score a generic large exchange before listening (about two seconds of CPU), so the first large
+   * request does not pay for compiling the detectors (services/ingest/assessmentWarmup.ts).
+   */
+  ASSESSMENT_WARMUP: booleanish.default(true),
+  /**
+   * Run the request paths' database lookups (API key, project, plan, provider) before listening,
+   * so the first calls do not pay for Prisma compiling them (services/requestWarmup.ts).
+   */
+  QUERY_WARMUP: booleanish.default(true),
+  /** POST /llm/request on its direct path (src/routes/ingestFastPath.ts); false = through Express. */
+  INGEST_FAST_PATH: booleanish.default(true),
+  /** Group commit: a batch waits at most this long, holds at most this many rows. */
+  INGEST_MAX_WAIT_MS: z.coerce.number().int().min(0).max(1000).default(2),
+  INGEST_MAX_BATCH: z.coerce.number().int().min(1).max(5000).default(500),
+  /** Rows accepted but not committed beyond which /llm/request answers 503 (backpressure). */
+  INGEST_MAX_QUEUE: z.coerce.number().int().min(1).default(10_000),
+  /** Batches committing at once, each on its own connection of a dedicated pool. */
+  INGEST_CONCURRENCY: z.coerce.number().int().min(1).max(16).default(2),
+  /**
+   * The log search index's pending list is merged (on its own connection) after this many
+   * characters of committed prompt and response text; 0 leaves it to PostgreSQL, which makes
+   * the insert that fills the list do it (services/ingest/searchIndexUpkeep.ts).
+   */
+  SEARCH_INDEX_CLEANUP_CHARS: z.coerce.number().int().min(0).default(250_000),
+  /** Committed batches' rollup sums are buffered this long, then applied with one upsert. */
+  ROLLUP_FLUSH_MS: z.coerce.number().int().min(0).max(10_000).default(250),
+};
