@@ -30,6 +30,11 @@ export interface Upstream {
 
 const MISSING = Symbol('missing');
 
+/** A cache key: the project, then the provider's name; every key of a project starts with `${projectId}\u0000`. */
+function upstreamKey(projectId: string, name: string): string {
+  return `${projectId}\u0000${name}`;
+}
+
 /**
  * The SDK's telemetry headers, which it adds to every call: this server's OS, CPU architecture,
  * Node.js version, SDK version, retry count and time-out. A provider needs none of them to
@@ -111,7 +116,7 @@ export class UpstreamRegistry implements QueryWarmable {
     for (const key of [...(this.byProject.get(projectId) ?? [])]) this.cache.delete(key);
     this.byProject.delete(projectId);
     // A load under way began before the change: calls that come after it start their own.
-    const prefix = `${projectId}\u0000`;
+    const prefix = upstreamKey(projectId, '');
     this.loads.forgetIf((key) => key.startsWith(prefix));
   }
 
@@ -122,7 +127,7 @@ export class UpstreamRegistry implements QueryWarmable {
 
   /** The project's provider named `name` and a client for it, or null when it has none. */
   async resolve(projectId: string, name: string): Promise<Upstream | null> {
-    const key = `${projectId}\u0000${name}`;
+    const key = upstreamKey(projectId, name);
     const entry = this.cache.get(key) ?? (await this.loads.run(key, () => this.load(projectId, name, key)));
     return entry === MISSING ? null : entry;
   }
