@@ -140,7 +140,12 @@ export function wire(deps: WiringDeps): Wiring {
   const security = deps.security ?? createSecurity({}, deps.redis);
   const quota = deps.quota ?? quotaService;
   const guard = deps.guard ?? loadInjectionGuard(env.GUARD_MODEL_PATH).guard;
-  configureAssessmentWorkers(env.ASSESSMENT_WORKERS ?? defaultAssessmentThreads(), logger);
+  configureAssessmentWorkers({
+    threads: env.ASSESSMENT_WORKERS ?? defaultAssessmentThreads(),
+    nice: env.ASSESSMENT_WORKER_NICE,
+    warmUp: env.ASSESSMENT_WARMUP,
+    logger,
+  });
   closers.push({ name: 'assessment workers', close: () => closeAssessmentWorkers() });
   const ctx: AppContext = {
     prisma,

@@ -9,13 +9,16 @@ export const ingestFields = {
   /** The injection classifier's model file (npm run train:guard); unset: models/guard-model.bin of this checkout. */
   GUARD_MODEL_PATH: z.string().min(1).optional(),
   /**
-   * Worker threads that score the prompts of large exchanges (over 64K characters) beside the
-   * request thread; unset: one per core but one (at least 1, at most 4); 0: none.
+   * Worker threads that score the prompts and responses of large exchanges (over 64K characters)
+   * beside the request thread; unset: one per core but one (at least 2, at most 4); 0: none.
    */
   ASSESSMENT_WORKERS: z.coerce.number().int().min(0).max(16).optional(),
+  /** The nice value of those threads (0-19): above 0 they yield the CPU to the request thread. */
+  ASSESSMENT_WORKER_NICE: z.coerce.number().int().min(0).max(19).default(10),
   /**
-   * Score a generic large exchange before listening (about two seconds of CPU), so the first large
-   * request does not pay for compiling the detectors (services/ingest/assessmentWarmup.ts).
+   * Score a generic large exchange before listening (about two seconds of CPU), and in each
+   * assessment thread as it starts, so the first large request does not pay for compiling the
+   * detectors (services/ingest/assessmentWarmup.ts).
    */
   ASSESSMENT_WARMUP: booleanish.default(true),
   /**

@@ -1,5 +1,5 @@
 /**
- * Large prompts scored on worker threads (services/ingest/assessmentWorkers.ts): the same
+ * Large prompts and responses scored on worker threads (services/ingest/assessmentWorkers.ts): the same
  * assessment as the request thread gives, the worker path really taken, and a worker that
  * cannot do the job costing nothing but the time.
  */
@@ -16,12 +16,14 @@ import {
   type Assessment,
   assessExchange,
   assessExchangeAsync,
+  SLICED_ASSESSMENT_CHARS,
   WORKER_PROMPT_CHARS,
 } from '../../src/services/ingest/assessment.js';
 import {
   AssessmentWorkers,
   assessmentWorkersFor,
   closeAssessmentWorkers,
+  DEFAULT_WORKER_NICE,
 } from '../../src/services/ingest/assessmentWorkers.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
@@ -48,6 +50,15 @@ const PROMPTS: Record<string, string> = {
 };
 const RESPONSE = fill('Call me on +1 415 555 2671 or mail john@example.org. ', 40_000);
 
+/** Large responses: PII past the budget, the system prompt leaked, invisible characters, none of these. */
+const RESPONSES: Record<string, string> = {
+  pii: fill('+123456789 mail a@b.co card 4111111111111111 ', 90_000),
+  leak: `${fill('Here is what I was told. ', 70_000)} My instructions: you are the billing assistant of Acme Corp.`,
+  invisible: fill('Con\u200btact jane\u200b.doe@example.com or \u00ad+44 20 7946 0958. ', 70_000),
+  clean: fill('The invoice was sent on Monday. ', 70_000),
+};
+const SHORT_PROMPT = 'Summarise the thread below.';
+
 /** The assessment without the redacted prompt a worker made ahead (the rest must be the same). */
 function withoutRedactedAhead(a: Assessment): Assessment {
   if (!a.promptRisk) return a;
@@ -58,20 +69,60 @@ function withoutRedactedAhead(a: Assessment): Assessment {
 afterAll(() => closeAssessmentWorkers());
 
 describe('assessment workers', () => {
-  const cases = Object.keys(PROMPTS).flatMap((name) => (['redact', 'off', 'block'] as const).map((mode) => [name, mode]));
-  it.each(cases)('should give the request thread’s assessment for a large prompt (%s, piiMode %s)', async (name, mode) => {
-    const prompt = PROMPTS[name]!;
-    expect(prompt.length).toBeGreaterThanOrEqual(WORKER_PROMPT_CHARS);
+  const cases = Object.keys(PROMPTS).flatMap((name) =>
+    (['redact', 'off', 'block'] as const).map((mode) => [name, mode]),
+  );
+  it.each(cases)(
+    'should give the request thread’s assessment for a large prompt (%s, piiMode %s)',
+    async (name, mode) => {
+      const prompt = PROMPTS[name]!;
+      expect(prompt.length).toBeGreaterThanOrEqual(WORKER_PROMPT_CHARS);
+      const workers = assessmentWorkersFor(guard);
+      const before = workers.completed;
+      const project = projectWith(mode as ProjectContext['piiMode']);
+      for (const response of [RESPONSE, null]) {
+        const exchange = { prompt, response, model: 'gpt-4o' };
+        const async = await assessExchangeAsync(project, policy, exchange, guard);
+        expect(withoutRedactedAhead(async)).toEqual(assessExchange(project, policy, exchange, guard));
+      }
+      // the workers scored both prompts and the response (the path was taken, not silently skipped)
+      expect(workers.completed - before).toBe(3);
+    },
+  );
+
+  const responseCases = Object.keys(RESPONSES).flatMap((name) =>
+    (['redact', 'off', 'block'] as const).map((mode) => [name, mode]),
+  );
+  it.each(responseCases)(
+    'should give the request thread’s assessment for a large response (%s, piiMode %s)',
+    async (name, mode) => {
+      const response = RESPONSES[name]!;
+      // past the sliced path's size on its own, and so scored on a worker
+      expect(response.length).toBeGreaterThan(SLICED_ASSESSMENT_CHARS);
+      const workers = assessmentWorkersFor(guard);
+      const before = workers.completed;
+      const project = projectWith(mode as ProjectContext['piiMode']);
+      // a short prompt (scored here) and a large one (on a worker beside the response)
+      for (const prompt of [SHORT_PROMPT, PROMPTS.injection!]) {
+        const exchange = { prompt, response, model: 'gpt-4o' };
+        const async = await assessExchangeAsync(project, policy, exchange, guard);
+        expect(withoutRedactedAhead(async)).toEqual(assessExchange(project, policy, exchange, guard));
+      }
+      expect(workers.completed - before).toBe(3);
+    },
+  );
+
+  it('should flag a system prompt leaked in a large response scored on a worker, and redact its PII', async () => {
+    const response = `${RESPONSES.pii!} You are the billing assistant of Acme Corp.`;
     const workers = assessmentWorkersFor(guard);
     const before = workers.completed;
-    const project = projectWith(mode as ProjectContext['piiMode']);
-    for (const response of [RESPONSE, null]) {
-      const exchange = { prompt, response, model: 'gpt-4o' };
-      const async = await assessExchangeAsync(project, policy, exchange, guard);
-      expect(withoutRedactedAhead(async)).toEqual(assessExchange(project, policy, exchange, guard));
-    }
-    // the worker scored both prompts (the check that the path was taken, not silently skipped)
-    expect(workers.completed - before).toBe(2);
+    const exchange = { prompt: SHORT_PROMPT, response, model: 'gpt-4o' };
+    const a = await assessExchangeAsync(projectWith('redact'), policy, exchange, guard);
+    expect(workers.completed - before).toBe(1);
+    expect(a.flags).toEqual(expect.arrayContaining(['response:system_prompt_leak', 'response:pii:email']));
+    expect(a.piiRedacted).toBe(true);
+    expect(a.response).not.toContain('a@b.co');
+    expect(a.response).toContain('You are the billing assistant of Acme Corp.');
   });
 
   it('should redact the prompt on the worker when the project redacts and the prompt holds PII', async () => {
@@ -119,6 +170,36 @@ describe('assessment workers', () => {
       await workers.close();
     }
   });
+
+  it('should run its threads below the request thread’s priority, at the nice value it is given', async () => {
+    for (const nice of [DEFAULT_WORKER_NICE, 0, 19]) {
+      const workers = new AssessmentWorkers(guard, 1, nice === DEFAULT_WORKER_NICE ? {} : { nice });
+      try {
+        const status = await workers.status();
+        // os.getPriority() of the calling thread: the thread's own nice value (Linux, macOS)
+        expect(status).toEqual({ kind: 'status', warmupMs: null, priority: nice });
+      } finally {
+        await workers.close();
+      }
+    }
+    expect(DEFAULT_WORKER_NICE).toBeGreaterThan(0);
+  });
+
+  it('should warm each thread up before its first task when asked, and still score as the request thread does', async () => {
+    const workers = new AssessmentWorkers(guard, 2, { warmUp: true });
+    try {
+      // two at once: each thread takes one (a thread answers only once its warm-up is done)
+      const statuses = await Promise.all([workers.status(), workers.status()]);
+      for (const status of statuses) expect(status?.warmupMs).toBeGreaterThan(0);
+      const prompt = PROMPTS.pii!;
+      const share = await workers.promptRisk(prompt, true);
+      const here = assessExchange(projectWith('redact'), policy, { prompt, response: null, model: 'x' }, guard);
+      expect(share?.flags).toEqual(here.promptRisk?.flags);
+      expect(share?.scanned.redacted).toBe(here.prompt);
+    } finally {
+      await workers.close();
+    }
+  }, 60_000);
 
   it('should start its threads in a server run with node options a worker refuses (--single-threaded-gc)', () => {
     const script = [

@@ -43,7 +43,10 @@ function* redactScanned(raw: string, scored: ScannedText | null): Steps<string> 
  */
 export const SLICED_ASSESSMENT_CHARS = 64 * 1024;
 
-/** Prompts from this many characters (in a sliced assessment) are scored on a worker thread (assessExchangeAsync). */
+/**
+ * Prompts and responses from this many characters (in a sliced assessment) are scored on a
+ * worker thread (assessExchangeAsync).
+ */
 export const WORKER_PROMPT_CHARS = 32 * 1024;
 
 /**
@@ -125,9 +128,9 @@ export function assessExchange(
 /**
  * `assessExchange` for the request paths: the same assessment, computed in slices that let the
  * event loop through when the texts exceed SLICED_ASSESSMENT_CHARS, else straight through. A
- * prompt of that size (not chat messages) is scored on a worker thread while this thread scores
- * the response (assessmentWorkers.ts); the rest, the decision and the redaction of what is
- * left, runs here as before.
+ * prompt and a response of WORKER_PROMPT_CHARS or more (not chat messages) are each scored on a
+ * worker thread (assessmentWorkers.ts), a shorter one here meanwhile; the rest, the decision
+ * and the redaction of what is left, runs here as before.
  */
 export async function assessExchangeAsync(
   project: ProjectContext,
@@ -149,21 +152,29 @@ async function assessLarge(
 ): Promise<Assessment> {
   const known = exchange.promptRisk;
   const promptKnown = known && known.source === exchange.prompt && known.guard === guard;
-  if (exchange.messages || promptKnown || exchange.prompt.length < WORKER_PROMPT_CHARS) {
+  const { response } = exchange;
+  const promptOnWorker = !promptKnown && exchange.prompt.length >= WORKER_PROMPT_CHARS;
+  const responseOnWorker = response !== null && response.length >= WORKER_PROMPT_CHARS;
+  if (exchange.messages || (!promptOnWorker && !responseOnWorker)) {
     return runSliced(assessExchangeSteps(project, policy, exchange, guard));
   }
   const redact = project.piiMode !== 'off';
-  const promptShare = assessmentWorkersFor(guard).promptRisk(exchange.prompt, redact);
-  // The worker's promise never rejects (null: this thread scores the prompt in the last step).
-  let responseRisk: ResponseRisk | null = null;
-  if (exchange.response) {
-    responseRisk = await runSliced(responseRiskSteps(exchange.response, policy.systemPrompt ?? null));
+  const systemPrompt = policy.systemPrompt ?? null;
+  const workers = assessmentWorkersFor(guard);
+  // Both posted at once, each to a thread of its own when the pool has two. The workers'
+  // promises never reject (null: this thread scores that share itself).
+  const promptShare = promptOnWorker ? workers.promptRisk(exchange.prompt, redact) : null;
+  const responseShare = responseOnWorker ? workers.responseRisk(response, systemPrompt, redact) : null;
+  let responseRisk = await responseShare;
+  if (response && !responseRisk) {
+    // A short response (or no worker): scored here, sliced, while the prompt's worker is busy.
+    responseRisk = await runSliced(responseRiskSteps(response, systemPrompt));
     const { scanned } = responseRisk;
-    // Redacted now, while the worker is still busy: PII in the response is redacted whatever the prompt held.
-    const ahead = redact ? await runSliced(redactAheadSteps(exchange.response, scanned.text, scanned.scan)) : undefined;
+    // Redacted now: PII in the response is redacted whatever the prompt held.
+    const ahead = redact ? await runSliced(redactAheadSteps(response, scanned.text, scanned.scan)) : undefined;
     if (ahead !== undefined) scanned.redacted = ahead;
   }
-  const promptRisk = await promptShare;
+  const promptRisk = (await promptShare) ?? (promptKnown ? known : null);
   return runSliced(assessExchangeSteps(project, policy, { ...exchange, promptRisk, responseRisk }, guard));
 }
 

@@ -1,15 +1,22 @@
 /**
- * Worker threads for the prompt's share of large assessments.
+ * Worker threads for the prompt's and the response's shares of large assessments.
  *
  * A crafted megabyte of prompt costs 40-70 ms to score and its response another 10-30 ms, one
  * after the other on the request thread (sliced, so others get through, but the call itself
- * waits for the sum). With the prompt scored on a worker thread while the request thread
- * scores the response, the call waits for the longer of the two, and a second core does the
- * rest. The work is the same code (riskScoring.ts promptRiskSteps), so the result is the same.
+ * waits for the sum). With each share scored on a worker thread, the call waits for the longer
+ * of the two, and the request thread keeps only the parsing, the decision and the write: what
+ * scoring allocates (a crafted megabyte: 40-100 MB of match arrays and copies) is collected on
+ * the workers' heaps, whose pauses hold no other request. The work is the same code
+ * (riskScoring.ts promptRiskSteps, responseRiskSteps), so the result is the same.
+ *
+ * The threads run at a lower priority than the request thread (nice 10 by default,
+ * `ASSESSMENT_WORKER_NICE`; piscina's niceIncrement with @napi-rs/nice): on two cores, two busy
+ * threads at the request thread's priority left it half a core, and `/healthz` waited for it.
+ * Each thread warms itself up as it starts (assessmentWorker.ts).
  *
  * The pool (piscina) is made on first use, or at start-up by `warm()`, with its threads kept
  * alive. A worker that cannot start or fails a task costs nothing but the time: the caller
- * scores the prompt on its own thread, as without workers. `ASSESSMENT_WORKERS=0` turns the
+ * scores that share on its own thread, as without workers. `ASSESSMENT_WORKERS=0` turns the
  * workers off.
  */
 import { readFileSync } from 'node:fs';
@@ -22,13 +29,32 @@ import { Piscina } from 'piscina';
 import { errorText } from '../../db/backoff.js';
 import type { InjectionGuard } from '../../domain/guard/injectionGuard.js';
 import { scanFromData } from '../../domain/risk/pii.js';
-import type { PromptRisk } from '../../domain/risk/riskScoring.js';
-import type { PromptShare, PromptTask } from './assessmentWorker.js';
+import type { PromptRisk, ResponseRisk, ScannedText } from '../../domain/risk/riskScoring.js';
+import type {
+  AssessmentShare,
+  AssessmentTask,
+  AssessmentWorkerData,
+  PromptShare,
+  ResponseShare,
+  ThreadStatus,
+} from './assessmentWorker.js';
 
-/** Threads when not configured: one core is left to the request thread (and the database, on a small box). */
+/**
+ * Threads when not configured: one per core but one, at least two (a large exchange's prompt
+ * and response are scored at once) and at most four. They run below the request thread's
+ * priority (DEFAULT_WORKER_NICE), so on a small box they take what the request thread and the
+ * database leave.
+ */
 export function defaultAssessmentThreads(): number {
-  return Math.max(1, Math.min(4, availableParallelism() - 1));
+  return Math.max(2, Math.min(4, availableParallelism() - 1));
 }
+
+/**
+ * The threads' nice value when not configured (ASSESSMENT_WORKER_NICE): the request thread
+ * (nice 0) gets the CPU first whenever it has work, a thread at 10 about a tenth of a core it
+ * shares with a busy one, so scoring still moves on a saturated box.
+ */
+export const DEFAULT_WORKER_NICE = 10;
 
 /**
  * tsx's ESM hooks, registered in a worker thread. From source a worker needs them to load
@@ -66,12 +92,16 @@ export const WORKER_TASK_TIMEOUT_MS = 10_000;
 
 export interface AssessmentWorkersOptions {
   logger?: Logger;
+  /** the threads' nice value (0-19, Linux and macOS: see piscina's niceIncrement); default DEFAULT_WORKER_NICE */
+  nice?: number;
+  /** each thread scores the warm-up sample as it starts (assessmentWorker.ts); default false */
+  warmUp?: boolean;
   /** the worker module (tests give a broken one); default: assessmentWorker beside this file */
   filename?: string;
 }
 
 export class AssessmentWorkers {
-  #pool: Piscina<PromptTask, PromptShare> | undefined;
+  #pool: Piscina<AssessmentTask, AssessmentShare> | undefined;
   /**
    * A thread could not start or died outside a task: from then on prompts are scored on the
    * request thread (piscina leaves the tasks queued behind a thread that failed to load waiting
@@ -87,6 +117,10 @@ export class AssessmentWorkers {
     private readonly options: AssessmentWorkersOptions = {},
   ) {}
 
+  get nice(): number {
+    return this.options.nice ?? DEFAULT_WORKER_NICE;
+  }
+
   get enabled(): boolean {
     return this.threads > 0 && !this.#broken;
   }
@@ -97,20 +131,22 @@ export class AssessmentWorkers {
   }
 
   /** The pool, made on first use; undefined once broken. */
-  private pool(): Piscina<PromptTask, PromptShare> | undefined {
+  private pool(): Piscina<AssessmentTask, AssessmentShare> | undefined {
     if (this.#broken) return undefined;
     if (this.#pool) return this.#pool;
     try {
       const { filename, execArgv } = workerFile();
-      this.#pool = new Piscina<PromptTask, PromptShare>({
+      this.#pool = new Piscina<AssessmentTask, AssessmentShare>({
         filename: this.options.filename ?? filename,
         execArgv,
         minThreads: this.threads,
         maxThreads: this.threads,
         idleTimeout: Number.MAX_SAFE_INTEGER,
-        workerData: { guard: this.guard },
+        workerData: { guard: this.guard, warmUp: this.options.warmUp ?? false } satisfies AssessmentWorkerData,
         // Assessments arrive one per large request; waiting in the queue beats an unbounded pile.
         maxQueue: 64 * this.threads,
+        // Below the request thread (and the database): a crafted megabyte is background work.
+        niceIncrement: this.nice,
       });
     } catch (err) {
       this.breakDown(err);
@@ -144,14 +180,51 @@ export class AssessmentWorkers {
    * found); null when no worker could do it (the caller scores it itself). Never rejects.
    */
   async promptRisk(prompt: string, redact: boolean): Promise<PromptRisk | null> {
+    const share = await this.run({ kind: 'prompt', prompt, redact });
+    if (share?.kind !== 'prompt') return null;
+    return {
+      source: prompt,
+      guard: this.guard,
+      scanned: scannedOf(prompt, share),
+      injections: share.injections,
+      flags: share.flags,
+      weights: share.weights,
+      modelProbability: share.modelProbability,
+    };
+  }
+
+  /**
+   * The response's share scored on a worker, checked against `systemPrompt` for a leak
+   * (`redact`: the redacted response too, when anything was found); null when no worker could
+   * do it (the caller scores it itself). Never rejects.
+   */
+  async responseRisk(response: string, systemPrompt: string | null, redact: boolean): Promise<ResponseRisk | null> {
+    const share = await this.run({ kind: 'response', response, systemPrompt, redact });
+    if (share?.kind !== 'response') return null;
+    return {
+      source: response,
+      systemPrompt,
+      scanned: scannedOf(response, share),
+      flags: share.flags,
+      weights: share.weights,
+    };
+  }
+
+  /** How the thread that takes this task stands (its warm-up, its priority); null when none could answer. */
+  async status(): Promise<ThreadStatus | null> {
+    const share = await this.run({ kind: 'status' });
+    return share?.kind === 'status' ? share : null;
+  }
+
+  /** The task run on a worker; null when none could run it. Never rejects. */
+  private async run(task: AssessmentTask): Promise<AssessmentShare | null> {
     const pool = this.enabled ? this.pool() : undefined;
     if (!pool) return null;
     const waiting = new AbortController();
     const timer = setTimeout(() => waiting.abort(), WORKER_TASK_TIMEOUT_MS);
     this.#waiting.add(waiting);
-    let share: PromptShare;
     try {
-      share = await pool.run({ prompt, redact }, { signal: waiting.signal });
+      return await pool.run(task, { signal: waiting.signal });
     } catch (err) {
       // a task's own failure (or its time-out) costs only this task; the pool's are handled in breakDown
       if (!waiting.signal.aborted || !this.#broken) this.warnOnce(err);
@@ -160,23 +233,9 @@ export class AssessmentWorkers {
       clearTimeout(timer);
       this.#waiting.delete(waiting);
     }
-    const text = share.scoredText ?? prompt;
-    return {
-      source: prompt,
-      guard: this.guard,
-      scanned: {
-        text,
-        scan: scanFromData(text, share.scan),
-        ...(share.redacted === null ? {} : { redacted: share.redacted }),
-      },
-      injections: share.injections,
-      flags: share.flags,
-      weights: share.weights,
-      modelProbability: share.modelProbability,
-    };
   }
 
-  /** Prompts the workers have scored (tests: the worker path was taken). */
+  /** Shares (prompts and responses) the workers have scored (tests: the worker path was taken). */
   get completed(): number {
     return this.#pool?.completed ?? 0;
   }
@@ -188,25 +247,35 @@ export class AssessmentWorkers {
   }
 }
 
-/**
- * The workers of each guard in use (a process has one, the loaded model; tests make others).
- * Threads per guard: ASSESSMENT_WORKERS through `configureAssessmentWorkers`, else the default.
- */
-const byGuard = new Map<InjectionGuard | null, AssessmentWorkers>();
-let configured: { threads: number; logger?: Logger } | undefined;
-
-/** Sets the thread count and logger of the workers made from now on (the server's wiring, at start-up). */
-export function configureAssessmentWorkers(threads: number, logger?: Logger): void {
-  configured = { threads, ...(logger ? { logger } : {}) };
+/** The scanned text of a share that `source` was sent as. */
+function scannedOf(source: string, share: PromptShare | ResponseShare): ScannedText {
+  const text = share.scoredText ?? source;
+  return {
+    text,
+    scan: scanFromData(text, share.scan),
+    ...(share.redacted === null ? {} : { redacted: share.redacted }),
+  };
 }
 
-/** The workers that score prompts for `guard`, made on first use. */
+/**
+ * The workers of each guard in use (a process has one, the loaded model; tests make others),
+ * made with the options `configureAssessmentWorkers` set (threads: ASSESSMENT_WORKERS, else the
+ * default).
+ */
+const byGuard = new Map<InjectionGuard | null, AssessmentWorkers>();
+let configured: { threads?: number } & AssessmentWorkersOptions = {};
+
+/** Sets the options of the workers made from now on (the server's wiring, at start-up). */
+export function configureAssessmentWorkers(options: { threads?: number } & AssessmentWorkersOptions): void {
+  configured = { ...options };
+}
+
+/** The workers that score prompts and responses for `guard`, made on first use. */
 export function assessmentWorkersFor(guard: InjectionGuard | null): AssessmentWorkers {
   let workers = byGuard.get(guard);
   if (!workers) {
-    workers = new AssessmentWorkers(guard, configured?.threads ?? defaultAssessmentThreads(), {
-      ...(configured?.logger ? { logger: configured.logger } : {}),
-    });
+    const { threads, ...options } = configured;
+    workers = new AssessmentWorkers(guard, threads ?? defaultAssessmentThreads(), options);
     byGuard.set(guard, workers);
   }
   return workers;
