@@ -179,13 +179,13 @@ async function post(base: string, key: string, text: string): Promise<{ status: 
 }
 
 async function waitReady(url: string) {
-  for (let i = 0; i < 300; i++) {
+  for (let i = 0; i < 1200; i++) {
     try {
       if ((await fetch(url)).ok) return;
     } catch {
       /* not yet */
     }
-    await new Promise((r) => setTimeout(r, 200));
+    await new Promise((r) => setTimeout(r, 50));
   }
   throw new Error(`${url} never became ready`);
 }
@@ -220,7 +220,10 @@ async function endToEnd(): Promise<void> {
       stdio: ['ignore', process.env.BENCH_SERVER_STDOUT ? 'inherit' : 'ignore', 'inherit'],
     });
     const base = `http://127.0.0.1:${port}`;
+    const spawned = performance.now();
     await waitReady(`${base}/readyz`);
+    // start-up includes the assessment's warm-up (request thread and worker threads)
+    console.log(`\nServer ready ${((performance.now() - spawned) / 1000).toFixed(1)} s after it was spawned`);
     // The first requests after a start: a short one (a cold process compiles the request path's
     // code and its database lookups) and the warm-up below, 1 MB of prose.
     const firstShort = await post(base, key, 'Please summarise this ticket in two sentences.');
