@@ -221,9 +221,12 @@ describe('POST /llm/request on the direct path', () => {
     expect(cors.headers['access-control-allow-origin']).toBe('https://app.example.com');
   });
 
-  it('should decode a body whose characters arrive split across packets exactly as the whole body', async () => {
-    // The direct path decodes each chunk as it arrives (issue 24: no 2 MB decode in one piece).
-    const prompt = 'Grüße 😀 an das Team – €100';
+  it.each([
+    ['a small body', ''],
+    ['a body over 64 KB (decoded in a turn of its own)', 'x'.repeat(70_000)],
+  ])('should decode %s whose characters arrive split across packets exactly as the whole body', async (_name, pad) => {
+    // The direct path keeps the chunks as bytes and decodes the body once it is complete.
+    const prompt = `Grüße 😀 an das Team – €100${pad}`;
     const bytes = Buffer.from(JSON.stringify({ ...body, prompt }));
     const emoji = bytes.indexOf(Buffer.from('😀'));
     const server = ctx.app.listen(0, '127.0.0.1');
