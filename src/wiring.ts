@@ -143,7 +143,6 @@ export function wire(deps: WiringDeps): Wiring {
   configureAssessmentWorkers({
     threads: env.ASSESSMENT_WORKERS ?? defaultAssessmentThreads(),
     nice: env.ASSESSMENT_WORKER_NICE,
-    warmUp: env.ASSESSMENT_WARMUP,
     logger,
   });
   closers.push({ name: 'assessment workers', close: () => closeAssessmentWorkers() });

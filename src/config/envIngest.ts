@@ -16,9 +16,8 @@ export const ingestFields = {
   /** The nice value of those threads (0-19): above 0 they yield the CPU to the request thread. */
   ASSESSMENT_WORKER_NICE: z.coerce.number().int().min(0).max(19).default(10),
   /**
-   * Score a generic large exchange before listening (about two seconds of CPU), and in each
-   * assessment thread as it starts, so the first large request does not pay for compiling the
-   * detectors (services/ingest/assessmentWarmup.ts).
+   * Score a generic large exchange before listening (about two seconds of CPU), so the first large
+   * request does not pay for compiling the detectors (services/ingest/assessmentWarmup.ts).
    */
   ASSESSMENT_WARMUP: booleanish.default(true),
   /**

@@ -177,29 +177,13 @@ describe('assessment workers', () => {
       try {
         const status = await workers.status();
         // os.getPriority() of the calling thread: the thread's own nice value (Linux, macOS)
-        expect(status).toEqual({ kind: 'status', warmupMs: null, priority: nice });
+        expect(status).toEqual({ kind: 'status', priority: nice });
       } finally {
         await workers.close();
       }
     }
     expect(DEFAULT_WORKER_NICE).toBeGreaterThan(0);
   });
-
-  it('should warm each thread up before its first task when asked, and still score as the request thread does', async () => {
-    const workers = new AssessmentWorkers(guard, 2, { warmUp: true });
-    try {
-      // two at once: each thread takes one (a thread answers only once its warm-up is done)
-      const statuses = await Promise.all([workers.status(), workers.status()]);
-      for (const status of statuses) expect(status?.warmupMs).toBeGreaterThan(0);
-      const prompt = PROMPTS.pii!;
-      const share = await workers.promptRisk(prompt, true);
-      const here = assessExchange(projectWith('redact'), policy, { prompt, response: null, model: 'x' }, guard);
-      expect(share?.flags).toEqual(here.promptRisk?.flags);
-      expect(share?.scanned.redacted).toBe(here.prompt);
-    } finally {
-      await workers.close();
-    }
-  }, 60_000);
 
   it('should start its threads in a server run with node options a worker refuses (--single-threaded-gc)', () => {
     const script = [

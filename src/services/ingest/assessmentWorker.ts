@@ -3,11 +3,6 @@
  * large exchange's assessment, the same code the request thread runs (riskScoring.ts
  * promptRiskSteps, responseRiskSteps), straight through. The guard arrives once per thread as
  * worker data (a plain object: the model's parameters and weights).
- *
- * A thread warms itself up as it loads, before it takes its first task: it scores the warm-up
- * sample (assessmentWarmupSample.ts) as a prompt and as a response, so that the first crafted
- * megabyte it is given does not pay for compiling the detectors on this thread's own isolate
- * (the request thread's warm-up compiles only the request thread's code).
  */
 import { getPriority } from 'node:os';
 import { move, transferableSymbol, valueSymbol, workerData } from 'piscina';
@@ -16,7 +11,6 @@ import { scanData, type PiiScan, type PiiScanData } from '../../domain/risk/pii.
 import { redactAheadSteps } from '../../domain/risk/piiRedaction.js';
 import { promptRiskSteps, responseRiskSteps } from '../../domain/risk/riskScoring.js';
 import { runSync } from '../../domain/slices.js';
-import { largeWarmupSample, WARMUP_ROUNDS, WARMUP_SYSTEM_PROMPT, warmupSample } from './assessmentWarmupSample.js';
 
 export interface PromptTask {
   kind: 'prompt';
@@ -57,15 +51,13 @@ export interface ResponseShare extends ScannedShare {
   kind: 'response';
 }
 
-/** How a thread stands (tests, diagnostics): its warm-up and its scheduling priority. */
+/** How a thread stands (tests, diagnostics): its scheduling priority. */
 export interface StatusTask {
   kind: 'status';
 }
 
 export interface ThreadStatus {
   kind: 'status';
-  /** how long this thread's warm-up took (ms); null when it had none or it failed */
-  warmupMs: number | null;
   /** the thread's nice value (os.getPriority of the calling thread on Linux) */
   priority: number;
 }
@@ -73,13 +65,12 @@ export interface ThreadStatus {
 export type AssessmentTask = PromptTask | ResponseTask | StatusTask;
 export type AssessmentShare = PromptShare | ResponseShare | ThreadStatus;
 
-/** What every thread of a pool is given: the guard, and whether to warm up as it loads. */
+/** What every thread of a pool is given: the guard. */
 export interface AssessmentWorkerData {
   guard: InjectionGuard | null;
-  warmUp: boolean;
 }
 
-const { guard, warmUp } = workerData as AssessmentWorkerData;
+const { guard } = workerData as AssessmentWorkerData;
 
 /**
  * The share with the scan's typed arrays moved, not copied, to the request thread (a crafted
@@ -133,29 +124,7 @@ function scoreResponse({ response, systemPrompt, redact }: ResponseTask): Respon
   });
 }
 
-/**
- * The warm-up: the sample as a prompt and as a response, WARMUP_ROUNDS times, then once at the
- * size of a request's largest prompt. Returns the time it took, or null when it failed (it then
- * costs only the time: the first large task compiles instead).
- */
-function warmThread(): number | null {
-  const started = performance.now();
-  try {
-    const sample = warmupSample();
-    const large = largeWarmupSample(sample);
-    for (const text of [...Array<string>(WARMUP_ROUNDS).fill(sample), large]) {
-      scorePrompt({ kind: 'prompt', prompt: text, redact: true });
-      scoreResponse({ kind: 'response', response: text, systemPrompt: WARMUP_SYSTEM_PROMPT, redact: true });
-    }
-  } catch {
-    return null;
-  }
-  return performance.now() - started;
-}
-
-const warmupMs = warmUp ? warmThread() : null;
-
 export default function score(task: AssessmentTask): AssessmentShare {
-  if (task.kind === 'status') return { kind: 'status', warmupMs, priority: getPriority() };
+  if (task.kind === 'status') return { kind: 'status', priority: getPriority() };
   return task.kind === 'response' ? scoreResponse(task) : scorePrompt(task);
 }

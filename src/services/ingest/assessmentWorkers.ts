@@ -12,7 +12,6 @@
  * The threads run at a lower priority than the request thread (nice 10 by default,
  * `ASSESSMENT_WORKER_NICE`; piscina's niceIncrement with @napi-rs/nice): on two cores, two busy
  * threads at the request thread's priority left it half a core, and `/healthz` waited for it.
- * Each thread warms itself up as it starts (assessmentWorker.ts).
  *
  * The pool (piscina) is made on first use, or at start-up by `warm()`, with its threads kept
  * alive. A worker that cannot start or fails a task costs nothing but the time: the caller
@@ -94,8 +93,6 @@ export interface AssessmentWorkersOptions {
   logger?: Logger;
   /** the threads' nice value (0-19, Linux and macOS: see piscina's niceIncrement); default DEFAULT_WORKER_NICE */
   nice?: number;
-  /** each thread scores the warm-up sample as it starts (assessmentWorker.ts); default false */
-  warmUp?: boolean;
   /** the worker module (tests give a broken one); default: assessmentWorker beside this file */
   filename?: string;
 }
@@ -142,7 +139,7 @@ export class AssessmentWorkers {
         minThreads: this.threads,
         maxThreads: this.threads,
         idleTimeout: Number.MAX_SAFE_INTEGER,
-        workerData: { guard: this.guard, warmUp: this.options.warmUp ?? false } satisfies AssessmentWorkerData,
+        workerData: { guard: this.guard } satisfies AssessmentWorkerData,
         // Assessments arrive one per large request; waiting in the queue beats an unbounded pile.
         maxQueue: 64 * this.threads,
         // Below the request thread (and the database): a crafted megabyte is background work.
@@ -210,7 +207,7 @@ export class AssessmentWorkers {
     };
   }
 
-  /** How the thread that takes this task stands (its warm-up, its priority); null when none could answer. */
+  /** How the thread that takes this task stands (its priority); null when none could answer. */
   async status(): Promise<ThreadStatus | null> {
     const share = await this.run({ kind: 'status' });
     return share?.kind === 'status' ? share : null;
