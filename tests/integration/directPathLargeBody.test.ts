@@ -1,7 +1,8 @@
 /**
- * A large body on a direct path is parsed in a turn of the event loop of its own (pause() of
- * domain/slices before its JSON.parse), so several megabyte bodies that finish arriving together
- * are not all parsed before other requests are read; an ordinary body is parsed at once.
+ * A large body on a direct path is decoded in a turn of the event loop of its own and parsed in
+ * another (pause() of domain/slices before each), so several megabyte bodies that finish
+ * arriving together are not all decoded and parsed before other requests are read; an ordinary
+ * body is decoded and parsed at once.
  */
 import request from 'supertest';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
@@ -37,14 +38,14 @@ const post = (prompt: string) =>
     .expect(201);
 
 describe('large bodies on the direct path', () => {
-  it('should parse a large body in a turn of its own, and an ordinary one at once', async () => {
+  it('should decode and parse a large body in turns of their own, and an ordinary one at once', async () => {
     const served = () => (ctx.app.locals.ingestFastPath as { served: number }).served;
     const before = served();
     await post('a short question');
     expect(pausedFrom).toEqual([]);
     await post('Please summarise this long report. '.repeat(3_000));
     expect(served()).toBe(before + 2); // both took the direct path
-    // the body before its parse, then the writer before serialising the row's batch
-    expect(pausedFrom).toEqual(['body', 'batch']);
+    // the body before its decoding and before its parse, then the writer before serialising the row's batch
+    expect(pausedFrom).toEqual(['body', 'body', 'batch']);
   });
 });
