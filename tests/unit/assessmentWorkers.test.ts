@@ -66,34 +66,35 @@ function withoutRedactedAhead(a: Assessment): Assessment {
   return { ...a, promptRisk: { ...a.promptRisk, scanned } };
 }
 
+/** Each named text under each piiMode: the cases of a comparison. */
+const underEveryMode = (texts: Record<string, string>) =>
+  Object.keys(texts).flatMap((name) => (['redact', 'off', 'block'] as const).map((mode) => [name, mode]));
+
+/** The exchange assessed as the request paths do (workers) equals the synchronous assessment. */
+async function expectSameAsRequestThread(mode: string, exchange: { prompt: string; response: string | null }) {
+  const project = projectWith(mode as ProjectContext['piiMode']);
+  const full = { ...exchange, model: 'gpt-4o' };
+  const async = await assessExchangeAsync(project, policy, full, guard);
+  expect(withoutRedactedAhead(async)).toEqual(assessExchange(project, policy, full, guard));
+}
+
 afterAll(() => closeAssessmentWorkers());
 
 describe('assessment workers', () => {
-  const cases = Object.keys(PROMPTS).flatMap((name) =>
-    (['redact', 'off', 'block'] as const).map((mode) => [name, mode]),
-  );
-  it.each(cases)(
+  it.each(underEveryMode(PROMPTS))(
     'should give the request thread’s assessment for a large prompt (%s, piiMode %s)',
     async (name, mode) => {
       const prompt = PROMPTS[name]!;
       expect(prompt.length).toBeGreaterThanOrEqual(WORKER_PROMPT_CHARS);
       const workers = assessmentWorkersFor(guard);
       const before = workers.completed;
-      const project = projectWith(mode as ProjectContext['piiMode']);
-      for (const response of [RESPONSE, null]) {
-        const exchange = { prompt, response, model: 'gpt-4o' };
-        const async = await assessExchangeAsync(project, policy, exchange, guard);
-        expect(withoutRedactedAhead(async)).toEqual(assessExchange(project, policy, exchange, guard));
-      }
+      for (const response of [RESPONSE, null]) await expectSameAsRequestThread(mode!, { prompt, response });
       // the workers scored both prompts and the response (the path was taken, not silently skipped)
       expect(workers.completed - before).toBe(3);
     },
   );
 
-  const responseCases = Object.keys(RESPONSES).flatMap((name) =>
-    (['redact', 'off', 'block'] as const).map((mode) => [name, mode]),
-  );
-  it.each(responseCases)(
+  it.each(underEveryMode(RESPONSES))(
     'should give the request thread’s assessment for a large response (%s, piiMode %s)',
     async (name, mode) => {
       const response = RESPONSES[name]!;
@@ -101,13 +102,9 @@ describe('assessment workers', () => {
       expect(response.length).toBeGreaterThan(SLICED_ASSESSMENT_CHARS);
       const workers = assessmentWorkersFor(guard);
       const before = workers.completed;
-      const project = projectWith(mode as ProjectContext['piiMode']);
       // a short prompt (scored here) and a large one (on a worker beside the response)
-      for (const prompt of [SHORT_PROMPT, PROMPTS.injection!]) {
-        const exchange = { prompt, response, model: 'gpt-4o' };
-        const async = await assessExchangeAsync(project, policy, exchange, guard);
-        expect(withoutRedactedAhead(async)).toEqual(assessExchange(project, policy, exchange, guard));
-      }
+      for (const prompt of [SHORT_PROMPT, PROMPTS.injection!])
+        await expectSameAsRequestThread(mode!, { prompt, response });
       expect(workers.completed - before).toBe(3);
     },
   );
