@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { seededRandom } from '../../src/utils/random.js';
 import { endsWithTld, detectPii, PII_CANDIDATE_LIMIT, scanPii, type PiiType } from '../../src/domain/risk/pii.js';
 import { PII_PLACEHOLDERS, redactMatches, redactPii } from '../../src/domain/risk/piiRedaction.js';
+import { isPhoneShaped, PHONE_CANDIDATE, phoneShape } from '../../src/domain/risk/piiPatterns.js';
 
 const typesIn = (text: string): PiiType[] => detectPii(text).map((m) => m.type);
 
@@ -247,5 +248,58 @@ describe('endsWithTld (the email candidate check, a character loop)', () => {
       if (expected) matched++;
     }
     expect(matched).toBeGreaterThan(150); // both answers are exercised
+  });
+});
+
+describe('isPhoneShaped (the phone candidate check, a character loop)', () => {
+  it('should agree with phoneShape on every candidate of random digit-rich texts', () => {
+    const rnd = seededRandom(41);
+    const units = ['1', '0', '00', '4', '555', '0134', '12', '2026', '+', '+1', '+49', ' ', '-', '.', '/', '(0)', '(415) ', '415 555-', '1 ', 'x'];
+    const seen = { shaped: 0, not: 0, international: 0, us: 0, european: 0, dated: 0 };
+    let candidates = 0;
+    for (let n = 0; n < 6_000; n++) {
+      let text = '';
+      for (let k = 2 + Math.floor(rnd() * 12); k >= 0; k--) text += units[Math.floor(rnd() * units.length)]!;
+      for (const [candidate] of text.matchAll(PHONE_CANDIDATE)) {
+        candidates++;
+        const shape = phoneShape(candidate);
+        expect(isPhoneShaped(candidate), JSON.stringify(candidate)).toBe(shape !== null);
+        if (shape === null) {
+          seen.not++;
+          if (/^\d{4}[-/. ]\d{1,2}[-/. ]\d{1,2}$/.test(candidate)) seen.dated++;
+          continue;
+        }
+        seen.shaped++;
+        if (shape.countries[0] === undefined) seen.international++;
+        else if (shape.countries[0] === 'US') seen.us++;
+        else seen.european++;
+      }
+    }
+    // every branch of the check is exercised, each way
+    expect(candidates).toBeGreaterThan(6_000);
+    expect(seen.international).toBeGreaterThan(100);
+    expect(seen.us).toBeGreaterThan(20);
+    expect(seen.european).toBeGreaterThan(100);
+    expect(seen.not).toBeGreaterThan(1_000);
+    expect(seen.dated).toBeGreaterThan(0);
+  });
+
+  it.each([
+    ['+1 415 555 0134', true],
+    ['+1234567', false], // 7 digits after '+'
+    ['0049 30 1234567', true],
+    ['(415) 555-0134', true],
+    ['1 415 555 0134', true],
+    ['030 1234567', true],
+    ['030.1234.567', false], // a '.' rules out the national format
+    ['2026-12-31', false],
+    ['0012-12-31', false], // '00' and eight digits, but a date
+    ['12 415 555 0134', false], // 2-3-3-4 is not the US grouping
+    ['12345678', false],
+    ['0301234567', false], // no separator
+    ['+1234567890123456', false], // 16 digits
+  ])('should answer %j with %s', (candidate, expected) => {
+    expect(isPhoneShaped(candidate)).toBe(expected);
+    expect(phoneShape(candidate) !== null).toBe(expected);
   });
 });

@@ -12,6 +12,7 @@ import {
   IBAN_CANDIDATE,
   inTable,
   isCardShaped,
+  isPhoneShaped,
   isValidPhone,
   looksRandom,
   PEM_BEGIN,
@@ -298,10 +299,9 @@ export function* collect(text: string, budget: Budget): Steps<MatchList[]> {
   const phones = newList(lists, 'phone');
   for (const m of digits >= 7 ? regexMatches(PHONE_CANDIDATE, text) : []) {
     if (slice.tick()) yield;
-    const shape = phoneShape(m[0]);
-    if (!shape) continue;
+    if (!isPhoneShaped(m[0])) continue;
     if (!budget.allow('phone')) phones.pushShapeOnly(m);
-    else if (isValidPhone(shape)) phones.push(m.index, m.index + m[0].length);
+    else if (isValidPhone(phoneShape(m[0])!)) phones.push(m.index, m.index + m[0].length);
   }
   return lists;
 }

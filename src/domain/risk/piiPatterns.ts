@@ -83,6 +83,49 @@ export function phoneShape(candidate: string): { number: string; countries: (Cou
   return null;
 }
 
+/**
+ * Whether `phoneShape(candidate)` is not null, without building anything: one pass over the
+ * characters (digits, digit groups, a '.'), then the date check. The detector asks this of
+ * every candidate and builds the shape only for the ones its validator checks: past the budget
+ * a crafted megabyte holds ~95k candidates, and building a shape each (a digits-only copy, the
+ * groups split and joined) was a tenth of its assessment.
+ */
+export function isPhoneShaped(candidate: string): boolean {
+  let digits = 0;
+  let groups = 0;
+  let run = 0;
+  // the lengths of the first four digit groups, and whether the candidate has a '.'
+  let g0 = 0;
+  let g1 = 0;
+  let g2 = 0;
+  let g3 = 0;
+  let dot = false;
+  for (let i = 0; i <= candidate.length; i++) {
+    const code = i < candidate.length ? candidate.charCodeAt(i) : -1;
+    if (code >= 48 && code <= 57) {
+      digits++;
+      run++;
+      continue;
+    }
+    if (code === 46) dot = true;
+    if (run === 0) continue;
+    if (groups === 0) g0 = run;
+    else if (groups === 1) g1 = run;
+    else if (groups === 2) g2 = run;
+    else if (groups === 3) g3 = run;
+    groups++;
+    run = 0;
+  }
+  // DATE_LIKE has at most 8 digits
+  if (digits < 7 || digits > 15 || (digits <= 8 && DATE_LIKE.test(candidate))) return false;
+  const first = candidate.charCodeAt(0);
+  if (first === 43 || (first === 48 && candidate.charCodeAt(1) === 48)) return digits >= 8; // '+', '00'
+  if (groups === 3 && g0 === 3 && g1 === 3 && g2 === 4) return true;
+  if (groups === 4 && g0 === 1 && g1 === 3 && g2 === 3 && g3 === 4) return true;
+  const second = candidate.charCodeAt(1);
+  return first === 48 && second >= 49 && second <= 57 && groups >= 2 && !dot && digits >= 9;
+}
+
 export function isValidPhone({
   number,
   countries,
