@@ -254,7 +254,28 @@ describe('endsWithTld (the email candidate check, a character loop)', () => {
 describe('isPhoneShaped (the phone candidate check, a character loop)', () => {
   it('should agree with phoneShape on every candidate of random digit-rich texts', () => {
     const rnd = seededRandom(41);
-    const units = ['1', '0', '00', '4', '555', '0134', '12', '2026', '+', '+1', '+49', ' ', '-', '.', '/', '(0)', '(415) ', '415 555-', '1 ', 'x'];
+    const units = [
+      '1',
+      '0',
+      '00',
+      '4',
+      '555',
+      '0134',
+      '12',
+      '2026',
+      '+',
+      '+1',
+      '+49',
+      ' ',
+      '-',
+      '.',
+      '/',
+      '(0)',
+      '(415) ',
+      '415 555-',
+      '1 ',
+      'x',
+    ];
     const seen = { shaped: 0, not: 0, international: 0, us: 0, european: 0, dated: 0 };
     let candidates = 0;
     for (let n = 0; n < 6_000; n++) {
