@@ -174,7 +174,8 @@ async function assessLarge(
     const ahead = redact ? await runSliced(redactAheadSteps(response, scanned.text, scanned.scan)) : undefined;
     if (ahead !== undefined) scanned.redacted = ahead;
   }
-  const promptRisk = (await promptShare) ?? (promptKnown ? known : null);
+  // An earlier share of another prompt or guard is ignored by assessRiskSteps, which checks both.
+  const promptRisk = (await promptShare) ?? known ?? null;
   return runSliced(assessExchangeSteps(project, policy, { ...exchange, promptRisk, responseRisk }, guard));
 }
 
