@@ -13,7 +13,7 @@
  *   of the shape, then the median of three more: the first also pays for compiling the code
  *   paths it is the first to reach), and the
  *   longest /healthz answer while it ran (asked every 10 ms from this process, BENCH_PROBE_MS:
- *   how long everyone else waited), beside the server's own longest event-loop delay over the same time
+ *   how long everyone else waited; this process asks over node:http, see `request`), beside the server's own longest event-loop delay over the same time
  *   (prom-client's nodejs_eventloop_lag_max_seconds, sampled every 10 ms and reset by each
  *   scrape of /metrics): a /healthz answer longer than the loop delay waited for a CPU (two
  *   cores shared with PostgreSQL, this process and whatever else runs), not for the server's
@@ -25,6 +25,7 @@
  * The figures from issue 24 (before the budget) are printed for reference.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import http from 'node:http';
 import path from 'node:path';
 import { createPrisma } from '../src/db/prisma.js';
 import { freePort } from '../src/db/localPorts.js';
@@ -142,7 +143,7 @@ async function longestHealthz(base: string, done: Promise<unknown>): Promise<num
   let longest = 0;
   while (!finished) {
     const started = performance.now();
-    await fetch(`${base}/healthz`).then((r) => r.arrayBuffer());
+    await request(`${base}/healthz`);
     const ms = performance.now() - started;
     longest = Math.max(longest, ms);
     if (ms < PROBE_EVERY_MS) await new Promise((r) => setTimeout(r, PROBE_EVERY_MS - ms));
@@ -161,9 +162,8 @@ const METRICS_TOKEN = 'bench-adversarial-metrics-token';
 
 /** The server's longest event-loop delay since the previous scrape, in ms (the scrape resets it). */
 async function loopLag(base: string): Promise<number> {
-  const text = await fetch(`${base}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } }).then((r) =>
-    r.text(),
-  );
+  const { body } = await request(`${base}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } });
+  const text = body.toString();
   const line = text.split('\n').find((l) => l.startsWith('nodejs_eventloop_lag_max_seconds'));
   return line ? 1000 * Number(line.split(' ').at(-1)) : Number.NaN;
 }
@@ -181,21 +181,45 @@ function bodyOf(text: string): { body: Buffer; ms: number } {
   return { body, ms: performance.now() - started };
 }
 
+/**
+ * This process's client: node:http over kept-alive connections, not fetch(). It runs on the
+ * server's two cores, and until 2026-12-06 fetch() (undici) cost it 2.6-3.7 s of CPU over
+ * a run of four-at-once rounds against the server request thread's 2.4-3.2 s, 0.5-0.6 s of it
+ * while that thread waited for a CPU (counted from /proc per thread). With node:http it is
+ * 1.2-1.3 s, 0.1 s of it then. A production server's clients are not on its cores.
+ */
+const agent = new http.Agent({ keepAlive: true, maxSockets: 16 });
+
+function request(
+  url: string,
+  options: { method?: string; headers?: Record<string, string | number>; body?: Buffer } = {},
+): Promise<{ status: number; body: Buffer }> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(url, { method: options.method ?? 'GET', headers: options.headers, agent }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks) }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end(options.body);
+  });
+}
+
 async function post(base: string, key: string, body: Buffer): Promise<{ status: number; ms: number }> {
   const started = performance.now();
-  const res = await fetch(`${base}/api/v1/llm/request`, {
+  const { status } = await request(`${base}/api/v1/llm/request`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', 'x-api-key': key },
+    headers: { 'content-type': 'application/json', 'content-length': body.length, 'x-api-key': key },
     body,
   });
-  await res.arrayBuffer();
-  return { status: res.status, ms: performance.now() - started };
+  return { status, ms: performance.now() - started };
 }
 
 async function waitReady(url: string) {
   for (let i = 0; i < 1200; i++) {
     try {
-      if ((await fetch(url)).ok) return;
+      if ((await request(url)).status === 200) return;
     } catch {
       /* not yet */
     }
@@ -297,6 +321,7 @@ async function endToEnd(): Promise<void> {
     }
     printTable(rows);
   } finally {
+    agent.destroy();
     server?.kill('SIGTERM');
     await new Promise((r) => setTimeout(r, 1500));
     await prisma.$disconnect();
