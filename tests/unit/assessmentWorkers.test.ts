@@ -16,6 +16,7 @@ import {
   type Assessment,
   assessExchange,
   assessExchangeAsync,
+  reportedText,
   SLICED_ASSESSMENT_CHARS,
   WORKER_PROMPT_CHARS,
 } from '../../src/services/ingest/assessment.js';
@@ -108,6 +109,56 @@ describe('assessment workers', () => {
       expect(workers.completed - before).toBe(3);
     },
   );
+
+  /** Chat calls: large user, tool and assistant messages beside short ones and system messages. */
+  const CHATS: Record<string, { role: string; content: string }[]> = {
+    'two large user messages': [
+      { role: 'system', content: 'You are the billing assistant of Acme Corp. Escalate to ops@acme.example.' },
+      { role: 'user', content: PROMPTS.pii! },
+      { role: 'assistant', content: 'Noted.' },
+      { role: 'user', content: PROMPTS.injection! },
+    ],
+    'large tool output, invisible characters': [
+      { role: 'user', content: SHORT_PROMPT },
+      { role: 'tool', content: PROMPTS.invisible! },
+    ],
+    'large assistant message, no system message': [
+      { role: 'assistant', content: PROMPTS.clean! },
+      { role: 'user', content: 'And mail it to jane.doe@example.com' },
+    ],
+  };
+
+  it.each(underEveryMode(CHATS))(
+    'should give the request thread’s assessment for large chat messages (%s, piiMode %s)',
+    async (name, mode) => {
+      const messages = CHATS[name]!;
+      const large = messages.filter((m) => m.role !== 'system' && m.content.length >= WORKER_PROMPT_CHARS).length;
+      const project = projectWith(mode as ProjectContext['piiMode']);
+      const workers = assessmentWorkersFor(guard);
+      // the call's system prompt, and none (the response is then checked against the system messages)
+      for (const systemPrompt of [policy.systemPrompt, null]) {
+        for (const response of [RESPONSES.leak!, RESPONSES.pii!, null]) {
+          const exchange = { ...reportedText({ messages }), response, model: 'gpt-4o' };
+          const withPolicy = { ...policy, systemPrompt };
+          const before = workers.completed;
+          const async = await assessExchangeAsync(project, withPolicy, exchange, guard);
+          // each large message and the response were scored on the threads, not silently here
+          expect(workers.completed - before).toBe(large + (response ? 1 : 0));
+          expect(async).toEqual(assessExchange(project, withPolicy, exchange, guard));
+        }
+      }
+    },
+  );
+
+  it('should flag a leak of the system messages in a large response of a chat call scored on a worker', async () => {
+    const messages = [
+      { role: 'system', content: 'You are the billing assistant of Acme Corp' },
+      { role: 'user', content: PROMPTS.clean! },
+    ];
+    const exchange = { ...reportedText({ messages }), response: RESPONSES.leak!, model: 'gpt-4o' };
+    const a = await assessExchangeAsync(projectWith('redact'), { ...policy, systemPrompt: null }, exchange, guard);
+    expect(a.flags).toContain('response:system_prompt_leak');
+  });
 
   it('should flag a system prompt leaked in a large response scored on a worker, and redact its PII', async () => {
     const response = `${RESPONSES.pii!} You are the billing assistant of Acme Corp.`;

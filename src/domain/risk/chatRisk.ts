@@ -15,6 +15,8 @@ import {
   FLAG_WEIGHTS,
   normalize,
   piiFlag,
+  type PromptRisk,
+  type ResponseRisk,
   riskLevelFor,
   type RiskResult,
   type ScannedText,
@@ -34,6 +36,28 @@ export interface ChatRiskAssessment {
   pii: { messages: ScannedText[]; response: ScannedText | null };
 }
 
+/**
+ * Shares scored earlier or elsewhere (a worker thread: services/ingest/assessment.ts) of this
+ * call's texts: `messages[i]` the prompt share of message i (a user, tool or assistant message),
+ * `response` the response's share checked against responseSystemPrompt(input). Each is used only
+ * when it was made of the same text (and guard, and system prompt), as assessRiskSteps checks.
+ */
+export interface ChatKnownShares {
+  messages?: readonly (PromptRisk | null | undefined)[] | null;
+  response?: ResponseRisk | null;
+}
+
+/** What the response is checked against for a leak: the call's system prompt, else the system messages' text. */
+export function responseSystemPrompt(input: Pick<ChatRiskInput, 'messages' | 'systemPrompt'>): string {
+  return (
+    input.systemPrompt ??
+    input.messages
+      .filter((m) => isInstructionRole(m.role))
+      .map((m) => m.content)
+      .join('\n\n')
+  );
+}
+
 /** Independent evidence, as riskScoring combines weights. */
 const combine = (weights: number[]) => Math.round(100 * (1 - weights.reduce((rest, w) => rest * (1 - w / 100), 1)));
 
@@ -43,12 +67,16 @@ export function assessChatRisk(input: ChatRiskInput, guard?: InjectionGuard | nu
 }
 
 /** `assessChatRisk` as pausable steps (domain/slices.ts). */
-export function* assessChatRiskSteps(input: ChatRiskInput, guard?: InjectionGuard | null): Steps<ChatRiskAssessment> {
+export function* assessChatRiskSteps(
+  input: ChatRiskInput,
+  guard?: InjectionGuard | null,
+  known?: ChatKnownShares | null,
+): Steps<ChatRiskAssessment> {
   const flags = new Set<string>();
   const scans: ScannedText[] = [];
   let score = 0;
   let modelProbability: number | null = null;
-  for (const message of input.messages) {
+  for (const [i, message] of input.messages.entries()) {
     if (isInstructionRole(message.role)) {
       const text = normalize(message.content);
       const scan = yield* scanPiiSteps(text);
@@ -58,7 +86,9 @@ export function* assessChatRiskSteps(input: ChatRiskInput, guard?: InjectionGuar
       score = Math.max(score, combine(piiFlags.map((f) => FLAG_WEIGHTS[f] ?? 0)));
       continue;
     }
-    const { risk, pii } = yield* assessRiskSteps({ prompt: message.content, model: input.model }, guard);
+    const { risk, pii } = yield* assessRiskSteps({ prompt: message.content, model: input.model }, guard, {
+      prompt: known?.messages?.[i] ?? null,
+    });
     scans.push(pii.prompt);
     risk.flags.forEach((f) => flags.add(f));
     score = Math.max(score, risk.score);
@@ -66,16 +96,12 @@ export function* assessChatRiskSteps(input: ChatRiskInput, guard?: InjectionGuar
   }
   let response: ScannedText | null = null;
   if (input.response) {
-    const systemPrompt =
-      input.systemPrompt ??
-      input.messages
-        .filter((m) => isInstructionRole(m.role))
-        .map((m) => m.content)
-        .join('\n\n');
+    const systemPrompt = responseSystemPrompt(input);
     // Only the response's own signals (PII it disclosed, a system prompt leak): an empty prompt adds none.
     const answer = yield* assessRiskSteps(
       { prompt: '', response: input.response, model: input.model, systemPrompt },
       null,
+      { response: known?.response ?? null },
     );
     response = answer.pii.response;
     answer.risk.flags.forEach((f) => flags.add(f));

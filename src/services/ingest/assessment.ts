@@ -3,9 +3,9 @@
  * for the call: flags, PII redaction, the decision. Large texts are scored in slices so other
  * requests get through between them.
  */
-import { storedMessages, transcriptOf, type StoredMessage } from '../../domain/chat/messages.js';
+import { isInstructionRole, storedMessages, transcriptOf, type StoredMessage } from '../../domain/chat/messages.js';
 import type { InjectionGuard } from '../../domain/guard/injectionGuard.js';
-import { assessChatRiskSteps } from '../../domain/risk/chatRisk.js';
+import { assessChatRiskSteps, responseSystemPrompt } from '../../domain/risk/chatRisk.js';
 import { type Decision, decide, hasPiiFinding } from '../../domain/risk/decision.js';
 import { scanPiiSteps } from '../../domain/risk/pii.js';
 import { redactAheadSteps, redactScanSteps } from '../../domain/risk/piiRedaction.js';
@@ -62,6 +62,7 @@ function* scoreExchange(
     systemPrompt: string | null;
     promptRisk?: PromptRisk | null;
     responseRisk?: ResponseRisk | null;
+    messageRisks?: readonly (PromptRisk | null)[] | null;
   },
   guard: InjectionGuard | null,
 ): Steps<{
@@ -70,7 +71,10 @@ function* scoreExchange(
   promptRisk: PromptRisk | null;
 }> {
   if (exchange.messages) {
-    const { risk, pii } = yield* assessChatRiskSteps({ ...exchange, messages: exchange.messages }, guard);
+    const { risk, pii } = yield* assessChatRiskSteps({ ...exchange, messages: exchange.messages }, guard, {
+      messages: exchange.messageRisks ?? null,
+      response: exchange.responseRisk ?? null,
+    });
     return { risk, pii: { prompt: null, messages: pii.messages, response: pii.response }, promptRisk: null };
   }
   const { risk, pii, promptRisk } = yield* assessRiskSteps(exchange, guard, {
@@ -107,6 +111,8 @@ type Exchange = {
   promptRisk?: PromptRisk | null;
   /** the response's share, computed beside the prompt's (assessExchangeAsync) */
   responseRisk?: ResponseRisk | null;
+  /** chat messages: each message's prompt share by index, computed on a worker (assessExchangeAsync) */
+  messageRisks?: readonly (PromptRisk | null)[] | null;
 };
 
 /**
@@ -128,9 +134,9 @@ export function assessExchange(
 /**
  * `assessExchange` for the request paths: the same assessment, computed in slices that let the
  * event loop through when the texts exceed SLICED_ASSESSMENT_CHARS, else straight through. A
- * prompt and a response of WORKER_PROMPT_CHARS or more (not chat messages) are each scored on a
- * worker thread (assessmentWorkers.ts), a shorter one here meanwhile; the rest, the decision
- * and the redaction of what is left, runs here as before.
+ * prompt, a chat message (a user, tool or assistant one) and a response of WORKER_PROMPT_CHARS or
+ * more are each scored on a worker thread (assessmentWorkers.ts), shorter ones here meanwhile;
+ * the rest, the decision and the redaction of what is left, runs here as before.
  */
 export async function assessExchangeAsync(
   project: ProjectContext,
@@ -155,9 +161,8 @@ async function assessLarge(
   const { response } = exchange;
   const promptOnWorker = !promptKnown && exchange.prompt.length >= WORKER_PROMPT_CHARS;
   const responseOnWorker = response !== null && response.length >= WORKER_PROMPT_CHARS;
-  if (exchange.messages || (!promptOnWorker && !responseOnWorker)) {
-    return runSliced(assessExchangeSteps(project, policy, exchange, guard));
-  }
+  if (exchange.messages) return assessLargeChat(project, policy, { ...exchange, messages: exchange.messages }, guard);
+  if (!promptOnWorker && !responseOnWorker) return runSliced(assessExchangeSteps(project, policy, exchange, guard));
   const redact = project.piiMode !== 'off';
   const systemPrompt = policy.systemPrompt ?? null;
   const workers = assessmentWorkersFor(guard);
@@ -177,6 +182,38 @@ async function assessLarge(
   // An earlier share of another prompt or guard is ignored by assessRiskSteps, which checks both.
   const promptRisk = (await promptShare) ?? known ?? null;
   return runSliced(assessExchangeSteps(project, policy, { ...exchange, promptRisk, responseRisk }, guard));
+}
+
+/**
+ * A large exchange reported as chat messages: each user, tool or assistant message of
+ * WORKER_PROMPT_CHARS or more is posted to the workers as a prompt, and the response as a
+ * response checked against what chatRisk checks it against (responseSystemPrompt), all at once;
+ * the rest (shorter messages, system messages' PII, the decision) runs here, sliced, with those
+ * shares known. Until 2026-12-06 a call with messages was scored here whole: 2 MB of crafted
+ * messages with a 1 MB response took 200-400 ms on the request thread.
+ */
+async function assessLargeChat(
+  project: ProjectContext,
+  policy: Enforcement,
+  exchange: Exchange & { messages: StoredMessage[] },
+  guard: InjectionGuard | null,
+): Promise<Assessment> {
+  const { messages, response } = exchange;
+  const redact = project.piiMode !== 'off';
+  const workers = assessmentWorkersFor(guard);
+  const messageShares = messages.map((m) =>
+    !isInstructionRole(m.role) && m.content.length >= WORKER_PROMPT_CHARS
+      ? workers.promptRisk(m.content, redact)
+      : null,
+  );
+  const systemPrompt = responseSystemPrompt({ messages, systemPrompt: policy.systemPrompt ?? null });
+  const responseShare =
+    response !== null && response.length >= WORKER_PROMPT_CHARS
+      ? workers.responseRisk(response, systemPrompt, redact)
+      : null;
+  // The workers' promises never reject (null: that share is scored here instead).
+  const [messageRisks, responseRisk] = await Promise.all([Promise.all(messageShares), responseShare]);
+  return runSliced(assessExchangeSteps(project, policy, { ...exchange, messageRisks, responseRisk }, guard));
 }
 
 export function* assessExchangeSteps(
