@@ -44,6 +44,16 @@ const ONLY = (process.env.BENCH_SHAPES ?? '').split(',').filter(Boolean);
 /** In the order BENCH_SHAPES names them: the first large call of a run pays for what nothing before it reached. */
 const shapes = ONLY.length ? [...new Set(ONLY.flatMap((o) => SHAPES.filter((s) => s.name.includes(o))))] : SHAPES;
 
+/**
+ * The largest body the API scores: a chat call of 2 MB of messages (the `messages` limit) with a
+ * 1 MB response, here one user message of the e-mail shape twice over. It runs last, end to end
+ * only (BENCH_SHAPES: include "chat"). Until 2026-12-06 such a call was scored on the request
+ * thread, and the bench did not send one.
+ */
+const CHAT_NAME = 'chat: 2 MB messages + 1 MB';
+const chatShape = SHAPES.find((s) => s.name.includes('emails'))!;
+const withChat = !ONLY.length || ONLY.some((o) => CHAT_NAME.includes(o));
+
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 function timed(fn: () => unknown): number {
@@ -206,6 +216,18 @@ function request(
   });
 }
 
+/** A chat call's body (see CHAT_NAME): one user message of `text` twice over, cut to the 2 MB of JSON `messages` may hold. */
+function chatBodyOf(text: string): { body: Buffer; ms: number } {
+  const started = performance.now();
+  const limit = 2 * 1024 * 1024;
+  const overhead = Buffer.byteLength(JSON.stringify([{ role: 'user', content: '' }]));
+  // the text is ASCII here, so a character is a byte
+  const content = (text + text).slice(0, limit - overhead);
+  const messages = [{ role: 'user', content }];
+  const body = Buffer.from(JSON.stringify({ model: 'gpt-4o', messages, response: text, latencyMs: 100 }));
+  return { body, ms: performance.now() - started };
+}
+
 async function post(base: string, key: string, body: Buffer): Promise<{ status: number; ms: number }> {
   const started = performance.now();
   const { status } = await request(`${base}/api/v1/llm/request`, {
@@ -287,8 +309,12 @@ async function endToEnd(): Promise<void> {
         'loop delay ms',
       ],
     ];
-    for (const { name, text } of shapes) {
-      const { body, ms: built } = bodyOf(text);
+    const runs = [
+      ...shapes.map(({ name, text }) => ({ name, build: () => bodyOf(text) })),
+      ...(withChat ? [{ name: CHAT_NAME, build: () => chatBodyOf(chatShape.text) }] : []),
+    ];
+    for (const { name, build } of runs) {
+      const { body, ms: built } = build();
       await loopLag(base);
       const one = post(base, key, body);
       const stallOne = await longestHealthz(base, one);
