@@ -16,7 +16,9 @@ vi.mock('../../src/domain/slices.js', async (importOriginal) => {
     ...actual,
     pause: () => {
       const caller = (new Error().stack ?? '').split('\n')[2] ?? ''; // the frame that called pause()
-      pausedFrom.push(caller.includes('directPath') ? 'body' : caller.includes('ingestWriter') ? 'batch' : caller);
+      pausedFrom.push(
+        caller.includes('directPath') ? 'body' : /ingestWriter|ingestBatch/.test(caller) ? 'batch' : caller,
+      );
       return actual.pause();
     },
   };
@@ -45,7 +47,7 @@ describe('large bodies on the direct path', () => {
     expect(pausedFrom).toEqual([]);
     await post('Please summarise this long report. '.repeat(3_000));
     expect(served()).toBe(before + 2); // both took the direct path
-    // the body before its decoding and before its parse, then the writer before serialising the row's batch
+    // the body before its decoding and before its parse, then the writer before serialising the row's large prompt
     expect(pausedFrom).toEqual(['body', 'body', 'batch']);
   });
 });

@@ -68,7 +68,7 @@ function withoutRedactedAhead(a: Assessment): Assessment {
 }
 
 /** Each named text under each piiMode: the cases of a comparison. */
-const underEveryMode = (texts: Record<string, string>) =>
+const underEveryMode = (texts: Record<string, unknown>) =>
   Object.keys(texts).flatMap((name) => (['redact', 'off', 'block'] as const).map((mode) => [name, mode]));
 
 /** The exchange assessed as the request paths do (workers) equals the synchronous assessment. */
@@ -111,7 +111,8 @@ describe('assessment workers', () => {
   );
 
   /** Chat calls: large user, tool and assistant messages beside short ones and system messages. */
-  const CHATS: Record<string, { role: string; content: string }[]> = {
+  type Message = { role: 'system' | 'user' | 'assistant' | 'tool'; content: string };
+  const CHATS: Record<string, Message[]> = {
     'two large user messages': [
       { role: 'system', content: 'You are the billing assistant of Acme Corp. Escalate to ops@acme.example.' },
       { role: 'user', content: PROMPTS.pii! },
@@ -151,7 +152,7 @@ describe('assessment workers', () => {
   );
 
   it('should flag a leak of the system messages in a large response of a chat call scored on a worker', async () => {
-    const messages = [
+    const messages: Message[] = [
       { role: 'system', content: 'You are the billing assistant of Acme Corp' },
       { role: 'user', content: PROMPTS.clean! },
     ];

@@ -5,6 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   batchJson,
+  batchJsonInPieces,
   IngestWriter,
   type LlmRequestRow,
   type SqlExecutor,
@@ -220,6 +221,38 @@ describe('batchJson', () => {
         },
       ] as unknown as LlmRequestRow[];
       expect(batchJson(rows)).toBe(reference(rows));
+    }
+  });
+
+  it('should build in pieces the same values as in one piece, pausing before each large text', async () => {
+    const pieces = ['plain', 'é', '😀', '\u0000', '\ud800', '\udfff', '\\', '\\u0000', '"', '\n', 'x'.repeat(40)];
+    let seed = 11;
+    const next = () => (seed = (seed * 1664525 + 1013904223) >>> 0) / 2 ** 32;
+    const text = () =>
+      Array.from({ length: Math.floor(next() * 8) }, () => pieces[Math.floor(next() * pieces.length)]).join('');
+    for (let i = 0; i < 500; i++) {
+      const rows = Array.from(
+        { length: 1 + Math.floor(next() * 3) },
+        () =>
+          ({
+            ...row(),
+            prompt: text(),
+            response: next() < 0.3 ? null : text(),
+            systemPrompt: next() < 0.5 ? null : text(),
+            ...(next() < 0.3 ? {} : { messages: next() < 0.3 ? null : [{ role: 'user', content: text() }] }),
+            metadata: next() < 0.5 ? null : { note: text() },
+          }) as unknown as LlmRequestRow,
+      );
+      let pauses = 0;
+      const large = rows.flatMap((r) =>
+        [r.prompt, r.response, r.systemPrompt, r.messages?.map((m) => m.content).join('')].filter(
+          (t): t is string => typeof t === 'string' && t.length > 100,
+        ),
+      ).length;
+      const json = await batchJsonInPieces(rows, async () => void pauses++, 100);
+      expect(JSON.parse(json)).toEqual(JSON.parse(reference(rows)));
+      // one pause before each text over the piece size, none for the rest
+      expect(pauses).toBe(large);
     }
   });
 

@@ -17,6 +17,7 @@ import { pause } from '../../domain/slices.js';
 import {
   BATCH_SQL,
   batchJson,
+  batchJsonInPieces,
   type LlmRequestRow,
   prismaExecutor,
   rowRefusal,
@@ -24,7 +25,7 @@ import {
   textLength,
 } from './ingestBatch.js';
 
-export { batchJson, poolExecutor, prismaExecutor } from './ingestBatch.js';
+export { batchJson, batchJsonInPieces, poolExecutor, prismaExecutor } from './ingestBatch.js';
 export type { LlmRequestRow, SqlExecutor } from './ingestBatch.js';
 
 export interface IngestWriterOptions {
@@ -259,15 +260,14 @@ export class IngestWriter {
       entry.ids.push(p.row.id);
       counters.set(key, entry);
     }
-    // A batch of megabytes is serialised in a turn of the event loop of its own (a 2 MB row's
-    // JSON takes a few ms): several large calls finishing together do not hold other requests.
+    // A batch of megabytes is serialised in turns of the event loop of their own, one text of a
+    // row in each (a 2 MB text's JSON takes a few ms): several large calls finishing together
+    // do not hold other requests.
     let chars = 0;
     for (const p of batch) chars += textLength(p.row);
-    if (chars > LARGE_BATCH_CHARS) await pause();
-    const result = await this.execute(BATCH_SQL, [
-      batchJson(batch.map((p) => p.row)),
-      JSON.stringify([...counters.values()]),
-    ]);
+    const rows = batch.map((p) => p.row);
+    const json = chars > LARGE_BATCH_CHARS ? await batchJsonInPieces(rows, pause) : batchJson(rows);
+    const result = await this.execute(BATCH_SQL, [json, JSON.stringify([...counters.values()])]);
     return new Set(result.rows.map((r) => String(r.id)));
   }
 
