@@ -18,6 +18,7 @@ import {
   assessExchangeAsync,
   reportedText,
   SLICED_ASSESSMENT_CHARS,
+  WORKER_MESSAGES_PER_CALL,
   WORKER_PROMPT_CHARS,
 } from '../../src/services/ingest/assessment.js';
 import {
@@ -150,6 +151,20 @@ describe('assessment workers', () => {
       }
     },
   );
+
+  it('should post at most WORKER_MESSAGES_PER_CALL messages of a call, the longest, and score the rest here', async () => {
+    const messages: Message[] = Array.from({ length: 10 }, (_, i) => ({
+      role: 'user',
+      content: `${fill('Please read this part of the contract. ', WORKER_PROMPT_CHARS + 100 * i)} Part ${i}.`,
+    }));
+    const exchange = { ...reportedText({ messages }), response: null, model: 'gpt-4o' };
+    const project = projectWith('redact');
+    const workers = assessmentWorkersFor(guard);
+    const before = workers.completed;
+    const async = await assessExchangeAsync(project, policy, exchange, guard);
+    expect(workers.completed - before).toBe(WORKER_MESSAGES_PER_CALL);
+    expect(async).toEqual(assessExchange(project, policy, exchange, guard));
+  });
 
   it('should flag a leak of the system messages in a large response of a chat call scored on a worker', async () => {
     const messages: Message[] = [

@@ -185,9 +185,17 @@ async function assessLarge(
 }
 
 /**
+ * The chat messages of one call posted to the workers, at most (the longest ones): a call of
+ * sixty 33K-character messages would otherwise fill the pool's queue (64 tasks a thread) ahead of
+ * every other call's shares. The rest are scored on the request thread, sliced.
+ */
+export const WORKER_MESSAGES_PER_CALL = 4;
+
+/**
  * A large exchange reported as chat messages: each user, tool or assistant message of
- * WORKER_PROMPT_CHARS or more is posted to the workers as a prompt, and the response as a
- * response checked against what chatRisk checks it against (responseSystemPrompt), all at once;
+ * WORKER_PROMPT_CHARS or more (the WORKER_MESSAGES_PER_CALL longest) is posted to the workers as
+ * a prompt, and the response as a response checked against what chatRisk checks it against
+ * (responseSystemPrompt), all at once;
  * the rest (shorter messages, system messages' PII, the decision) runs here, sliced, with those
  * shares known. Until 2026-12-06 a call with messages was scored here whole: 2 MB of crafted
  * messages with a 1 MB response took 200-400 ms on the request thread.
@@ -201,11 +209,13 @@ async function assessLargeChat(
   const { messages, response } = exchange;
   const redact = project.piiMode !== 'off';
   const workers = assessmentWorkersFor(guard);
-  const messageShares = messages.map((m) =>
-    !isInstructionRole(m.role) && m.content.length >= WORKER_PROMPT_CHARS
-      ? workers.promptRisk(m.content, redact)
-      : null,
+  const posted = new Set(
+    messages
+      .filter((m) => !isInstructionRole(m.role) && m.content.length >= WORKER_PROMPT_CHARS)
+      .sort((a, b) => b.content.length - a.content.length)
+      .slice(0, WORKER_MESSAGES_PER_CALL),
   );
+  const messageShares = messages.map((m) => (posted.has(m) ? workers.promptRisk(m.content, redact) : null));
   const systemPrompt = responseSystemPrompt({ messages, systemPrompt: policy.systemPrompt ?? null });
   const responseShare =
     response !== null && response.length >= WORKER_PROMPT_CHARS
