@@ -195,9 +195,8 @@ export const WORKER_MESSAGES_PER_CALL = 4;
  * A large exchange reported as chat messages: each user, tool or assistant message of
  * WORKER_PROMPT_CHARS or more (the WORKER_MESSAGES_PER_CALL longest) is posted to the workers as
  * a prompt, and the response as a response checked against what chatRisk checks it against
- * (responseSystemPrompt), all at once;
- * the rest (shorter messages, system messages' PII, the decision) runs here, sliced, with those
- * shares known. Until 2026-12-06 a call with messages was scored here whole: 2 MB of crafted
+ * (responseSystemPrompt), all at once; the rest (shorter messages, system messages' PII, the
+ * decision) runs here, sliced, with those shares known. Until 2026-12-06 a call with messages was scored here whole: 2 MB of crafted
  * messages with a 1 MB response took 200-400 ms on the request thread.
  */
 async function assessLargeChat(

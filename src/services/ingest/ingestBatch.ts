@@ -108,8 +108,7 @@ const UNSTORABLE_ESCAPE = /\\u(?:0000|d[89a-f])/;
  * rare batch that needs it.
  */
 export function batchJson(rows: readonly LlmRequestRow[]): string {
-  const json = JSON.stringify(rows);
-  return UNSTORABLE_ESCAPE.test(json) ? JSON.stringify(rows, storableString) : json;
+  return storableJson(rows)!;
 }
 
 /** `value` as JSON PostgreSQL accepts (see batchJson); undefined for undefined. */
@@ -141,7 +140,7 @@ type LargeField = (typeof LARGE_FIELDS)[number];
 export async function batchJsonInPieces(
   rows: readonly LlmRequestRow[],
   pause: () => Promise<void>,
-  pieceChars = 64 * 1024,
+  pieceChars: number,
 ): Promise<string> {
   const objects: string[] = [];
   for (const row of rows) {
@@ -178,7 +177,7 @@ export function rowRefusal(err: unknown): AppError {
 
 /** The characters of a row's texts (prompt, response, system prompt, messages). */
 export function textLength(row: LlmRequestRow): number {
-  let n = row.prompt.length + (row.response?.length ?? 0) + (row.systemPrompt?.length ?? 0);
-  for (const m of row.messages ?? []) n += m.content.length;
+  let n = 0;
+  for (const key of LARGE_FIELDS) n += largeFieldLength(row[key]);
   return n;
 }

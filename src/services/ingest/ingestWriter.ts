@@ -266,7 +266,7 @@ export class IngestWriter {
     let chars = 0;
     for (const p of batch) chars += textLength(p.row);
     const rows = batch.map((p) => p.row);
-    const json = chars > LARGE_BATCH_CHARS ? await batchJsonInPieces(rows, pause) : batchJson(rows);
+    const json = chars > LARGE_BATCH_CHARS ? await batchJsonInPieces(rows, pause, LARGE_BATCH_CHARS) : batchJson(rows);
     const result = await this.execute(BATCH_SQL, [json, JSON.stringify([...counters.values()])]);
     return new Set(result.rows.map((r) => String(r.id)));
   }
