@@ -187,20 +187,22 @@ async function choosePort(baseDir: string, configured: number, log: (message: st
  * each of the three copies PostgreSQL makes of a message (socket buffer, message, datum), and
  * on these virtual machines a page fault is expensive: 18-26 ms of the backend's CPU per 2 MB
  * statement, against 0-6 ms with these settings (a `SELECT $1::text IS NULL` with a 2 MB
- * parameter, 10 runs each, several times). Allocations up to 8 MiB now come from the heap and are reused, and
- * a backend hands free heap back to the system once 64 MiB of it sits unused at the top: a
- * backend that once received a large row keeps at most that much. 64, not 16: storing a row
- * (llmguard_ingest_batch: the JSON, its fields, the trigger's copy of the row, the compressed
- * values) takes about eight times the row in heap at its peak, 17 MiB for a 1 MB prompt with a
- * 1 MB response and about 45 MiB for the largest row the API takes (2 MB of chat messages, the
- * transcript they flatten into and a 1 MB response). Under a lower threshold the heap was handed
- * back after each such row and faulted in again by the next: 4,000 faults (40-60 ms) for the
- * first, 10,700 faults (150-170 ms against 55) for the second, every time
+ * parameter, 10 runs each, several times). Allocations up to 32 MiB (glibc's largest
+ * mmap_threshold) now come from the heap and are reused, and a backend hands free heap back to
+ * the system once 256 MiB of it sits unused at the top: a backend keeps the heap its largest row
+ * needed. Storing a row (llmguard_ingest_batch: the JSON, its fields, the trigger's copy of the
+ * row, the compressed values) takes about eight times the row in heap at its peak: 17 MiB for a
+ * 1 MB prompt with a 1 MB response, about 45 MiB for 2 MB of prose in chat messages with its
+ * transcript and a 1 MB response, and about 70 MiB when those texts are e-mail addresses stored
+ * redacted (each "a@b.co " becomes "[EMAIL] ", a 6 MB row). Under a lower threshold the heap was
+ * handed back after each such row and faulted in again by the next: 4,000 faults (40-60 ms) for
+ * the first, 10,700 faults (150-170 ms against 55) for the second under 32 MiB, 17,000 faults
+ * (250-370 ms against 80-100) for the third under 64 MiB, every time
  * (tests/integration/embeddedPostgresMalloc.test.ts). An operator's own
  * GLIBC_TUNABLES wins (an empty value restores the defaults); docs/DATABASE.md shows how to give a
  * self-hosted PostgreSQL the same.
  */
-export const EMBEDDED_PG_MALLOC_TUNABLES = 'glibc.malloc.mmap_threshold=8388608:glibc.malloc.trim_threshold=67108864';
+export const EMBEDDED_PG_MALLOC_TUNABLES = 'glibc.malloc.mmap_threshold=33554432:glibc.malloc.trim_threshold=268435456';
 
 async function run(cmd: string, args: string[], runAs: RunAs | undefined): Promise<string> {
   const { stdout, stderr } = await execFile(cmd, args, {

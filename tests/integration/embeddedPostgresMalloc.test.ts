@@ -48,16 +48,17 @@ describe.skipIf(Boolean(process.env.TEST_DATABASE_URL) || process.env.GLIBC_TUNA
     });
 
     // Storing a row takes about eight times the row in the backend's heap at its peak (17 MiB
-    // for a 1 MB prompt with a 1 MB response, about 45 MiB for the largest row the API takes).
-    // With glibc handing free heap back above 16 MiB (or 32), each such row faulted its memory
-    // in again: 4,000 and 10,700 faults a row, measured; with 64 MiB a few dozen.
+    // for a 1 MB prompt with a 1 MB response, about 45 MiB for 2 MB of prose in chat messages,
+    // about 70 MiB for the same stored redacted). With glibc handing free heap back above 16 MiB
+    // (or 32) the second faulted its memory in again for each row (10,700 faults, measured),
+    // above 64 MiB the third (17,000); with 256 MiB a few dozen.
     const MB = 1024 * 1024;
     const unit = 'Please summarise this ticket and draft a reply. ';
     const oneMb = unit.repeat(Math.floor(MB / unit.length));
     const largeRows: [string, (projectId: string) => LlmRequestRow][] = [
       ['a 1 MB prompt with a 1 MB response', (projectId) => requestRow(projectId, { prompt: oneMb, response: oneMb })],
       [
-        'the largest row the API takes (2 MB of chat messages, their transcript, a 1 MB response)',
+        '2 MB of prose in chat messages, their transcript and a 1 MB response',
         (projectId) => {
           const content = oneMb.slice(0, MB - 64);
           return requestRow(projectId, {
@@ -67,6 +68,19 @@ describe.skipIf(Boolean(process.env.TEST_DATABASE_URL) || process.env.GLIBC_TUNA
               { role: 'user', content },
               { role: 'user', content },
             ],
+          });
+        },
+      ],
+      [
+        'the largest row as stored after redaction (2 MB of e-mail addresses in chat messages and 1 MB in the response, each "[EMAIL]")',
+        (projectId) => {
+          // "a@b.co " is 7 characters, "[EMAIL] " 8: redaction makes the texts longer than sent.
+          const redacted = (sentChars: number) => '[EMAIL] '.repeat(Math.floor(sentChars / 7));
+          const content = redacted(2 * MB - 40);
+          return requestRow(projectId, {
+            prompt: `user: ${content}`,
+            response: redacted(MB),
+            messages: [{ role: 'user', content }],
           });
         },
       ],
