@@ -239,7 +239,17 @@ describe('batchJson', () => {
             prompt: text(),
             response: next() < 0.3 ? null : text(),
             systemPrompt: next() < 0.5 ? null : text(),
-            ...(next() < 0.3 ? {} : { messages: next() < 0.3 ? null : [{ role: 'user', content: text() }] }),
+            ...(next() < 0.3
+              ? {}
+              : {
+                  messages:
+                    next() < 0.3
+                      ? null
+                      : [
+                          { role: 'user', content: text(), ...(next() < 0.5 ? { name: text() } : {}) },
+                          { role: 'assistant', content: text() },
+                        ],
+                }),
             metadata: next() < 0.5 ? null : { note: text() },
           }) as unknown as LlmRequestRow,
       );

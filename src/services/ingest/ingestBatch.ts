@@ -130,34 +130,55 @@ const LARGE_FIELDS = ['prompt', 'response', 'systemPrompt', 'messages'] as const
 type LargeField = (typeof LARGE_FIELDS)[number];
 
 /**
+ * Whether JSON.stringify writes `value` (a row's text or its chat messages) as PostgreSQL accepts
+ * it, checked on the strings themselves: well-formed (no lone surrogate) and without NUL. Checking
+ * the JSON instead made V8 flatten each freshly stringified megabyte into a copy of its own.
+ */
+function storableAsIs(value: LlmRequestRow[LargeField]): boolean {
+  const ok = (s: unknown) => typeof s !== 'string' || (s.isWellFormed() && !s.includes('\u0000'));
+  if (typeof value === 'string') return ok(value);
+  for (const m of value ?? []) {
+    if (typeof m !== 'object' || m === null) return false;
+    for (const v of Object.values(m)) if (typeof v === 'object' || !ok(v)) return false;
+  }
+  return true;
+}
+
+/**
  * batchJson's rows built in pieces, for a batch of megabytes: each row's other fields in one
  * piece, then each of its texts (prompt, response, system prompt, messages) in one of its own,
  * `pause()` awaited before each piece over `pieceChars` characters. JSON.stringify of one 5 MB
  * row (a chat call: 2 MB of messages, their 2 MB transcript, a 1 MB response) held the event
  * loop 11 ms in one piece; a piece is now one text. The same values as batchJson (the texts come
- * last in each object), with NULs and lone surrogates replaced the same way, piece by piece.
+ * last in each object), with NULs and lone surrogates replaced the same way, piece by piece. The
+ * pieces are joined once: every copy of a megabyte string is fresh memory that a virtual machine
+ * faults in page by page.
  */
 export async function batchJsonInPieces(
   rows: readonly LlmRequestRow[],
   pause: () => Promise<void>,
   pieceChars: number,
 ): Promise<string> {
-  const objects: string[] = [];
-  for (const row of rows) {
+  const parts: string[] = ['['];
+  for (const [i, row] of rows.entries()) {
     const { prompt, response, systemPrompt, messages, ...rest } = row;
     const large: Pick<LlmRequestRow, LargeField> = { prompt, response, systemPrompt, messages };
-    const pieces: string[] = [];
+    parts.push(i === 0 ? '{' : ',{');
     const others = storableJson(rest)!.slice(1, -1);
-    if (others) pieces.push(others);
+    let first = !others;
+    if (others) parts.push(others);
     for (const key of LARGE_FIELDS) {
       const value = large[key];
       if (value === undefined) continue;
       if (largeFieldLength(value) > pieceChars) await pause();
-      pieces.push(`${JSON.stringify(key)}:${storableJson(value)!}`);
+      const json = storableAsIs(value) ? JSON.stringify(value) : storableJson(value)!;
+      parts.push(first ? '' : ',', JSON.stringify(key), ':', json);
+      first = false;
     }
-    objects.push(`{${pieces.join(',')}}`);
+    parts.push('}');
   }
-  return `[${objects.join(',')}]`;
+  parts.push(']');
+  return parts.join('');
 }
 
 /**
