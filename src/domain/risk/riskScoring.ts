@@ -229,7 +229,7 @@ export function* responseRiskSteps(source: string, systemPrompt: string | null):
   const responseLower = yield* lowerCaseSteps(response);
   yield;
   const leaked = yield* matchesAnySteps(LEAK_JOINED, response, responseLower);
-  if (leaked || (sys && (yield* leaksSystemPrompt(response, sys)))) {
+  if (leaked || (sys && (yield* leaksSystemPrompt(response, sys, responseLower)))) {
     flags.push('response:system_prompt_leak');
     weights.push(FLAG_WEIGHTS['response:system_prompt_leak'] ?? 0);
   }

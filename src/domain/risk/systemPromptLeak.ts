@@ -30,20 +30,62 @@ function* wordsSteps(text: string): Steps<string[]> {
   return out;
 }
 
-/** Verbatim reuse of SHINGLE_WORDS consecutive words of the system prompt (linear, via a set). */
-export function* leaksSystemPrompt(response: string, systemPrompt: string): Steps<boolean> {
+/**
+ * Distinct words of the system prompt, longest first, looked for in the lower-cased response
+ * before it is split into words (one `includes` each, at memory speed).
+ */
+const PRESENCE_CHECKS = 32;
+
+/**
+ * The system prompt's shingles that can still occur in the response: a shingle is a run of the
+ * response's words, each of which occurs in the lower-cased response as it is, so one holding a
+ * word the response does not contain cannot occur. Splitting a crafted megabyte into its 450,000
+ * words takes 60-100 ms; most responses lack some word of every shingle, and this says so first.
+ */
+function possibleShingles(shingles: readonly string[][], sys: readonly string[], lower: string): readonly string[][] {
+  let alive = shingles;
+  const longestFirst = [...new Set(sys)].sort((a, b) => b.length - a.length).slice(0, PRESENCE_CHECKS);
+  for (const word of longestFirst) {
+    if (lower.includes(word)) continue;
+    alive = alive.filter((shingle) => !shingle.includes(word));
+    if (alive.length === 0) break;
+  }
+  return alive;
+}
+
+/**
+ * Verbatim reuse of SHINGLE_WORDS consecutive words of the system prompt (linear, via a set).
+ * Shingles holding a word the response lacks are set aside first (possibleShingles). A shingle
+ * of the response can then only be one of the rest when each of its words is one of theirs, so
+ * only where the run of such words reaches SHINGLE_WORDS is a shingle built and looked up.
+ * Building one at every word (an array and a joined string each) and splitting every response
+ * into words took 95-240 ms for a crafted megabyte of response, against 5-50 without a system
+ * prompt. `responseLower` is the response lower-cased, when the caller has it.
+ */
+export function* leaksSystemPrompt(response: string, systemPrompt: string, responseLower?: string): Steps<boolean> {
   const sys = yield* wordsSteps(systemPrompt);
+  const lower = responseLower ?? response.toLowerCase();
   if (sys.length < SHINGLE_WORDS) {
     const whole = sys.join(' ');
-    return whole.length >= 20 && (yield* wordsSteps(response)).join(' ').includes(whole);
+    if (whole.length < 20 || possibleShingles([sys], sys, lower).length === 0) return false;
+    return (yield* wordsSteps(response)).join(' ').includes(whole);
   }
-  const shingles = new Set<string>();
-  for (let i = 0; i + SHINGLE_WORDS <= sys.length; i += 1) shingles.add(sys.slice(i, i + SHINGLE_WORDS).join(' '));
+  const all = new Map<string, string[]>();
+  for (let i = 0; i + SHINGLE_WORDS <= sys.length; i += 1) {
+    const shingle = sys.slice(i, i + SHINGLE_WORDS);
+    all.set(shingle.join(' '), shingle);
+  }
+  const alive = possibleShingles([...all.values()], sys, lower);
+  if (alive.length === 0) return false;
+  const shingles = new Set(alive.map((shingle) => shingle.join(' ')));
+  const shingleWords = new Set(alive.flat());
   const out = yield* wordsSteps(response);
   const slice = new Every(SHINGLES_PER_SLICE);
-  for (let i = 0; i + SHINGLE_WORDS <= out.length; i += 1) {
+  let run = 0; // consecutive words of the remaining shingles ending at out[i]
+  for (let i = 0; i < out.length; i += 1) {
     if (slice.tick()) yield;
-    if (shingles.has(out.slice(i, i + SHINGLE_WORDS).join(' '))) return true;
+    run = shingleWords.has(out[i]!) ? run + 1 : 0;
+    if (run >= SHINGLE_WORDS && shingles.has(out.slice(i + 1 - SHINGLE_WORDS, i + 1).join(' '))) return true;
   }
   return false;
 }
