@@ -31,6 +31,21 @@ function* wordsSteps(text: string): Steps<string[]> {
 }
 
 /**
+ * Characters of the system prompt whose shingles are looked for (the detector's budget): a
+ * project's system prompt is at most 20,000, but a chat call's system messages may hold 2 MB,
+ * and building the shingles of a megabyte took 60-290 ms. Cut before an ASCII space, so no word
+ * is cut in two.
+ */
+export const LEAK_SYSTEM_PROMPT_CHARS = 64 * 1024;
+
+/** The part of the system prompt the leak check compares (LEAK_SYSTEM_PROMPT_CHARS). */
+export function comparedSystemPrompt(systemPrompt: string): string {
+  if (systemPrompt.length <= LEAK_SYSTEM_PROMPT_CHARS) return systemPrompt;
+  const space = systemPrompt.lastIndexOf(' ', LEAK_SYSTEM_PROMPT_CHARS);
+  return systemPrompt.slice(0, space > 0 ? space : LEAK_SYSTEM_PROMPT_CHARS);
+}
+
+/**
  * Distinct words of the system prompt, longest first, looked for in the lower-cased response
  * before it is split into words (one `includes` each, at memory speed).
  */
@@ -60,10 +75,11 @@ function possibleShingles(shingles: readonly string[][], sys: readonly string[],
  * only where the run of such words reaches SHINGLE_WORDS is a shingle built and looked up.
  * Building one at every word (an array and a joined string each) and splitting every response
  * into words took 95-240 ms for a crafted megabyte of response, against 5-50 without a system
- * prompt. `responseLower` is the response lower-cased, when the caller has it.
+ * prompt. Of a system prompt longer than LEAK_SYSTEM_PROMPT_CHARS only that much is compared.
+ * `responseLower` is the response lower-cased, when the caller has it.
  */
 export function* leaksSystemPrompt(response: string, systemPrompt: string, responseLower?: string): Steps<boolean> {
-  const sys = yield* wordsSteps(systemPrompt);
+  const sys = yield* wordsSteps(comparedSystemPrompt(systemPrompt));
   const lower = responseLower ?? response.toLowerCase();
   if (sys.length < SHINGLE_WORDS) {
     const whole = sys.join(' ');
@@ -79,13 +95,20 @@ export function* leaksSystemPrompt(response: string, systemPrompt: string, respo
   if (alive.length === 0) return false;
   const shingles = new Set(alive.map((shingle) => shingle.join(' ')));
   const shingleWords = new Set(alive.flat());
-  const out = yield* wordsSteps(response);
   const slice = new Every(SHINGLES_PER_SLICE);
-  let run = 0; // consecutive words of the remaining shingles ending at out[i]
-  for (let i = 0; i < out.length; i += 1) {
-    if (slice.tick()) yield;
-    run = shingleWords.has(out[i]!) ? run + 1 : 0;
-    if (run >= SHINGLE_WORDS && shingles.has(out.slice(i + 1 - SHINGLE_WORDS, i + 1).join(' '))) return true;
+  let run = 0; // consecutive words of the remaining shingles ending at the current one
+  let carry: string[] = []; // the last words of the chunks before, for a shingle across two
+  // The response's words a chunk at a time, as wordsSteps splits them: a leak near the start is
+  // found without splitting the rest.
+  for (const chunk of response.length <= WORD_CHUNK ? [response] : spaceChunks(response, WORD_CHUNK)) {
+    const out = carry.length > 0 ? carry.concat(words(chunk)) : words(chunk);
+    for (let i = carry.length; i < out.length; i += 1) {
+      if (slice.tick()) yield;
+      run = shingleWords.has(out[i]!) ? run + 1 : 0;
+      if (run >= SHINGLE_WORDS && shingles.has(out.slice(i + 1 - SHINGLE_WORDS, i + 1).join(' '))) return true;
+    }
+    carry = out.slice(Math.max(0, out.length - (SHINGLE_WORDS - 1)));
+    yield;
   }
   return false;
 }
