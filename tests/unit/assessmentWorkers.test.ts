@@ -128,6 +128,16 @@ describe('assessment workers', () => {
       { role: 'assistant', content: PROMPTS.clean! },
       { role: 'user', content: 'And mail it to jane.doe@example.com' },
     ],
+    // the small messages share one PII budget, which runs out; the large one has its own
+    'many small messages past the PII budget, and a large one': [
+      { role: 'system', content: 'You are the dispatcher. Call +1 415 555 2671 for help.' },
+      ...Array.from({ length: 300 }, (_, i) => ({
+        role: i % 2 ? ('assistant' as const) : ('user' as const),
+        content:
+          `${i % 7 === 0 ? 'ca\u200bll' : 'call'} +123456789 or +1 415 555 2671, fax 4111 1111 1111 1111 `.repeat(4),
+      })),
+      { role: 'user', content: PROMPTS.pii! },
+    ],
   };
 
   it.each(underEveryMode(CHATS))(

@@ -35,7 +35,7 @@ import {
   type PiiType,
 } from './piiDetectors.js';
 
-export { BUDGETED_PII_TYPES, endsWithTld, PII_TYPES, type PiiType } from './piiDetectors.js';
+export { BUDGETED_PII_TYPES, Budget, endsWithTld, PII_TYPES, type PiiType } from './piiDetectors.js';
 
 /** Secret types (as opposed to personal data); they share the `[SECRET]` placeholder. */
 export const SECRET_TYPES: readonly PiiType[] = ['api_key', 'jwt', 'private_key'];
@@ -181,7 +181,7 @@ function* mergeSteps(text: string, lists: MatchList[], budget: Budget): Steps<Pi
     spans.type = spans.type.subarray(0, spans.count);
     spans.unverified = spans.unverified.subarray(0, spans.count);
   }
-  return new Scan(text, spans, types, budget.checked, [...budget.saturated]);
+  return new Scan(text, spans, types, { ...budget.checked }, [...budget.saturated]);
 }
 
 /**
@@ -195,9 +195,13 @@ export function scanPii(text: string, limit = PII_CANDIDATE_LIMIT): PiiScan {
   return runSync(scanPiiSteps(text, limit));
 }
 
-/** `scanPii` as pausable steps (slices.ts): sliced, it gives the same scan. */
-export function* scanPiiSteps(text: string, limit = PII_CANDIDATE_LIMIT): Steps<PiiScan> {
-  const budget = new Budget(limit);
+/**
+ * `scanPii` as pausable steps (slices.ts): sliced, it gives the same scan. `limit` may instead be
+ * a Budget shared with other scans (the texts of one call: see chatRisk.ts), which they spend in
+ * turn.
+ */
+export function* scanPiiSteps(text: string, limit: number | Budget = PII_CANDIDATE_LIMIT): Steps<PiiScan> {
+  const budget = typeof limit === 'number' ? new Budget(limit) : limit;
   const lists = yield* collect(text, budget);
   yield;
   return yield* mergeSteps(text, lists, budget);

@@ -27,7 +27,7 @@ import {
 } from '../guard/normalize.js';
 import { runSync, type Steps } from '../slices.js';
 import { hasEncodedPayload } from './encodedPayload.js';
-import { scanPiiSteps, SECRET_TYPES, type PiiScan, type PiiType } from './pii.js';
+import { type Budget, scanPiiSteps, SECRET_TYPES, type PiiScan, type PiiType } from './pii.js';
 import { CONTENT_RULES, INJECTION_RULES, LEAK_PHRASES } from './riskPatterns.js';
 import { joinRules, matchesAnySteps, type JoinedRules, type PatternRule } from './ruleMatching.js';
 import type { RiskLevel } from '../../types/vocabulary.js';
@@ -156,14 +156,17 @@ export function assessRisk(input: RiskInput, guard?: InjectionGuard | null): Ris
   return runSync(assessRiskSteps(input, guard));
 }
 
-/** The prompt's share of an assessment (see PromptRisk). */
-export function* promptRiskSteps(source: string, guard: InjectionGuard | null): Steps<PromptRisk> {
+/**
+ * The prompt's share of an assessment (see PromptRisk). `budget`: the validator budget its PII
+ * scan spends, when shared with other texts of the call (else a fresh one).
+ */
+export function* promptRiskSteps(source: string, guard: InjectionGuard | null, budget?: Budget): Steps<PromptRisk> {
   const prompt = yield* stripInvisibleSteps(source);
   yield;
   const lower = yield* lowerCaseSteps(prompt);
   const flags: string[] = [];
 
-  const promptScan = yield* scanPiiSteps(prompt);
+  const promptScan = yield* scanPiiSteps(prompt, budget);
   const injections = new Set<string>(yield* matchingFlagsSteps(INJECTION_JOINED, prompt, lower));
   // The rules again on the de-obfuscated text, when de-obfuscation changed anything but case and spacing.
   const guarded = guardSlice(prompt);
@@ -252,12 +255,13 @@ export function* assessRiskSteps(
   input: RiskInput,
   guard?: InjectionGuard | null,
   known?: KnownShares | null,
+  promptBudget?: Budget,
 ): Steps<RiskAssessment> {
   const knownPrompt = known?.prompt;
   const part =
     knownPrompt && knownPrompt.source === input.prompt && knownPrompt.guard === (guard ?? null)
       ? knownPrompt
-      : yield* promptRiskSteps(input.prompt, guard ?? null);
+      : yield* promptRiskSteps(input.prompt, guard ?? null, promptBudget);
   const flags = [...part.flags];
   const weights = [...part.weights];
   const injections = new Set(part.injections);

@@ -3,11 +3,17 @@
  * for the call: flags, PII redaction, the decision. Large texts are scored in slices so other
  * requests get through between them.
  */
-import { isInstructionRole, storedMessages, transcriptOf, type StoredMessage } from '../../domain/chat/messages.js';
+import { storedMessages, transcriptOf, type StoredMessage } from '../../domain/chat/messages.js';
 import type { InjectionGuard } from '../../domain/guard/injectionGuard.js';
-import { assessChatRiskSteps, responseSystemPrompt } from '../../domain/risk/chatRisk.js';
+import {
+  assessChatRiskSteps,
+  responseSystemPrompt,
+  SEPARATE_MESSAGE_CHARS,
+  SEPARATE_MESSAGES_PER_CALL,
+  separateMessages,
+} from '../../domain/risk/chatRisk.js';
 import { type Decision, decide, hasPiiFinding } from '../../domain/risk/decision.js';
-import { scanPiiSteps } from '../../domain/risk/pii.js';
+import { Budget, PII_CANDIDATE_LIMIT, scanPiiSteps } from '../../domain/risk/pii.js';
 import { redactAheadSteps, redactScanSteps } from '../../domain/risk/piiRedaction.js';
 import {
   assessRiskSteps,
@@ -29,9 +35,9 @@ import { trackHeavyWork } from './heavyWork.js';
  * normalised text (NFKC, invisible characters removed): when that differs from the text as
  * sent, the offsets do not apply and the text as sent is scanned on its own.
  */
-function* redactScanned(raw: string, scored: ScannedText | null): Steps<string> {
+function* redactScanned(raw: string, scored: ScannedText | null, budget?: Budget): Steps<string> {
   if (scored && scored.text === raw && scored.redacted !== undefined) return scored.redacted;
-  const scan = scored && scored.text === raw ? scored.scan : yield* scanPiiSteps(raw);
+  const scan = scored && scored.text === raw ? scored.scan : yield* scanPiiSteps(raw, budget);
   return (yield* redactScanSteps(raw, scan)).text;
 }
 
@@ -47,7 +53,7 @@ export const SLICED_ASSESSMENT_CHARS = 64 * 1024;
  * Prompts and responses from this many characters (in a sliced assessment) are scored on a
  * worker thread (assessExchangeAsync).
  */
-export const WORKER_PROMPT_CHARS = 32 * 1024;
+export const WORKER_PROMPT_CHARS = SEPARATE_MESSAGE_CHARS;
 
 /**
  * The risk of an exchange and the PII scans it was computed from: chat messages one by one with
@@ -187,9 +193,10 @@ async function assessLarge(
 /**
  * The chat messages of one call posted to the workers, at most (the longest ones): a call of
  * sixty 33K-character messages would otherwise fill the pool's queue (64 tasks a thread) ahead of
- * every other call's shares. The rest are scored on the request thread, sliced.
+ * every other call's shares. The rest are scored on the request thread, sliced. These are the
+ * messages chatRisk scores apart, each with a PII budget of its own (separateMessages).
  */
-export const WORKER_MESSAGES_PER_CALL = 4;
+export const WORKER_MESSAGES_PER_CALL = SEPARATE_MESSAGES_PER_CALL;
 
 /**
  * A large exchange reported as chat messages: each user, tool or assistant message of
@@ -208,12 +215,7 @@ async function assessLargeChat(
   const { messages, response } = exchange;
   const redact = project.piiMode !== 'off';
   const workers = assessmentWorkersFor(guard);
-  const posted = new Set(
-    messages
-      .filter((m) => !isInstructionRole(m.role) && m.content.length >= WORKER_PROMPT_CHARS)
-      .sort((a, b) => b.content.length - a.content.length)
-      .slice(0, WORKER_MESSAGES_PER_CALL),
-  );
+  const posted = separateMessages(messages);
   const messageShares = messages.map((m) => (posted.has(m) ? workers.promptRisk(m.content, redact) : null));
   const systemPrompt = responseSystemPrompt({ messages, systemPrompt: policy.systemPrompt ?? null });
   const responseShare =
@@ -248,8 +250,12 @@ export function* assessExchangeSteps(
   if (piiRedacted) {
     if (messages) {
       const redacted: StoredMessage[] = [];
+      // A message scanned again as sent spends the budget its scoring spent: its own, or the call's.
+      const apart = separateMessages(messages);
+      const shared = new Budget(PII_CANDIDATE_LIMIT);
       for (const [i, m] of messages.entries()) {
-        redacted.push({ ...m, content: yield* redactScanned(m.content, pii.messages[i] ?? null) });
+        const scan = pii.messages[i] ?? null;
+        redacted.push({ ...m, content: yield* redactScanned(m.content, scan, apart.has(m) ? undefined : shared) });
       }
       messages = redacted;
       prompt = transcriptOf(messages);
