@@ -55,6 +55,15 @@ const shapes = ONLY.length ? [...new Set(ONLY.flatMap((o) => SHAPES.filter((s) =
 const CHAT_NAME = 'chat: 2 MB messages + 1 MB';
 const chatShape = SHAPES.find((s) => s.name.includes('emails'))!;
 const withChat = !ONLY.length || ONLY.some((o) => CHAT_NAME.includes(o));
+/**
+ * The same 2 MB of messages cut into 1,000 messages of 2 KB of phone-like numbers (user and
+ * assistant in turn) with a 1 MB response: each message is scored on its own, on the request
+ * thread. Until 2026-12-06 each had a PII validator budget of its own, and this call took
+ * seconds.
+ */
+const MANY_NAME = 'chat: 1,000 messages of 2 KB + 1 MB';
+const manyShape = SHAPES.find((s) => s.name.includes('+123456789'))!;
+const withMany = !ONLY.length || ONLY.some((o) => MANY_NAME.includes(o));
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
@@ -236,14 +245,17 @@ function request(
   });
 }
 
-/** A chat call's body (see CHAT_NAME): one user message of `text` twice over, cut to the 2 MB of JSON `messages` may hold. */
-function chatBodyOf(text: string): { body: Buffer; ms: number } {
+/**
+ * A chat call's body (see CHAT_NAME): one user message of `text` twice over, cut to the 2 MB of
+ * JSON `messages` may hold; with `count`, that many messages of an equal share (MANY_NAME).
+ */
+function chatBodyOf(text: string, count = 1): { body: Buffer; ms: number } {
   const started = performance.now();
   const limit = 2 * 1024 * 1024;
-  const overhead = Buffer.byteLength(JSON.stringify([{ role: 'user', content: '' }]));
+  const overhead = Buffer.byteLength(JSON.stringify([{ role: 'assistant', content: '' }])) * count;
   // the text is ASCII here, so a character is a byte
-  const content = (text + text).slice(0, limit - overhead);
-  const messages = [{ role: 'user', content }];
+  const content = (text + text).slice(0, Math.floor((limit - overhead) / count));
+  const messages = Array.from({ length: count }, (_, i) => ({ role: i % 2 ? 'assistant' : 'user', content }));
   const body = Buffer.from(JSON.stringify({ model: 'gpt-4o', messages, response: text, latencyMs: 100 }));
   return { body, ms: performance.now() - started };
 }
@@ -336,6 +348,7 @@ async function endToEnd(): Promise<void> {
     const runs = [
       ...shapes.map(({ name, text }) => ({ name, build: () => bodyOf(text) })),
       ...(withChat ? [{ name: CHAT_NAME, build: () => chatBodyOf(chatShape.text) }] : []),
+      ...(withMany ? [{ name: MANY_NAME, build: () => chatBodyOf(manyShape.text, 1000) }] : []),
     ];
     for (const { name, build } of runs) {
       const { body, ms: built } = build();
