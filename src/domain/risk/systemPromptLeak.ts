@@ -16,6 +16,11 @@ function words(text: string): string[] {
 const WORD_CHUNK = 32 * 1024;
 const SHINGLES_PER_SLICE = 4096;
 
+/** The chunks a text is split into words by: itself when short, else spaceChunks of WORD_CHUNK. */
+function chunksOf(text: string): Iterable<string> {
+  return text.length <= WORD_CHUNK ? [text] : spaceChunks(text, WORD_CHUNK);
+}
+
 /**
  * `words(text)`, a chunk at a time. A chunk ends before an ASCII space: no word crosses one,
  * and lower-casing (final sigma included) looks no further than the neighbouring letters.
@@ -23,7 +28,7 @@ const SHINGLES_PER_SLICE = 4096;
 function* wordsSteps(text: string): Steps<string[]> {
   if (text.length <= WORD_CHUNK) return words(text);
   const out: string[] = [];
-  for (const chunk of spaceChunks(text, WORD_CHUNK)) {
+  for (const chunk of chunksOf(text)) {
     for (const word of words(chunk)) out.push(word);
     yield;
   }
@@ -100,7 +105,7 @@ export function* leaksSystemPrompt(response: string, systemPrompt: string, respo
   let carry: string[] = []; // the last words of the chunks before, for a shingle across two
   // The response's words a chunk at a time, as wordsSteps splits them: a leak near the start is
   // found without splitting the rest.
-  for (const chunk of response.length <= WORD_CHUNK ? [response] : spaceChunks(response, WORD_CHUNK)) {
+  for (const chunk of chunksOf(response)) {
     const out = carry.length > 0 ? carry.concat(words(chunk)) : words(chunk);
     for (let i = carry.length; i < out.length; i += 1) {
       if (slice.tick()) yield;
