@@ -418,12 +418,13 @@ export const GUARD_TEXT_LIMIT = 256 * 1024;
 
 /**
  * The part of `text` that is normalised and scored by the model, so the work is bounded: the
- * whole text up to GUARD_TEXT_LIMIT, else its first and last GUARD_TEXT_LIMIT / 2 characters
+ * whole text up to `limit` (GUARD_TEXT_LIMIT), else its first and last `limit / 2` characters
  * (an injection hides at one end of a pasted document far more often than in its middle; the
- * rules still see every character).
+ * rules still see every character). A limit of 0 leaves nothing.
  */
-export function guardSlice(text: string): string {
-  if (text.length <= GUARD_TEXT_LIMIT) return text;
-  const half = GUARD_TEXT_LIMIT / 2;
-  return `${text.slice(0, half)}\n${text.slice(text.length - half)}`;
+export function guardSlice(text: string, limit = GUARD_TEXT_LIMIT): string {
+  if (text.length <= limit) return text;
+  if (limit <= 0) return '';
+  const head = Math.floor(limit / 2);
+  return `${text.slice(0, head)}\n${text.slice(text.length - (limit - head))}`;
 }

@@ -8,6 +8,7 @@
  */
 import { isInstructionRole, type StoredMessage } from '../chat/messages.js';
 import type { InjectionGuard } from '../guard/injectionGuard.js';
+import { GUARD_TEXT_LIMIT } from '../guard/normalize.js';
 import { runSync, type Steps } from '../slices.js';
 import { Budget, PII_CANDIDATE_LIMIT, scanPiiSteps } from './pii.js';
 import {
@@ -83,6 +84,39 @@ export function separateMessages(messages: readonly StoredMessage[]): Set<Stored
   );
 }
 
+/**
+ * Characters of a call's other messages (the ones not scored apart) that are de-obfuscated for
+ * the rules and scored by the learned classifier, together: as many as one long prompt gets
+ * (GUARD_TEXT_LIMIT). The newest messages get them first: the live turn is where an injection
+ * arrives, and a long chat's older turns were scored when they were new. Each message's rules
+ * and PII scan still see every character.
+ */
+export const CHAT_GUARD_CHARS = GUARD_TEXT_LIMIT;
+
+/**
+ * For each message, the characters of it the guard looks at (promptRiskSteps' `guardChars`):
+ * GUARD_TEXT_LIMIT for a message scored apart, else a share of CHAT_GUARD_CHARS handed out from
+ * the newest message back, 0 once it is spent (system and developer messages, which the guard
+ * never reads, take none). A function of the messages alone, as separateMessages is. Before
+ * 2026-12-06 every message had a guard of its own: a thousand 2 KB messages had 2 MB classified,
+ * about half of the call's scoring.
+ */
+export function guardCharsOf(messages: readonly StoredMessage[], apart: ReadonlySet<StoredMessage>): number[] {
+  const chars = new Array<number>(messages.length).fill(0);
+  let left = CHAT_GUARD_CHARS;
+  for (let i = messages.length - 1; i >= 0; i--) {
+    const m = messages[i]!;
+    if (isInstructionRole(m.role)) continue;
+    if (apart.has(m)) {
+      chars[i] = GUARD_TEXT_LIMIT;
+      continue;
+    }
+    chars[i] = Math.min(left, GUARD_TEXT_LIMIT);
+    left -= Math.min(left, m.content.length);
+  }
+  return chars;
+}
+
 /** Independent evidence, as riskScoring combines weights. */
 const combine = (weights: number[]) => Math.round(100 * (1 - weights.reduce((rest, w) => rest * (1 - w / 100), 1)));
 
@@ -102,6 +136,7 @@ export function* assessChatRiskSteps(
   let score = 0;
   let modelProbability: number | null = null;
   const apart = separateMessages(input.messages);
+  const guardChars = guardCharsOf(input.messages, apart);
   const shared = new Budget(PII_CANDIDATE_LIMIT);
   for (const [i, message] of input.messages.entries()) {
     if (isInstructionRole(message.role)) {
@@ -118,6 +153,7 @@ export function* assessChatRiskSteps(
       guard,
       { prompt: known?.messages?.[i] ?? null },
       apart.has(message) ? undefined : shared,
+      guardChars[i],
     );
     scans.push(pii.prompt);
     risk.flags.forEach((f) => flags.add(f));

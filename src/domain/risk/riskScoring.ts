@@ -19,6 +19,7 @@
 import { normalizedVerdictSteps, type InjectionGuard } from '../guard/injectionGuard.js';
 import {
   foldCaseAndSpaceSteps,
+  GUARD_TEXT_LIMIT,
   guardSlice,
   lowerCaseSteps,
   normalizeForGuardSteps,
@@ -158,9 +159,16 @@ export function assessRisk(input: RiskInput, guard?: InjectionGuard | null): Ris
 
 /**
  * The prompt's share of an assessment (see PromptRisk). `budget`: the validator budget its PII
- * scan spends, when shared with other texts of the call (else a fresh one).
+ * scan spends, when shared with other texts of the call (else a fresh one). `guardChars`: the
+ * characters of it that are de-obfuscated for the rules and scored by the model (guardSlice);
+ * 0 skips both (a chat call's older messages past the call's guard budget: chatRisk.ts).
  */
-export function* promptRiskSteps(source: string, guard: InjectionGuard | null, budget?: Budget): Steps<PromptRisk> {
+export function* promptRiskSteps(
+  source: string,
+  guard: InjectionGuard | null,
+  budget?: Budget,
+  guardChars = GUARD_TEXT_LIMIT,
+): Steps<PromptRisk> {
   const prompt = yield* stripInvisibleSteps(source);
   yield;
   const lower = yield* lowerCaseSteps(prompt);
@@ -169,16 +177,17 @@ export function* promptRiskSteps(source: string, guard: InjectionGuard | null, b
   const promptScan = yield* scanPiiSteps(prompt, budget);
   const injections = new Set<string>(yield* matchingFlagsSteps(INJECTION_JOINED, prompt, lower));
   // The rules again on the de-obfuscated text, when de-obfuscation changed anything but case and spacing.
-  const guarded = guardSlice(prompt);
-  const folded = yield* normalizeForGuardSteps(guarded);
+  const guarded = guardSlice(prompt, guardChars);
+  const looked = guardChars > 0;
+  const folded = looked ? yield* normalizeForGuardSteps(guarded) : '';
   yield;
-  if (folded !== (yield* foldCaseAndSpaceSteps(guarded))) {
+  if (looked && folded !== (yield* foldCaseAndSpaceSteps(guarded))) {
     for (const flag of yield* matchingFlagsSteps(INJECTION_JOINED, folded, folded)) injections.add(flag);
   }
   if (yield* hasEncodedPayload(prompt, promptScan)) injections.add('injection:encoded');
   let modelProbability: number | null = null;
   let modelWeight = 0;
-  if (guard) {
+  if (guard && looked) {
     const verdict = yield* normalizedVerdictSteps(guard, folded);
     modelProbability = verdict.probability;
     if (verdict.flagged) {
@@ -249,19 +258,21 @@ export interface KnownShares {
  * `assessRisk` as pausable steps (slices.ts): run sliced for large texts, it gives the same
  * assessment without holding the event loop for the whole text. `known`: the prompt's and the
  * response's shares from an earlier assessment, each used when it was made of the same text
- * (with the same guard, the same system prompt).
+ * (with the same guard, the same system prompt). `promptBudget` and `guardChars`: as for
+ * promptRiskSteps.
  */
 export function* assessRiskSteps(
   input: RiskInput,
   guard?: InjectionGuard | null,
   known?: KnownShares | null,
   promptBudget?: Budget,
+  guardChars?: number,
 ): Steps<RiskAssessment> {
   const knownPrompt = known?.prompt;
   const part =
     knownPrompt && knownPrompt.source === input.prompt && knownPrompt.guard === (guard ?? null)
       ? knownPrompt
-      : yield* promptRiskSteps(input.prompt, guard ?? null, promptBudget);
+      : yield* promptRiskSteps(input.prompt, guard ?? null, promptBudget, guardChars);
   const flags = [...part.flags];
   const weights = [...part.weights];
   const injections = new Set(part.injections);

@@ -91,6 +91,14 @@ describe('normalizeForGuard', () => {
     expect(slice.startsWith('a')).toBe(true);
     expect(slice.endsWith('b')).toBe(true);
   });
+
+  it('should take head and tail of a smaller limit, and nothing for a limit of 0', () => {
+    expect(guardSlice('abcdefgh', 5)).toBe('ab\nfgh');
+    expect(guardSlice('abcdefgh', 8)).toBe('abcdefgh');
+    expect(guardSlice('abcdefgh', 1)).toBe('\nh');
+    expect(guardSlice('abcdefgh', 0)).toBe('');
+    expect(guardSlice('', 0)).toBe('');
+  });
 });
 
 describe('stripInvisible: bounded NFKC', () => {
@@ -306,6 +314,8 @@ describe('the chunked passes on a text they do not change', () => {
     expect(grows(() => runSync(lowerCaseSteps(changed)))).toBeGreaterThan(unchanged.length / 2);
     expect(runSync(lowerCaseSteps(changed))).toBe(changed.toLowerCase());
     expect(runSync(foldCaseAndSpaceSteps(changed))).toBe(foldCaseAndSpace(changed));
-    expect(runSync(joinSpacedLettersSteps(`${unchanged}i g n o r e`))).toBe(joinSpacedLetters(`${unchanged}i g n o r e`));
+    expect(runSync(joinSpacedLettersSteps(`${unchanged}i g n o r e`))).toBe(
+      joinSpacedLetters(`${unchanged}i g n o r e`),
+    );
   });
 });
