@@ -4,6 +4,7 @@
  */
 import request from 'supertest';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { storedMessages, transcriptOf } from '../../src/domain/chat/messages.js';
 import { ingestResponse } from '../../src/validators/ingestValidators.js';
 import { logResponse } from '../../src/docs/responses.js';
 import { bearer, createProject, registerUser, type TestProject, type TestUser } from '../helpers/factories.js';
@@ -164,5 +165,31 @@ describe('POST /llm/request with messages', () => {
       { role: 'system', content: 'Answer like a lighthouse keeper.' },
       { role: 'user', content: 'Tell me about the foghorns of Nantucket.' },
     ]);
+  });
+
+  it('should store a call of megabytes exactly, its large texts sent as parameters, beside small calls of the same batch', async () => {
+    // quotes, backslashes, escapes as text, astral characters, line separators, a "$3": nothing may be re-read
+    const piece = 'Say "hi" \\ C:\\temp \\u0000 \\ud800 😀 é \u2028 $3 {"a":[1]}\n';
+    const big = piece.repeat(Math.ceil(80_000 / piece.length));
+    const messages = [
+      { role: 'system', content: 'Answer briefly.' },
+      { role: 'user', content: big },
+      { role: 'assistant', content: 'Noted.' },
+      { role: 'user', content: `${big}!` },
+    ];
+    const response = `Reply ${big}`;
+    const [large, ...small] = await Promise.all([
+      ingest(chat(messages, { response })),
+      ...Array.from({ length: 5 }, (_, i) => ingest(chat([{ role: 'user', content: `small call ${i}` }]))),
+    ]);
+    for (const res of [large, ...small]) expect(res.status).toBe(201);
+    const row = await ctx.prisma.llmRequest.findUniqueOrThrow({ where: { id: large.body.id } });
+    expect(row.messages).toEqual(messages);
+    expect(row.response).toBe(response);
+    expect(row.prompt).toBe(transcriptOf(storedMessages(messages)));
+    for (const [i, res] of small.entries()) {
+      const stored = await ctx.prisma.llmRequest.findUniqueOrThrow({ where: { id: res.body.id } });
+      expect(stored.messages).toEqual([{ role: 'user', content: `small call ${i}` }]);
+    }
   });
 });

@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   batchJson,
-  batchJsonInPieces,
+  batchInPieces,
   IngestWriter,
   type LlmRequestRow,
   type SqlExecutor,
@@ -224,7 +224,20 @@ describe('batchJson', () => {
     }
   });
 
-  it('should build in pieces the same values as in one piece, pausing before each large text', async () => {
+  /** The rows the batch function reads from batchInPieces' JSON and text parameters. */
+  const readBack = (json: string, texts: string[]) =>
+    (JSON.parse(json) as Record<string, unknown>[]).map((r) => {
+      for (const key of ['prompt', 'response', 'systemPrompt', 'messages']) {
+        const at = r[`${key}At`];
+        if (at === undefined) continue;
+        const text = texts[(at as number) - 1]!;
+        r[key] = key === 'messages' ? JSON.parse(text) : text;
+        delete r[`${key}At`];
+      }
+      return r;
+    });
+
+  it('should send the same values in pieces as in one piece, each large text as a parameter after a pause', async () => {
     const pieces = ['plain', 'é', '😀', '\u0000', '\ud800', '\udfff', '\\', '\\u0000', '"', '\n', 'x'.repeat(40)];
     let seed = 11;
     const next = () => (seed = (seed * 1664525 + 1013904223) >>> 0) / 2 ** 32;
@@ -259,10 +272,12 @@ describe('batchJson', () => {
           (t): t is string => typeof t === 'string' && t.length > 100,
         ),
       ).length;
-      const json = await batchJsonInPieces(rows, async () => void pauses++, 100);
-      expect(JSON.parse(json)).toEqual(JSON.parse(reference(rows)));
-      // one pause before each text over the piece size, none for the rest
+      const { json, texts } = await batchInPieces(rows, async () => void pauses++, 100);
+      expect(readBack(json, texts)).toEqual(JSON.parse(reference(rows)));
+      // each text over the piece size a parameter, after a pause; the rest in the JSON
+      expect(texts).toHaveLength(large);
       expect(pauses).toBe(large);
+      expect(texts.every((t) => t.isWellFormed() && !t.includes('\u0000'))).toBe(true);
     }
   });
 

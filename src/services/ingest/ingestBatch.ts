@@ -145,40 +145,52 @@ function storableAsIs(value: LlmRequestRow[LargeField]): boolean {
 }
 
 /**
- * batchJson's rows built in pieces, for a batch of megabytes: each row's other fields in one
- * piece, then each of its texts (prompt, response, system prompt, messages) in one of its own,
- * `pause()` awaited before each piece over `pieceChars` characters. JSON.stringify of one 5 MB
- * row (a chat call: 2 MB of messages, their 2 MB transcript, a 1 MB response) held the event
- * loop 11 ms in one piece; a piece is now one text. The same values as batchJson (the texts come
- * last in each object), with NULs and lone surrogates replaced the same way, piece by piece. The
- * pieces are joined once: every copy of a megabyte string is fresh memory that a virtual machine
- * faults in page by page.
+ * The statement storing a batch whose large texts (see batchInPieces) travel as `texts` text
+ * parameters after the rows' JSON and the counters: the batch function's VARIADIC form
+ * (migration `ingest_batch_texts_as_parameters`). BATCH_SQL for none.
  */
-export async function batchJsonInPieces(
+export function batchSql(texts: number): string {
+  if (texts === 0) return BATCH_SQL;
+  const params = Array.from({ length: texts }, (_, i) => `$${i + 3}::text`).join(', ');
+  return `SELECT llmguard_ingest_batch AS id FROM llmguard_ingest_batch($1::json, $2::json, ${params})`;
+}
+
+/** `value`, a row's text or its chat messages, as a text parameter PostgreSQL accepts. */
+function storableText(value: string | NonNullable<LlmRequestRow['messages']>): string {
+  if (typeof value !== 'string') return storableAsIs(value) ? JSON.stringify(value) : storableJson(value)!;
+  return storableAsIs(value) ? value : (storableString('', value) as string);
+}
+
+/**
+ * A batch of megabytes as the statement's parameters (batchSql): each text of a row over
+ * `pieceChars` characters (prompt, response, system prompt, or the messages as JSON) becomes a
+ * text parameter of its own, which PostgreSQL only checks for its encoding, and the row's JSON
+ * names it by its 1-based position (`"promptAt": 1`); the rest of each row is JSON as batchJson
+ * writes it. Before 2026-12-06 the texts were inside the JSON: for a 3 MB chat call a 6 MB JSON
+ * text that PostgreSQL lexed whole, and the messages twice (for jsonb), and that this thread
+ * built piece by piece first. `pause()` is awaited before each such text. NULs and lone
+ * surrogates are replaced as batchJson replaces them.
+ */
+export async function batchInPieces(
   rows: readonly LlmRequestRow[],
   pause: () => Promise<void>,
   pieceChars: number,
-): Promise<string> {
-  const parts: string[] = ['['];
-  for (const [i, row] of rows.entries()) {
-    const { prompt, response, systemPrompt, messages, ...rest } = row;
-    const large: Pick<LlmRequestRow, LargeField> = { prompt, response, systemPrompt, messages };
-    parts.push(i === 0 ? '{' : ',{');
-    const others = storableJson(rest)!.slice(1, -1);
-    let first = !others;
-    if (others) parts.push(others);
+): Promise<{ json: string; texts: string[] }> {
+  const texts: string[] = [];
+  const shaped: Record<string, unknown>[] = [];
+  for (const row of rows) {
+    const out: Record<string, unknown> = { ...row };
     for (const key of LARGE_FIELDS) {
-      const value = large[key];
-      if (value === undefined) continue;
-      if (largeFieldLength(value) > pieceChars) await pause();
-      const json = storableAsIs(value) ? JSON.stringify(value) : storableJson(value)!;
-      parts.push(first ? '' : ',', JSON.stringify(key), ':', json);
-      first = false;
+      const value = row[key];
+      if (value === undefined || value === null || largeFieldLength(value) <= pieceChars) continue;
+      await pause();
+      texts.push(storableText(value));
+      delete out[key];
+      out[`${key}At`] = texts.length;
     }
-    parts.push('}');
+    shaped.push(out);
   }
-  parts.push(']');
-  return parts.join('');
+  return { json: storableJson(shaped)!, texts };
 }
 
 /**

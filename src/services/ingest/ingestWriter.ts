@@ -15,9 +15,9 @@ import { ingestBatchSize, ingestCommitSeconds, ingestRefused } from '../../obser
 import { AppError } from '../../utils/AppError.js';
 import { pause } from '../../domain/slices.js';
 import {
-  BATCH_SQL,
+  batchInPieces,
   batchJson,
-  batchJsonInPieces,
+  batchSql,
   type LlmRequestRow,
   prismaExecutor,
   rowRefusal,
@@ -25,7 +25,7 @@ import {
   textLength,
 } from './ingestBatch.js';
 
-export { batchJson, batchJsonInPieces, poolExecutor, prismaExecutor } from './ingestBatch.js';
+export { batchInPieces, batchJson, poolExecutor, prismaExecutor } from './ingestBatch.js';
 export type { LlmRequestRow, SqlExecutor } from './ingestBatch.js';
 
 export interface IngestWriterOptions {
@@ -260,14 +260,17 @@ export class IngestWriter {
       entry.ids.push(p.row.id);
       counters.set(key, entry);
     }
-    // A batch of megabytes is serialised in turns of the event loop of their own, one text of a
-    // row in each (a 2 MB text's JSON takes a few ms): several large calls finishing together
-    // do not hold other requests.
+    // A batch of megabytes sends its large texts as parameters of their own, each prepared in a
+    // turn of the event loop of its own (a 2 MB messages array's JSON takes a few ms): several
+    // large calls finishing together do not hold other requests.
     let chars = 0;
     for (const p of batch) chars += textLength(p.row);
     const rows = batch.map((p) => p.row);
-    const json = chars > LARGE_BATCH_CHARS ? await batchJsonInPieces(rows, pause, LARGE_BATCH_CHARS) : batchJson(rows);
-    const result = await this.execute(BATCH_SQL, [json, JSON.stringify([...counters.values()])]);
+    const { json, texts } =
+      chars > LARGE_BATCH_CHARS
+        ? await batchInPieces(rows, pause, LARGE_BATCH_CHARS)
+        : { json: batchJson(rows), texts: [] };
+    const result = await this.execute(batchSql(texts.length), [json, JSON.stringify([...counters.values()]), ...texts]);
     return new Set(result.rows.map((r) => String(r.id)));
   }
 
