@@ -9,9 +9,9 @@
 -- Now the server sends, for a batch of megabytes, each large text (over 64 KiB) as an element of
 -- a VARIADIC text array, and the row's JSON names it by its 1-based position: "promptAt",
 -- "responseAt", "systemPromptAt", "messagesAt" (the messages' JSON, cast to jsonb here). A field
--- without its "At" is read from the JSON as before. The two-argument function stays for ordinary
--- batches, and for a server of the previous version during an upgrade: it calls this one with no
--- texts.
+-- without its "At" is read from the JSON as before. Ordinary batches call this form with no texts
+-- (VARIADIC '{}'). The two-argument function stays for a server of the previous version during an
+-- upgrade: it calls this one with no texts.
 -- (No semicolons inside comments: the migration runner splits statements on them.)
 
 CREATE OR REPLACE FUNCTION llmguard_ingest_batch(p_rows json, p_counters json, VARIADIC p_texts text[])

@@ -72,9 +72,11 @@ export function prismaExecutor(prisma: PrismaClient): SqlExecutor {
  * One call per batch (migration `ingest_batch_function`): counts every owner's quota and inserts
  * the rows that fit, in one transaction and one round trip. The rows travel as one JSON
  * parameter; the second lists, per quota counter, the ids in arrival order. Returns the ids
- * refused because their counter is full.
+ * refused because their counter is full. The function's VARIADIC form with no texts (batchSql),
+ * called directly: its two-argument form only wraps it.
  */
-export const BATCH_SQL = 'SELECT llmguard_ingest_batch AS id FROM llmguard_ingest_batch($1::json, $2::json)';
+export const BATCH_SQL =
+  "SELECT llmguard_ingest_batch AS id FROM llmguard_ingest_batch($1::json, $2::json, VARIADIC '{}'::text[])";
 
 /**
  * What a fresh backend loads for its first batch, loaded without writing anything: the batch
@@ -82,7 +84,7 @@ export const BATCH_SQL = 'SELECT llmguard_ingest_batch AS id FROM llmguard_inges
  * search dictionaries of the search column read (services/requestWarmup.ts).
  */
 export const BATCH_WARMUP_SQL = [
-  "SELECT llmguard_ingest_batch AS id FROM llmguard_ingest_batch('[]'::json, '[]'::json)",
+  "SELECT llmguard_ingest_batch AS id FROM llmguard_ingest_batch('[]'::json, '[]'::json, VARIADIC '{}'::text[])",
   // an English text and a German one: the function stems German only when the text shows it
   "SELECT llmguard_search_vector('Warm-up of the search dictionaries', NULL), llmguard_search_vector(NULL, 'Aufwärmen der Wörterbücher')",
 ] as const;
