@@ -162,6 +162,8 @@ export function assessRisk(input: RiskInput, guard?: InjectionGuard | null): Ris
  * scan spends, when shared with other texts of the call (else a fresh one). `guardChars`: the
  * characters of it that are de-obfuscated for the rules and scored by the model (guardSlice);
  * 0 skips both (a chat call's older messages past the call's guard budget: chatRisk.ts).
+ * Its two halves (promptPiiSteps, promptRulesSteps) read the prompt alone: a worker pool may
+ * run them on two threads and join them with promptRiskOf (services/ingest/assessmentWorkers.ts).
  */
 export function* promptRiskSteps(
   source: string,
@@ -171,10 +173,41 @@ export function* promptRiskSteps(
 ): Steps<PromptRisk> {
   const prompt = yield* stripInvisibleSteps(source);
   yield;
-  const lower = yield* lowerCaseSteps(prompt);
-  const flags: string[] = [];
+  const pii = yield* promptPiiSteps(prompt, budget);
+  const rules = yield* promptRulesSteps(prompt, guard, guardChars);
+  return promptRiskOf(source, guard, pii, rules);
+}
 
-  const promptScan = yield* scanPiiSteps(prompt, budget);
+/** The PII half of a prompt's share: its scan, and whether it holds an encoded payload (which reads the scan). */
+export interface PromptPii {
+  scanned: ScannedText;
+  encoded: boolean;
+}
+
+/** The PII half of promptRiskSteps, of the prompt as scored (`prompt`: invisible characters stripped). */
+export function* promptPiiSteps(prompt: string, budget?: Budget): Steps<PromptPii> {
+  const scan = yield* scanPiiSteps(prompt, budget);
+  const encoded = yield* hasEncodedPayload(prompt, scan);
+  return { scanned: { text: prompt, scan }, encoded };
+}
+
+/** The rules half of a prompt's share: the injection and content rules, the model's verdict. */
+export interface PromptRules {
+  /** injection flags of the rules, on the text and on its de-obfuscated form, in that order */
+  injections: string[];
+  content: string[];
+  /** null: no model, or the prompt was past the guard budget */
+  modelProbability: number | null;
+  modelFlagged: boolean;
+}
+
+/** The rules half of promptRiskSteps, of the prompt as scored (`prompt`: invisible characters stripped). */
+export function* promptRulesSteps(
+  prompt: string,
+  guard: InjectionGuard | null,
+  guardChars = GUARD_TEXT_LIMIT,
+): Steps<PromptRules> {
+  const lower = yield* lowerCaseSteps(prompt);
   const injections = new Set<string>(yield* matchingFlagsSteps(INJECTION_JOINED, prompt, lower));
   // The rules again on the de-obfuscated text, when de-obfuscation changed anything but case and spacing.
   const guarded = guardSlice(prompt, guardChars);
@@ -184,29 +217,41 @@ export function* promptRiskSteps(
   if (looked && folded !== (yield* foldCaseAndSpaceSteps(guarded))) {
     for (const flag of yield* matchingFlagsSteps(INJECTION_JOINED, folded, folded)) injections.add(flag);
   }
-  if (yield* hasEncodedPayload(prompt, promptScan)) injections.add('injection:encoded');
   let modelProbability: number | null = null;
-  let modelWeight = 0;
+  let modelFlagged = false;
   if (guard && looked) {
     const verdict = yield* normalizedVerdictSteps(guard, folded);
     modelProbability = verdict.probability;
-    if (verdict.flagged) {
-      injections.add('injection:model');
-      modelWeight = Math.min(MODEL_WEIGHT_CAP, 100 * verdict.probability);
-    }
+    modelFlagged = verdict.flagged;
   }
-  flags.push(...injections, ...(yield* matchingFlagsSteps(CONTENT_JOINED, prompt, lower)));
-  flags.push(...promptScan.types.map(piiFlag));
+  const content = yield* matchingFlagsSteps(CONTENT_JOINED, prompt, lower);
+  return { injections: [...injections], content, modelProbability, modelFlagged };
+}
 
+/** The prompt's share from its two halves (see promptRiskSteps). */
+export function promptRiskOf(
+  source: string,
+  guard: InjectionGuard | null,
+  pii: PromptPii,
+  rules: PromptRules,
+): PromptRisk {
+  const injections = new Set(rules.injections);
+  if (pii.encoded) injections.add('injection:encoded');
+  let modelWeight = 0;
+  if (rules.modelFlagged && rules.modelProbability !== null) {
+    injections.add('injection:model');
+    modelWeight = Math.min(MODEL_WEIGHT_CAP, 100 * rules.modelProbability);
+  }
+  const flags = [...injections, ...rules.content, ...pii.scanned.scan.types.map(piiFlag)];
   const weights: number[] = flags.map((f) => (f === 'injection:model' ? modelWeight : (FLAG_WEIGHTS[f] ?? 0)));
   return {
     source,
     guard,
-    scanned: { text: prompt, scan: promptScan },
+    scanned: pii.scanned,
     injections: [...injections],
     flags,
     weights,
-    modelProbability,
+    modelProbability: rules.modelProbability,
   };
 }
 
