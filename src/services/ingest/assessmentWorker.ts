@@ -1,7 +1,8 @@
 /**
  * Runs in a worker thread (assessmentWorkers.ts): the prompt's or the response's share of a
- * large exchange's assessment, the same code the request thread runs (riskScoring.ts
- * promptRiskSteps, responseRiskSteps), straight through. The guard arrives once per thread as
+ * large exchange's assessment, or one half of a very large prompt's share, the same code the
+ * request thread runs (riskScoring.ts promptRiskSteps or its halves, responseRiskSteps),
+ * straight through. The guard arrives once per thread as
  * worker data (a plain object: the model's parameters and weights).
  */
 import { getPriority } from 'node:os';
@@ -9,7 +10,14 @@ import { move, transferableSymbol, valueSymbol, workerData } from 'piscina';
 import type { InjectionGuard } from '../../domain/guard/injectionGuard.js';
 import { scanData, type PiiScan, type PiiScanData } from '../../domain/risk/pii.js';
 import { redactAheadSteps } from '../../domain/risk/piiRedaction.js';
-import { promptRiskSteps, responseRiskSteps } from '../../domain/risk/riskScoring.js';
+import { stripInvisibleSteps } from '../../domain/guard/normalize.js';
+import {
+  promptPiiSteps,
+  type PromptRules,
+  promptRiskSteps,
+  promptRulesSteps,
+  responseRiskSteps,
+} from '../../domain/risk/riskScoring.js';
 import { runSync } from '../../domain/slices.js';
 
 export interface PromptTask {
@@ -17,6 +25,18 @@ export interface PromptTask {
   prompt: string;
   /** also redact the prompt (when its scan found anything): the project redacts PII */
   redact: boolean;
+}
+
+/** One half of a large prompt's share (riskScoring.ts promptPiiSteps, promptRulesSteps), the other on another thread. */
+export interface PromptPiiTask {
+  kind: 'promptPii';
+  prompt: string;
+  redact: boolean;
+}
+
+export interface PromptRulesTask {
+  kind: 'promptRules';
+  prompt: string;
 }
 
 export interface ResponseTask {
@@ -28,15 +48,29 @@ export interface ResponseTask {
   redact: boolean;
 }
 
-/** What both shares send back of a scanned text. */
-interface ScannedShare {
+/** What a share sends back of a scanned text. */
+interface ScannedPart {
   /** the text as scored, when it differs from the text as sent (invisible characters removed) */
   scoredText: string | null;
   scan: PiiScanData;
   /** the text with the scan's matches replaced (asked for and anything found), else null */
   redacted: string | null;
+}
+
+interface ScannedShare extends ScannedPart {
   flags: string[];
   weights: number[];
+}
+
+/** The PII half of a prompt's share. */
+export interface PromptPiiShare extends ScannedPart {
+  kind: 'promptPii';
+  encoded: boolean;
+}
+
+/** The rules half of a prompt's share. */
+export interface PromptRulesShare extends PromptRules {
+  kind: 'promptRules';
 }
 
 /** What crosses back: PromptRisk without what the request thread already holds (the prompt, the guard). */
@@ -62,8 +96,8 @@ export interface ThreadStatus {
   priority: number;
 }
 
-export type AssessmentTask = PromptTask | ResponseTask | StatusTask;
-export type AssessmentShare = PromptShare | ResponseShare | ThreadStatus;
+export type AssessmentTask = PromptTask | PromptPiiTask | PromptRulesTask | ResponseTask | StatusTask;
+export type AssessmentShare = PromptShare | PromptPiiShare | PromptRulesShare | ResponseShare | ThreadStatus;
 
 /** What every thread of a pool is given: the guard. */
 export interface AssessmentWorkerData {
@@ -77,7 +111,7 @@ const { guard } = workerData as AssessmentWorkerData;
  * megabyte holds ~100k matches: a megabyte of arrays). The shared empty arrays of a scan that
  * found nothing stay (moving them would empty them for every later scan in this thread).
  */
-function moved<T extends PromptShare | ResponseShare>(share: T): T {
+function moved<T extends ScannedPart>(share: T): T {
   const { start, end, type, unverified } = share.scan.spans;
   const buffers = [start.buffer, end.buffer, type.buffer, unverified.buffer].filter((b) => b.byteLength > 0);
   if (buffers.length === 0) return share;
@@ -124,7 +158,27 @@ function scoreResponse({ response, systemPrompt, redact }: ResponseTask): Respon
   });
 }
 
+function scorePromptPii({ prompt, redact }: PromptPiiTask): PromptPiiShare {
+  const pii = runSync(promptPiiSteps(runSync(stripInvisibleSteps(prompt))));
+  const { text, scan } = pii.scanned;
+  return moved({ kind: 'promptPii', ...scannedShare(prompt, text, scan, redact), encoded: pii.encoded });
+}
+
+function scorePromptRules({ prompt }: PromptRulesTask): PromptRulesShare {
+  return { kind: 'promptRules', ...runSync(promptRulesSteps(runSync(stripInvisibleSteps(prompt)), guard)) };
+}
+
 export default function score(task: AssessmentTask): AssessmentShare {
-  if (task.kind === 'status') return { kind: 'status', priority: getPriority() };
-  return task.kind === 'response' ? scoreResponse(task) : scorePrompt(task);
+  switch (task.kind) {
+    case 'status':
+      return { kind: 'status', priority: getPriority() };
+    case 'response':
+      return scoreResponse(task);
+    case 'promptPii':
+      return scorePromptPii(task);
+    case 'promptRules':
+      return scorePromptRules(task);
+    default:
+      return scorePrompt(task);
+  }
 }
