@@ -10,6 +10,7 @@ import {
   type LlmRequestRow,
   type SqlExecutor,
 } from '../../src/services/ingest/ingestWriter.js';
+import { BATCH_SQL, batchSql, batchStatement, LARGE_BATCH_CHARS } from '../../src/services/ingest/ingestBatch.js';
 import { AppError } from '../../src/utils/AppError.js';
 
 function recorder(options: { delayMs?: number; fail?: boolean } = {}) {
@@ -279,6 +280,21 @@ describe('batchJson', () => {
       expect(pauses).toBe(large);
       expect(texts.every((t) => t.isWellFormed() && !t.includes('\u0000'))).toBe(true);
     }
+  });
+
+  it('should send an ordinary batch as one JSON text and a batch of megabytes with its large texts as parameters', async () => {
+    const counters = '[{"ids":[]}]';
+    const small = [row(), row()];
+    expect(await batchStatement(small, counters, async () => undefined)).toEqual({
+      sql: BATCH_SQL,
+      params: [batchJson(small), counters],
+    });
+    const large = [row(), { ...row(), prompt: 'p'.repeat(LARGE_BATCH_CHARS + 1), response: 'r'.repeat(100) }];
+    const { sql, params } = await batchStatement(large, counters, async () => undefined);
+    expect(sql).toBe(batchSql(1));
+    expect(sql).toContain('$3::text');
+    expect(params.slice(1)).toEqual([counters, large[1]!.prompt]);
+    expect(JSON.parse(params[0]!)[1]).toMatchObject({ promptAt: 1, response: 'r'.repeat(100) });
   });
 
   it('should send ordinary rows exactly as JSON.stringify writes them', () => {

@@ -146,6 +146,27 @@ function storableAsIs(value: LlmRequestRow[LargeField]): boolean {
   return true;
 }
 
+/** Batches with more text than this (characters) send their large texts as parameters (batchInPieces). */
+export const LARGE_BATCH_CHARS = 64 * 1024;
+
+/**
+ * The statement that stores `rows` with the quota `counters` (their JSON), and its parameters:
+ * an ordinary batch as one JSON text (batchJson); a batch of megabytes with each large text a
+ * parameter of its own, each prepared after a `pause()` (batchInPieces), so several large calls
+ * finishing together do not hold other requests.
+ */
+export async function batchStatement(
+  rows: readonly LlmRequestRow[],
+  counters: string,
+  pause: () => Promise<void>,
+): Promise<{ sql: string; params: string[] }> {
+  let chars = 0;
+  for (const row of rows) chars += textLength(row);
+  if (chars <= LARGE_BATCH_CHARS) return { sql: BATCH_SQL, params: [batchJson(rows), counters] };
+  const { json, texts } = await batchInPieces(rows, pause, LARGE_BATCH_CHARS);
+  return { sql: batchSql(texts.length), params: [json, counters, ...texts] };
+}
+
 /**
  * The statement storing a batch whose large texts (see batchInPieces) travel as `texts` text
  * parameters after the rows' JSON and the counters: the batch function's VARIADIC form

@@ -15,9 +15,7 @@ import { ingestBatchSize, ingestCommitSeconds, ingestRefused } from '../../obser
 import { AppError } from '../../utils/AppError.js';
 import { pause } from '../../domain/slices.js';
 import {
-  batchInPieces,
-  batchJson,
-  batchSql,
+  batchStatement,
   type LlmRequestRow,
   prismaExecutor,
   rowRefusal,
@@ -69,9 +67,6 @@ interface Pending {
   resolve: () => void;
   reject: (err: unknown) => void;
 }
-
-/** Batches with more text than this (characters) are serialised in a turn of their own. */
-const LARGE_BATCH_CHARS = 64 * 1024;
 
 /** Text characters per batch by default: ordinary rows fill maxBatch long before this. */
 export const DEFAULT_MAX_BATCH_CHARS = 2 * 1024 * 1024;
@@ -260,17 +255,9 @@ export class IngestWriter {
       entry.ids.push(p.row.id);
       counters.set(key, entry);
     }
-    // A batch of megabytes sends its large texts as parameters of their own, each prepared in a
-    // turn of the event loop of its own (a 2 MB messages array's JSON takes a few ms): several
-    // large calls finishing together do not hold other requests.
-    let chars = 0;
-    for (const p of batch) chars += textLength(p.row);
     const rows = batch.map((p) => p.row);
-    const { json, texts } =
-      chars > LARGE_BATCH_CHARS
-        ? await batchInPieces(rows, pause, LARGE_BATCH_CHARS)
-        : { json: batchJson(rows), texts: [] };
-    const result = await this.execute(batchSql(texts.length), [json, JSON.stringify([...counters.values()]), ...texts]);
+    const { sql, params } = await batchStatement(rows, JSON.stringify([...counters.values()]), pause);
+    const result = await this.execute(sql, params);
     return new Set(result.rows.map((r) => String(r.id)));
   }
 
