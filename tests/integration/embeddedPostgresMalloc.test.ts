@@ -51,9 +51,9 @@ describe.skipIf(Boolean(process.env.TEST_DATABASE_URL) || process.env.GLIBC_TUNA
     // at its peak (17 MiB for a 1 MB prompt with a 1 MB response, about 45 MiB for 2 MB of prose
     // in chat messages, about 70 MiB for the same stored redacted). With glibc handing free heap
     // back above 16 MiB (or 32) the second faulted its memory in again for each row (10,700
-    // faults, measured), above 64 MiB the third (17,000); with 256 MiB a few dozen. Since the
-    // large texts travel as parameters of their own the peak is about half (the redacted row: a
-    // fresh PostgreSQL 15 backend faulted in 34 MiB for it against 61).
+    // faults, measured), above 64 MiB the third (17,000); with 256 MiB a few dozen. With the
+    // large texts as parameters of their own the peak is about the same: a fresh backend faults in
+    // 31, 81 and 92 MiB for its first row of each kind against 26, 70 and 82 from one JSON text.
     const MB = 1024 * 1024;
     const unit = 'Please summarise this ticket and draft a reply. ';
     const oneMb = unit.repeat(Math.floor(MB / unit.length));
