@@ -33,6 +33,7 @@ import {
   admitDirect,
   clientIpOf,
   directPath,
+  endInPieces,
 } from './directPath.js';
 
 export const INGEST_ROUTE = `${API_PREFIX}/llm/request`;
@@ -90,7 +91,7 @@ export function ingestFastPath(app: Express, ctx: AppContext, options: DirectPat
       headers.push('Content-Type', 'application/json; charset=utf-8');
       headers.push('Content-Length', String(Buffer.byteLength(payload)));
       res.writeHead(status, headers);
-      res.end(payload);
+      await endInPieces(res, payload);
     } else {
       res.destroy();
     }
