@@ -11,6 +11,7 @@ import type { InjectionGuard } from '../guard/injectionGuard.js';
 import { GUARD_TEXT_LIMIT } from '../guard/normalize.js';
 import { runSync, type Steps } from '../slices.js';
 import { Budget, PII_CANDIDATE_LIMIT, scanPiiSteps } from './pii.js';
+import { redactAheadSteps } from './piiRedaction.js';
 import {
   assessRiskSteps,
   FLAG_WEIGHTS,
@@ -46,6 +47,24 @@ export interface ChatRiskAssessment {
 export interface ChatKnownShares {
   messages?: readonly (PromptRisk | null | undefined)[] | null;
   response?: ResponseRisk | null;
+  /** the parts of the messages not scored apart, from sharedMessagePartsSteps of the same messages and guard */
+  shared?: SharedMessageParts | null;
+}
+
+/** What one message adds to a chat call's risk: its signals, and its text as scored with its PII scan. */
+export interface MessagePart {
+  risk: RiskResult;
+  scanned: ScannedText;
+}
+
+/**
+ * The parts of a call's messages that are not scored apart (undefined in the places of those that
+ * are), made of these messages with this guard.
+ */
+export interface SharedMessageParts {
+  readonly messages: readonly StoredMessage[];
+  readonly guard: InjectionGuard | null;
+  readonly parts: readonly (MessagePart | undefined)[];
 }
 
 /** What the response is checked against for a leak: the call's system prompt, else the system messages' text. */
@@ -120,6 +139,56 @@ export function guardCharsOf(messages: readonly StoredMessage[], apart: Readonly
 /** Independent evidence, as riskScoring combines weights. */
 const combine = (weights: number[]) => Math.round(100 * (1 - weights.reduce((rest, w) => rest * (1 - w / 100), 1)));
 
+/**
+ * The parts of the messages not scored apart (separateMessages), in order, spending one shared PII
+ * budget: the system and developer messages' PII, and each other message scored as a prompt with
+ * its share of the guard (guardCharsOf). They depend on none of the messages scored apart nor on
+ * the response, so a caller can compute them while those are scored elsewhere (on worker threads:
+ * services/ingest/assessment.ts) and pass them in (ChatKnownShares.shared). `redact`: each text's
+ * redaction is made ahead too, when its scan applies to the text as sent and found anything
+ * (redaction then uses it).
+ */
+export function* sharedMessagePartsSteps(
+  input: Pick<ChatRiskInput, 'messages' | 'model'>,
+  guard: InjectionGuard | null,
+  redact = false,
+): Steps<SharedMessageParts> {
+  const apart = separateMessages(input.messages);
+  const guardChars = guardCharsOf(input.messages, apart);
+  const shared = new Budget(PII_CANDIDATE_LIMIT);
+  const parts: (MessagePart | undefined)[] = [];
+  for (const [i, message] of input.messages.entries()) {
+    let part: MessagePart | undefined;
+    if (apart.has(message)) {
+      part = undefined;
+    } else if (isInstructionRole(message.role)) {
+      const text = normalize(message.content);
+      const scan = yield* scanPiiSteps(text, shared);
+      const piiFlags = scan.types.map(piiFlag);
+      const score = combine(piiFlags.map((f) => FLAG_WEIGHTS[f] ?? 0));
+      part = {
+        risk: { score, level: riskLevelFor(score), flags: piiFlags, modelProbability: null },
+        scanned: { text, scan },
+      };
+    } else {
+      const { risk, pii } = yield* assessRiskSteps(
+        { prompt: message.content, model: input.model },
+        guard,
+        null,
+        shared,
+        guardChars[i],
+      );
+      part = { risk, scanned: pii.prompt };
+    }
+    if (redact && part) {
+      const ahead = yield* redactAheadSteps(message.content, part.scanned.text, part.scanned.scan);
+      if (ahead !== undefined) part.scanned.redacted = ahead;
+    }
+    parts.push(part);
+  }
+  return { messages: input.messages, guard, parts };
+}
+
 /** Scores a chat call message by message (see the module comment). */
 export function assessChatRisk(input: ChatRiskInput, guard?: InjectionGuard | null): ChatRiskAssessment {
   return runSync(assessChatRiskSteps(input, guard));
@@ -135,27 +204,22 @@ export function* assessChatRiskSteps(
   const scans: ScannedText[] = [];
   let score = 0;
   let modelProbability: number | null = null;
-  const apart = separateMessages(input.messages);
-  const guardChars = guardCharsOf(input.messages, apart);
-  const shared = new Budget(PII_CANDIDATE_LIMIT);
+  const knownShared = known?.shared;
+  const { parts } =
+    knownShared && knownShared.messages === input.messages && knownShared.guard === (guard ?? null)
+      ? knownShared
+      : yield* sharedMessagePartsSteps(input, guard ?? null);
   for (const [i, message] of input.messages.entries()) {
-    if (isInstructionRole(message.role)) {
-      const text = normalize(message.content);
-      const scan = yield* scanPiiSteps(text, shared);
-      scans.push({ text, scan });
-      const piiFlags = scan.types.map(piiFlag);
-      piiFlags.forEach((f) => flags.add(f));
-      score = Math.max(score, combine(piiFlags.map((f) => FLAG_WEIGHTS[f] ?? 0)));
-      continue;
+    let part = parts[i];
+    if (!part) {
+      // scored apart: a PII budget and a guard slice of its own
+      const { risk, pii } = yield* assessRiskSteps({ prompt: message.content, model: input.model }, guard, {
+        prompt: known?.messages?.[i] ?? null,
+      });
+      part = { risk, scanned: pii.prompt };
     }
-    const { risk, pii } = yield* assessRiskSteps(
-      { prompt: message.content, model: input.model },
-      guard,
-      { prompt: known?.messages?.[i] ?? null },
-      apart.has(message) ? undefined : shared,
-      guardChars[i],
-    );
-    scans.push(pii.prompt);
+    const { risk, scanned } = part;
+    scans.push(scanned);
     risk.flags.forEach((f) => flags.add(f));
     score = Math.max(score, risk.score);
     if (risk.modelProbability !== null) modelProbability = Math.max(modelProbability ?? 0, risk.modelProbability);
