@@ -241,7 +241,7 @@ describe('the parts of the messages not scored apart, computed beforehand', () =
     const withGuard = runSync(assessChatRiskSteps(input, guard, { shared }));
     expect(withGuard.risk).toEqual(assessChatRisk(input, guard).risk);
     expect(withGuard.risk.modelProbability).not.toBeNull();
-    const copy = storedMessages(messages);
+    const copy = messages.map((m) => ({ ...m }));
     const other = runSync(
       assessChatRiskSteps({ ...input, messages: copy }, null, { shared: { ...shared, parts: [] } }),
     );
