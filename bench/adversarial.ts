@@ -310,6 +310,8 @@ async function endToEnd(): Promise<void> {
         CRON_ENABLED: 'false',
         API_RATE_LIMIT_PER_KEY: '1000000000',
         METRICS_TOKEN,
+        // the bench's database is an embedded server with its allocator settings, given as a URL
+        DATABASE_HEAP_WARMUP: process.env.DATABASE_HEAP_WARMUP ?? 'true',
       },
       stdio: ['ignore', process.env.BENCH_SERVER_STDOUT ? 'inherit' : 'ignore', 'inherit'],
     });

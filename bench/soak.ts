@@ -76,6 +76,8 @@ const server = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
     HOST: '127.0.0.1',
     CRON_ENABLED: 'false',
     API_RATE_LIMIT_PER_KEY: '1000000000',
+    // the bench's database is an embedded server with its allocator settings, given as a URL
+    DATABASE_HEAP_WARMUP: process.env.DATABASE_HEAP_WARMUP ?? 'true',
   },
   stdio: ['ignore', 'pipe', 'pipe'],
 });

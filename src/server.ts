@@ -22,7 +22,13 @@ import type { InjectionGuard } from './domain/guard/injectionGuard.js';
 import { GuardModelUnavailableError, loadInjectionGuard } from './services/guard/guardModel.js';
 import { assessmentWorkersFor } from './services/ingest/assessmentWorkers.js';
 import { warmUpAssessment } from './services/ingest/assessmentWarmup.js';
-import { connectionWarmer, warmUpRequestQueries } from './services/requestWarmup.js';
+import {
+  BACKEND_HEAP_WARMUP_SQL,
+  connectionWarmer,
+  nextConnectionWarmer,
+  wantsHeapWarmup,
+  warmUpRequestQueries,
+} from './services/requestWarmup.js';
 import { KeyCache } from './services/auth/keyCache.js';
 import { Lifecycle } from './services/ops/lifecycle.js';
 import { ensureRequestPartitions } from './services/analytics/requestPartitions.js';
@@ -221,8 +227,12 @@ async function main(): Promise<void> {
     // pool keeps open (its `min`, already within its size) are opened once, the lookups run three
     // times. Prisma's too: the first call used a second connection, and waited for its connect.
     const prismaPool = poolOf(prisma)!;
+    const heapWarmup = wantsHeapWarmup(env.DATABASE_HEAP_WARMUP, db.embedded !== undefined);
     const connections = [
       connectionWarmer(ingestPool, ingestPool.options.min ?? 0, BATCH_WARMUP_SQL),
+      // on the embedded server, whose allocator keeps a backend's memory: the ingest connection the
+      // next batch takes grows its heap for the largest row now, not on the first large call
+      ...(heapWarmup ? [nextConnectionWarmer(ingestPool, [BACKEND_HEAP_WARMUP_SQL])] : []),
       connectionWarmer(prismaPool, prismaPool.options.min ?? 0, []),
     ];
     const { quotaService, gateway } = wiring.ctx;

@@ -25,6 +25,13 @@ export const ingestFields = {
    * so the first calls do not pay for Prisma compiling them (services/requestWarmup.ts).
    */
   QUERY_WARMUP: booleanish.default(true),
+  /**
+   * With QUERY_WARMUP: grow the heap of the ingest connection the first batch takes to what the
+   * largest row needs (about 100 MiB, 0.35 s), so the first large call does not fault it in
+   * (services/requestWarmup.ts BACKEND_HEAP_WARMUP_SQL). `auto`: on the embedded PostgreSQL, whose
+   * allocator settings keep that memory; `true` for a server given the same settings.
+   */
+  DATABASE_HEAP_WARMUP: z.enum(['auto', 'true', 'false']).default('auto'),
   /** POST /llm/request on its direct path (src/routes/ingestFastPath.ts); false = through Express. */
   INGEST_FAST_PATH: booleanish.default(true),
   /** Group commit: a batch waits at most this long, holds at most this many rows. */

@@ -204,6 +204,11 @@ async function choosePort(baseDir: string, configured: number, log: (message: st
  */
 export const EMBEDDED_PG_MALLOC_TUNABLES = 'glibc.malloc.mmap_threshold=33554432:glibc.malloc.trim_threshold=268435456';
 
+/** Whether the embedded server's backends run with EMBEDDED_PG_MALLOC_TUNABLES (no GLIBC_TUNABLES of the operator's). */
+export function keepsBackendHeap(): boolean {
+  return (process.env.GLIBC_TUNABLES ?? EMBEDDED_PG_MALLOC_TUNABLES) === EMBEDDED_PG_MALLOC_TUNABLES;
+}
+
 async function run(cmd: string, args: string[], runAs: RunAs | undefined): Promise<string> {
   const { stdout, stderr } = await execFile(cmd, args, {
     ...(runAs ?? {}),

@@ -7,6 +7,7 @@
  */
 import { describe, expect, it, vi } from 'vitest';
 import { localBus } from '../../src/db/notifyBus.js';
+import { EMBEDDED_PG_MALLOC_TUNABLES } from '../../src/db/embeddedPostgres.js';
 import { resilientPool } from '../../src/db/databaseHealth.js';
 import { PLANS } from '../../src/config/plans.js';
 import { digestApiKey } from '../../src/services/auth/apiKeyDigest.js';
@@ -17,6 +18,7 @@ import { BATCH_WARMUP_SQL } from '../../src/services/ingest/ingestBatch.js';
 import {
   NO_SUCH_ID,
   connectionWarmer,
+  wantsHeapWarmup,
   warmUpRequestQueries,
   type QueryWarmable,
 } from '../../src/services/requestWarmup.js';
@@ -135,5 +137,26 @@ describe('the request paths warmed before listening', () => {
     const part = { warmUpQueries: vi.fn(async () => undefined) };
     await warmUpRequestQueries([part, part], { warn: vi.fn() }, 3);
     expect(part.warmUpQueries).toHaveBeenCalledTimes(6);
+  });
+});
+
+describe('the heap warm-up of the next ingest connection (DATABASE_HEAP_WARMUP)', () => {
+  it('should run on the embedded server unless its allocator settings were replaced, elsewhere only when asked', () => {
+    const saved = process.env.GLIBC_TUNABLES;
+    try {
+      delete process.env.GLIBC_TUNABLES;
+      expect(wantsHeapWarmup('auto', true)).toBe(true);
+      expect(wantsHeapWarmup('auto', false)).toBe(false);
+      expect(wantsHeapWarmup('true', false)).toBe(true);
+      expect(wantsHeapWarmup('false', true)).toBe(false);
+      // an operator's own settings (an empty value: glibc's defaults, which hand the heap back)
+      process.env.GLIBC_TUNABLES = '';
+      expect(wantsHeapWarmup('auto', true)).toBe(false);
+      process.env.GLIBC_TUNABLES = EMBEDDED_PG_MALLOC_TUNABLES;
+      expect(wantsHeapWarmup('auto', true)).toBe(true);
+    } finally {
+      if (saved === undefined) delete process.env.GLIBC_TUNABLES;
+      else process.env.GLIBC_TUNABLES = saved;
+    }
   });
 });
