@@ -19,7 +19,7 @@ export function jsonStringBytes(s: string): number {
     else if (c < 0x20) bytes += c === 0x08 || c === 0x09 || c === 0x0a || c === 0x0c || c === 0x0d ? 1 : 5;
     else if (c >= 0xd800 && c <= 0xdfff) {
       if (c <= 0xdbff && i + 1 < s.length && (s.charCodeAt(i + 1) & 0xfc00) === 0xdc00) i++;
-      // a lone surrogate: written as \udXXX (6 bytes), counted by byteLength as U+FFFD (3)
+      // a lone surrogate: written as a six-byte \u escape, counted by byteLength as U+FFFD (3)
       else bytes += 3;
     }
   }

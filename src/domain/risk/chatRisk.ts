@@ -158,10 +158,12 @@ export function* sharedMessagePartsSteps(
   const shared = new Budget(PII_CANDIDATE_LIMIT);
   const parts: (MessagePart | undefined)[] = [];
   for (const [i, message] of input.messages.entries()) {
-    let part: MessagePart | undefined;
     if (apart.has(message)) {
-      part = undefined;
-    } else if (isInstructionRole(message.role)) {
+      parts.push(undefined);
+      continue;
+    }
+    let part: MessagePart;
+    if (isInstructionRole(message.role)) {
       const text = normalize(message.content);
       const scan = yield* scanPiiSteps(text, shared);
       const piiFlags = scan.types.map(piiFlag);
@@ -180,7 +182,7 @@ export function* sharedMessagePartsSteps(
       );
       part = { risk, scanned: pii.prompt };
     }
-    if (redact && part) {
+    if (redact) {
       const ahead = yield* redactAheadSteps(message.content, part.scanned.text, part.scanned.scan);
       if (ahead !== undefined) part.scanned.redacted = ahead;
     }
