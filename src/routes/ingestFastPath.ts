@@ -25,8 +25,10 @@ import { logRequestLine } from '../middleware/httpLogger.js';
 import { requestIdFor } from '../middleware/requestId.js';
 import { observeHttp } from '../observability/metrics.js';
 import { ingestLlmRequest } from '../services/ingest/ingestService.js';
+import { jsonParts, partsBytes } from '../utils/jsonParts.js';
 import { llmRequestBody } from '../validators/ingestValidators.js';
 import {
+  ANSWER_PIECE_CHARS,
   type DirectPath,
   type DirectPathOptions,
   RequestAborted,
@@ -72,24 +74,25 @@ export function ingestFastPath(app: Express, ctx: AppContext, options: DirectPat
     const id = requestIdFor(req.headers['x-request-id'] as string | undefined);
     const headers: string[] = ['X-Request-Id', id, ...staticHeaders];
     let status = 201;
-    let payload: string;
+    let payload: string[];
     let aborted = false;
     try {
       const { body, auth } = await admitDirect(ctx, req, length, clientIp, (name, value) => headers.push(name, value));
       const result = await ingestLlmRequest(deps, auth, llmRequestBody.parse(body));
-      payload = JSON.stringify(result);
+      // in parts: a redacted chat call's answer is megabytes (jsonParts)
+      payload = jsonParts(result, ANSWER_PIECE_CHARS)!;
     } catch (err) {
       aborted = err instanceof RequestAborted;
       const appError = toAppError(aborted ? (err as RequestAborted).cause : err);
       status = appError.status;
       if (!aborted) logFailure(logger.child({ reqId: id }), err, appError, id);
       for (const [name, value] of Object.entries(appError.headers ?? {})) headers.push(name, value);
-      payload = JSON.stringify(errorBody(appError, id));
+      payload = [JSON.stringify(errorBody(appError, id))];
     }
     const finished = !aborted && !res.destroyed;
     if (finished) {
       headers.push('Content-Type', 'application/json; charset=utf-8');
-      headers.push('Content-Length', String(Buffer.byteLength(payload)));
+      headers.push('Content-Length', String(partsBytes(payload)));
       res.writeHead(status, headers);
       await endInPieces(res, payload);
     } else {

@@ -7,7 +7,7 @@
 
 /** Characters JSON.stringify escapes: the quote, the backslash and the control characters. */
 // eslint-disable-next-line no-control-regex -- the control characters are what it looks for
-const ESCAPED = /["\\\u0000-\u001f]/;
+export const ESCAPED = /["\\\u0000-\u001f]/;
 
 /** Bytes of `s` as a JSON string: UTF-8, quoted, escaped as JSON.stringify escapes. */
 export function jsonStringBytes(s: string): number {

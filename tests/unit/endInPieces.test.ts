@@ -15,7 +15,8 @@ afterEach(async () => {
 });
 
 /** Serves `payload` once with endInPieces; resolves with the bytes received and the writes made. */
-async function served(payload: string): Promise<{ body: Buffer; writes: number; turns: number }> {
+async function served(payload: string | string[]): Promise<{ body: Buffer; writes: number; turns: number }> {
+  const whole = typeof payload === 'string' ? payload : payload.join('');
   let writes = 0;
   let turns = 0;
   server = http.createServer((req, res) => {
@@ -24,7 +25,7 @@ async function served(payload: string): Promise<{ body: Buffer; writes: number; 
       writes++;
       return write(chunk);
     }) as typeof res.write;
-    res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(payload) });
+    res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(whole) });
     // count the event-loop turns the answer spans: a ticker beside it
     let done = false;
     const tick = () => {
@@ -67,6 +68,16 @@ describe('endInPieces', () => {
     expect(body.toString('utf8')).toBe(payload);
     expect(writes).toBe(Math.ceil(payload.length / ANSWER_PIECE_CHARS));
     expect(turns).toBeGreaterThanOrEqual(writes - 1);
+  });
+
+  it("should send an answer's parts as their concatenation, a long part in pieces", async () => {
+    const long = JSON.stringify('😀é'.repeat(ANSWER_PIECE_CHARS)); // 3 pieces, pairs across the edges
+    const parts = ['{"id":"a","redactedPrompt":', long, ',"redactedMessages":[{"role":"user","content":', long, ']}'];
+    const { body, writes } = await served(parts);
+    expect(body.equals(Buffer.from(parts.join('')))).toBe(true);
+    expect(writes).toBe(3 + 2 * Math.ceil(long.length / ANSWER_PIECE_CHARS));
+    // one short part is a single res.end, as a short string is
+    expect((await served(['{"id":"b"}'])).writes).toBe(0);
   });
 
   it('should stop writing once the client is gone', async () => {

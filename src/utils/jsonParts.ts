@@ -1,0 +1,103 @@
+/**
+ * A value's JSON as a list of strings whose concatenation is `JSON.stringify(value)`, for
+ * answers of megabytes (a redacted chat call's messages and transcript). V8 builds a long
+ * `JSON.stringify` result as a rope of small pieces; the first reader (`Buffer.byteLength` for
+ * Content-Length, the first slice written) then copies it into one flat string, a fresh
+ * large-object allocation the size of the answer. Here a long string that JSON writes as it is
+ * (nothing to escape) is a part itself, not copied, between two parts holding its quotes; another
+ * long string's JSON is a part of its own (flat); the rest is joined into flat parts of at most
+ * `pieceChars` characters.
+ */
+import { ESCAPED } from './jsonBytes.js';
+
+/** JSON.stringify of one string, number, boolean or null. */
+const scalar = (value: unknown): string => JSON.stringify(value);
+
+/**
+ * `value`'s JSON as parts (see the module comment): `jsonParts(v).join('') === JSON.stringify(v)`
+ * for any value JSON.stringify writes (toJSON called with its key, properties whose value is
+ * undefined, a function or a symbol left out of objects and written as null in arrays). Every part
+ * has at most `pieceChars` characters but a long string, as it is or as JSON. Undefined for
+ * what JSON.stringify gives undefined (undefined, a function or a symbol at the top).
+ */
+export function jsonParts(value: unknown, pieceChars: number): string[] | undefined {
+  const parts: string[] = [];
+  let pending: string[] = [];
+  let pendingChars = 0;
+  const flush = () => {
+    if (pending.length === 0) return;
+    parts.push(pending.join(''));
+    pending = [];
+    pendingChars = 0;
+  };
+  const emit = (text: string) => {
+    if (pendingChars + text.length > pieceChars) flush();
+    if (text.length > pieceChars) {
+      parts.push(text);
+      return;
+    }
+    pending.push(text);
+    pendingChars += text.length;
+  };
+  const omitted = (v: unknown) => v === undefined || typeof v === 'function' || typeof v === 'symbol';
+  /** `v` as JSON.stringify sees it under `key`: what its toJSON gives, if it has one. */
+  const resolved = (key: string, v: unknown): unknown =>
+    v !== null && typeof v === 'object' && typeof (v as { toJSON?: unknown }).toJSON === 'function'
+      ? (v as { toJSON: (key: string) => unknown }).toJSON(key)
+      : v;
+
+  /** Writes `v`, resolved and not omitted. */
+  const write = (v: unknown): void => {
+    // a boxed primitive is an object that JSON.stringify writes as its value; a BigInt throws
+    // here as it does there
+    // (ESCAPED: the characters JSON escapes but lone surrogates, which isWellFormed finds)
+    if (typeof v === 'string' && v.length > pieceChars && v.isWellFormed() && !ESCAPED.test(v)) {
+      // written as it is between its quotes: no copy of megabytes
+      emit('"');
+      flush();
+      parts.push(v);
+      emit('"');
+    } else if (
+      v === null ||
+      typeof v !== 'object' ||
+      v instanceof Number ||
+      v instanceof String ||
+      v instanceof Boolean
+    ) {
+      emit(scalar(v));
+    } else if (Array.isArray(v)) {
+      emit('[');
+      for (let i = 0; i < v.length; i++) {
+        if (i > 0) emit(',');
+        const item = resolved(String(i), v[i]);
+        if (omitted(item)) emit('null');
+        else write(item);
+      }
+      emit(']');
+    } else {
+      emit('{');
+      let first = true;
+      for (const key of Object.keys(v)) {
+        const item = resolved(key, (v as Record<string, unknown>)[key]);
+        if (omitted(item)) continue;
+        emit(first ? `${scalar(key)}:` : `,${scalar(key)}:`);
+        first = false;
+        write(item);
+      }
+      emit('}');
+    }
+  };
+
+  const top = resolved('', value);
+  if (omitted(top)) return undefined;
+  write(top);
+  flush();
+  return parts;
+}
+
+/** The UTF-8 bytes of `parts` together (each part whole: no surrogate pair spans two parts). */
+export function partsBytes(parts: readonly string[]): number {
+  let n = 0;
+  for (const part of parts) n += Buffer.byteLength(part);
+  return n;
+}
