@@ -17,7 +17,10 @@
  *   (prom-client's nodejs_eventloop_lag_max_seconds, sampled every 10 ms and reset by each
  *   scrape of /metrics): a /healthz answer longer than the loop delay waited for a CPU (two
  *   cores shared with PostgreSQL, this process and whatever else runs), not for the server's
- *   own code; then four such requests at once.
+ *   own code; then four such requests at once. Beside the times, from /proc (Linux): the server's
+ *   page faults during the first call and per call over calls 5-9, and its CPU time per call
+ *   over calls 5-9 (all threads, and the request thread's in brackets): fresh memory the call
+ *   touches is mapped in a fault per 4 KiB page, about 10 µs each on the machines measured.
  *
  * BENCH_IN_PROCESS=0 skips the first part, BENCH_E2E=0 the second; BENCH_SHAPES=phone,emails runs only
  * the shapes whose names hold one of those words, in that order. The project has a system prompt
@@ -28,6 +31,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import http from 'node:http';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { createPrisma } from '../src/db/prisma.js';
 import { freePort } from '../src/db/localPorts.js';
@@ -270,6 +274,36 @@ async function post(base: string, key: string, body: Buffer): Promise<{ status: 
   return { status, ms: performance.now() - started };
 }
 
+/**
+ * The spawned server's minor page faults and CPU time so far, all threads, and the request
+ * thread's CPU time, from /proc (Linux; undefined elsewhere). A page fault maps in one 4 KiB page
+ * of fresh memory; on the machines measured each cost about 10 µs of the thread's time, so a
+ * call that touches megabytes of new memory pays for it here.
+ */
+interface ServerUsage {
+  faults: number;
+  cpuMs: number;
+  mainCpuMs: number;
+}
+function serverUsage(pid: number | undefined): ServerUsage | undefined {
+  // /proc/<pid>/stat after the command's closing parenthesis: state is field 3, minflt 10,
+  // utime 14, stime 15 (clock ticks, USER_HZ: 100 on Linux)
+  const fields = (file: string) => readFileSync(file, 'utf8').split(') ')[1]!.split(' ').map(Number);
+  try {
+    const all = fields(`/proc/${pid}/stat`);
+    const main = fields(`/proc/${pid}/task/${pid}/stat`);
+    return { faults: all[7]!, cpuMs: (all[11]! + all[12]!) * 10, mainCpuMs: (main[11]! + main[12]!) * 10 };
+  } catch {
+    return undefined;
+  }
+}
+const usageDelta = (
+  before: ServerUsage | undefined,
+  after: ServerUsage | undefined,
+  field: (u: ServerUsage) => number,
+  calls: number,
+): string => (before && after ? ((field(after) - field(before)) / calls).toFixed(0) : '-');
+
 async function waitReady(url: string) {
   for (let i = 0; i < 1200; i++) {
     try {
@@ -339,6 +373,9 @@ async function endToEnd(): Promise<void> {
         'POST ms',
         'next 3, median',
         'then 5, median',
+        'page faults: first',
+        'then 5, per call',
+        'CPU ms per call (request thread)',
         'longest /healthz ms',
         'loop delay ms',
         '4 at once: statuses',
@@ -352,19 +389,24 @@ async function endToEnd(): Promise<void> {
       ...(withChat ? [{ name: CHAT_NAME, build: () => chatBodyOf(chatShape.text) }] : []),
       ...(withMany ? [{ name: MANY_NAME, build: () => chatBodyOf(manyShape.text, 1000) }] : []),
     ];
+    if (!server.pid) throw new Error('the server did not start');
     for (const { name, build } of runs) {
       const { body, ms: built } = build();
       await loopLag(base);
+      const beforeOne = serverUsage(server.pid);
       const one = post(base, key, body);
       const stallOne = await longestHealthz(base, one);
       const single = await one;
       const lagOne = await loopLag(base);
+      const afterOne = serverUsage(server.pid);
       // The first call of a shape also pays for compiling the code paths it is the first to reach.
       const again: number[] = [];
       for (let i = 0; i < 3; i++) again.push((await post(base, key, body)).ms);
       // Calls 5-9: what the shape costs once every code path it reaches is compiled (steady state).
       const steady: number[] = [];
+      const beforeSteady = serverUsage(server.pid);
       for (let i = 0; i < 5; i++) steady.push((await post(base, key, body)).ms);
+      const afterSteady = serverUsage(server.pid);
       const four = Promise.all(Array.from({ length: 4 }, () => post(base, key, body)));
       const stallFour = await longestHealthz(base, four);
       const results = await four;
@@ -376,6 +418,9 @@ async function endToEnd(): Promise<void> {
         single.ms.toFixed(0),
         median(again).toFixed(0),
         median(steady).toFixed(0),
+        usageDelta(beforeOne, afterOne, (u) => u.faults, 1),
+        usageDelta(beforeSteady, afterSteady, (u) => u.faults, 5),
+        `${usageDelta(beforeSteady, afterSteady, (u) => u.cpuMs, 5)} (${usageDelta(beforeSteady, afterSteady, (u) => u.mainCpuMs, 5)})`,
         stallOne.toFixed(0),
         lagOne.toFixed(0),
         results.map((r) => r.status).join(','),
