@@ -138,6 +138,35 @@ describe('POST /llm/request with messages', () => {
     expect(row.prompt).not.toMatch(/jane\.doe|4111/);
   });
 
+  it('should answer a redacted call of megabytes whole: its messages and transcript, byte for byte', async () => {
+    const p = await createProject(ctx.app, user);
+    await request(ctx.app)
+      .post(`/api/v1/settings/project?projectId=${p.id}`)
+      .set(bearer(user.accessToken))
+      .send({ piiMode: 'redact' })
+      .expect(200);
+    // a message over the answer's piece size with nothing to escape once redacted (sent as it is),
+    // and one with quotes, newlines and a two-byte character (sent as JSON)
+    const long = 'Please write to ops@example.com about the delay. '.repeat(12_000);
+    const escaped = 'He said "call me"\nat jane.doe@example.com, café. '.repeat(6_000);
+    const res = await ingest(
+      chat([
+        { role: 'user', content: long },
+        { role: 'assistant', content: escaped },
+      ]),
+      p.apiKey,
+    );
+    expect(res.status).toBe(201);
+    expect(Number(res.headers['content-length'])).toBe(Buffer.byteLength(res.text));
+    expect(res.body.redactedMessages).toEqual([
+      { role: 'user', content: long.replaceAll('ops@example.com', '[EMAIL]') },
+      { role: 'assistant', content: escaped.replaceAll('jane.doe@example.com', '[EMAIL]') },
+    ]);
+    const row = await ctx.prisma.llmRequest.findUniqueOrThrow({ where: { id: res.body.id } });
+    expect(res.body.redactedPrompt).toBe(row.prompt);
+    expect(row.prompt).not.toMatch(/ops@|jane\.doe/);
+  });
+
   it("should find a call by a message's text and show the messages in /logs/:id", async () => {
     const res = await ingest(
       chat([
