@@ -16,7 +16,7 @@ import { docsRouter } from './docs/docsRoutes.js';
 import { apiRouter } from './routes/index.js';
 import { headersSetBy, withDirectPath, type DirectPath } from './routes/directPath.js';
 import { gatewayFastPath } from './routes/gatewayFastPath.js';
-import { ingestFastPath } from './routes/ingestFastPath.js';
+import { checkFastPath, ingestFastPath } from './routes/ingestFastPath.js';
 import { gatewayController } from './controllers/gatewayController.js';
 import { healthRouter } from './routes/healthRoutes.js';
 import { logger as defaultLogger } from './utils/logger.js';
@@ -41,7 +41,7 @@ export interface AppDeps extends WiringDeps {
   corsOrigins?: string[];
   /** Express "trust proxy" (defaults to TRUST_PROXY). */
   trustProxy?: number | boolean;
-  /** POST /llm/request on its direct path (defaults to INGEST_FAST_PATH); false = through Express. */
+  /** POST /llm/request and /llm/check on their direct paths (defaults to INGEST_FAST_PATH); false = through Express. */
   ingestFastPath?: boolean;
   /** POST /v1/chat/completions on its direct path (defaults to GATEWAY_FAST_PATH); false = through Express. */
   gatewayFastPath?: boolean;
@@ -118,7 +118,9 @@ export function createApp(deps: AppDeps): Express {
   if (deps.ingestFastPath ?? env.INGEST_FAST_PATH) {
     const fast = ingestFastPath(app, ctx, direct);
     app.locals.ingestFastPath = fast.stats;
-    paths.push(fast);
+    const check = checkFastPath(app, ctx, direct);
+    app.locals.checkFastPath = check.stats;
+    paths.push(fast, check);
   }
   if (deps.gatewayFastPath ?? env.GATEWAY_FAST_PATH) {
     const fast = gatewayFastPath(app, ctx, gateway, direct);

@@ -3,7 +3,10 @@
  * and Express's per-request machinery (a dozen middleware layers, each setting headers one by
  * one, body-parser's stream plumbing, res.json) cost more CPU than the ingestion itself. Here
  * the same steps run in the same order as the Express route, and answer with the same status
- * codes, headers and JSON bodies:
+ * codes, headers and JSON bodies. POST /api/v1/llm/check (the SDK's pre-flight check) takes the
+ * same path since 2026-12-06, for its large bodies: a 3 MB body is decoded and parsed in turns
+ * of its own and a megabyte answer written in pieces, where Express parsed four such bodies
+ * arriving together in one turn (`/healthz` waited up to 190 ms):
  *
  *   request id -> JSON body -> storable input -> IP block -> API key -> rate limit -> Zod
  *   validation -> ingest (EXPRESS_CHAIN_COVERED below lists the Express chain it stands for)
@@ -24,9 +27,9 @@ import { toAppError } from '../services/appErrors.js';
 import { logRequestLine } from '../middleware/httpLogger.js';
 import { requestIdFor } from '../middleware/requestId.js';
 import { observeHttp } from '../observability/metrics.js';
-import { ingestLlmRequest } from '../services/ingest/ingestService.js';
+import { checkLlmCall, ingestLlmRequest } from '../services/ingest/ingestService.js';
 import { jsonParts, partsBytes } from '../utils/jsonParts.js';
-import { llmRequestBody } from '../validators/ingestValidators.js';
+import { llmCheckBody, llmRequestBody } from '../validators/ingestValidators.js';
 import {
   ANSWER_PIECE_CHARS,
   type DirectPath,
@@ -39,6 +42,7 @@ import {
 } from './directPath.js';
 
 export const INGEST_ROUTE = `${API_PREFIX}/llm/request`;
+export const CHECK_ROUTE = `${API_PREFIX}/llm/check`;
 
 /**
  * The Express chain of POST /llm/request, handler by handler in its order, and what this path
@@ -62,26 +66,61 @@ export const EXPRESS_CHAIN_COVERED = {
   ingest: 'ingestLlmRequest(ctx.ingest)',
 } as const;
 
-/** The direct path as a pre-router hook. */
+/** The same for POST /llm/check: the same chain up to its validation and its own handler. */
+const { ingest: _ingest, ...SDK_CHAIN } = EXPRESS_CHAIN_COVERED;
+export const CHECK_CHAIN_COVERED = {
+  ...SDK_CHAIN,
+  validateRequest: 'llmCheckBody.parse()',
+  check: 'checkLlmCall(ctx.ingest)',
+} as const;
+
+/** The direct path of POST /llm/check (see the module comment). */
+export function checkFastPath(app: Express, ctx: AppContext, options: DirectPathOptions): DirectPath {
+  const deps = ctx.ingest;
+  // its answer echoes the messages or prompt, redacted or not: always made in parts
+  return sdkDirectPath(app, ctx, options, CHECK_ROUTE, 200, async (auth, body) =>
+    jsonParts(await checkLlmCall(deps, auth, llmCheckBody.parse(body)), ANSWER_PIECE_CHARS)!,
+  );
+}
+
+/** The direct path of POST /llm/request as a pre-router hook. */
 export function ingestFastPath(app: Express, ctx: AppContext, options: DirectPathOptions): DirectPath {
+  const deps = ctx.ingest;
+  return sdkDirectPath(app, ctx, options, INGEST_ROUTE, 201, async (auth, body) => {
+    const result = await ingestLlmRequest(deps, auth, llmRequestBody.parse(body));
+    // Only an answer carrying redacted text can run to megabytes (a chat call's: 4-5 MB); it is
+    // made in parts (jsonParts), any other in one go (a quarter of the CPU for a short answer).
+    return result.redactedPrompt === null ? [JSON.stringify(result)] : jsonParts(result, ANSWER_PIECE_CHARS)!;
+  });
+}
+
+/**
+ * A direct path for an SDK route: the steps every API-key route runs (admitDirect), then
+ * `handle` with the caller and the parsed body, answered with `status` and the JSON parts it
+ * gives; a failure answered as the error handler answers it.
+ */
+function sdkDirectPath(
+  app: Express,
+  ctx: AppContext,
+  options: DirectPathOptions,
+  route: string,
+  okStatus: number,
+  handle: (auth: Awaited<ReturnType<typeof admitDirect>>['auth'], body: unknown) => Promise<string[]>,
+): DirectPath {
   const { logger } = options;
   const staticHeaders = options.staticHeaders.flat();
-  const deps = ctx.ingest;
 
   async function serve(req: IncomingMessage, res: ServerResponse, length: number): Promise<void> {
     const started = performance.now();
     const clientIp = clientIpOf(app, req);
     const id = requestIdFor(req.headers['x-request-id'] as string | undefined);
     const headers: string[] = ['X-Request-Id', id, ...staticHeaders];
-    let status = 201;
+    let status = okStatus;
     let payload: string[];
     let aborted = false;
     try {
       const { body, auth } = await admitDirect(ctx, req, length, clientIp, (name, value) => headers.push(name, value));
-      const result = await ingestLlmRequest(deps, auth, llmRequestBody.parse(body));
-      // Only an answer carrying redacted text can run to megabytes (a chat call's: 4-5 MB); it is
-      // made in parts (jsonParts), any other in one go (a quarter of the CPU for a short answer).
-      payload = result.redactedPrompt === null ? [JSON.stringify(result)] : jsonParts(result, ANSWER_PIECE_CHARS)!;
+      payload = await handle(auth, body);
     } catch (err) {
       aborted = err instanceof RequestAborted;
       const appError = toAppError(aborted ? (err as RequestAborted).cause : err);
@@ -99,11 +138,11 @@ export function ingestFastPath(app: Express, ctx: AppContext, options: DirectPat
     } else {
       res.destroy();
     }
-    observeHttp('POST', INGEST_ROUTE, status, started);
+    observeHttp('POST', route, status, started);
     logRequestLine(logger, {
       reqId: id,
       method: 'POST',
-      url: INGEST_ROUTE,
+      url: route,
       remoteAddress: clientIp(),
       userAgent: req.headers['user-agent'],
       status,
@@ -112,5 +151,5 @@ export function ingestFastPath(app: Express, ctx: AppContext, options: DirectPat
     });
   }
 
-  return directPath(INGEST_ROUTE, options, serve);
+  return directPath(route, options, serve);
 }
