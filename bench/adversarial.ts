@@ -22,7 +22,8 @@
  *   over calls 5-9 (all threads, and the request thread's in brackets): fresh memory the call
  *   touches is mapped in a fault per 4 KiB page, about 10 µs each on the machines measured.
  *
- * BENCH_IN_PROCESS=0 skips the first part, BENCH_E2E=0 the second; BENCH_SHAPES=phone,emails runs only
+ * BENCH_ROUTE=check measures POST /llm/check end to end instead of /llm/request (the bodies
+ * without their response). BENCH_IN_PROCESS=0 skips the first part, BENCH_E2E=0 the second; BENCH_SHAPES=phone,emails runs only
  * the shapes whose names hold one of those words, in that order. The project has a system prompt
  * (SYSTEM_PROMPT; BENCH_SYSTEM_PROMPT sets another, an empty one none, as until 2026-12-06): each
  * response is also checked for leaking it.
@@ -45,6 +46,12 @@ import { benchDatabase } from './lib.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const REPEATS = Number(process.env.BENCH_REPEATS ?? 3);
+/**
+ * The route measured end to end: `request` (POST /llm/request, the default) or `check` (POST
+ * /llm/check, the SDK's pre-flight check: the same bodies without the response and latency,
+ * scored but not stored).
+ */
+const ROUTE = process.env.BENCH_ROUTE === 'check' ? 'check' : 'request';
 /** BENCH_SHAPES: a comma-separated list of substrings; only shapes whose name holds one of them run. */
 const ONLY = (process.env.BENCH_SHAPES ?? '').split(',').filter(Boolean);
 /** In the order BENCH_SHAPES names them: the first large call of a run pays for what nothing before it reached. */
@@ -264,9 +271,16 @@ function chatBodyOf(text: string, count = 1): { body: Buffer; ms: number } {
   return { body, ms: performance.now() - started };
 }
 
+/** A /llm/request body as a /llm/check body: without the response and the latency. */
+function asCheck({ body, ms }: { body: Buffer; ms: number }): { body: Buffer; ms: number } {
+  const started = performance.now();
+  const { response: _response, latencyMs: _latency, ...rest } = JSON.parse(body.toString()) as Record<string, unknown>;
+  return { body: Buffer.from(JSON.stringify(rest)), ms: ms + performance.now() - started };
+}
+
 async function post(base: string, key: string, body: Buffer): Promise<{ status: number; ms: number }> {
   const started = performance.now();
-  const { status } = await request(`${base}/api/v1/llm/request`, {
+  const { status } = await request(`${base}/api/v1/llm/${ROUTE}`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', 'content-length': body.length, 'x-api-key': key },
     body,
@@ -356,14 +370,15 @@ async function endToEnd(): Promise<void> {
     console.log(`\nServer ready ${((performance.now() - spawned) / 1000).toFixed(1)} s after it was spawned`);
     // The first requests after a start: a short one (a cold process compiles the request path's
     // code and its database lookups) and the warm-up below, 1 MB of prose.
-    const firstShort = await post(base, key, bodyOf('Please summarise this ticket in two sentences.').body);
-    const firstLarge = await post(base, key, bodyOf(SHAPES.at(-1)!.text).body); // warm-up: compile the hot paths
+    const routed = (built: { body: Buffer; ms: number }) => (ROUTE === 'check' ? asCheck(built) : built).body;
+    const firstShort = await post(base, key, routed(bodyOf('Please summarise this ticket in two sentences.')));
+    const firstLarge = await post(base, key, routed(bodyOf(SHAPES.at(-1)!.text))); // warm-up: compile the hot paths
     console.log(
       `\nFirst requests after start: a short one ${firstShort.ms.toFixed(0)} ms (${firstShort.status}), ` +
         `then 1 MB of English prose ${firstLarge.ms.toFixed(0)} ms (${firstLarge.status})`,
     );
     console.log(
-      `\nEnd to end (spawned server, piiMode redact, ${SYSTEM_PROMPT ? 'a' : 'no'} system prompt; one request at a time, then four at once):`,
+      `\nEnd to end (POST /llm/${ROUTE}, spawned server, piiMode redact, ${SYSTEM_PROMPT ? 'a' : 'no'} system prompt; one request at a time, then four at once):`,
     );
     const rows = [
       [
@@ -391,7 +406,7 @@ async function endToEnd(): Promise<void> {
     ];
     if (!server.pid) throw new Error('the server did not start');
     for (const { name, build } of runs) {
-      const { body, ms: built } = build();
+      const { body, ms: built } = ROUTE === 'check' ? asCheck(build()) : build();
       await loopLag(base);
       const beforeOne = serverUsage(server.pid);
       const one = post(base, key, body);
