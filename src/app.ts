@@ -52,6 +52,21 @@ export interface AppDeps extends WiringDeps {
 }
 
 /** Builds the Express application (no listening, no database start-up). */
+/**
+ * Whether a path's route may take a body up to BODY_LIMIT: the SDK's routes (/llm/request,
+ * /llm/check, /llm/feedback), /guard/check and the gateway. Express matches routes without
+ * regard to case or a trailing slash, so neither is regarded here.
+ */
+export function takesLargeBodies(path: string): boolean {
+  const p = path.toLowerCase();
+  return (
+    p.startsWith(`${API_PREFIX}/llm/`) ||
+    p === `${API_PREFIX}/guard/check` ||
+    p === `${API_PREFIX}/guard/check/` ||
+    p.startsWith(`${GATEWAY_PREFIX}/`)
+  );
+}
+
 export function createApp(deps: AppDeps): Express {
   const app = express();
   const logger = deps.context?.logger ?? deps.logger ?? defaultLogger;
@@ -80,15 +95,23 @@ export function createApp(deps: AppDeps): Express {
   );
   app.use(apiVersion);
   app.use(requireJson);
-  app.use(
+  // Two limits: the routes that score texts (and the gateway) take BODY_LIMIT; every other route
+  // (sign-in, the dashboard, webhooks) OTHER_BODY_LIMIT, so a body of megabytes sent to them,
+  // signed in or not, is refused before it is parsed (parsing holds the event loop: 9 MB sent
+  // to /auth/login held /healthz 221 ms).
+  const jsonUpTo = (limit: string) =>
     express.json({
-      limit: env.BODY_LIMIT,
+      limit,
       // Webhook signatures are computed over the exact bytes received.
       verify: (req, _res, buf) => {
         (req as unknown as { rawBody?: Buffer }).rawBody = buf;
       },
-    }),
-  );
+    });
+  const scoringJson = jsonUpTo(env.BODY_LIMIT);
+  const otherJson = jsonUpTo(env.OTHER_BODY_LIMIT);
+  app.use(function jsonParser(req, res, next) {
+    void (takesLargeBodies(req.path) ? scoringJson : otherJson)(req, res, next);
+  });
   // NUL, unpaired surrogates and absurd nesting anywhere in path, query or body: 400 here, once.
   app.use(storableInput);
 

@@ -38,8 +38,10 @@ export const serverFields = {
   CORS_ORIGINS: csv.default([]),
   /** Express "trust proxy": hops of reverse proxies whose X-Forwarded-For is believed. */
   TRUST_PROXY: z.coerce.number().int().min(0).default(0),
-  /** Max JSON body; the API contract promises 10 MB. */
+  /** Max JSON body of the routes that score texts (/llm/*, /guard/check) and of the gateway. */
   BODY_LIMIT: z.string().default('10mb'),
+  /** Max JSON body of every other route (sign-in, the dashboard, webhooks): theirs are kilobytes. */
+  OTHER_BODY_LIMIT: z.string().default('1mb'),
   /** Wait this long for in-flight requests on SIGTERM before closing anyway. */
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(10_000),
   /**

@@ -1,6 +1,7 @@
 import request from 'supertest';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
+import { takesLargeBodies } from '../../src/app.js';
 import { validate } from '../../src/middleware/validate.js';
 import { useTestApp } from '../helpers/testApp.js';
 
@@ -44,11 +45,34 @@ describe('error handling', () => {
     expect(res.body.error.code).toBe('UNSUPPORTED_MEDIA_TYPE');
   });
 
-  it('should return 413 PAYLOAD_TOO_LARGE above 10 MB', async () => {
-    const big = JSON.stringify({ name: 'x'.repeat(10 * 1024 * 1024 + 10) });
-    const res = await request(ctx.app).post('/api/v1/__probe').set('Content-Type', 'application/json').send(big);
-    expect(res.status).toBe(413);
-    expect(res.body.error.code).toBe('PAYLOAD_TOO_LARGE');
+  it('should return 413 PAYLOAD_TOO_LARGE above 10 MB on the routes that score texts', async () => {
+    const big = JSON.stringify({ model: 'gpt-4o', prompt: 'x'.repeat(10 * 1024 * 1024 + 10) });
+    for (const path of ['/api/v1/llm/check', '/api/v1/guard/check', '/v1/chat/completions']) {
+      const res = await request(ctx.app).post(path).set('Content-Type', 'application/json').send(big);
+      expect(res.status).toBe(413);
+      expect(res.body.error.code).toMatch(/^(PAYLOAD_TOO_LARGE|payload_too_large)$/); // the gateway's in OpenAI's shape
+    }
+  });
+
+  it('should take bodies of megabytes on those routes only, whatever the case of the path', async () => {
+    const twoMb = JSON.stringify({ model: 'gpt-4o', prompt: 'x'.repeat(2 * 1024 * 1024) });
+    // parsed, then refused for the missing key: not for the size
+    for (const path of ['/api/v1/llm/check', '/API/V1/LLM/Check/']) {
+      const res = await request(ctx.app).post(path).set('Content-Type', 'application/json').send(twoMb);
+      expect(res.status).toBe(401);
+    }
+    // every other route, signed in or not, stops at 1 MB (OTHER_BODY_LIMIT), before parsing
+    for (const path of ['/api/v1/auth/login', '/api/v1/__probe', '/api/v1/webhooks/stripe']) {
+      const res = await request(ctx.app).post(path).set('Content-Type', 'application/json').send(twoMb);
+      expect(res.status).toBe(413);
+      expect(res.body.error.code).toBe('PAYLOAD_TOO_LARGE');
+    }
+    const underLimit = JSON.stringify({ name: 'x'.repeat(1000 * 1000) });
+    const ok = await request(ctx.app).post('/api/v1/__probe').set('Content-Type', 'application/json').send(underLimit);
+    expect(ok.status).toBe(201);
+    expect(takesLargeBodies('/api/v1/llmx')).toBe(false);
+    expect(takesLargeBodies('/api/v1/guard/checks')).toBe(false);
+    expect(takesLargeBodies('/v1/embeddings')).toBe(true);
   });
 
   it('should return 400 VALIDATION_ERROR with field details', async () => {
