@@ -188,6 +188,30 @@ describe('POST /llm/request on the direct path', () => {
     expect(bearer.fast.status).toBe(201);
   });
 
+  it('should check the key of a large body before parsing it, and of a small one after, as Express does', async () => {
+    const malformed = (bytes: number) => `{"model": "gpt-4o", "prompt": "${'x'.repeat(bytes)}"`;
+    // a small body: parsed first, so the malformed JSON is what is refused, as by Express
+    const small = await compare((app) =>
+      post('lgk_not-a-real-key')(app).set('Content-Type', 'application/json').send(malformed(1000)),
+    );
+    expect(small.direct).toBe(true);
+    expect(small.fast.body.error.code).toBe('INVALID_JSON');
+    // over 64 KiB: a wrong key is refused before the megabyte is decoded and parsed
+    const before = served();
+    const large = await post('lgk_not-a-real-key')(ctx.app)
+      .set('Content-Type', 'application/json')
+      .send(malformed(1024 * 1024));
+    expect(served()).toBe(before + 1);
+    expect(large.status).toBe(401);
+    expect(large.body.error.code).toBe('UNAUTHORIZED');
+    // with the right key the same body is parsed, and refused for what it is
+    const parsed = await post(project.apiKey)(ctx.app)
+      .set('Content-Type', 'application/json')
+      .send(malformed(1024 * 1024));
+    expect(parsed.status).toBe(400);
+    expect(parsed.body.error.code).toBe('INVALID_JSON');
+  });
+
   it('should rate-limit per key with the same 429 and headers', async () => {
     const limited = await createProject(ctx.app, user, 'limited');
     for (let i = 0; i < PER_KEY; i++) {
