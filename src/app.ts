@@ -14,7 +14,9 @@ import { requireJson } from './middleware/requireJson.js';
 import { storableInput } from './middleware/storableInput.js';
 import { docsRouter } from './docs/docsRoutes.js';
 import { apiRouter } from './routes/index.js';
-import { headersSetBy, withDirectPath, type DirectPath } from './routes/directPath.js';
+import { headersSetBy, LARGE_BODY_BYTES, withDirectPath, type DirectPath } from './routes/directPath.js';
+import { authenticateApiKey } from './middleware/apiKeyAuth.js';
+import { AppError } from './utils/AppError.js';
 import { gatewayFastPath } from './routes/gatewayFastPath.js';
 import { checkFastPath, ingestFastPath } from './routes/ingestFastPath.js';
 import { gatewayController } from './controllers/gatewayController.js';
@@ -67,6 +69,28 @@ export function takesLargeBodies(path: string): boolean {
   );
 }
 
+/** Whether every route under a path needs an API key: the SDK's (`/llm/*`) and the gateway's. */
+function needsApiKey(path: string): boolean {
+  const p = path.toLowerCase();
+  return p.startsWith(`${API_PREFIX}/llm/`) || p.startsWith(`${GATEWAY_PREFIX}/`);
+}
+
+/** A body over 64 KiB, or of a length not given (chunked): what the direct paths check a key for first. */
+function mayBeLarge(req: express.Request): boolean {
+  const length = req.headers['content-length'];
+  return length === undefined ? req.headers['transfer-encoding'] !== undefined : Number(length) > LARGE_BODY_BYTES;
+}
+
+/** Whether the request carries a valid API key; an error other than a refused key is left to the route. */
+async function hasValidKey(ctx: AppContext, req: express.Request): Promise<boolean> {
+  try {
+    await authenticateApiKey(ctx.keyCache, req);
+    return true;
+  } catch (err) {
+    return !(err instanceof AppError && err.code === 'UNAUTHORIZED');
+  }
+}
+
 export function createApp(deps: AppDeps): Express {
   const app = express();
   const logger = deps.context?.logger ?? deps.logger ?? defaultLogger;
@@ -109,13 +133,17 @@ export function createApp(deps: AppDeps): Express {
     });
   const scoringJson = jsonUpTo(env.BODY_LIMIT);
   const otherJson = jsonUpTo(env.OTHER_BODY_LIMIT);
-  app.use(function jsonParser(req, res, next) {
-    void (takesLargeBodies(req.path) ? scoringJson : otherJson)(req, res, next);
+  const ctx = deps.context ?? wire(deps).ctx;
+  app.use(async function jsonParser(req, res, next) {
+    if (!takesLargeBodies(req.path)) return otherJson(req, res, next);
+    // A large body for an API-key route is read only with a valid key, as on the direct paths
+    // (directPath.ts): left unread, the route's requireApiKey refuses it and node discards it.
+    if (needsApiKey(req.path) && mayBeLarge(req) && !(await hasValidKey(ctx, req))) return next();
+    scoringJson(req, res, next);
   });
   // NUL, unpaired surrogates and absurd nesting anywhere in path, query or body: 400 here, once.
   app.use(storableInput);
 
-  const ctx = deps.context ?? wire(deps).ctx;
   // One controller for the gateway's Express routes and its direct path.
   const gateway = gatewayController(ctx);
   // The API first: its prefix is matched once, so /llm/request walks the fewest layers.

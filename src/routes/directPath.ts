@@ -184,8 +184,11 @@ export interface Admitted {
   auth: Awaited<ReturnType<typeof authenticateApiKey>>;
 }
 
-/** Bodies longer than this (bytes) wait for a turn of their own before being decoded and parsed. */
-const LARGE_BODY_BYTES = 64 * 1024;
+/**
+ * Bodies longer than this (bytes) are read only for a caller with a valid key (Express's json
+ * parser in app.ts does the same), and wait for a turn of their own before being decoded and parsed.
+ */
+export const LARGE_BODY_BYTES = 64 * 1024;
 
 /**
  * The steps before an API-key route's handler, in the Express chain's order: JSON body

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { takesLargeBodies } from '../../src/app.js';
 import { validate } from '../../src/middleware/validate.js';
+import { createProject, registerUser } from '../helpers/factories.js';
 import { useTestApp } from '../helpers/testApp.js';
 
 const errorShape = z.object({
@@ -47,19 +48,37 @@ describe('error handling', () => {
 
   it('should return 413 PAYLOAD_TOO_LARGE above 10 MB on the routes that score texts', async () => {
     const big = JSON.stringify({ model: 'gpt-4o', prompt: 'x'.repeat(10 * 1024 * 1024 + 10) });
+    const user = await registerUser(ctx.app);
+    const { apiKey } = await createProject(ctx.app, user);
     for (const path of ['/api/v1/llm/check', '/api/v1/guard/check', '/v1/chat/completions']) {
-      const res = await request(ctx.app).post(path).set('Content-Type', 'application/json').send(big);
+      const res = await request(ctx.app)
+        .post(path)
+        .set('Content-Type', 'application/json')
+        .set('X-API-Key', apiKey)
+        .send(big);
       expect(res.status).toBe(413);
       expect(res.body.error.code).toMatch(/^(PAYLOAD_TOO_LARGE|payload_too_large)$/); // the gateway's in OpenAI's shape
+    }
+    // without a valid key, the SDK's routes and the gateway refuse the key before reading the body
+    for (const path of ['/api/v1/llm/check', '/v1/chat/completions']) {
+      const res = await request(ctx.app).post(path).set('Content-Type', 'application/json').send(big);
+      expect(res.status).toBe(401);
     }
   });
 
   it('should take bodies of megabytes on those routes only, whatever the case of the path', async () => {
     const twoMb = JSON.stringify({ model: 'gpt-4o', prompt: 'x'.repeat(2 * 1024 * 1024) });
-    // parsed, then refused for the missing key: not for the size
+    // parsed, then refused for the prompt's length (over 1 MB), not for the body's size
+    const user = await registerUser(ctx.app);
+    const { apiKey } = await createProject(ctx.app, user);
     for (const path of ['/api/v1/llm/check', '/API/V1/LLM/Check/']) {
-      const res = await request(ctx.app).post(path).set('Content-Type', 'application/json').send(twoMb);
-      expect(res.status).toBe(401);
+      const res = await request(ctx.app)
+        .post(path)
+        .set('Content-Type', 'application/json')
+        .set('X-API-Key', apiKey)
+        .send(twoMb);
+      expect(res.status).toBe(400);
+      expect(res.body.error.code).toBe('VALIDATION_ERROR');
     }
     // every other route, signed in or not, stops at 1 MB (OTHER_BODY_LIMIT), before parsing
     for (const path of ['/api/v1/auth/login', '/api/v1/__probe', '/api/v1/webhooks/stripe']) {
