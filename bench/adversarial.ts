@@ -22,6 +22,8 @@
  *   over calls 5-9 (all threads, and the request thread's in brackets): fresh memory the call
  *   touches is mapped in a fault per 4 KiB page, about 10 µs each on the machines measured.
  *
+ * After the shapes, bodies of megabytes that are refused (to sign-in, with a wrong key, with a
+ * prompt over its limit), one and four at once (BENCH_REFUSED=0 skips them).
  * BENCH_ROUTE=check measures POST /llm/check end to end instead of /llm/request (the bodies
  * without their response). BENCH_IN_PROCESS=0 skips the first part, BENCH_E2E=0 the second; BENCH_SHAPES=phone,emails runs only
  * the shapes whose names hold one of those words, in that order. The project has a system prompt
@@ -318,6 +320,57 @@ const usageDelta = (
   calls: number,
 ): string => (before && after ? ((field(after) - field(before)) / calls).toFixed(0) : '-');
 
+/**
+ * Bodies of megabytes that are refused, sent by anyone: 9 MB to sign-in (over its 1 MB limit),
+ * 9 MB to /llm/request with a wrong key, and a 9 MB prompt with the right key (refused by
+ * validation, after parsing). One, then four at once; the server's own longest event-loop delay
+ * meanwhile (this process sending 36 MB also delays its /healthz probe, so the server's figure
+ * is the one that counts).
+ */
+async function refusedBodies(base: string, key: string): Promise<void> {
+  const text = 'x'.repeat(9 * 1024 * 1024);
+  const cases = [
+    { name: '9 MB to /auth/login', path: '/api/v1/auth/login', key: undefined, body: { email: text, password: 'x' } },
+    {
+      name: '9 MB, wrong key',
+      path: `/api/v1/llm/${ROUTE}`,
+      key: 'lgk_not-a-real-key',
+      body: { model: 'gpt-4o', prompt: text },
+    },
+    { name: '9 MB, right key', path: `/api/v1/llm/${ROUTE}`, key, body: { model: 'gpt-4o', prompt: text } },
+  ];
+  console.log('\nBodies of megabytes refused (one, then four at once):');
+  const rows = [['body', 'statuses', 'slowest ms', 'longest /healthz ms', 'server loop delay ms']];
+  for (const c of cases) {
+    const body = Buffer.from(JSON.stringify(c.body));
+    for (const n of [1, 4]) {
+      await loopLag(base);
+      const sent = Promise.all(
+        Array.from({ length: n }, async () => {
+          const started = performance.now();
+          const headers: Record<string, string | number> = {
+            'content-type': 'application/json',
+            'content-length': body.length,
+          };
+          if (c.key) headers['x-api-key'] = c.key;
+          const { status } = await request(`${base}${c.path}`, { method: 'POST', headers, body });
+          return { status, ms: performance.now() - started };
+        }),
+      );
+      const stall = await longestHealthz(base, sent);
+      const results = await sent;
+      rows.push([
+        `${c.name}${n > 1 ? ', x4' : ''}`,
+        results.map((r) => r.status).join(','),
+        Math.max(...results.map((r) => r.ms)).toFixed(0),
+        stall.toFixed(0),
+        (await loopLag(base)).toFixed(0),
+      ]);
+    }
+  }
+  printTable(rows);
+}
+
 async function waitReady(url: string) {
   for (let i = 0; i < 1200; i++) {
     try {
@@ -445,6 +498,7 @@ async function endToEnd(): Promise<void> {
       ]);
     }
     printTable(rows);
+    if (process.env.BENCH_REFUSED !== '0') await refusedBodies(base, key);
   } finally {
     agent.destroy();
     server?.kill('SIGTERM');
