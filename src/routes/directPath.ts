@@ -135,16 +135,21 @@ export class RequestAborted extends Error {
 function readBody(req: IncomingMessage, length: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
+    // A large body is copied into a buffer of its declared length as it arrives: joining 9 MB
+    // when it ends took 25 ms in one go (its fresh pages faulted in), and bodies ending together
+    // did it back to back (four 9 MB bodies held the event loop 156 ms).
+    const whole = length > LARGE_BODY_BYTES ? Buffer.allocUnsafe(length) : undefined;
     let received = 0;
     let ended = false;
     req.on('data', (chunk: Buffer) => {
-      chunks.push(chunk);
+      if (!whole) chunks.push(chunk);
+      else if (received + chunk.length <= length) chunk.copy(whole, received);
       received += chunk.length;
     });
     req.once('end', () => {
       ended = true;
       if (received !== length) reject(new AppError('VALIDATION_ERROR', 'Request size did not match Content-Length'));
-      else resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, received));
+      else resolve(whole ?? (chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, received)));
     });
     req.once('error', reject);
     req.once('close', () => {
