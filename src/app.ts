@@ -53,7 +53,6 @@ export interface AppDeps extends WiringDeps {
   mount?: (app: Express) => void;
 }
 
-/** Builds the Express application (no listening, no database start-up). */
 /**
  * Whether a path's route may take a body up to BODY_LIMIT: the SDK's routes (/llm/request,
  * /llm/check, /llm/feedback), /guard/check and the gateway. Express matches routes without
@@ -91,6 +90,7 @@ async function hasValidKey(ctx: AppContext, req: express.Request): Promise<boole
   }
 }
 
+/** Builds the Express application (no listening, no database start-up). */
 export function createApp(deps: AppDeps): Express {
   const app = express();
   const logger = deps.context?.logger ?? deps.logger ?? defaultLogger;
@@ -122,7 +122,7 @@ export function createApp(deps: AppDeps): Express {
   // Two limits: the routes that score texts (and the gateway) take BODY_LIMIT; every other route
   // (sign-in, the dashboard, webhooks) OTHER_BODY_LIMIT, so a body of megabytes sent to them,
   // signed in or not, is refused before it is parsed (parsing holds the event loop: 9 MB sent
-  // to /auth/login held /healthz 221 ms).
+  // to /auth/login held /healthz 194 ms).
   const jsonUpTo = (limit: string) =>
     express.json({
       limit,

@@ -6,7 +6,7 @@
  * codes, headers and JSON bodies. POST /api/v1/llm/check (the SDK's pre-flight check) takes the
  * same path since 2026-12-06, for its large bodies: a 3 MB body is decoded and parsed in turns
  * of its own and a megabyte answer written in pieces, where Express parsed four such bodies
- * arriving together in one turn (`/healthz` waited up to 190 ms):
+ * arriving together in one turn (`/healthz` waited up to 199 ms):
  *
  *   request id -> JSON body -> storable input -> IP block -> API key -> rate limit -> Zod
  *   validation -> ingest (EXPRESS_CHAIN_COVERED below lists the Express chain it stands for)
@@ -32,6 +32,7 @@ import { jsonParts, partsBytes } from '../utils/jsonParts.js';
 import { llmCheckBody, llmRequestBody } from '../validators/ingestValidators.js';
 import {
   ANSWER_PIECE_CHARS,
+  type Admitted,
   type DirectPath,
   type DirectPathOptions,
   RequestAborted,
@@ -96,7 +97,7 @@ export function ingestFastPath(app: Express, ctx: AppContext, options: DirectPat
 
 /**
  * A direct path for an SDK route: the steps every API-key route runs (admitDirect), then
- * `handle` with the caller and the parsed body, answered with `status` and the JSON parts it
+ * `handle` with the caller and the parsed body, answered with `okStatus` and the JSON parts it
  * gives; a failure answered as the error handler answers it.
  */
 function sdkDirectPath(
@@ -105,7 +106,7 @@ function sdkDirectPath(
   options: DirectPathOptions,
   route: string,
   okStatus: number,
-  handle: (auth: Awaited<ReturnType<typeof admitDirect>>['auth'], body: unknown) => Promise<string[]>,
+  handle: (auth: Admitted['auth'], body: unknown) => Promise<string[]>,
 ): DirectPath {
   const { logger } = options;
   const staticHeaders = options.staticHeaders.flat();
