@@ -213,8 +213,9 @@ export async function admitDirect(
   // A large body is read, decoded and parsed only for a caller the route would serve: the IP
   // block and the API key (from the headers, cached) are checked first, so megabytes sent with a
   // wrong key are never buffered or parsed (node discards them: 9 MB with a wrong key held
-  // /healthz 54-94 ms before). Express's jsonParser (app.ts) checks the key first too, and the IP
-  // block after, with the same answers.
+  // /healthz 54-94 ms before). Express's jsonParser (app.ts) checks the key first too but the IP
+  // block after parsing: a blocked address sending a malformed body with a valid key gets 403
+  // here and 400 there.
   const large = length > LARGE_BODY_BYTES;
   const caller = large ? await callerOf(ctx, req, clientIp) : undefined;
   let raw: Buffer;
