@@ -67,6 +67,21 @@ export async function createProject(app: Express, owner: TestUser, name = 'Test 
   return { id: res.body.project.id, apiKey: res.body.apiKey.key, apiKeyId: res.body.apiKey.id };
 }
 
+/** Creates a project through the API with PII redaction on (`piiMode: redact`). */
+export async function createRedactingProject(
+  app: Express,
+  owner: TestUser,
+  name = 'Test project',
+): Promise<TestProject> {
+  const project = await createProject(app, owner, name);
+  const res = await request(app)
+    .post(`/api/v1/settings/project?projectId=${project.id}`)
+    .set(bearer(owner.accessToken))
+    .send({ piiMode: 'redact' });
+  if (res.status !== 200) throw new Error(`piiMode redact failed: ${res.status} ${JSON.stringify(res.body)}`);
+  return project;
+}
+
 /**
  * A project whose `default` gateway provider points at `upstream` (a compatible base URL and
  * key; other provider fields override), with project `settings` applied when given.

@@ -13,7 +13,13 @@ import { expectedMigrations } from '../../src/db/database.js';
 import { handlerChain } from '../../src/docs/routes.js';
 import { CHECK_CHAIN_COVERED, EXPRESS_CHAIN_COVERED } from '../../src/routes/ingestFastPath.js';
 import { createSecurity } from '../../src/services/auth/security.js';
-import { bearer, createProject, registerUser, type TestProject, type TestUser } from '../helpers/factories.js';
+import {
+  createProject,
+  createRedactingProject,
+  registerUser,
+  type TestProject,
+  type TestUser,
+} from '../helpers/factories.js';
 import { answerShape, comparer, hangUpMidBody, unusualRequests, whileLoopbackBlocked } from '../helpers/directPaths.js';
 import { useTestApp } from '../helpers/testApp.js';
 
@@ -363,12 +369,7 @@ describe('POST /llm/check on the direct path', () => {
   });
 
   it('should answer a redacted check of megabytes byte for byte, as Express does', async () => {
-    const p = await createProject(ctx.app, user, 'check-redact');
-    await request(ctx.app)
-      .post(`/api/v1/settings/project?projectId=${p.id}`)
-      .set(bearer(user.accessToken))
-      .send({ piiMode: 'redact' })
-      .expect(200);
+    const p = await createRedactingProject(ctx.app, user, 'check-redact');
     const long = 'Please write to ops@example.com about the delay. '.repeat(12_000);
     const sent = {
       model: 'gpt-4o',

@@ -7,7 +7,14 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { storedMessages, transcriptOf } from '../../src/domain/chat/messages.js';
 import { ingestResponse } from '../../src/validators/ingestValidators.js';
 import { logResponse } from '../../src/docs/responses.js';
-import { bearer, createProject, registerUser, type TestProject, type TestUser } from '../helpers/factories.js';
+import {
+  bearer,
+  createProject,
+  createRedactingProject,
+  registerUser,
+  type TestProject,
+  type TestUser,
+} from '../helpers/factories.js';
 import { useTestApp } from '../helpers/testApp.js';
 
 const ctx = useTestApp();
@@ -115,12 +122,7 @@ describe('POST /llm/request with messages', () => {
   });
 
   it('should still find PII in the system message and redact it from every stored message', async () => {
-    const p = await createProject(ctx.app, user);
-    await request(ctx.app)
-      .post(`/api/v1/settings/project?projectId=${p.id}`)
-      .set(bearer(user.accessToken))
-      .send({ piiMode: 'redact' })
-      .expect(200);
+    const p = await createRedactingProject(ctx.app, user);
     const res = await ingest(
       chat([
         { role: 'system', content: 'Escalate to jane.doe@example.com.' },
@@ -139,12 +141,7 @@ describe('POST /llm/request with messages', () => {
   });
 
   it('should answer a redacted call of megabytes whole: its messages and transcript, byte for byte', async () => {
-    const p = await createProject(ctx.app, user);
-    await request(ctx.app)
-      .post(`/api/v1/settings/project?projectId=${p.id}`)
-      .set(bearer(user.accessToken))
-      .send({ piiMode: 'redact' })
-      .expect(200);
+    const p = await createRedactingProject(ctx.app, user);
     // a message over the answer's piece size with nothing to escape once redacted (sent as it is),
     // and one with quotes, newlines and a two-byte character (sent as JSON)
     const long = 'Please write to ops@example.com about the delay. '.repeat(12_000);

@@ -8,7 +8,13 @@ import request from 'supertest';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { guardCheckResponse } from '../../src/validators/guardValidators.js';
 import { llmCheckResponse } from '../../src/validators/ingestValidators.js';
-import { bearer, createProject, registerUser, type TestProject, type TestUser } from '../helpers/factories.js';
+import {
+  createProject,
+  createRedactingProject,
+  registerUser,
+  type TestProject,
+  type TestUser,
+} from '../helpers/factories.js';
 import { useTestApp } from '../helpers/testApp.js';
 
 const ctx = useTestApp();
@@ -126,12 +132,7 @@ describe('POST /llm/check with messages', () => {
   });
 
   it('should return the messages redacted under piiMode redact', async () => {
-    const p = await createProject(ctx.app, user);
-    await request(ctx.app)
-      .post(`/api/v1/settings/project?projectId=${p.id}`)
-      .set(bearer(user.accessToken))
-      .send({ piiMode: 'redact' })
-      .expect(200);
+    const p = await createRedactingProject(ctx.app, user);
     const res = await check(
       {
         model: 'gpt-4o',
