@@ -85,6 +85,7 @@ export class PiecewiseQuery implements pg.Submittable {
   constructor(
     readonly text: string,
     readonly values: readonly (string | null)[],
+    /** pause: awaited after each piece (default: the next turn of the event loop) */
     private readonly options: { pieceChars?: number; pause?: () => Promise<void> } = {},
   ) {}
 

@@ -4,6 +4,7 @@
  * decides when a batch goes; this is what it sends).
  */
 import { postgresErrorCode } from '../../db/pgErrors.js';
+import { pause } from '../../domain/slices.js';
 import { PIECE_CHARS, PiecewiseQuery, type PiecewiseResult } from '../../db/piecewiseQuery.js';
 import type { PrismaClient } from '../../db/prisma.js';
 import { AppError } from '../../utils/AppError.js';
@@ -61,7 +62,8 @@ export function poolExecutor(pool: {
   return (sql, params) => {
     if (params.some((p) => typeof p === 'string' && p.length > PIECE_CHARS) && params.every(isTextOrNull)) {
       // pg-pool answers a Submittable with a promise (the type says otherwise: it is the client's)
-      return pool.query(new PiecewiseQuery(sql, params)) as Promise<PiecewiseResult>;
+      // its pieces take their turns with every other sliced work (pause: one per turn)
+      return pool.query(new PiecewiseQuery(sql, params, { pause })) as Promise<PiecewiseResult>;
     }
     let name = names.get(sql);
     if (name === undefined) {
