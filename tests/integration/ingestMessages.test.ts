@@ -5,6 +5,7 @@
 import request from 'supertest';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { storedMessages, transcriptOf } from '../../src/domain/chat/messages.js';
+import { messagesFromPrompt } from '../../src/services/ingest/messagesInPrompt.js';
 import { ingestResponse } from '../../src/validators/ingestValidators.js';
 import { logResponse } from '../../src/docs/responses.js';
 import {
@@ -15,6 +16,7 @@ import {
   type TestProject,
   type TestUser,
 } from '../helpers/factories.js';
+import { seedIncident } from '../helpers/incidentFixtures.js';
 import { useTestApp } from '../helpers/testApp.js';
 
 const ctx = useTestApp();
@@ -210,9 +212,33 @@ describe('POST /llm/request with messages', () => {
     ]);
     for (const res of [large, ...small]) expect(res.status).toBe(201);
     const row = await ctx.prisma.llmRequest.findUniqueOrThrow({ where: { id: large.body.id } });
-    expect(row.messages).toEqual(messages);
     expect(row.response).toBe(response);
     expect(row.prompt).toBe(transcriptOf(storedMessages(messages)));
+    // The texts are stored once, in the prompt; the messages hold their places in it.
+    expect(JSON.stringify(row.messages).length).toBeLessThan(500);
+    expect(messagesFromPrompt(row.messages, row.prompt)).toEqual(messages);
+    // ...and both readers give them back whole: /logs/:id, and the list's previews.
+    const detail = await request(ctx.app).get(`/api/v1/logs/${large.body.id}`).set(bearer(user.accessToken));
+    expect(logResponse.parse(detail.body).request.messages).toEqual(messages);
+    const list = await request(ctx.app)
+      .get(`/api/v1/logs?projectId=${project.id}&limit=100`)
+      .set(bearer(user.accessToken));
+    const listed = list.body.data.find((r: { id: string }) => r.id === large.body.id);
+    expect(listed.messages).toEqual(
+      messages.map((m) => ({ role: m.role, content: [...m.content].slice(0, 500).join('') })),
+    );
+    // ...and an incident's related calls (GET /incidents/:id)
+    const incident = await seedIncident(ctx.prisma, project.id, {
+      type: 'error_rate',
+      endpoint: '',
+      title: 'Errors',
+      figures: {},
+    });
+    await ctx.prisma.llmRequest.update({ where: { id: large.body.id }, data: { status: 'error' } });
+    const shown = await request(ctx.app).get(`/api/v1/incidents/${incident.id}`).set(bearer(user.accessToken));
+    expect(shown.status).toBe(200);
+    expect(shown.body.incident.relatedRequests.map((r: { id: string }) => r.id)).toEqual([large.body.id]);
+    expect(shown.body.incident.relatedRequests[0].messages).toEqual(messages);
     for (const [i, res] of small.entries()) {
       const stored = await ctx.prisma.llmRequest.findUniqueOrThrow({ where: { id: res.body.id } });
       expect(stored.messages).toEqual([{ role: 'user', content: `small call ${i}` }]);

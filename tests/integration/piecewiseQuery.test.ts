@@ -11,6 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { resilientPool } from '../../src/db/databaseHealth.js';
 import { PiecewiseQuery, type PiecewiseResult, pieceEnd } from '../../src/db/piecewiseQuery.js';
 import { postgresErrorCode } from '../../src/db/pgErrors.js';
+import { messagesFromPrompt } from '../../src/services/ingest/messagesInPrompt.js';
 import { IngestWriter, poolExecutor } from '../../src/services/ingest/ingestWriter.js';
 import { seedTenant } from '../helpers/factories.js';
 import { requestRow } from '../helpers/requestRows.js';
@@ -148,7 +149,7 @@ describe('PiecewiseQuery on PostgreSQL', () => {
       expect(stored.map((row) => row.prompt).sort()).toEqual([`0${prompt}`, `1${prompt}`]);
       for (const row of stored) {
         expect(row.response).toBe(response);
-        expect(row.messages).toEqual(messages);
+        expect(messagesFromPrompt(row.messages, row.prompt)).toEqual(messages);
       }
     } finally {
       await writer.close();

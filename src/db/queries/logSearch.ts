@@ -17,13 +17,23 @@ export const TOTAL_CAP = 10_000;
 
 const SORT_COLUMNS = { createdAt: '"createdAt"', latencyMs: '"latencyMs"', riskScore: '"riskScore"' } as const;
 
-/** List columns: the heavy prompt/response are cut to a preview; GET /logs/:id has them whole. */
+/**
+ * List columns: the heavy prompt/response are cut to a preview; GET /logs/:id has them whole.
+ * A message stored as its place in the prompt (`contentInPrompt`: byte offset and length in the
+ * prompt's UTF-8, services/ingest/messagesInPrompt.ts) is read from there; the prompt's bytes
+ * are made once per row (OFFSET 0 keeps the subquery from being folded into each message) and
+ * only for a row that has such a message.
+ */
 const LIST_COLUMNS = Prisma.sql`id, "projectId", "apiKeyId", model, "effectiveModel", endpoint, "endUserId",
   left(prompt, 500) AS prompt, left(response, 500) AS response, "latencyMs", "promptTokens", "completionTokens",
   "totalTokens", status::text AS status, error, "riskScore", "riskLevel"::text AS "riskLevel", "riskFlags",
   decision::text AS decision, "costUsd", "piiRedacted", "createdAt", outcome, "refusalReason",
-  (SELECT jsonb_agg(jsonb_build_object('role', m->>'role', 'content', left(m->>'content', 500)))
-     FROM jsonb_array_elements(messages) AS m) AS messages`;
+  (SELECT jsonb_agg(jsonb_build_object('role', m->>'role', 'content', left(CASE WHEN m ? 'contentInPrompt'
+       THEN convert_from(substring(p.bytes FROM (m->'contentInPrompt'->>0)::int + 1 FOR (m->'contentInPrompt'->>1)::int), 'UTF8')
+       ELSE m->>'content' END, 500)) ORDER BY x.n)
+     FROM (SELECT CASE WHEN jsonb_path_exists(messages, '$[*].contentInPrompt') THEN convert_to(prompt, 'UTF8') END AS bytes
+           OFFSET 0) AS p,
+       jsonb_array_elements(messages) WITH ORDINALITY AS x(m, n)) AS messages`;
 
 /** Timestamps are stored as UTC `timestamp(3)`; compare against UTC whatever the session zone. */
 export const utc = (d: Date) => Prisma.sql`(${d.toISOString()}::timestamptz AT TIME ZONE 'UTC')`;

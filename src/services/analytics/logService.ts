@@ -5,6 +5,7 @@ import { AppError } from '../../utils/AppError.js';
 import { feedbackOnRequest } from '../feedback/llmFeedbackService.js';
 import type { AccessClaims } from '../../utils/jwt.js';
 import type { LogSearchQuery } from '../../validators/logValidators.js';
+import { messagesFromPrompt } from '../ingest/messagesInPrompt.js';
 import { accessibleProjectIds, getAccessibleProject } from '../projects/projectService.js';
 
 /**
@@ -25,5 +26,10 @@ export async function getLog(prisma: PrismaClient, caller: AccessClaims, id: str
   await getAccessibleProject(prisma, row.projectId, caller).catch(() => {
     throw AppError.notFound('Request');
   });
-  return { ...row, feedback: await feedbackOnRequest(prisma, row.projectId, row.id) };
+  return {
+    ...row,
+    // a large chat call's messages are stored as places in its prompt: given their text back
+    messages: messagesFromPrompt(row.messages, row.prompt) as typeof row.messages,
+    feedback: await feedbackOnRequest(prisma, row.projectId, row.id),
+  };
 }

@@ -5,6 +5,7 @@
 import type { PrismaClient } from '../../db/prisma.js';
 import type { Incident, LlmRequest, Prisma } from '../../generated/prisma/client.js';
 import { DEFAULT_THRESHOLDS } from '../../domain/incidents/incidentRules.js';
+import { messagesFromPrompt } from '../ingest/messagesInPrompt.js';
 
 /** Requests from this long before the first occurrence count as related (the build-up). */
 const LOOKBACK_MS = 60 * 60 * 1000;
@@ -66,12 +67,19 @@ export async function relatedRequests(
   incident: IncidentScope,
   limit = 20,
 ): Promise<LlmRequest[]> {
-  return prisma.llmRequest.findMany({
+  const rows = await prisma.llmRequest.findMany({
     where: relatedRequestsWhere(incident),
     orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
     take: limit,
   });
+  return rows.map(withMessages);
 }
+
+/** A row with a large chat call's messages given their text back (stored as places in its prompt). */
+const withMessages = (row: LlmRequest): LlmRequest =>
+  row.messages === null
+    ? row
+    : { ...row, messages: messagesFromPrompt(row.messages, row.prompt) as LlmRequest['messages'] };
 
 /** Requests within the threshold a latency RCA compares the slow ones with. */
 const COMPARISON_LIMIT = 10;
@@ -93,5 +101,5 @@ export async function rcaSample(
     orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
     take: COMPARISON_LIMIT,
   });
-  return [...related, ...comparison];
+  return [...related, ...comparison.map(withMessages)];
 }

@@ -8,6 +8,7 @@ import { pause } from '../../domain/slices.js';
 import { PIECE_CHARS, PiecewiseQuery, type PiecewiseResult } from '../../db/piecewiseQuery.js';
 import type { PrismaClient } from '../../db/prisma.js';
 import { AppError } from '../../utils/AppError.js';
+import { referToPrompt } from './messagesInPrompt.js';
 import type { Decision, RiskLevel } from '../../types/vocabulary.js';
 
 export interface LlmRequestRow {
@@ -215,7 +216,19 @@ export async function batchInPieces(
   const shaped: Record<string, unknown>[] = [];
   for (const row of rows) {
     const out: Record<string, unknown> = { ...row };
+    // A chat call's messages of megabytes: each text stored once, as its place in the prompt
+    // (their transcript), when the texts are stored as they are (messagesInPrompt.ts).
+    const { messages } = row;
+    let inPrompt: unknown[] | null = null;
+    if (messages && largeFieldLength(messages) > pieceChars && storableAsIs(messages) && storableAsIs(row.prompt)) {
+      await pause();
+      inPrompt = referToPrompt(row.prompt, messages);
+    }
     for (const key of LARGE_FIELDS) {
+      if (key === 'messages' && inPrompt) {
+        out.messages = inPrompt;
+        continue;
+      }
       const value = row[key];
       if (value === undefined || value === null || largeFieldLength(value) <= pieceChars) continue;
       await pause();
