@@ -112,6 +112,7 @@ export class PiecewiseQuery implements pg.Submittable {
     head.writeInt32BE(length, 1);
     head.writeInt16BE(this.values.length, 9);
     let pending: Buffer[] = [head];
+    let pendingChars = 0;
     let written = 0;
     const flush = async () => {
       stream.cork();
@@ -122,6 +123,7 @@ export class PiecewiseQuery implements pg.Submittable {
       }
       stream.uncork();
       pending = [];
+      pendingChars = 0;
       if (!room) await drained(stream);
     };
     for (const [i, value] of this.values.entries()) {
@@ -131,6 +133,13 @@ export class PiecewiseQuery implements pg.Submittable {
       if (value === null) continue;
       if (value.length <= pieceChars) {
         pending.push(Buffer.from(value));
+        pendingChars += value.length;
+        // shorter texts together: no more than a piece's worth encoded in a turn either
+        if (pendingChars >= pieceChars) {
+          await flush();
+          await pause();
+          if (gone(stream)) return;
+        }
         continue;
       }
       for (let from = 0; from < value.length;) {

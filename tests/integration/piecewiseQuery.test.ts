@@ -76,6 +76,19 @@ describe('PiecewiseQuery on PostgreSQL', () => {
     expect(pauses).toBe(Math.ceil(large.length / 7_001));
   });
 
+  it("should pause after each piece's worth of shorter texts too", async () => {
+    const texts = ['a', 'b', 'c', 'd', 'e'].map((c) => c.repeat(30_000));
+    let pauses = 0;
+    const query = new PiecewiseQuery('SELECT md5($1 || $2 || $3 || $4 || $5) AS digest', texts, {
+      pieceChars: 50_000,
+      pause: async () => void pauses++,
+    });
+    const { rows } = await withClient((client) => run(client, query));
+    expect(rows).toEqual([{ digest: md5(texts.join('')) }]);
+    // 60,000 characters reached after the second and the fourth text
+    expect(pauses).toBe(2);
+  });
+
   it('should answer every row of the result as an object of texts', async () => {
     const big = 'n'.repeat(200_000);
     const { rows } = await withClient((client) =>

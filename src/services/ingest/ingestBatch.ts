@@ -62,8 +62,8 @@ export function poolExecutor(pool: {
   const names = new Map<string, string>();
   return (sql, params) => {
     if (params.some((p) => typeof p === 'string' && p.length > PIECE_CHARS) && params.every(isTextOrNull)) {
-      // pg-pool answers a Submittable with a promise (the type says otherwise: it is the client's)
-      // its pieces take their turns with every other sliced work (pause: one per turn)
+      // Its pieces take their turns with all other sliced work (pause: one per turn). pg-pool
+      // answers a Submittable with a promise (the type says otherwise: it is the client's).
       return pool.query(new PiecewiseQuery(sql, params, { pause })) as Promise<PiecewiseResult>;
     }
     let name = names.get(sql);
@@ -205,7 +205,9 @@ function storableText(value: string | NonNullable<LlmRequestRow['messages']>): s
  * writes it. Before 2026-12-06 the texts were inside the JSON: for a 3 MB chat call a 6 MB JSON
  * text that PostgreSQL lexed whole, and the messages twice (for jsonb), and that this thread
  * built piece by piece first. `pause()` is awaited before each such text. NULs and lone
- * surrogates are replaced as batchJson replaces them.
+ * surrogates are replaced as batchJson replaces them. Chat messages of more than `pieceChars`
+ * whose transcript is the row's prompt are stored as places in it, not as texts
+ * (messagesInPrompt.ts).
  */
 export async function batchInPieces(
   rows: readonly LlmRequestRow[],
