@@ -17,6 +17,7 @@ import {
 import { GatewayRefusal, toGatewayFailure } from '../services/gateway/openaiErrors.js';
 import type { Auth } from '../services/gateway/chatGateway.js';
 import { sendJson } from '../utils/sendJson.js';
+import { drained } from '../utils/streams.js';
 import type { AppContext } from './context.js';
 
 /** One of our x-llmguard-* request headers, trimmed and capped (what req.get() gives for them). */
@@ -26,19 +27,6 @@ const headerOf = (headers: IncomingHttpHeaders, name: string): string | undefine
   return v ? v.slice(0, 200) : undefined;
 };
 const header = (req: Request, name: string): string | undefined => headerOf(req.headers, name);
-
-/** Resolves on 'drain', or when the connection closes (then the stream is aborted anyway). */
-function writable(res: ServerResponse): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      res.off('drain', done);
-      res.off('close', done);
-      resolve();
-    };
-    res.once('drain', done);
-    res.once('close', done);
-  });
-}
 
 const uncork = (res: ServerResponse) => res.uncork();
 const uncorkOnNextTick = (res: ServerResponse) => process.nextTick(uncork, res);
@@ -174,7 +162,7 @@ export function gatewayController(ctx: AppContext) {
           }
         }
         corkForTurn(res);
-        if (!res.write(`data: ${JSON.stringify(out)}\n\n`)) await writable(res);
+        if (!res.write(`data: ${JSON.stringify(out)}\n\n`)) await drained(res); // or closed: then the stream is aborted anyway
         if (res.destroyed) break;
       }
       if (signal.aborted || res.destroyed) {

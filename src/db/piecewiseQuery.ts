@@ -23,6 +23,7 @@
  */
 import type { Duplex } from 'node:stream';
 import type pg from 'pg';
+import { drained } from '../utils/streams.js';
 
 /** What this query uses of node-postgres' (untyped) Connection. */
 interface ExtendedConnection {
@@ -44,19 +45,6 @@ export const PIECE_CHARS = 128 * 1024;
 const BIND = 0x42;
 
 const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
-
-/** Resolves once `stream` can take more (or is gone: the caller checks). */
-function drained(stream: Duplex): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      stream.off('drain', done);
-      stream.off('close', done);
-      resolve();
-    };
-    stream.on('drain', done);
-    stream.on('close', done);
-  });
-}
 
 /** The connection was closed or is closing (node-postgres then fails the query): nothing more to write. */
 const gone = (stream: Duplex) => stream.destroyed || stream.writableEnded;
