@@ -22,6 +22,7 @@ import { takePoint } from '../middleware/rateLimit.js';
 import { assertStorableInput } from '../middleware/storableInput.js';
 import { AppError } from '../utils/AppError.js';
 import { pause } from '../domain/slices.js';
+import { parseJsonWithSlices } from '../utils/jsonSlices.js';
 
 type TrustFunction = Exclude<Parameters<typeof proxyaddr>[1], string | number | string[]>;
 
@@ -167,7 +168,10 @@ export function decodeBody(raw: Buffer): string {
   return isAscii(raw) ? raw.toString('latin1') : raw.toString('utf8');
 }
 
-/** body-parser's strict JSON: an object or an array (an empty body is `{}`). */
+/**
+ * body-parser's strict JSON: an object or an array (an empty body is `{}`). Long plain string
+ * values share the body's memory (parseJsonWithSlices): a 3 MB chat call's texts are not copied.
+ */
 function parseJson(body: string): unknown {
   let text = body;
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
@@ -175,7 +179,7 @@ function parseJson(body: string): unknown {
   const first = text.trimStart()[0];
   if (first === '{' || first === '[') {
     try {
-      return JSON.parse(text);
+      return parseJsonWithSlices(text);
     } catch {
       /* below */
     }
