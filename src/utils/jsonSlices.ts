@@ -12,7 +12,8 @@
  * a backslash escapes exactly the character after it); each value of LONG_STRING_CHARS or more
  * with no backslash and no control character (which JSON.parse refuses) is replaced in the text
  * by a short stand-in, the rest is parsed by `JSON.parse`, and the stand-ins are swapped for the
- * slices. Values with escapes, keys and short values are parsed by `JSON.parse` as they are. Text
+ * slices; when such values are not most of the text, the whole text is left to `JSON.parse` (the
+ * rest would be copied once more than by `JSON.parse` alone). Values with escapes, keys and short values are parsed by `JSON.parse` as they are. Text
  * that is not JSON is refused by `JSON.parse` exactly as it would be: replacing one string token by
  * another leaves its grammar as it was.
  */
@@ -37,12 +38,14 @@ function isKey(text: string, at: number): boolean {
   return false;
 }
 
+const longChars = (longs: readonly string[]) => longs.reduce((sum, s) => sum + s.length, 0);
+
 /**
  * The value of `text` as JSON.parse gives it (it throws what JSON.parse throws), with string
  * values of LONG_STRING_CHARS or more that hold no escape sharing `text`'s memory.
  */
-export function parseJsonWithSlices(text: string, longChars = LONG_STRING_CHARS): unknown {
-  if (text.length < longChars) return JSON.parse(text);
+export function parseJsonWithSlices(text: string, minChars = LONG_STRING_CHARS): unknown {
+  if (text.length < minChars) return JSON.parse(text);
   const longs: string[] = [];
   const parts: string[] = [];
   let copiedTo = 0;
@@ -62,7 +65,7 @@ export function parseJsonWithSlices(text: string, longChars = LONG_STRING_CHARS)
       escaped = true;
       end = backslash + 2;
     }
-    if (!escaped && end - at - 1 >= longChars && !isKey(text, end + 1)) {
+    if (!escaped && end - at - 1 >= minChars && !isKey(text, end + 1)) {
       const value = text.slice(at + 1, end);
       if (!CONTROL.test(value)) {
         parts.push(text.slice(copiedTo, at), JSON.stringify(TAG + longs.length));
@@ -72,7 +75,9 @@ export function parseJsonWithSlices(text: string, longChars = LONG_STRING_CHARS)
     }
     at = text.indexOf('"', end + 1);
   }
-  if (longs.length === 0) return JSON.parse(text);
+  // The rest of the text is copied once more (joined, then parsed): worth it only when the long
+  // values are most of the text (a body of many short messages with one long response is not).
+  if (longs.length === 0 || 2 * longChars(longs) <= text.length) return JSON.parse(text);
   parts.push(text.slice(copiedTo));
   return JSON.parse(parts.join(''), (_key, value: unknown) =>
     typeof value === 'string' && value.charCodeAt(0) === 0 && value.startsWith(TAG)
