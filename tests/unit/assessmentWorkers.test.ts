@@ -28,6 +28,7 @@ import {
   DEFAULT_WORKER_NICE,
   SPLIT_PROMPT_CHARS,
 } from '../../src/services/ingest/assessmentWorkers.js';
+import { WIRE_TEXT_CHARS } from '../../src/services/ingest/wireText.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 
@@ -109,6 +110,28 @@ describe('assessment workers', () => {
       for (const prompt of [SHORT_PROMPT, PROMPTS.injection!])
         await expectSameAsRequestThread(mode!, { prompt, response });
       expect(workers.completed - before).toBe(3);
+    },
+  );
+
+  it.each(['Latin-1', 'two-byte'])(
+    'should give the request thread’s assessment for texts that cross to the workers and back as bytes (%s)',
+    async (kind) => {
+      const unit =
+        kind === 'Latin-1'
+          ? 'café: mail a@b.co, call +1 415 555 2671, card 4111 1111 1111 1111. '
+          : 'naïve 東京 \ud83d\ude00 \ud800 mail a@b.co, call +1 415 555 2671. ';
+      const prompt = fill(unit, WIRE_TEXT_CHARS + 5_000);
+      const response = fill(unit, WIRE_TEXT_CHARS + 3_000);
+      for (const mode of ['redact', 'off', 'block']) await expectSameAsRequestThread(mode, { prompt, response });
+      const redacted = await assessExchangeAsync(
+        projectWith('redact'),
+        policy,
+        { prompt, response, model: 'gpt-4o' },
+        guard,
+      );
+      expect(redacted.piiRedacted).toBe(true);
+      expect(redacted.prompt).toContain('[EMAIL]');
+      expect(redacted.response).not.toContain('a@b.co');
     },
   );
 

@@ -9,7 +9,8 @@ import { getPriority } from 'node:os';
 import { move, transferableSymbol, valueSymbol, workerData } from 'piscina';
 import type { InjectionGuard } from '../../domain/guard/injectionGuard.js';
 import { scanData, type PiiScan, type PiiScanData } from '../../domain/risk/pii.js';
-import { redactAheadSteps } from '../../domain/risk/piiRedaction.js';
+import { redactAheadSteps, redactLatin1Steps } from '../../domain/risk/piiRedaction.js';
+import { isLatin1 } from '../../utils/latin1.js';
 import { stripInvisibleSteps } from '../../domain/guard/normalize.js';
 import {
   promptPiiSteps,
@@ -19,10 +20,12 @@ import {
   responseRiskSteps,
 } from '../../domain/risk/riskScoring.js';
 import { runSync } from '../../domain/slices.js';
+import { type TextOnWire, textFromWire, textToWire, transferablesOf, WIRE_TEXT_CHARS, wireOf } from './wireText.js';
 
+/** A task's texts cross as bytes when long (wireText.ts). */
 export interface PromptTask {
   kind: 'prompt';
-  prompt: string;
+  prompt: TextOnWire;
   /** also redact the prompt (when its scan found anything): the project redacts PII */
   redact: boolean;
 }
@@ -30,18 +33,18 @@ export interface PromptTask {
 /** One half of a large prompt's share (riskScoring.ts promptPiiSteps, promptRulesSteps), the other on another thread. */
 export interface PromptPiiTask {
   kind: 'promptPii';
-  prompt: string;
+  prompt: TextOnWire;
   redact: boolean;
 }
 
 export interface PromptRulesTask {
   kind: 'promptRules';
-  prompt: string;
+  prompt: TextOnWire;
 }
 
 export interface ResponseTask {
   kind: 'response';
-  response: string;
+  response: TextOnWire;
   /** the system prompt the response is checked against for a leak */
   systemPrompt: string | null;
   /** also redact the response (when its scan found anything): the project redacts PII */
@@ -53,8 +56,8 @@ interface ScannedPart {
   /** the text as scored, when it differs from the text as sent (invisible characters removed) */
   scoredText: string | null;
   scan: PiiScanData;
-  /** the text with the scan's matches replaced (asked for and anything found), else null */
-  redacted: string | null;
+  /** the text with the scan's matches replaced (asked for and anything found), else null; bytes when long */
+  redacted: TextOnWire | null;
 }
 
 interface ScannedShare extends ScannedPart {
@@ -114,6 +117,7 @@ const { guard } = workerData as AssessmentWorkerData;
 function moved<T extends ScannedPart>(share: T): T {
   const { start, end, type, unverified } = share.scan.spans;
   const buffers = [start.buffer, end.buffer, type.buffer, unverified.buffer].filter((b) => b.byteLength > 0);
+  buffers.push(...transferablesOf(share.redacted));
   if (buffers.length === 0) return share;
   return move({
     get [transferableSymbol]() {
@@ -130,11 +134,27 @@ function scannedShare(source: string, text: string, scan: PiiScan, redact: boole
   return {
     scoredText: text === source ? null : text,
     scan: scanData(scan),
-    redacted: redact ? (runSync(redactAheadSteps(source, text, scan)) ?? null) : null,
+    redacted: redact ? redactedOnWire(source, text, scan) : null,
   };
 }
 
-function scorePrompt({ prompt, redact }: PromptTask): PromptShare {
+/**
+ * The redaction of `source` as redactAheadSteps makes it (null: nothing to redact, or the scan
+ * does not apply to the text as sent), ready to cross: a long Latin-1 text is redacted straight
+ * into the bytes that cross, never made into a string on this thread.
+ */
+function redactedOnWire(source: string, scannedText: string, scan: PiiScan): TextOnWire | null {
+  if (scannedText !== source || scan.spans.count === 0) return null;
+  if (source.length >= WIRE_TEXT_CHARS && isLatin1(source)) {
+    return wireOf('latin1', runSync(redactLatin1Steps(source, scan.spans)).bytes);
+  }
+  const redacted = runSync(redactAheadSteps(source, scannedText, scan));
+  return redacted === undefined ? null : textToWire(redacted);
+}
+
+function scorePrompt(task: PromptTask): PromptShare {
+  const prompt = textFromWire(task.prompt);
+  const { redact } = task;
   const share = runSync(promptRiskSteps(prompt, guard));
   const { text, scan } = share.scanned;
   return moved({
@@ -147,7 +167,9 @@ function scorePrompt({ prompt, redact }: PromptTask): PromptShare {
   });
 }
 
-function scoreResponse({ response, systemPrompt, redact }: ResponseTask): ResponseShare {
+function scoreResponse(task: ResponseTask): ResponseShare {
+  const response = textFromWire(task.response);
+  const { systemPrompt, redact } = task;
   const share = runSync(responseRiskSteps(response, systemPrompt));
   const { text, scan } = share.scanned;
   return moved({
@@ -158,13 +180,16 @@ function scoreResponse({ response, systemPrompt, redact }: ResponseTask): Respon
   });
 }
 
-function scorePromptPii({ prompt, redact }: PromptPiiTask): PromptPiiShare {
+function scorePromptPii(task: PromptPiiTask): PromptPiiShare {
+  const prompt = textFromWire(task.prompt);
+  const { redact } = task;
   const pii = runSync(promptPiiSteps(runSync(stripInvisibleSteps(prompt))));
   const { text, scan } = pii.scanned;
   return moved({ kind: 'promptPii', ...scannedShare(prompt, text, scan, redact), encoded: pii.encoded });
 }
 
-function scorePromptRules({ prompt }: PromptRulesTask): PromptRulesShare {
+function scorePromptRules(task: PromptRulesTask): PromptRulesShare {
+  const prompt = textFromWire(task.prompt);
   return { kind: 'promptRules', ...runSync(promptRulesSteps(runSync(stripInvisibleSteps(prompt)), guard)) };
 }
 

@@ -38,6 +38,7 @@ import type {
   ResponseShare,
   ThreadStatus,
 } from './assessmentWorker.js';
+import { textFromWire, textToWire, transferablesOf } from './wireText.js';
 
 /**
  * Threads when not configured: one per core but one, at least two (a large exchange's prompt
@@ -189,7 +190,7 @@ export class AssessmentWorkers {
    */
   async promptRisk(prompt: string, redact: boolean): Promise<PromptRisk | null> {
     if (prompt.length > SPLIT_PROMPT_CHARS && this.threads >= 2) return this.promptRiskInHalves(prompt, redact);
-    const share = await this.run({ kind: 'prompt', prompt, redact });
+    const share = await this.run({ kind: 'prompt', prompt: textToWire(prompt), redact });
     if (share?.kind !== 'prompt') return null;
     return {
       source: prompt,
@@ -210,8 +211,8 @@ export class AssessmentWorkers {
    */
   private async promptRiskInHalves(prompt: string, redact: boolean): Promise<PromptRisk | null> {
     const [pii, rules] = await Promise.all([
-      this.run({ kind: 'promptPii', prompt, redact }),
-      this.run({ kind: 'promptRules', prompt }),
+      this.run({ kind: 'promptPii', prompt: textToWire(prompt), redact }),
+      this.run({ kind: 'promptRules', prompt: textToWire(prompt) }),
     ]);
     if (pii?.kind !== 'promptPii' || rules?.kind !== 'promptRules') return null;
     const { kind: _, ...verdicts } = rules;
@@ -224,7 +225,7 @@ export class AssessmentWorkers {
    * do it (the caller scores it itself). Never rejects.
    */
   async responseRisk(response: string, systemPrompt: string | null, redact: boolean): Promise<ResponseRisk | null> {
-    const share = await this.run({ kind: 'response', response, systemPrompt, redact });
+    const share = await this.run({ kind: 'response', response: textToWire(response), systemPrompt, redact });
     if (share?.kind !== 'response') return null;
     return {
       source: response,
@@ -249,7 +250,10 @@ export class AssessmentWorkers {
     const timer = setTimeout(() => waiting.abort(), WORKER_TASK_TIMEOUT_MS);
     this.#waiting.add(waiting);
     try {
-      return await pool.run(task, { signal: waiting.signal });
+      const transferList = transferablesOf(
+        task.kind === 'response' ? task.response : 'prompt' in task ? task.prompt : null,
+      );
+      return await pool.run(task, { signal: waiting.signal, transferList });
     } catch (err) {
       // a task's own failure (or its time-out) costs only this task; the pool's are handled in breakDown
       if (!waiting.signal.aborted || !this.#broken) this.warnOnce(err);
@@ -278,7 +282,7 @@ function scannedOf(source: string, share: PromptShare | PromptPiiShare | Respons
   return {
     text,
     scan: scanFromData(text, share.scan),
-    ...(share.redacted === null ? {} : { redacted: share.redacted }),
+    ...(share.redacted === null ? {} : { redacted: textFromWire(share.redacted) }),
   };
 }
 
