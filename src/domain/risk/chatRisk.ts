@@ -10,6 +10,7 @@ import { isInstructionRole, type StoredMessage } from '../chat/messages.js';
 import type { InjectionGuard } from '../guard/injectionGuard.js';
 import { GUARD_TEXT_LIMIT } from '../guard/normalize.js';
 import { runSync, type Steps } from '../slices.js';
+import { stripInvisibleSteps } from '../guard/normalize.js';
 import { Budget, PII_CANDIDATE_LIMIT, scanPiiSteps } from './pii.js';
 import { redactAheadSteps } from './piiRedaction.js';
 import {
@@ -17,7 +18,12 @@ import {
   FLAG_WEIGHTS,
   normalize,
   piiFlag,
+  promptPiiSteps,
+  type PromptPii,
+  promptRiskOf,
   type PromptRisk,
+  type PromptRules,
+  promptRulesSteps,
   type ResponseRisk,
   riskLevelFor,
   type RiskResult,
@@ -140,53 +146,122 @@ export function guardCharsOf(messages: readonly StoredMessage[], apart: Readonly
 const combine = (weights: number[]) => Math.round(100 * (1 - weights.reduce((rest, w) => rest * (1 - w / 100), 1)));
 
 /**
+ * The PII half of a message's part: its text as scored (invisible characters removed), its scan,
+ * the redaction made ahead, and (a user, tool or assistant message) whether it holds an encoded
+ * payload, which reads the scan.
+ */
+export type MessagePii = PromptPii;
+
+/**
+ * The PII halves of the messages not scored apart (separateMessages), in order, spending one
+ * shared PII budget (undefined in the places of those scored apart). `redact`: each text's
+ * redaction is made ahead too, when its scan applies to the text as sent and found anything
+ * (redaction then uses it). A function of the messages alone: a caller can compute it on a
+ * worker thread (services/ingest/assessment.ts) while the rules halves are scored, sending only
+ * the messages not scored apart with `apart` empty.
+ */
+export function* sharedMessagePiiSteps(
+  messages: readonly StoredMessage[],
+  redact = false,
+  apart: ReadonlySet<StoredMessage> = separateMessages(messages),
+): Steps<(MessagePii | undefined)[]> {
+  const shared = new Budget(PII_CANDIDATE_LIMIT);
+  const halves: (MessagePii | undefined)[] = [];
+  for (const message of messages) {
+    if (apart.has(message)) {
+      halves.push(undefined);
+      continue;
+    }
+    const text = normalize(message.content);
+    let half: MessagePii;
+    if (isInstructionRole(message.role)) {
+      half = { scanned: { text, scan: yield* scanPiiSteps(text, shared) }, encoded: false };
+    } else {
+      yield;
+      half = yield* promptPiiSteps(text, shared);
+    }
+    if (redact) {
+      const ahead = yield* redactAheadSteps(message.content, half.scanned.text, half.scanned.scan);
+      if (ahead !== undefined) half.scanned.redacted = ahead;
+    }
+    halves.push(half);
+  }
+  return halves;
+}
+
+/**
+ * The rules halves of the user, tool and assistant messages not scored apart (undefined in the
+ * places of the others): the injection and content rules and the model, each message with its
+ * share of the guard (guardCharsOf). Independent of the PII halves.
+ */
+export function* sharedMessageRulesSteps(
+  messages: readonly StoredMessage[],
+  guard: InjectionGuard | null,
+): Steps<(PromptRules | undefined)[]> {
+  const apart = separateMessages(messages);
+  const guardChars = guardCharsOf(messages, apart);
+  const halves: (PromptRules | undefined)[] = [];
+  for (const [i, message] of messages.entries()) {
+    if (apart.has(message) || isInstructionRole(message.role)) {
+      halves.push(undefined);
+      continue;
+    }
+    const text = yield* stripInvisibleSteps(message.content);
+    halves.push(yield* promptRulesSteps(text, guard, guardChars[i]));
+  }
+  return halves;
+}
+
+/**
  * The parts of the messages not scored apart (separateMessages), in order, spending one shared PII
  * budget: the system and developer messages' PII, and each other message scored as a prompt with
  * its share of the guard (guardCharsOf). They depend on none of the messages scored apart nor on
  * the response, so a caller can compute them while those are scored elsewhere (on worker threads:
  * services/ingest/assessment.ts) and pass them in (ChatKnownShares.shared). `redact`: each text's
- * redaction is made ahead too, when its scan applies to the text as sent and found anything
- * (redaction then uses it).
+ * redaction is made ahead too (sharedMessagePiiSteps). The two halves of each part, its PII and
+ * its rules, can also be computed apart and joined (joinMessageParts).
  */
 export function* sharedMessagePartsSteps(
   input: Pick<ChatRiskInput, 'messages' | 'model'>,
   guard: InjectionGuard | null,
   redact = false,
 ): Steps<SharedMessageParts> {
-  const apart = separateMessages(input.messages);
-  const guardChars = guardCharsOf(input.messages, apart);
-  const shared = new Budget(PII_CANDIDATE_LIMIT);
+  const pii = yield* sharedMessagePiiSteps(input.messages, redact);
+  const rules = yield* sharedMessageRulesSteps(input.messages, guard);
+  return yield* joinMessageParts(input, guard, pii, rules);
+}
+
+/**
+ * The parts of the messages not scored apart from their two halves (sharedMessagePiiSteps and
+ * sharedMessageRulesSteps of the same messages and guard): what sharedMessagePartsSteps gives.
+ */
+export function* joinMessageParts(
+  input: Pick<ChatRiskInput, 'messages' | 'model'>,
+  guard: InjectionGuard | null,
+  pii: readonly (MessagePii | undefined)[],
+  rules: readonly (PromptRules | undefined)[],
+): Steps<SharedMessageParts> {
   const parts: (MessagePart | undefined)[] = [];
   for (const [i, message] of input.messages.entries()) {
-    if (apart.has(message)) {
+    const half = pii[i];
+    if (!half) {
       parts.push(undefined);
       continue;
     }
-    let part: MessagePart;
-    if (isInstructionRole(message.role)) {
-      const text = normalize(message.content);
-      const scan = yield* scanPiiSteps(text, shared);
-      const piiFlags = scan.types.map(piiFlag);
+    const ruled = rules[i];
+    if (!ruled) {
+      // a system or developer message: its PII only
+      const piiFlags = half.scanned.scan.types.map(piiFlag);
       const score = combine(piiFlags.map((f) => FLAG_WEIGHTS[f] ?? 0));
-      part = {
-        risk: { score, level: riskLevelFor(score), flags: piiFlags, modelProbability: null },
-        scanned: { text, scan },
-      };
-    } else {
-      const { risk, pii } = yield* assessRiskSteps(
-        { prompt: message.content, model: input.model },
-        guard,
-        null,
-        shared,
-        guardChars[i],
-      );
-      part = { risk, scanned: pii.prompt };
+      const risk = { score, level: riskLevelFor(score), flags: piiFlags, modelProbability: null };
+      parts.push({ risk, scanned: half.scanned });
+      continue;
     }
-    if (redact) {
-      const ahead = yield* redactAheadSteps(message.content, part.scanned.text, part.scanned.scan);
-      if (ahead !== undefined) part.scanned.redacted = ahead;
-    }
-    parts.push(part);
+    const prompt = promptRiskOf(message.content, guard, half, ruled);
+    const { risk, pii: scanned } = yield* assessRiskSteps({ prompt: message.content, model: input.model }, guard, {
+      prompt,
+    });
+    parts.push({ risk, scanned: scanned.prompt });
   }
   return { messages: input.messages, guard, parts };
 }
