@@ -29,6 +29,7 @@ import {
   SPLIT_PROMPT_CHARS,
 } from '../../src/services/ingest/assessmentWorkers.js';
 import { WIRE_TEXT_CHARS } from '../../src/services/ingest/wireText.js';
+import { separateMessages } from '../../src/domain/risk/chatRisk.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 
@@ -206,6 +207,10 @@ describe('assessment workers', () => {
     async (name, mode) => {
       const messages = CHATS[name]!;
       const large = messages.filter((m) => m.role !== 'system' && m.content.length >= WORKER_PROMPT_CHARS).length;
+      // the other messages' PII halves, on a worker of their own when they are long together
+      const apart = separateMessages(messages);
+      const others = messages.filter((m) => !apart.has(m)).reduce((sum, m) => sum + m.content.length, 0);
+      const posted = large + (others >= WORKER_PROMPT_CHARS ? 1 : 0);
       const project = projectWith(mode as ProjectContext['piiMode']);
       const workers = assessmentWorkersFor(guard);
       // the call's system prompt, and none (the response is then checked against the system messages)
@@ -215,15 +220,15 @@ describe('assessment workers', () => {
           const withPolicy = { ...policy, systemPrompt };
           const before = workers.completed;
           const async = await assessExchangeAsync(project, withPolicy, exchange, guard);
-          // each large message and the response were scored on the threads, not silently here
-          expect(workers.completed - before).toBe(large + (response ? 1 : 0));
+          // each large message, the others' PII and the response were scored on the threads, not silently here
+          expect(workers.completed - before).toBe(posted + (response ? 1 : 0));
           expect(async).toEqual(assessExchange(project, withPolicy, exchange, guard));
         }
       }
     },
   );
 
-  it('should post at most WORKER_MESSAGES_PER_CALL messages of a call, the longest, and score the rest here', async () => {
+  it('should post at most WORKER_MESSAGES_PER_CALL messages of a call, the longest, and the others’ PII halves in one task', async () => {
     const messages: Message[] = Array.from({ length: 10 }, (_, i) => ({
       role: 'user',
       content: `${fill('Please read this part of the contract. ', WORKER_PROMPT_CHARS + 100 * i)} Part ${i}.`,
@@ -233,7 +238,7 @@ describe('assessment workers', () => {
     const workers = assessmentWorkersFor(guard);
     const before = workers.completed;
     const async = await assessExchangeAsync(project, policy, exchange, guard);
-    expect(workers.completed - before).toBe(WORKER_MESSAGES_PER_CALL);
+    expect(workers.completed - before).toBe(WORKER_MESSAGES_PER_CALL + 1);
     expect(async).toEqual(assessExchange(project, policy, exchange, guard));
   });
 

@@ -11,8 +11,12 @@ import {
   SEPARATE_MESSAGE_CHARS,
   SEPARATE_MESSAGES_PER_CALL,
   separateMessages,
+  joinMessageParts,
+  type MessagePii,
   type SharedMessageParts,
   sharedMessagePartsSteps,
+  sharedMessagePiiSteps,
+  sharedMessageRulesSteps,
 } from '../../domain/risk/chatRisk.js';
 import { type Decision, decide, hasPiiFinding } from '../../domain/risk/decision.js';
 import { Budget, PII_CANDIDATE_LIMIT, scanPiiSteps } from '../../domain/risk/pii.js';
@@ -231,16 +235,39 @@ async function assessLargeChat(
     response !== null && response.length >= WORKER_PROMPT_CHARS
       ? workers.responseRisk(response, systemPrompt, redact)
       : null;
-  // Meanwhile the other messages are scored here (the workers' promises never reject: null, and
-  // that share is scored here afterwards).
-  const [sharedParts, messageRisks, responseRisk] = await Promise.all([
-    runSliced(sharedMessagePartsSteps(exchange, guard, redact)),
+  // Meanwhile the other messages are scored here, their PII halves on a worker when they are long
+  // together (the workers' promises never reject: null, and that share is scored here afterwards).
+  let sharedChars = 0;
+  for (const m of messages) if (!posted.has(m)) sharedChars += m.content.length;
+  const sharedParts =
+    sharedChars >= WORKER_PROMPT_CHARS
+      ? sharedPartsBeside(exchange, guard, redact, workers.messagesPii(messages, redact))
+      : runSliced(sharedMessagePartsSteps(exchange, guard, redact));
+  const [shared, messageRisks, responseRisk] = await Promise.all([
+    sharedParts,
     Promise.all(messageShares),
     responseShare,
   ]);
   return runSliced(
-    assessExchangeSteps(project, policy, { ...exchange, messageRisks, responseRisk, sharedParts }, guard),
+    assessExchangeSteps(project, policy, { ...exchange, messageRisks, responseRisk, sharedParts: shared }, guard),
   );
+}
+
+/**
+ * The parts of a chat call's messages not scored apart, their PII halves from a worker (`pii`) and
+ * their rules halves scored here meanwhile (sliced), then joined. A thousand 2 KB messages of
+ * phone-like numbers: PII halves 80-90 ms, rules halves about 20 (in process), all on the request
+ * thread until 2026-12-06.
+ */
+async function sharedPartsBeside(
+  exchange: { messages: StoredMessage[]; model: string },
+  guard: InjectionGuard | null,
+  redact: boolean,
+  pii: Promise<(MessagePii | undefined)[] | null>,
+): Promise<SharedMessageParts> {
+  const [rules, halves] = await Promise.all([runSliced(sharedMessageRulesSteps(exchange.messages, guard)), pii]);
+  const known = halves ?? (await runSliced(sharedMessagePiiSteps(exchange.messages, redact)));
+  return runSliced(joinMessageParts(exchange, guard, known, rules));
 }
 
 export function* assessExchangeSteps(

@@ -8,7 +8,9 @@
 import { getPriority } from 'node:os';
 import { move, transferableSymbol, valueSymbol, workerData } from 'piscina';
 import type { InjectionGuard } from '../../domain/guard/injectionGuard.js';
-import { scanData, type PiiScan, type PiiScanData } from '../../domain/risk/pii.js';
+import type { StoredMessage } from '../../domain/chat/messages.js';
+import { sharedMessagePiiSteps } from '../../domain/risk/chatRisk.js';
+import { scanData, type PiiScan, type PiiScanData, type PiiSpans } from '../../domain/risk/pii.js';
 import { redactAheadSteps, redactLatin1Steps } from '../../domain/risk/piiRedaction.js';
 import { isLatin1 } from '../../utils/latin1.js';
 import { stripInvisibleSteps } from '../../domain/guard/normalize.js';
@@ -88,6 +90,31 @@ export interface ResponseShare extends ScannedShare {
   kind: 'response';
 }
 
+/**
+ * The PII halves of a chat call's messages not scored apart (chatRisk.ts sharedMessagePiiSteps),
+ * in order, one shared budget: the request thread scores their rules halves meanwhile.
+ */
+export interface MessagesPiiTask {
+  kind: 'messagesPii';
+  messages: StoredMessage[];
+  redact: boolean;
+}
+
+/**
+ * What crosses back of MessagesPiiTask, message i at index i: the scans' spans packed into one
+ * set of arrays (message i's are entries spanEnds[i - 1] to spanEnds[i]), the rest per message.
+ */
+export interface MessagesPiiShare {
+  kind: 'messagesPii';
+  /** the text as scored, when it differs from the message as sent */
+  scoredTexts: (string | null)[];
+  spans: PiiSpans;
+  spanEnds: Int32Array;
+  scans: Omit<PiiScanData, 'spans'>[];
+  redacted: (string | null)[];
+  encoded: Uint8Array;
+}
+
 /** How a thread stands (tests, diagnostics): its scheduling priority. */
 export interface StatusTask {
   kind: 'status';
@@ -99,8 +126,9 @@ export interface ThreadStatus {
   priority: number;
 }
 
-export type AssessmentTask = PromptTask | PromptPiiTask | PromptRulesTask | ResponseTask | StatusTask;
-export type AssessmentShare = PromptShare | PromptPiiShare | PromptRulesShare | ResponseShare | ThreadStatus;
+export type AssessmentTask = PromptTask | PromptPiiTask | PromptRulesTask | ResponseTask | MessagesPiiTask | StatusTask;
+export type AssessmentShare =
+  PromptShare | PromptPiiShare | PromptRulesShare | ResponseShare | MessagesPiiShare | ThreadStatus;
 
 /** What every thread of a pool is given: the guard. */
 export interface AssessmentWorkerData {
@@ -193,8 +221,55 @@ function scorePromptRules(task: PromptRulesTask): PromptRulesShare {
   return { kind: 'promptRules', ...runSync(promptRulesSteps(runSync(stripInvisibleSteps(prompt)), guard)) };
 }
 
+function scoreMessagesPii({ messages, redact }: MessagesPiiTask): MessagesPiiShare {
+  const halves = runSync(sharedMessagePiiSteps(messages, redact, new Set()));
+  let total = 0;
+  for (const half of halves) total += half!.scanned.scan.spans.count;
+  const spans: PiiSpans = {
+    count: total,
+    start: new Int32Array(total),
+    end: new Int32Array(total),
+    type: new Uint8Array(total),
+    unverified: new Uint8Array(total),
+  };
+  const spanEnds = new Int32Array(halves.length);
+  let at = 0;
+  for (const [i, half] of halves.entries()) {
+    const { count, start, end, type, unverified } = half!.scanned.scan.spans;
+    spans.start.set(start.subarray(0, count), at);
+    spans.end.set(end.subarray(0, count), at);
+    spans.type.set(type.subarray(0, count), at);
+    spans.unverified.set(unverified.subarray(0, count), at);
+    at += count;
+    spanEnds[i] = at;
+  }
+  const share: MessagesPiiShare = {
+    kind: 'messagesPii',
+    scoredTexts: halves.map((h, i) => (h!.scanned.text === messages[i]!.content ? null : h!.scanned.text)),
+    spans,
+    spanEnds,
+    scans: halves.map((h) => {
+      const { types, checked, saturated } = h!.scanned.scan;
+      return { types, checked, saturated };
+    }),
+    redacted: halves.map((h) => h!.scanned.redacted ?? null),
+    encoded: Uint8Array.from(halves, (h) => (h!.encoded ? 1 : 0)),
+  };
+  const buffers = [spans.start.buffer, spans.end.buffer, spans.type.buffer, spans.unverified.buffer, spanEnds.buffer];
+  return move({
+    get [transferableSymbol]() {
+      return buffers.filter((b) => b.byteLength > 0);
+    },
+    get [valueSymbol]() {
+      return share;
+    },
+  }) as unknown as MessagesPiiShare;
+}
+
 export default function score(task: AssessmentTask): AssessmentShare {
   switch (task.kind) {
+    case 'messagesPii':
+      return scoreMessagesPii(task);
     case 'status':
       return { kind: 'status', priority: getPriority() };
     case 'response':

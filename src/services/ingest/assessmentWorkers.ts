@@ -27,6 +27,8 @@ import type { Logger } from 'pino';
 import { Piscina } from 'piscina';
 import { errorText } from '../../db/backoff.js';
 import type { InjectionGuard } from '../../domain/guard/injectionGuard.js';
+import type { StoredMessage } from '../../domain/chat/messages.js';
+import { type MessagePii, separateMessages } from '../../domain/risk/chatRisk.js';
 import { scanFromData } from '../../domain/risk/pii.js';
 import { promptRiskOf, type PromptRisk, type ResponseRisk, type ScannedText } from '../../domain/risk/riskScoring.js';
 import type {
@@ -234,6 +236,47 @@ export class AssessmentWorkers {
       flags: share.flags,
       weights: share.weights,
     };
+  }
+
+  /**
+   * The PII halves of a chat call's messages not scored apart (chatRisk.ts sharedMessagePiiSteps,
+   * one shared budget in order), scored on a worker while the request thread scores their rules
+   * halves; null when no worker could do it (the caller scores them itself). Never rejects.
+   */
+  async messagesPii(messages: readonly StoredMessage[], redact: boolean): Promise<(MessagePii | undefined)[] | null> {
+    const apart = separateMessages(messages);
+    const shared = messages.filter((m) => !apart.has(m));
+    const share = await this.run({ kind: 'messagesPii', messages: shared, redact });
+    if (share?.kind !== 'messagesPii') return null;
+    const halves: (MessagePii | undefined)[] = [];
+    let next = 0;
+    for (const message of messages) {
+      if (apart.has(message)) {
+        halves.push(undefined);
+        continue;
+      }
+      const i = next++;
+      const from = i === 0 ? 0 : share.spanEnds[i - 1]!;
+      const to = share.spanEnds[i]!;
+      const { spans } = share;
+      const text = share.scoredTexts[i] ?? message.content;
+      const scan = scanFromData(text, {
+        ...share.scans[i]!,
+        spans: {
+          count: to - from,
+          start: spans.start.subarray(from, to),
+          end: spans.end.subarray(from, to),
+          type: spans.type.subarray(from, to),
+          unverified: spans.unverified.subarray(from, to),
+        },
+      });
+      const redacted = share.redacted[i];
+      halves.push({
+        scanned: { text, scan, ...(redacted === null ? {} : { redacted }) },
+        encoded: share.encoded[i] === 1,
+      });
+    }
+    return halves;
   }
 
   /** How the thread that takes this task stands (its priority); null when none could answer. */
