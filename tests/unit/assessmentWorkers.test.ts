@@ -242,6 +242,27 @@ describe('assessment workers', () => {
     expect(async).toEqual(assessExchange(project, policy, exchange, guard));
   });
 
+  it('should start a large assessment in a later turn than its caller’s (which parsed and admitted the call)', async () => {
+    const messages: Message[] = Array.from({ length: 40 }, (_, i) => ({
+      role: i % 2 ? 'assistant' : 'user',
+      content: `Turn ${i}: call +1 415 555 2671. `.repeat(60),
+    }));
+    const exchange = { ...reportedText({ messages }), response: RESPONSES.pii!, model: 'gpt-4o' };
+    const posted = vi.spyOn(AssessmentWorkers.prototype, 'responseRisk');
+    const messagesPii = vi.spyOn(AssessmentWorkers.prototype, 'messagesPii');
+    try {
+      const pending = assessExchangeAsync(projectWith('redact'), policy, exchange, guard);
+      expect(posted).not.toHaveBeenCalled();
+      const async = await pending;
+      expect(posted).toHaveBeenCalledTimes(1);
+      expect(messagesPii).toHaveBeenCalledTimes(1);
+      expect(async).toEqual(assessExchange(projectWith('redact'), policy, exchange, guard));
+    } finally {
+      posted.mockRestore();
+      messagesPii.mockRestore();
+    }
+  });
+
   it('should flag a leak of the system messages in a large response of a chat call scored on a worker', async () => {
     const messages: Message[] = [
       { role: 'system', content: 'You are the billing assistant of Acme Corp' },
