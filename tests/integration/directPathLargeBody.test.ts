@@ -2,7 +2,7 @@
  * A large body on a direct path is decoded in a turn of the event loop of its own and parsed in
  * another (pause() of domain/slices before each), so several megabyte bodies that finish
  * arriving together are not all decoded and parsed before other requests are read; an ordinary
- * body is decoded and parsed at once.
+ * body is decoded and parsed at once. Its assessment then starts in a turn of its own too.
  */
 import request from 'supertest';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
@@ -17,7 +17,13 @@ vi.mock('../../src/domain/slices.js', async (importOriginal) => {
     pause: () => {
       const caller = (new Error().stack ?? '').split('\n')[2] ?? ''; // the frame that called pause()
       pausedFrom.push(
-        caller.includes('directPath') ? 'body' : /ingestWriter|ingestBatch/.test(caller) ? 'batch' : caller,
+        caller.includes('directPath')
+          ? 'body'
+          : /ingestWriter|ingestBatch/.test(caller)
+            ? 'batch'
+            : caller.includes('assessLarge')
+              ? 'assessment'
+              : caller,
       );
       return actual.pause();
     },
@@ -47,7 +53,8 @@ describe('large bodies on the direct path', () => {
     expect(pausedFrom).toEqual([]);
     await post('Please summarise this long report. '.repeat(3_000));
     expect(served()).toBe(before + 2); // both took the direct path
-    // the body before its decoding and before its parse, then the writer before serialising the row's large prompt
-    expect(pausedFrom).toEqual(['body', 'body', 'batch']);
+    // the body before its decoding and before its parse, the assessment before it starts (assessment.ts
+    // assessLarge), then the writer before serialising the row's large prompt
+    expect(pausedFrom).toEqual(['body', 'body', 'assessment', 'batch']);
   });
 });
