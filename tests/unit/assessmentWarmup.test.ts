@@ -18,6 +18,7 @@ import {
   WARMUP_ROUNDS,
   largeWarmupSample,
   warmUpAssessment,
+  warmupMessages,
   warmupSample,
 } from '../../src/services/ingest/assessmentWarmup.js';
 import { closeAssessmentWorkers } from '../../src/services/ingest/assessmentWorkers.js';
@@ -49,20 +50,25 @@ describe('the assessment warm-up', () => {
 
   it('should score the sample as an exchange and as a prompt alone, in every round, and flag what it holds', async () => {
     const { guard } = loadInjectionGuard();
-    const calls: { prompt: string; response: string | null; flags: string[] }[] = [];
+    const calls: { prompt: string; response: string | null; messages: number; flags: string[] }[] = [];
     const assess: typeof assessExchangeAsync = async (project, policy, exchange, g) => {
       const result = await assessExchangeAsync(project, policy, exchange, g);
-      calls.push({ prompt: exchange.prompt, response: exchange.response, flags: result.flags });
+      const messages = exchange.messages?.length ?? 0;
+      calls.push({ prompt: exchange.prompt, response: exchange.response, messages, flags: result.flags });
       return result;
     };
     const ms = await warmUpAssessment(guard, undefined, assess);
     expect(ms).toBeGreaterThan(0);
-    expect(calls).toHaveLength(2 * WARMUP_ROUNDS + 1);
+    expect(calls).toHaveLength(2 * WARMUP_ROUNDS + 3);
     expect(calls.filter((c) => c.response === null)).toHaveLength(WARMUP_ROUNDS);
-    // the last step: prompt and response of the large sample
-    const last = calls.at(-1)!;
-    expect(last.prompt).toBe(largeWarmupSample(sample));
-    expect(last.response).toBe(last.prompt);
+    // then prompt and response of the large sample
+    const large = calls[2 * WARMUP_ROUNDS]!;
+    expect(large.prompt).toBe(largeWarmupSample(sample));
+    expect(large.response).toBe(large.prompt);
+    // last, two chat calls at once of the sample's messages: together long enough for their PII halves to go to a worker
+    const messages = warmupMessages(sample);
+    expect(messages.reduce((sum, m) => sum + m.content.length, 0)).toBeGreaterThanOrEqual(WORKER_PROMPT_CHARS);
+    expect(calls.slice(-2).map((c) => c.messages)).toEqual([messages.length, messages.length]);
     for (const c of calls) {
       expect(c.flags).toEqual(expect.arrayContaining(['injection:override', 'pii:phone', 'secret:private_key']));
     }
