@@ -144,15 +144,25 @@ const { guard } = workerData as AssessmentWorkerData;
  */
 function moved<T extends ScannedPart>(share: T): T {
   const { start, end, type, unverified } = share.scan.spans;
-  const buffers = [start.buffer, end.buffer, type.buffer, unverified.buffer].filter((b) => b.byteLength > 0);
-  buffers.push(...transferablesOf(share.redacted));
-  if (buffers.length === 0) return share;
+  return withMoved(share, [
+    start.buffer,
+    end.buffer,
+    type.buffer,
+    unverified.buffer,
+    ...transferablesOf(share.redacted),
+  ]);
+}
+
+/** `value` to post with these buffers moved, not copied (the empty ones, shared, stay). */
+function withMoved<T extends object>(value: T, buffers: ArrayBufferLike[]): T {
+  const moving = buffers.filter((b) => b.byteLength > 0);
+  if (moving.length === 0) return value;
   return move({
     get [transferableSymbol]() {
-      return buffers;
+      return moving;
     },
     get [valueSymbol]() {
-      return share;
+      return value;
     },
   }) as unknown as T;
 }
@@ -255,15 +265,13 @@ function scoreMessagesPii({ messages, redact }: MessagesPiiTask): MessagesPiiSha
     redacted: halves.map((h) => h!.scanned.redacted ?? null),
     encoded: Uint8Array.from(halves, (h) => (h!.encoded ? 1 : 0)),
   };
-  const buffers = [spans.start.buffer, spans.end.buffer, spans.type.buffer, spans.unverified.buffer, spanEnds.buffer];
-  return move({
-    get [transferableSymbol]() {
-      return buffers.filter((b) => b.byteLength > 0);
-    },
-    get [valueSymbol]() {
-      return share;
-    },
-  }) as unknown as MessagesPiiShare;
+  return withMoved(share, [
+    spans.start.buffer,
+    spans.end.buffer,
+    spans.type.buffer,
+    spans.unverified.buffer,
+    spanEnds.buffer,
+  ]);
 }
 
 export default function score(task: AssessmentTask): AssessmentShare {
