@@ -8,11 +8,8 @@ import type { Logger } from 'pino';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { BUDGETED_PII_TYPES, PII_TYPES, scanPii } from '../../src/domain/risk/pii.js';
 import { loadInjectionGuard } from '../../src/services/guard/guardModel.js';
-import {
-  SLICED_ASSESSMENT_CHARS,
-  WORKER_PROMPT_CHARS,
-  assessExchangeAsync,
-} from '../../src/services/ingest/assessment.js';
+import { SLICED_ASSESSMENT_CHARS, WORKER_PROMPT_CHARS } from '../../src/services/ingest/assessment.js';
+import { assessExchangeAsync } from '../../src/services/ingest/largeAssessment.js';
 import {
   LARGE_WARMUP_CHARS,
   WARMUP_ROUNDS,

@@ -15,12 +15,11 @@ import type { Enforcement } from '../../src/services/incidents/remediationEnforc
 import {
   type Assessment,
   assessExchange,
-  assessExchangeAsync,
   reportedText,
   SLICED_ASSESSMENT_CHARS,
-  WORKER_MESSAGES_PER_CALL,
   WORKER_PROMPT_CHARS,
 } from '../../src/services/ingest/assessment.js';
+import { assessExchangeAsync, WORKER_MESSAGES_PER_CALL } from '../../src/services/ingest/largeAssessment.js';
 import {
   AssessmentWorkers,
   assessmentWorkersFor,

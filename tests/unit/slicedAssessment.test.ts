@@ -3,12 +3,8 @@ import { scanPii, scanPiiSteps } from '../../src/domain/risk/pii.js';
 import { assessRisk, assessRiskSteps, type RiskInput } from '../../src/domain/risk/riskScoring.js';
 import { runSliced } from '../../src/domain/slices.js';
 import { transcriptOf, type StoredMessage } from '../../src/domain/chat/messages.js';
-import {
-  type Assessment,
-  assessExchange,
-  assessExchangeAsync,
-  SLICED_ASSESSMENT_CHARS,
-} from '../../src/services/ingest/assessment.js';
+import { type Assessment, assessExchange, SLICED_ASSESSMENT_CHARS } from '../../src/services/ingest/assessment.js';
+import { assessExchangeAsync } from '../../src/services/ingest/largeAssessment.js';
 import { loadInjectionGuard } from '../../src/services/guard/guardModel.js';
 import type { ProjectContext } from '../../src/services/auth/keyCache.js';
 import type { Enforcement } from '../../src/services/incidents/remediationEnforcer.js';

@@ -45,7 +45,7 @@ export interface ChatRiskAssessment {
 }
 
 /**
- * Shares scored earlier or elsewhere (a worker thread: services/ingest/assessment.ts) of this
+ * Shares scored earlier or elsewhere (a worker thread: services/ingest/largeAssessment.ts) of this
  * call's texts: `messages[i]` the prompt share of message i (a user, tool or assistant message),
  * `response` the response's share checked against responseSystemPrompt(input). Each is used only
  * when it was made of the same text (and guard, and system prompt), as assessRiskSteps checks.
@@ -86,7 +86,7 @@ export function responseSystemPrompt(input: Pick<ChatRiskInput, 'messages' | 'sy
 
 /**
  * Messages from this many characters may be scored apart (on a worker thread:
- * services/ingest/assessment.ts), at most SEPARATE_MESSAGES_PER_CALL of them, the longest.
+ * services/ingest/largeAssessment.ts), at most SEPARATE_MESSAGES_PER_CALL of them, the longest.
  */
 export const SEPARATE_MESSAGE_CHARS = 32 * 1024;
 export const SEPARATE_MESSAGES_PER_CALL = 4;
@@ -157,7 +157,7 @@ export type MessagePii = PromptPii;
  * shared PII budget (undefined in the places of those scored apart). `redact`: each text's
  * redaction is made ahead too, when its scan applies to the text as sent and found anything
  * (redaction then uses it). A function of the messages alone: a caller can compute it on a
- * worker thread (services/ingest/assessment.ts) while the rules halves are scored, sending only
+ * worker thread (services/ingest/largeAssessment.ts) while the rules halves are scored, sending only
  * the messages not scored apart with `apart` empty.
  */
 export function* sharedMessagePiiSteps(
@@ -217,7 +217,7 @@ export function* sharedMessageRulesSteps(
  * budget: the system and developer messages' PII, and each other message scored as a prompt with
  * its share of the guard (guardCharsOf). They depend on none of the messages scored apart nor on
  * the response, so a caller can compute them while those are scored elsewhere (on worker threads:
- * services/ingest/assessment.ts) and pass them in (ChatKnownShares.shared). `redact`: each text's
+ * services/ingest/largeAssessment.ts) and pass them in (ChatKnownShares.shared). `redact`: each text's
  * redaction is made ahead too (sharedMessagePiiSteps). The two halves of each part, its PII and
  * its rules, can also be computed apart and joined (joinMessageParts).
  */

@@ -6,7 +6,8 @@ import type { InjectionGuard } from '../../domain/guard/injectionGuard.js';
 import type { GuardCheckInput, GuardCheckResponse } from '../../validators/guardValidators.js';
 import type { ProjectContext } from '../auth/keyCache.js';
 import { enforceRemediations, type UserLimiterFor } from '../incidents/remediationEnforcer.js';
-import { assessExchangeAsync, reportedText } from '../ingest/assessment.js';
+import { reportedText } from '../ingest/assessment.js';
+import { assessExchangeAsync } from '../ingest/largeAssessment.js';
 
 export async function checkGuard(args: {
   project: ProjectContext;

@@ -23,7 +23,8 @@ import type { InjectionGuard } from '../../domain/guard/injectionGuard.js';
 import { PII_CANDIDATE_LIMIT } from '../../domain/risk/pii.js';
 import type { ProjectContext } from '../auth/keyCache.js';
 import type { Enforcement } from '../incidents/remediationEnforcer.js';
-import { assessExchangeAsync, reportedText } from './assessment.js';
+import { reportedText } from './assessment.js';
+import { assessExchangeAsync } from './largeAssessment.js';
 
 /** One paragraph holding one of each thing the scorers detect. */
 const MIXED = [

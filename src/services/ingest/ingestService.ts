@@ -14,7 +14,8 @@ import type {
 import type { ProjectContext, VerifiedKey } from '../auth/keyCache.js';
 import type { Enforcement } from '../incidents/remediationEnforcer.js';
 import { type Admission, admitCall, contextForCall, type IngestDeps } from './admission.js';
-import { assessExchangeAsync, reportedText } from './assessment.js';
+import { reportedText } from './assessment.js';
+import { assessExchangeAsync } from './largeAssessment.js';
 import type { QuotaCounter } from './ingestWriter.js';
 import { type CallRecord, recordCall, type RefusalReason, refusalReasonOf } from './recording.js';
 
