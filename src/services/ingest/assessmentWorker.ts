@@ -153,9 +153,12 @@ function moved<T extends ScannedPart>(share: T): T {
   ]);
 }
 
-/** `value` to post with these buffers moved, not copied (the empty ones, shared, stay). */
+/**
+ * `value` to post with these buffers moved, not copied (the empty ones, shared, stay). A buffer
+ * named twice is moved once: a scan's four arrays are views of one (pii.ts spansFor).
+ */
 function withMoved<T extends object>(value: T, buffers: ArrayBufferLike[]): T {
-  const moving = buffers.filter((b) => b.byteLength > 0);
+  const moving = [...new Set(buffers)].filter((b) => b.byteLength > 0);
   if (moving.length === 0) return value;
   return move({
     get [transferableSymbol]() {
