@@ -1,10 +1,11 @@
 /**
- * A long Latin-1 text redacted into bytes (domain/risk/piiRedaction.ts redactLatin1Steps): the same
- * text as replacing each span by its placeholder, for any spans.
+ * A Latin-1 text redacted into bytes (domain/risk/piiRedaction.ts: a long one by redactLatin1Steps,
+ * a short one with many spans into a reused buffer): the same text as replacing each span by its
+ * placeholder, for any spans; and so is every other text's redaction.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { PII_TYPES, scanPii, type PiiSpans } from '../../src/domain/risk/pii.js';
+import { PII_TYPES, scanPii, type PiiScan, type PiiSpans } from '../../src/domain/risk/pii.js';
 import {
   BYTE_REDACTION_CHARS,
   PII_PLACEHOLDERS,
@@ -71,5 +72,34 @@ describe('redactLatin1Steps', () => {
     const redacted = runSync(redactScanSteps(text, scan));
     expect(redacted.text).toBe(reference(text, scan.spans));
     expect(redacted.types).toEqual(expect.arrayContaining(['email', 'phone']));
+  });
+
+  it('redacts any short text, Latin-1 or not, with few spans or many, as replacing each span gives', () => {
+    const anyText = fc.oneof(
+      latin1,
+      fc.string({ unit: fc.constantFrom('a', ' ', 'é', '\u20ac', '\ud83d', '\ude00', '@'), maxLength: 400 }),
+    );
+    fc.assert(
+      fc.property(
+        anyText.chain((text) => fc.tuple(fc.constant(text), spansOver(text.length))),
+        ([text, spans]) => {
+          // the scan's other fields are not read by the redaction
+          const redacted = runSync(redactScanSteps(text, { spans } as unknown as PiiScan));
+          expect(redacted.text).toBe(reference(text, spans));
+          expect(redacted.types).toEqual([...new Set(Array.from(spans.type, (t) => PII_TYPES[t]!))]);
+        },
+      ),
+      { numRuns: 3000 },
+    );
+  });
+
+  it('gives each short text its own redaction when many are redacted one after another', () => {
+    // The buffer is reused: a redaction read back must not change with the next one.
+    const texts = Array.from({ length: 50 }, (_, i) =>
+      `item ${i}: call +1 415 555 ${String(1000 + i)} or x${i}@ex.com `.repeat(10),
+    );
+    const redacted = texts.map((text) => runSync(redactScanSteps(text, scanPii(text))).text);
+    texts.forEach((text, i) => expect(redacted[i]).toBe(reference(text, scanPii(text).spans)));
+    expect(new Set(redacted).size).toBe(50);
   });
 });

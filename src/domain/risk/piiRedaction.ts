@@ -131,6 +131,36 @@ function redactLatin1Run(text: string, spans: PiiSpans, from: number, to: number
   out.seen = seen;
 }
 
+/** Bytes of the scratch buffer redactShortLatin1 writes into (a redaction longer is joined instead). */
+const SCRATCH_BYTES = 96 * 1024;
+/** Short texts with fewer spans are joined from slices: a few pieces join faster than a buffer call. */
+const SCRATCH_MIN_SPANS = 8;
+let scratch: Buffer | undefined;
+
+/**
+ * The redaction of a short Latin-1 text with many spans, written into one reused buffer in one
+ * go (no pause: the spans are at most REPLACEMENTS_PER_SLICE) and read back as a string. A
+ * thousand 2 KB chat messages of phone-like numbers, ~190 spans each: joined from 380 pieces a
+ * message, their redaction took 9-11 ms of a 60 ms scan; this way ~3. Undefined when the
+ * redaction would not fit the buffer.
+ */
+function redactShortLatin1(text: string, spans: PiiSpans): { text: string; types: PiiType[] } | undefined {
+  const { count, start, end } = spans;
+  let size = 0;
+  let cursor = 0;
+  for (let i = 0; i < count; i++) {
+    size += Math.max(0, start[i]! - cursor) + PLACEHOLDER_BYTES[spans.type[i]!]!.length;
+    cursor = Math.max(cursor, end[i]!);
+  }
+  size += Math.max(0, text.length - cursor);
+  if (size > SCRATCH_BYTES) return undefined;
+  scratch ??= Buffer.allocUnsafeSlow(SCRATCH_BYTES);
+  const out: Latin1Redaction = { bytes: scratch, at: 0, cursor: 0, seen: 0, types: [] };
+  redactLatin1Run(text, spans, 0, count, out);
+  if (out.cursor < text.length) out.at += scratch.write(text.slice(out.cursor), out.at, 'latin1');
+  return { text: scratch.toString('latin1', 0, out.at), types: out.types };
+}
+
 /**
  * The text with each span replaced by its placeholder. A long Latin-1 text is redacted into bytes
  * (redactLatin1Steps). Otherwise each slice's pieces are joined into one flat string: appending
@@ -142,6 +172,10 @@ function* redactSpansSteps(text: string, spans: PiiSpans): Steps<{ text: string;
   if (text.length >= BYTE_REDACTION_CHARS && isLatin1(text)) {
     const { bytes, types } = yield* redactLatin1Steps(text, spans);
     return { text: bytes.toString('latin1'), types };
+  }
+  if (spans.count >= SCRATCH_MIN_SPANS && spans.count <= REPLACEMENTS_PER_SLICE && isLatin1(text)) {
+    const redacted = redactShortLatin1(text, spans);
+    if (redacted) return redacted;
   }
   const chunks: string[] = [];
   let pieces: string[] = [];
