@@ -79,14 +79,8 @@ const GAP_WRITE_CHARS = 48;
  * worker thread sends the bytes as they are (assessmentWorker.ts); `redactSpansSteps` decodes them.
  */
 export function* redactLatin1Steps(text: string, spans: PiiSpans): Steps<{ bytes: Buffer; types: PiiType[] }> {
-  const { count, start, end } = spans;
-  let size = 0;
-  let cursor = 0;
-  for (let i = 0; i < count; i++) {
-    size += Math.max(0, start[i]! - cursor) + PLACEHOLDER_BYTES[spans.type[i]!]!.length;
-    cursor = Math.max(cursor, end[i]!);
-  }
-  size += Math.max(0, text.length - cursor);
+  const { count } = spans;
+  const size = redactedSize(text, spans);
   const out: Latin1Redaction = { bytes: Buffer.allocUnsafe(size), at: 0, cursor: 0, seen: 0, types: [] };
   for (let from = 0; from < count; from += REPLACEMENTS_PER_SLICE) {
     if (from > 0) yield;
@@ -95,6 +89,23 @@ export function* redactLatin1Steps(text: string, spans: PiiSpans): Steps<{ bytes
   if (out.cursor < text.length) out.at += out.bytes.write(text.slice(out.cursor), out.at, 'latin1');
   if (out.at !== size) throw new Error(`redactLatin1Steps: wrote ${out.at} bytes of ${size}`);
   return { bytes: out.bytes, types: out.types };
+}
+
+/**
+ * The length of the redaction of `text`, in characters (bytes, for Latin-1). A plain function:
+ * as a loop of the generator above, V8 compiled it on the stack mid-loop, without type feedback for
+ * the code after the loop, and threw the code away when that code ran, in every call (a
+ * deoptimisation loop seen with --trace-deopt in a chat call's steady state).
+ */
+function redactedSize(text: string, spans: PiiSpans): number {
+  const { count, start, end, type } = spans;
+  let size = 0;
+  let cursor = 0;
+  for (let i = 0; i < count; i++) {
+    size += Math.max(0, start[i]! - cursor) + PLACEHOLDER_BYTES[type[i]!]!.length;
+    cursor = Math.max(cursor, end[i]!);
+  }
+  return size + Math.max(0, text.length - cursor);
 }
 
 interface Latin1Redaction {
@@ -145,18 +156,11 @@ let scratch: Buffer | undefined;
  * redaction would not fit the buffer.
  */
 function redactShortLatin1(text: string, spans: PiiSpans): { text: string; types: PiiType[] } | undefined {
-  const { count, start, end } = spans;
-  let size = 0;
-  let cursor = 0;
-  for (let i = 0; i < count; i++) {
-    size += Math.max(0, start[i]! - cursor) + PLACEHOLDER_BYTES[spans.type[i]!]!.length;
-    cursor = Math.max(cursor, end[i]!);
-  }
-  size += Math.max(0, text.length - cursor);
+  const size = redactedSize(text, spans);
   if (size > SCRATCH_BYTES) return undefined;
   scratch ??= Buffer.allocUnsafeSlow(SCRATCH_BYTES);
   const out: Latin1Redaction = { bytes: scratch, at: 0, cursor: 0, seen: 0, types: [] };
-  redactLatin1Run(text, spans, 0, count, out);
+  redactLatin1Run(text, spans, 0, spans.count, out);
   if (out.cursor < text.length) out.at += scratch.write(text.slice(out.cursor), out.at, 'latin1');
   return { text: scratch.toString('latin1', 0, out.at), types: out.types };
 }

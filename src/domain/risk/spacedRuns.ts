@@ -19,11 +19,20 @@ const CHUNK = 64 * 1024;
 
 const SPACE = 32;
 
-/** Where a scan stopped: [position, pairs in the current run]; run -1 once enough were found. */
-const state = new Int32Array(2);
+/**
+ * The pairs in the current run where the last scanPairs stopped: a module variable, not a
+ * property or an element. Stored after the loop, an element of a typed array was code that
+ * V8, compiling the function mid-loop, had no type feedback for: in the server every 64K chunk
+ * of a long text then left the compiled code and re-entered the loop unoptimised (35 times a
+ * chat call in a --trace-deopt run).
+ */
+let stoppedRun = 0;
 
-/** Scans pairs starting before `end` (a pair may end just past it), carrying the current run. */
-function scanPairs(text: string, from: number, end: number, run: number, pairs: number): void {
+/**
+ * Scans pairs starting before `end` (a pair may end just past it), carrying the current run:
+ * -1 once `pairs` are found, else where it stopped (the run is then in stoppedRun).
+ */
+function scanPairs(text: string, from: number, end: number, run: number, pairs: number): number {
   const n = text.length;
   let i = from;
   while (i < end) {
@@ -35,19 +44,15 @@ function scanPairs(text: string, from: number, end: number, run: number, pairs: 
     }
     if (c !== SPACE && i + width < n && text.charCodeAt(i + width) === SPACE) {
       run += 1;
-      if (run >= pairs) {
-        state[0] = i;
-        state[1] = -1;
-        return;
-      }
+      if (run >= pairs) return -1;
       i += width + 1;
     } else {
       run = 0;
       i += width;
     }
   }
-  state[0] = i;
-  state[1] = run;
+  stoppedRun = run;
+  return i;
 }
 
 /** Pairs in a spaced run: the rule's `(?:\p{L} ){9,}\p{L}` holds nine. */
@@ -64,10 +69,9 @@ export function* hasSpacedRunSteps(text: string): Steps<boolean> {
   let run = 0;
   while (i < text.length) {
     if (i > 0) yield;
-    scanPairs(text, i, Math.min(text.length, i + CHUNK), run, pairs);
-    if (state[1] === -1) return true;
-    i = state[0]!;
-    run = state[1]!;
+    i = scanPairs(text, i, Math.min(text.length, i + CHUNK), run, pairs);
+    if (i === -1) return true;
+    run = stoppedRun;
   }
   return false;
 }
