@@ -12,8 +12,11 @@ import { SLICED_ASSESSMENT_CHARS, WORKER_PROMPT_CHARS } from '../../src/services
 import { assessExchangeAsync } from '../../src/services/ingest/largeAssessment.js';
 import {
   LARGE_WARMUP_CHARS,
+  MANY_WARMUP_MESSAGES,
+  MANY_WARMUP_ROUNDS,
   WARMUP_ROUNDS,
   largeWarmupSample,
+  manyWarmupMessages,
   warmUpAssessment,
   warmupMessages,
   warmupSample,
@@ -56,16 +59,25 @@ describe('the assessment warm-up', () => {
     };
     const ms = await warmUpAssessment(guard, undefined, assess);
     expect(ms).toBeGreaterThan(0);
-    expect(calls).toHaveLength(2 * WARMUP_ROUNDS + 3);
+    expect(calls).toHaveLength(2 * WARMUP_ROUNDS + 3 + MANY_WARMUP_ROUNDS);
     expect(calls.filter((c) => c.response === null)).toHaveLength(WARMUP_ROUNDS);
     // then prompt and response of the large sample
     const large = calls[2 * WARMUP_ROUNDS]!;
     expect(large.prompt).toBe(largeWarmupSample(sample));
     expect(large.response).toBe(large.prompt);
-    // last, two chat calls at once of the sample's messages: together long enough for their PII halves to go to a worker
+    // then two chat calls at once of the sample's messages: together long enough for their PII halves to go to a worker
     const messages = warmupMessages(sample);
     expect(messages.reduce((sum, m) => sum + m.content.length, 0)).toBeGreaterThanOrEqual(WORKER_PROMPT_CHARS);
-    expect(calls.slice(-2).map((c) => c.messages)).toEqual([messages.length, messages.length]);
+    const chats = calls.slice(2 * WARMUP_ROUNDS + 1, 2 * WARMUP_ROUNDS + 3);
+    expect(chats.map((c) => c.messages)).toEqual([messages.length, messages.length]);
+    // last, calls of many short messages, one after another, as many messages as a large chat call has
+    const many = manyWarmupMessages(sample);
+    expect(many).toHaveLength(MANY_WARMUP_MESSAGES);
+    expect(MANY_WARMUP_MESSAGES).toBeGreaterThanOrEqual(500);
+    expect(new Set(many.map((m) => m.content)).size).toBeGreaterThan(50);
+    expect(calls.slice(-MANY_WARMUP_ROUNDS).map((c) => c.messages)).toEqual(
+      Array.from({ length: MANY_WARMUP_ROUNDS }, () => MANY_WARMUP_MESSAGES),
+    );
     for (const c of calls) {
       expect(c.flags).toEqual(expect.arrayContaining(['injection:override', 'pii:phone', 'secret:private_key']));
     }
