@@ -3,6 +3,7 @@
  * scan found (API keys and tokens are base64-like too), that decodes to prose.
  */
 import { Every, type Steps } from '../slices.js';
+import { alphabet, hasRunSteps } from './charRuns.js';
 import { PII_TYPES, SECRET_TYPES, type PiiScan } from './pii.js';
 
 /** Base64 runs this long are payloads, not words or ids. */
@@ -19,60 +20,12 @@ function decodesToText(run: string): boolean {
   return printable / decoded.length > 0.95 && words >= 4 && /\s/.test(decoded);
 }
 
-/** The base64 alphabet without padding, as a lookup table over char codes. */
-const BASE64_CHAR = new Uint8Array(128);
-for (const ch of 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/') BASE64_CHAR[ch.charCodeAt(0)] = 1;
-
-/** Characters a run may start within between two pauses. */
-const LOOP_CHUNK = 64 * 1024;
-
-/** Where the last base64RunBefore stopped: [its result, checkedTo) are all base64 characters. */
-let checkedTo = 0;
-
-const isBase64At = (text: string, i: number): boolean => {
-  const c = text.charCodeAt(i);
-  return c < 128 && BASE64_CHAR[c] === 1;
-};
-
-/**
- * Looks for a run of `length` base64 characters starting at `runStart` or later, where
- * [runStart, known) are base64 characters already, until the next candidate start reaches
- * `stop`: -1 once found, else the next candidate start (and checkedTo where the known
- * characters end).
- *
- * It reads a candidate run from its last character backwards: where that meets a character
- * outside the alphabet, no run can start at or before it, and the next candidate starts right
- * after it. Prose, digits and phone numbers have such a character every few characters, so
- * most characters are never read (a loop over every character cost 4-5 ms of a thousand-message
- * chat call's 100 ms assessment). A plain function, so the loop is compiled as one; the state it
- * returns is a module variable rather than a property (see spacedRuns.ts stoppedRun).
- */
-function base64RunBefore(text: string, runStart: number, known: number, stop: number, length: number): number {
-  const n = text.length;
-  let start = runStart;
-  while (start < stop && start + length <= n) {
-    const last = start + length - 1;
-    let k = last;
-    while (k >= known && isBase64At(text, k)) k--;
-    if (k < known) return -1;
-    start = k + 1;
-    known = last + 1;
-  }
-  checkedTo = known;
-  return start;
-}
+/** The base64 alphabet without padding. */
+const BASE64_CHAR = alphabet('ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/');
 
 /** Whether `text` has a run of at least `length` base64 characters (BASE64_RUN can match). */
-export function* hasBase64Run(text: string, length: number): Steps<boolean> {
-  let start = 0;
-  let known = 0;
-  for (let stop = LOOP_CHUNK; start + length <= text.length; stop += LOOP_CHUNK) {
-    if (stop > LOOP_CHUNK) yield;
-    start = base64RunBefore(text, start, known, stop, length);
-    if (start === -1) return true;
-    known = checkedTo;
-  }
-  return false;
+export function hasBase64Run(text: string, length: number): Steps<boolean> {
+  return hasRunSteps(text, BASE64_CHAR, length);
 }
 
 /** Base64 runs decoded between two pause points of a sliced scoring. */

@@ -24,6 +24,7 @@ import {
   SSN,
   validIbanPrefix,
 } from './piiPatterns.js';
+import { alphabet, hasRunSteps } from './charRuns.js';
 import { anyLiteral } from './regexTriggers.js';
 import { Every, type Steps } from '../slices.js';
 
@@ -249,6 +250,15 @@ const ANY_DIGIT = /\d/;
 /** Characters a plain character loop looks at between two pauses. */
 const LOOP_CHUNK = 64 * 1024;
 
+/** What a card candidate is made of (CARD_CANDIDATE: digits, single spaces or dashes between them). */
+export const CARD_CHARS = alphabet('0123456789 -');
+/**
+ * The fewest characters a card candidate has: 14 digits. A text without a run of that many
+ * CARD_CHARS has none, and the card regex is not run on it: on 2 MB of phone-like numbers it
+ * tried every digit from 2 to 6 (9 ms of a thousand-message chat call's 92 ms assessment).
+ */
+export const CARD_MIN_CHARS = 14;
+
 /** The most digits a detector needs (a card's 14): counting stops there. */
 const DIGITS_NEEDED = 14;
 
@@ -326,12 +336,9 @@ export function* collect(text: string, budget: Budget): Steps<MatchList[]> {
   }
   yield;
   const cardList = newList(lists, 'credit_card');
+  const cardLike = digits >= DIGITS_NEEDED && (yield* hasRunSteps(text, CARD_CHARS, CARD_MIN_CHARS));
   let next = 0;
-  for (
-    let m = digits >= DIGITS_NEEDED ? execAt(CARD_CANDIDATE, text, 0) : null;
-    m;
-    m = execAt(CARD_CANDIDATE, text, next)
-  ) {
+  for (let m = cardLike ? execAt(CARD_CANDIDATE, text, 0) : null; m; m = execAt(CARD_CANDIDATE, text, next)) {
     if (slice.tick()) yield;
     next = m.index + m[0].length;
     const shaped = isCardShaped(m[0]);
