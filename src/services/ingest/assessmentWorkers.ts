@@ -29,18 +29,10 @@ import { errorText } from '../../db/backoff.js';
 import type { InjectionGuard } from '../../domain/guard/injectionGuard.js';
 import type { StoredMessage } from '../../domain/chat/messages.js';
 import { type MessagePii, separateMessages } from '../../domain/risk/chatRisk.js';
-import { scanFromData } from '../../domain/risk/pii.js';
-import { promptRiskOf, type PromptRisk, type ResponseRisk, type ScannedText } from '../../domain/risk/riskScoring.js';
-import type {
-  AssessmentShare,
-  AssessmentTask,
-  AssessmentWorkerData,
-  PromptPiiShare,
-  PromptShare,
-  ResponseShare,
-  ThreadStatus,
-} from './assessmentWorker.js';
-import { textFromWire, textToWire, transferablesOf } from './wireText.js';
+import type { PromptRisk, ResponseRisk } from '../../domain/risk/riskScoring.js';
+import type { AssessmentShare, AssessmentTask, AssessmentWorkerData, ThreadStatus } from './assessmentWorker.js';
+import { textToWire, transferablesOf } from './wireText.js';
+import { messagePiiFrom, promptRiskFrom, promptRiskFromHalves, responseRiskFrom } from './workerShares.js';
 
 /**
  * Threads when not configured: one per core but one, at least two (a large exchange's prompt
@@ -193,16 +185,7 @@ export class AssessmentWorkers {
   async promptRisk(prompt: string, redact: boolean): Promise<PromptRisk | null> {
     if (prompt.length > SPLIT_PROMPT_CHARS && this.threads >= 2) return this.promptRiskInHalves(prompt, redact);
     const share = await this.run({ kind: 'prompt', prompt: textToWire(prompt), redact });
-    if (share?.kind !== 'prompt') return null;
-    return {
-      source: prompt,
-      guard: this.guard,
-      scanned: scannedOf(prompt, share),
-      injections: share.injections,
-      flags: share.flags,
-      weights: share.weights,
-      modelProbability: share.modelProbability,
-    };
+    return share?.kind === 'prompt' ? promptRiskFrom(prompt, this.guard, share) : null;
   }
 
   /**
@@ -217,8 +200,7 @@ export class AssessmentWorkers {
       this.run({ kind: 'promptRules', prompt: textToWire(prompt) }),
     ]);
     if (pii?.kind !== 'promptPii' || rules?.kind !== 'promptRules') return null;
-    const { kind: _, ...verdicts } = rules;
-    return promptRiskOf(prompt, this.guard, { scanned: scannedOf(prompt, pii), encoded: pii.encoded }, verdicts);
+    return promptRiskFromHalves(prompt, this.guard, pii, rules);
   }
 
   /**
@@ -228,55 +210,23 @@ export class AssessmentWorkers {
    */
   async responseRisk(response: string, systemPrompt: string | null, redact: boolean): Promise<ResponseRisk | null> {
     const share = await this.run({ kind: 'response', response: textToWire(response), systemPrompt, redact });
-    if (share?.kind !== 'response') return null;
-    return {
-      source: response,
-      systemPrompt,
-      scanned: scannedOf(response, share),
-      flags: share.flags,
-      weights: share.weights,
-    };
+    return share?.kind === 'response' ? responseRiskFrom(response, systemPrompt, share) : null;
   }
 
   /**
    * The PII halves of a chat call's messages not scored apart (chatRisk.ts sharedMessagePiiSteps,
    * one shared budget in order), scored on a worker while the request thread scores their rules
    * halves; null when no worker could do it (the caller scores them itself). Never rejects.
+   * `apart`: the messages scored apart (separateMessages), when the caller knows them already.
    */
-  async messagesPii(messages: readonly StoredMessage[], redact: boolean): Promise<(MessagePii | undefined)[] | null> {
-    const apart = separateMessages(messages);
+  async messagesPii(
+    messages: readonly StoredMessage[],
+    redact: boolean,
+    apart: ReadonlySet<StoredMessage> = separateMessages(messages),
+  ): Promise<(MessagePii | undefined)[] | null> {
     const shared = messages.filter((m) => !apart.has(m));
     const share = await this.run({ kind: 'messagesPii', messages: shared, redact });
-    if (share?.kind !== 'messagesPii') return null;
-    const halves: (MessagePii | undefined)[] = [];
-    let next = 0;
-    for (const message of messages) {
-      if (apart.has(message)) {
-        halves.push(undefined);
-        continue;
-      }
-      const i = next++;
-      const from = i === 0 ? 0 : share.spanEnds[i - 1]!;
-      const to = share.spanEnds[i]!;
-      const { spans } = share;
-      const text = share.scoredTexts[i] ?? message.content;
-      const scan = scanFromData(text, {
-        ...share.scans[i]!,
-        spans: {
-          count: to - from,
-          start: spans.start.subarray(from, to),
-          end: spans.end.subarray(from, to),
-          type: spans.type.subarray(from, to),
-          unverified: spans.unverified.subarray(from, to),
-        },
-      });
-      const redacted = share.redacted[i];
-      halves.push({
-        scanned: { text, scan, ...(redacted === null ? {} : { redacted }) },
-        encoded: share.encoded[i] === 1,
-      });
-    }
-    return halves;
+    return share?.kind === 'messagesPii' ? messagePiiFrom(messages, apart, share) : null;
   }
 
   /** How the thread that takes this task stands (its priority); null when none could answer. */
@@ -317,16 +267,6 @@ export class AssessmentWorkers {
     this.#pool = undefined;
     await pool?.destroy();
   }
-}
-
-/** The scanned text of a share that `source` was sent as. */
-function scannedOf(source: string, share: PromptShare | PromptPiiShare | ResponseShare): ScannedText {
-  const text = share.scoredText ?? source;
-  return {
-    text,
-    scan: scanFromData(text, share.scan),
-    ...(share.redacted === null ? {} : { redacted: textFromWire(share.redacted) }),
-  };
 }
 
 /**

@@ -129,7 +129,7 @@ async function assessLargeChat(
   for (const m of messages) if (!posted.has(m)) sharedChars += m.content.length;
   const sharedParts =
     sharedChars >= WORKER_PROMPT_CHARS
-      ? sharedPartsBeside(exchange, guard, redact, workers.messagesPii(messages, redact))
+      ? sharedPartsBeside(exchange, guard, redact, workers.messagesPii(messages, redact, posted))
       : runSliced(sharedMessagePartsSteps(exchange, guard, redact));
   const [shared, messageRisks, responseRisk] = await Promise.all([
     sharedParts,
