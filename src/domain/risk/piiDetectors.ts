@@ -171,6 +171,10 @@ function execAt(re: RegExp, text: string, from: number): RegExpExecArray | null 
   return re.exec(text);
 }
 
+/** The next match of `re` after `m` (execAt from the end of `m`). */
+const execAfter = (re: RegExp, text: string, m: RegExpExecArray): RegExpExecArray | null =>
+  execAt(re, text, m.index + m[0].length);
+
 /**
  * The matches of global `re` in `text`. The position lives in `cursor`, not in the shared
  * `re.lastIndex`, which is set just before each exec: a sliced scan pauses between matches,
@@ -325,7 +329,7 @@ export function* collect(text: string, budget: Budget): Steps<MatchList[]> {
   // a pause before each kind: its first exec may scan the whole text
   yield;
   const ibans = newList(lists, 'iban');
-  for (let m = execAt(IBAN_CANDIDATE, text, 0); m; m = execAt(IBAN_CANDIDATE, text, m.index + m[0].length)) {
+  for (let m = execAt(IBAN_CANDIDATE, text, 0); m; m = execAfter(IBAN_CANDIDATE, text, m)) {
     if (slice.tick()) yield;
     if (!budget.allow('iban')) {
       ibans.pushShapeOnly(m);
@@ -352,17 +356,13 @@ export function* collect(text: string, budget: Budget): Steps<MatchList[]> {
   }
   yield;
   const ssns = newList(lists, 'ssn');
-  for (let m = digits >= 9 ? execAt(SSN, text, 0) : null; m; m = execAt(SSN, text, m.index + m[0].length)) {
+  for (let m = digits >= 9 ? execAt(SSN, text, 0) : null; m; m = execAfter(SSN, text, m)) {
     if (slice.tick()) yield;
     ssns.push(m.index, m.index + m[0].length);
   }
   yield;
   const phones = newList(lists, 'phone');
-  for (
-    let m = digits >= 7 ? execAt(PHONE_CANDIDATE, text, 0) : null;
-    m;
-    m = execAt(PHONE_CANDIDATE, text, m.index + m[0].length)
-  ) {
+  for (let m = digits >= 7 ? execAt(PHONE_CANDIDATE, text, 0) : null; m; m = execAfter(PHONE_CANDIDATE, text, m)) {
     if (slice.tick()) yield;
     if (!isPhoneShaped(m[0])) continue;
     if (!budget.allow('phone')) phones.pushShapeOnly(m);

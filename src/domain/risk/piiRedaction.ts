@@ -86,7 +86,7 @@ export function* redactLatin1Steps(text: string, spans: PiiSpans): Steps<{ bytes
     if (from > 0) yield;
     redactLatin1Run(text, spans, from, Math.min(count, from + REPLACEMENTS_PER_SLICE), out);
   }
-  if (out.cursor < text.length) out.at += out.bytes.write(text.slice(out.cursor), out.at, 'latin1');
+  writeRest(text, out);
   if (out.at !== size) throw new Error(`redactLatin1Steps: wrote ${out.at} bytes of ${size}`);
   return { bytes: out.bytes, types: out.types };
 }
@@ -142,6 +142,11 @@ function redactLatin1Run(text: string, spans: PiiSpans, from: number, to: number
   out.seen = seen;
 }
 
+/** The text after the last span, written after the redaction so far. */
+function writeRest(text: string, out: Latin1Redaction): void {
+  if (out.cursor < text.length) out.at += out.bytes.write(text.slice(out.cursor), out.at, 'latin1');
+}
+
 /** Bytes of the scratch buffer redactShortLatin1 writes into (a redaction longer is joined instead). */
 const SCRATCH_BYTES = 96 * 1024;
 /** Short texts with fewer spans are joined from slices: a few pieces join faster than a buffer call. */
@@ -161,7 +166,7 @@ function redactShortLatin1(text: string, spans: PiiSpans): { text: string; types
   scratch ??= Buffer.allocUnsafeSlow(SCRATCH_BYTES);
   const out: Latin1Redaction = { bytes: scratch, at: 0, cursor: 0, seen: 0, types: [] };
   redactLatin1Run(text, spans, 0, spans.count, out);
-  if (out.cursor < text.length) out.at += scratch.write(text.slice(out.cursor), out.at, 'latin1');
+  writeRest(text, out);
   return { text: scratch.toString('latin1', 0, out.at), types: out.types };
 }
 
