@@ -5,14 +5,12 @@
  * body's validation) and a 2 MB string for the collector.
  */
 
-/** Characters JSON.stringify escapes: the quote, the backslash and the control characters. */
-// eslint-disable-next-line no-control-regex -- the control characters are what it looks for
-export const ESCAPED = /["\\\u0000-\u001f]/;
+import { hasJsonEscapes } from './jsonEscapes.js';
 
 /** Bytes of `s` as a JSON string: UTF-8, quoted, escaped as JSON.stringify escapes. */
 export function jsonStringBytes(s: string): number {
   let bytes = Buffer.byteLength(s, 'utf8') + 2;
-  if (!ESCAPED.test(s) && s.isWellFormed()) return bytes;
+  if (!hasJsonEscapes(s) && s.isWellFormed()) return bytes;
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
     if (c === 0x22 || c === 0x5c) bytes += 1;

@@ -8,7 +8,7 @@
  * long string's JSON is a part of its own (flat); the rest is joined into flat parts of at most
  * `pieceChars` characters.
  */
-import { ESCAPED } from './jsonBytes.js';
+import { hasJsonEscapes } from './jsonEscapes.js';
 
 /** JSON.stringify of one string, number, boolean or null. */
 const scalar = (value: unknown): string => JSON.stringify(value);
@@ -50,8 +50,8 @@ export function jsonParts(value: unknown, pieceChars: number): string[] | undefi
   const write = (v: unknown): void => {
     // a boxed primitive is an object that JSON.stringify writes as its value; a BigInt throws
     // here as it does there
-    // (ESCAPED: the characters JSON escapes but lone surrogates, which isWellFormed finds)
-    if (typeof v === 'string' && v.length > pieceChars && v.isWellFormed() && !ESCAPED.test(v)) {
+    // (hasJsonEscapes: the characters JSON escapes but lone surrogates, which isWellFormed finds)
+    if (typeof v === 'string' && v.length > pieceChars && v.isWellFormed() && !hasJsonEscapes(v)) {
       // written as it is between its quotes: no copy of megabytes
       emit('"');
       flush();

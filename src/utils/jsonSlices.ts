@@ -18,15 +18,13 @@
  * another leaves its grammar as it was.
  */
 import { randomBytes } from 'node:crypto';
+import { hasControlChars } from './jsonEscapes.js';
 
 /** String values of at least this many characters are taken as slices of the text. */
 export const LONG_STRING_CHARS = 64 * 1024;
 
 /** Stand-ins begin with this (a NUL and a random tag of this process), then their index. */
 const TAG = `\u0000${randomBytes(12).toString('base64url')}:`;
-
-// eslint-disable-next-line no-control-regex -- the control characters JSON refuses in a string are what it looks for
-const CONTROL = /[\u0000-\u001f]/;
 
 /** Whether the first character after `at` that is not JSON whitespace is a colon (the token is a key). */
 function isKey(text: string, at: number): boolean {
@@ -67,7 +65,7 @@ export function parseJsonWithSlices(text: string, minChars = LONG_STRING_CHARS):
     }
     if (!escaped && end - at - 1 >= minChars && !isKey(text, end + 1)) {
       const value = text.slice(at + 1, end);
-      if (!CONTROL.test(value)) {
+      if (!hasControlChars(value)) {
         parts.push(text.slice(copiedTo, at), JSON.stringify(TAG + longs.length));
         longs.push(value);
         copiedTo = end + 1;
