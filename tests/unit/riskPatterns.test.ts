@@ -118,6 +118,55 @@ describe('the letter-spacing rule’s necessary condition (domain/risk/spacedRun
     expect(found).toBeLessThan(1_900);
   });
 
+  it('should answer as the one-chunk regex does for long texts, at the character a run completes', () => {
+    // Words of one to six code points (astral letters and lone surrogates among them) apart by one
+    // space or two: the chunked scan, and its skipping ahead past places no run can start, against
+    // the regex short texts are checked with, on the whole text and cut just before and at the end
+    // of its first run.
+    const RUN = /(?:[^ ] ){9}/u;
+    const CODE_POINTS = ['a', 'b', 'ж', '𝐀', '\uD800', '\uDC00', '1', '.', 'é', 'x'];
+    let state = 7;
+    const rnd = () => (state = (state * 1664525 + 1013904223) >>> 0) / 2 ** 32;
+    let withRun = 0;
+    for (let n = 0; n < 60; n++) {
+      const single = 0.1 + 0.3 * rnd();
+      const chars = 65_536 + Math.floor(rnd() * 140_000);
+      let text = '';
+      while (text.length < chars) {
+        const letters = rnd() < single ? 1 : 2 + Math.floor(rnd() * 5);
+        for (let k = 0; k < letters; k++) text += CODE_POINTS[Math.floor(rnd() * CODE_POINTS.length)]!;
+        text += rnd() < 0.1 ? '  ' : ' ';
+      }
+      const run = RUN.exec(text);
+      expect(runSync(hasSpacedRunSteps(text)), `text ${n}`).toBe(run !== null);
+      if (!run) continue;
+      withRun++;
+      const end = run.index + run[0].length;
+      expect(runSync(hasSpacedRunSteps(text.slice(0, end - 1))), `text ${n} before ${end}`).toBe(false);
+      expect(runSync(hasSpacedRunSteps(text.slice(0, end))), `text ${n} at ${end}`).toBe(true);
+    }
+    expect(withRun).toBeGreaterThan(10);
+    expect(withRun).toBeLessThan(55);
+    // Runs of 8 to 10 pairs between every kind of edge, after a prefix the scan skips through 17
+    // characters at a time, of every length modulo 17: every place a skip can land.
+    const edges = ['', ' ', '  ', 'x', ' x', '𝐀', '\uDC00'];
+    for (let length = 70_000; length < 70_017; length++) {
+      const prefix = 'x'.repeat(length);
+      for (const pairs of [8, 9, 10]) {
+        for (const last of ['b', '𝐀']) {
+          for (const before of edges) {
+            for (const after of edges) {
+              const tail = `${before}${'a '.repeat(pairs - 1)}${last} ${after}`;
+              expect(runSync(hasSpacedRunSteps(prefix + tail)), `${length}: ${JSON.stringify(tail)}`).toBe(
+                RUN.test(`xx${tail}`),
+              );
+            }
+          }
+        }
+      }
+    }
+  });
+
   it('should find a spaced run that straddles a 64 KB scan chunk, and skip prose of any length', () => {
     const spaced = 's a y t h a t y o u h a t e m e';
     for (const at of [65_536 - 9, 65_536 - 10, 2 * 65_536 - 3]) {

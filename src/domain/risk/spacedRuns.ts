@@ -34,8 +34,24 @@ let stoppedRun = 0;
  */
 function scanPairs(text: string, from: number, end: number, run: number, pairs: number): number {
   const n = text.length;
+  // A run of `pairs` pairs starting anywhere in [i, i + reach - 1] covers at least 2 * pairs code
+  // units, so both i + reach - 1 and i + reach: when those two cannot sit side by side in a run
+  // (two spaces, or two code points other than a space), none starts there and the scan moves on
+  // to i + reach, where the character-by-character loop would arrive with no run either.
+  const reach = 2 * pairs - 1;
   let i = from;
   while (i < end) {
+    if (run === 0) {
+      while (i < end && i + reach < n) {
+        const a = text.charCodeAt(i + reach - 1);
+        const b = text.charCodeAt(i + reach);
+        const apart =
+          a === SPACE ? b === SPACE : b !== SPACE && !(a >= 0xd800 && a <= 0xdbff && b >= 0xdc00 && b <= 0xdfff);
+        if (!apart) break;
+        i += reach;
+      }
+      if (i >= end) break;
+    }
     const c = text.charCodeAt(i);
     let width = 1;
     if (c >= 0xd800 && c <= 0xdbff && i + 1 < n) {
