@@ -21,7 +21,14 @@ export const ESCAPED = /["\\\u0000-\u001f]/;
 // eslint-disable-next-line no-control-regex -- the control characters are what it looks for
 const CONTROL = /[\u0000-\u001f]/;
 
-/** Strings shorter than this are asked with the regex straight away; longer ones a piece of this size at a time. */
+/**
+ * Strings shorter than this are asked with the regex straight away (the 34 searches cost about a
+ * microsecond more than it); longer ones are searched a piece at a time. A thousand 2 KB chat
+ * messages: 1.4-1.7 ms against 3.1-3.6 with the regex.
+ */
+export const SEARCH_MIN_CHARS = 1024;
+
+/** Characters copied and searched at a time (the reused buffer's size). */
 export const SEARCH_PIECE_CHARS = 64 * 1024;
 
 /** The control characters' bytes, the likeliest in text first (a hit ends the search). */
@@ -37,11 +44,11 @@ let scratch: Buffer | undefined;
 
 /** Whether `s` holds a character of `regex`, whose characters are the bytes `bytes`, all under U+0080. */
 function holds(s: string, regex: RegExp, bytes: readonly number[]): boolean {
-  if (s.length < SEARCH_PIECE_CHARS) return regex.test(s);
+  if (s.length < SEARCH_MIN_CHARS) return regex.test(s);
   scratch ??= Buffer.allocUnsafeSlow(SEARCH_PIECE_CHARS);
   for (let at = 0; at < s.length; at += SEARCH_PIECE_CHARS) {
     // a slice of 13 characters or more shares the string's memory: no copy here
-    const piece = s.slice(at, at + SEARCH_PIECE_CHARS);
+    const piece = at === 0 && s.length <= SEARCH_PIECE_CHARS ? s : s.slice(at, at + SEARCH_PIECE_CHARS);
     if (!isLatin1(piece)) {
       if (regex.test(piece)) return true;
       continue;

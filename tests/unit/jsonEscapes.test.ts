@@ -5,7 +5,13 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ESCAPED, hasControlChars, hasJsonEscapes, SEARCH_PIECE_CHARS } from '../../src/utils/jsonEscapes.js';
+import {
+  ESCAPED,
+  hasControlChars,
+  hasJsonEscapes,
+  SEARCH_MIN_CHARS,
+  SEARCH_PIECE_CHARS,
+} from '../../src/utils/jsonEscapes.js';
 
 // eslint-disable-next-line no-control-regex -- the control characters are what it looks for
 const CONTROL = /[\u0000-\u001f]/;
@@ -34,6 +40,18 @@ describe('hasJsonEscapes, hasControlChars', () => {
       }
     }
     expectBoth(filler);
+    // strings about as long as the shortest searched, each character at each end
+    for (const length of [SEARCH_MIN_CHARS - 1, SEARCH_MIN_CHARS, SEARCH_MIN_CHARS + 1, 2048]) {
+      for (const c of looked) {
+        for (const at of [0, length - 1]) {
+          const s = filler.slice(0, at) + c + filler.slice(at + 1, length);
+          expect(s).toHaveLength(length);
+          expect(hasJsonEscapes(s)).toBe(true);
+          expect(hasControlChars(s)).toBe(c.charCodeAt(0) < 0x20);
+        }
+      }
+      expectBoth(filler.slice(0, length));
+    }
   });
 
   it('should not take a character past Latin-1 for the byte it ends in', () => {
@@ -56,7 +74,7 @@ describe('hasJsonEscapes, hasControlChars', () => {
     fc.assert(
       fc.property(
         fc.array(unit, { maxLength: 40 }),
-        fc.integer({ min: 0, max: 3 * PIECE }),
+        fc.oneof(fc.integer({ min: 0, max: 3 * SEARCH_MIN_CHARS }), fc.integer({ min: 0, max: 3 * PIECE })),
         fc.boolean(),
         (units, length, latin1Filler) => {
           const filler = (latin1Filler ? 'x' : 'ж').repeat(length);
