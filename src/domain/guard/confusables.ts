@@ -93,6 +93,9 @@ const NON_LATIN_LETTER = /(?!\p{Script=Latin})\p{L}/u;
 /** A letter of another script than Latin that has no Latin twin in CONFUSABLES. */
 const OTHER_LETTER = new RegExp(`(?![${Object.keys(CONFUSABLES).join('')}])(?!\\p{Script=Latin})\\p{L}`, 'u');
 
+/** Distinct words a fold remembers (foldConfusablesSteps); past them, words are folded each time. */
+const FOLDED_WORDS = 4096;
+
 /**
  * Folds look-alike Cyrillic/Greek letters to Latin in words that are written mostly in Latin
  * letters, or made only of look-alikes; genuine Russian or Greek words are left alone.
@@ -107,7 +110,7 @@ export function* foldConfusablesSteps(text: string): Steps<string> {
   // Computed once, on the first word that needs it: per word it made the fold quadratic
   // (80 KB of "ор a " took 87 s).
   let latinContext: boolean | undefined;
-  const fold = (word: string): string => {
+  const foldWord = (word: string): string => {
     let confusable = 0;
     let otherForeign = 0;
     let latin = 0;
@@ -123,6 +126,17 @@ export function* foldConfusablesSteps(text: string): Steps<string> {
     for (const ch of word) out += CONFUSABLES[ch] ?? ch;
     return out;
   };
+  // A word's fold depends on the word and this text's context only: a text repeats its words
+  // (a crafted megabyte one word 200,000 times), so each distinct word is folded once.
+  const folded = new Map<string, string>();
+  const fold = (word: string): string => {
+    let out = folded.get(word);
+    if (out === undefined) {
+      out = foldWord(word);
+      if (folded.size < FOLDED_WORDS) folded.set(word, out);
+    }
+    return out;
+  };
   if (text.length <= WORD_STEP_CHUNK) return foldConfusableWords(text, fold);
   let out = '';
   for (const chunk of spaceChunks(text, WORD_STEP_CHUNK)) {
@@ -133,13 +147,28 @@ export function* foldConfusablesSteps(text: string): Steps<string> {
 }
 
 const CONFUSABLE_CHAR_G = new RegExp(CONFUSABLE_CHARS.source, 'gu');
+// foldConfusableWords takes a match to be the one code unit before lastIndex
+if (Object.keys(CONFUSABLES).some((ch) => ch.length !== 1)) throw new Error('a look-alike outside the BMP');
 /** A character of a word: letters (any script), marks, digits and the leetspeak symbols. */
 const WORD_CHAR = /^[\p{L}\p{M}\p{N}@$]$/u;
+
+/**
+ * WORD_CHAR's answer for each code point of the Basic Multilingual Plane met so far: 0 not asked
+ * yet, 1 a word character, 2 not. A megabyte of Cyrillic words asked the regex, with a string
+ * made for it, for every letter.
+ */
+const WORD_BMP = new Uint8Array(0x10000);
 
 /** Whether the code point `cp` is a WORD character (ASCII by code, the rest by its class). */
 function isWordCodePoint(cp: number): boolean {
   if (cp < 0x80) return (cp >= 48 && cp <= 57) || ((cp | 32) >= 97 && (cp | 32) <= 122) || cp === 64 || cp === 36;
-  return WORD_CHAR.test(String.fromCodePoint(cp));
+  if (cp > 0xffff) return WORD_CHAR.test(String.fromCodePoint(cp));
+  let known = WORD_BMP[cp]!;
+  if (known === 0) {
+    known = WORD_CHAR.test(String.fromCharCode(cp)) ? 1 : 2;
+    WORD_BMP[cp] = known;
+  }
+  return known === 1;
 }
 
 /**
@@ -152,8 +181,11 @@ function foldConfusableWords(text: string, fold: (word: string) => string): stri
   let copied = 0;
   const re = CONFUSABLE_CHAR_G;
   re.lastIndex = 0;
-  for (let m = re.exec(text); m !== null; m = re.exec(text)) {
-    let start = m.index;
+  // `test`, not `exec`: every look-alike is one code unit, so the match is the unit before
+  // lastIndex, and no match array is made for each
+  while (re.test(text)) {
+    const at = re.lastIndex - 1;
+    let start = at;
     while (start > copied) {
       const low = text.charCodeAt(start - 1);
       const pair = low >= 0xdc00 && low <= 0xdfff && start - 2 >= copied;
@@ -161,7 +193,7 @@ function foldConfusableWords(text: string, fold: (word: string) => string): stri
       if ((pair && cp <= 0xffff) || !isWordCodePoint(cp)) break;
       start -= pair ? 2 : 1;
     }
-    let end = m.index + m[0].length;
+    let end = at + 1;
     while (end < text.length) {
       const cp = text.codePointAt(end)!;
       if (!isWordCodePoint(cp)) break;

@@ -283,6 +283,26 @@ describe('normalisation shortcuts give exactly the plain definitions', () => {
     }
     expect(folded).toBeGreaterThan(100);
   });
+
+  it('should fold a long text of repeated and of thousands of distinct words as the regex over every word does', () => {
+    // each distinct word is folded once and remembered (up to 4,096): the words repeat, in a
+    // Latin context and in a Russian one, past the remembered count and across the text's chunks
+    const rnd = seededRandom(23);
+    const word = () => {
+      let w = '';
+      for (let k = 1 + Math.floor(rnd() * 4); k > 0; k--) w += units[Math.floor(rnd() * units.length)]!.trim();
+      return w || 'x';
+    };
+    const vocabulary = Array.from({ length: 6_000 }, word);
+    for (const tail of ['', ' Привет мир']) {
+      const words: string[] = [];
+      for (let n = 0; n < 40_000; n++)
+        words.push(vocabulary[Math.floor(rnd() * (n < 20_000 ? 50 : vocabulary.length))]!);
+      const t = words.join(' ') + tail;
+      expect(t.length).toBeGreaterThan(65_536);
+      expect(foldConfusables(t)).toBe(plainConfusables(t));
+    }
+  });
 });
 
 describe('the chunked passes on a text they do not change', () => {
