@@ -5,6 +5,7 @@
  */
 import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js/max';
 import validator from 'validator';
+import { alphabet } from './charRuns.js';
 import { requiredLiterals } from './regexTriggers.js';
 
 /** Vendor key formats. Bodies that can look like prose (sk-...) must also look random. */
@@ -46,15 +47,10 @@ export const PHONE_CANDIDATE =
 const DATE_LIKE = /^(?:\d{4}[-/. ]\d{1,2}[-/. ]\d{1,2}|\d{1,2}[-/. ]\d{1,2}[-/. ]\d{2,4})$/;
 const EUROPEAN_COUNTRIES: CountryCode[] = ['DE', 'AT', 'CH', 'GB'];
 
-/** ASCII lookup tables (a regex test per character costs several times more). */
-function charTable(chars: string): Uint8Array {
-  const table = new Uint8Array(128);
-  for (const ch of chars) table[ch.charCodeAt(0)] = 1;
-  return table;
-}
 const ALNUM = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
-export const EMAIL_LOCAL = charTable(`${ALNUM}._%+'-`);
-export const EMAIL_DOMAIN = charTable(`${ALNUM}.-`);
+/** ASCII lookup tables (a regex test per character costs several times more). */
+export const EMAIL_LOCAL = alphabet(`${ALNUM}._%+'-`);
+export const EMAIL_DOMAIN = alphabet(`${ALNUM}.-`);
 export const inTable = (table: Uint8Array, code: number) => code < 128 && table[code] === 1;
 
 /** Mixed case and a digit: real tokens are random, slugs like "sk-learn-tutorial" are not. */
