@@ -2,6 +2,9 @@
 import { readFileSync } from 'node:fs';
 import { portIsFree } from '../../src/db/localPorts.js';
 
+/** Ports this process has handed out (each once). */
+const handedOut = new Set<number>();
+
 /**
  * A free port below the kernel's ephemeral range. A port from the ephemeral range (what
  * `listen(0)` hands out) can be taken as the local end of any outbound connection of a parallel
@@ -19,7 +22,10 @@ export async function quietPort(): Promise<number> {
   const span = Math.max(1000, low - floor);
   for (let attempt = 0; attempt < 50; attempt++) {
     const port = floor + Math.floor(Math.random() * span);
-    if (await portIsFree(port)) return port;
+    // never the same port twice in one process: servers spawned together bind theirs seconds later
+    if (handedOut.has(port) || !(await portIsFree(port))) continue;
+    handedOut.add(port);
+    return port;
   }
   throw new Error('no free port found below the ephemeral range');
 }

@@ -5,7 +5,7 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { bearer, createProject, registerUser, upgradeUser } from '../helpers/factories.js';
-import { spawnServer, waitFor, type SpawnedServer } from '../helpers/spawnServer.js';
+import { spawnServer, waitForServer, type SpawnedServer } from '../helpers/spawnServer.js';
 import { useTestApp } from '../helpers/testApp.js';
 
 const ctx = useTestApp({ openai: null });
@@ -41,7 +41,7 @@ describe('config versions across replicas', () => {
     const project = await createProject(ctx.app, user);
     const env = { DATABASE_URL: ctx.databaseUrl, CRON_ENABLED: 'false', LOG_LEVEL: 'warn' };
     for (let i = 0; i < 2; i++) servers.push(await spawnServer(env));
-    await Promise.all(servers.map((s) => waitFor(`${s.baseUrl}/readyz`)));
+    await Promise.all(servers.map((s) => waitForServer(s)));
     const [a, b] = servers as [SpawnedServer, SpawnedServer];
     const auth = bearer(user.accessToken);
     const ingest = (s: SpawnedServer) =>

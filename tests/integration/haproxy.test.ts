@@ -8,7 +8,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { createProject, registerUser, upgradeUser } from '../helpers/factories.js';
 import { haproxyBinary, startHaproxy, type RunningHaproxy } from '../helpers/haproxy.js';
-import { spawnServer, waitFor, type SpawnedServer } from '../helpers/spawnServer.js';
+import { spawnServer, waitForServer, type SpawnedServer } from '../helpers/spawnServer.js';
 import { useTestApp } from '../helpers/testApp.js';
 
 const haproxy = haproxyBinary();
@@ -86,7 +86,7 @@ describe.skipIf('skip' in haproxy)('three replicas behind HAProxy', () => {
       SHUTDOWN_DRAIN_DELAY_MS: '5000',
     };
     for (let i = 0; i < 3; i++) servers.push(await spawnServer(env));
-    await Promise.all(servers.map((s) => waitFor(`${s.baseUrl}/readyz`, 200, 300_000)));
+    await Promise.all(servers.map((s) => waitForServer(s, 300_000)));
     balancer = await startHaproxy(
       (haproxy as { path: string }).path,
       servers.map((s) => s.port),
@@ -104,7 +104,11 @@ describe.skipIf('skip' in haproxy)('three replicas behind HAProxy', () => {
       const old = servers[i]!;
       old.child.kill('SIGTERM');
       // Draining: still serving, but out of rotation.
-      await balancer.waitFor([names[i]!], 'DOWN');
+      await balancer.waitFor([names[i]!], 'DOWN').catch((err: Error) => {
+        throw new Error(
+          `${err.message}\nreplica ${i} (pid ${old.child.pid}, exit ${old.child.exitCode}):\n${old.output()}`,
+        );
+      });
       step(`replica ${i} out of rotation`);
       const exitStarted = Date.now();
       const exit = await Promise.race([old.exited, new Promise((r) => setTimeout(r, 60_000, 'timeout'))]);
@@ -114,9 +118,7 @@ describe.skipIf('skip' in haproxy)('three replicas behind HAProxy', () => {
       const fresh = await spawnServer(env, { port: old.port });
       servers[i] = fresh;
       // Generous: a start-up on a busy shared machine can take minutes.
-      await waitFor(`${fresh.baseUrl}/readyz`, 200, 300_000).catch((err: Error) => {
-        throw new Error(`${err.message}\n${fresh.output()}`);
-      });
+      await waitForServer(fresh, 300_000);
       await balancer.waitFor([names[i]!], 'UP');
       step(`replica ${i} back`);
     }

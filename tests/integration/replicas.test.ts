@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
 import { bearer, createProject, registerUser, upgradeUser } from '../helpers/factories.js';
-import { spawnServer, waitFor, type SpawnedServer } from '../helpers/spawnServer.js';
+import { spawnServer, waitForServer, type SpawnedServer } from '../helpers/spawnServer.js';
 import { useTestApp } from '../helpers/testApp.js';
 
 const REDIS_URL = process.env.REDIS_URL;
@@ -51,7 +51,7 @@ describe.runIf(REDIS_URL)('three replicas with Redis', () => {
       CRON_HEARTBEAT_SCHEDULE: '* * * * * *',
     };
     for (let i = 0; i < 3; i++) servers.push(await spawnServer(env));
-    await Promise.all(servers.map((s) => waitFor(`${s.baseUrl}/readyz`)));
+    await Promise.all(servers.map((s) => waitForServer(s)));
     const heartbeatFrom = new Date();
 
     // 1. the per-key limit holds across replicas (shared Redis counter)
