@@ -23,6 +23,7 @@ import { assertStorableInput } from '../middleware/storableInput.js';
 import { AppError } from '../utils/AppError.js';
 import { pause } from '../domain/slices.js';
 import { parseJsonWithSlices } from '../utils/jsonSlices.js';
+import { bodyReadBudget } from '../utils/readBudget.js';
 
 type TrustFunction = Exclude<Parameters<typeof proxyaddr>[1], string | number | string[]>;
 
@@ -131,9 +132,10 @@ export class RequestAborted extends Error {
  * Reads the whole body (its length is known and within the limit) as bytes. The chunks stay
  * buffers outside the JavaScript heap until the body is complete: decoded one by one, a 2 MB body
  * was 32 strings of 64 KB each living on the young heap until the last chunk came, and every
- * scavenge meanwhile copied them (four such bodies at once: scavenges of 10-28 ms).
+ * scavenge meanwhile copied them (four such bodies at once: scavenges of 10-28 ms). A large body
+ * takes its share of `budget` (utils/readBudget.ts) as it arrives.
  */
-function readBody(req: IncomingMessage, length: number): Promise<Buffer> {
+export function readBody(req: IncomingMessage, length: number, budget = bodyReadBudget): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     // A large body is copied into a buffer of its declared length as it arrives: joining 9 MB
@@ -146,6 +148,8 @@ function readBody(req: IncomingMessage, length: number): Promise<Buffer> {
       if (!whole) chunks.push(chunk);
       else if (received + chunk.length <= length) chunk.copy(whole, received);
       received += chunk.length;
+      // large bodies arriving together take turns of the event loop (utils/readBudget.ts)
+      if (whole) budget.take(req, chunk.length);
     });
     req.once('end', () => {
       ended = true;
