@@ -45,7 +45,7 @@ import { assessExchangeAsync } from '../src/services/ingest/largeAssessment.js';
 import { loadInjectionGuard } from '../src/services/guard/guardModel.js';
 import type { ProjectContext } from '../src/services/auth/keyCache.js';
 import { SHAPES } from './adversarialShapes.js';
-import { benchDatabase } from './lib.js';
+import { benchDatabase, printTable } from './lib.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const REPEATS = Number(process.env.BENCH_REPEATS ?? 3);
@@ -179,11 +179,6 @@ async function inProcess(): Promise<void> {
     ]);
   }
   printTable(rows);
-}
-
-function printTable(rows: string[][]): void {
-  const widths = rows[0]!.map((_, j) => Math.max(...rows.map((r) => r[j]!.length)) + 2);
-  for (const row of rows) console.log(row.map((c, j) => c.padEnd(widths[j]!)).join(''));
 }
 
 /**

@@ -33,6 +33,12 @@ export async function benchDatabase(name: string, settings?: Record<string, stri
   return { url, close: stop };
 }
 
+/** Prints rows (the first is the header) as columns padded to their widest cell. */
+export function printTable(rows: string[][]): void {
+  const widths = rows[0]!.map((_, j) => Math.max(...rows.map((r) => r[j]!.length)) + 2);
+  for (const row of rows) console.log(row.map((c, j) => c.padEnd(widths[j]!)).join(''));
+}
+
 export function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return NaN;
   const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1));

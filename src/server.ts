@@ -33,6 +33,7 @@ import { KeyCache } from './services/auth/keyCache.js';
 import { Lifecycle } from './services/ops/lifecycle.js';
 import { ensureRequestPartitions } from './services/analytics/requestPartitions.js';
 import { fillPendingSearch } from './services/ingest/deferredSearch.js';
+import { searchFillConnection } from './services/ingest/searchFillConnection.js';
 import { repairAtStartup } from './services/analytics/rollupService.js';
 import { logger } from './utils/logger.js';
 import { closeAll, wire, type Closer } from './wiring.js';
@@ -192,9 +193,16 @@ async function main(): Promise<void> {
     maxQueue: env.INGEST_MAX_QUEUE,
     logger,
   });
+  // Large rows' search vectors are built after their commit on a connection of their own, at a low
+  // CPU priority where PostgreSQL runs on this machine (services/ingest/searchFillConnection.ts).
+  const searchFills =
+    env.SEARCH_FILL_NICE > 0
+      ? searchFillConnection({ connectionString: db.url, nice: env.SEARCH_FILL_NICE, health, logger, ...timeouts })
+      : undefined;
+  if (searchFills) closers.push({ name: 'search fill connection', close: () => searchFills.close() });
   // The one application context: rollups, search-index upkeep, incident detection and reactions
   // are registered here, once; their closers run after the HTTP server has drained.
-  const wiring = wire({ prisma, reads, guard, logger, redis, keyCache, ingestWriter });
+  const wiring = wire({ prisma, reads, guard, logger, redis, keyCache, ingestWriter, searchFillDb: searchFills });
   closers.push(...wiring.closers);
   // The threads that score large prompts start now, not on the first large call.
   assessmentWorkersFor(guard).warm();

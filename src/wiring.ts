@@ -38,7 +38,7 @@ import { registerIncidentReactions } from './services/incidents/incidentReaction
 import type { QuotaGate } from './services/ingest/admission.js';
 import { IngestWriter } from './services/ingest/ingestWriter.js';
 import { registerSearchIndexUpkeep } from './services/ingest/searchIndexUpkeep.js';
-import { registerDeferredSearch } from './services/ingest/deferredSearch.js';
+import { registerDeferredSearch, type SearchFillDb } from './services/ingest/deferredSearch.js';
 import { providerUseAuditor } from './services/gateway/providerStore.js';
 import { type GatewayOptions, UpstreamRegistry } from './services/gateway/upstreams.js';
 import { logger as defaultLogger } from './utils/logger.js';
@@ -65,6 +65,8 @@ export interface WiringDeps {
   flags?: FeatureFlags;
   /** Group-commit writer for /llm/request; defaults to one with the default batching. */
   ingestWriter?: IngestWriter;
+  /** Where large rows' search vectors are filled after their commit; defaults to `prisma` (server.ts: a low-priority connection). */
+  searchFillDb?: SearchFillDb;
   /** Plan quota check for /llm/request; defaults to the plan limits (QuotaService). */
   quota?: QuotaGate;
   /** Stripe client, URLs and plan limits; defaults to one built from the environment. */
@@ -122,7 +124,7 @@ export function wire(deps: WiringDeps): Wiring {
     logger,
   });
   closers.push({ name: 'search index upkeep', close: () => searchUpkeep.close() });
-  const deferredSearch = registerDeferredSearch(ingestWriter, prisma, logger);
+  const deferredSearch = registerDeferredSearch(ingestWriter, deps.searchFillDb ?? prisma, logger);
   closers.push({ name: 'deferred search fill', close: () => deferredSearch.close() });
   const metricsCache = new MetricsCache();
   rollups.onApplied((projectIds) => metricsCache.invalidate(projectIds));

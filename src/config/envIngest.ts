@@ -16,6 +16,12 @@ export const ingestFields = {
   /** The nice value of those threads (0-19): above 0 they yield the CPU to the request thread. */
   ASSESSMENT_WORKER_NICE: z.coerce.number().int().min(0).max(19).default(10),
   /**
+   * The nice value (1-19) of the PostgreSQL backend that builds large rows' search vectors after
+   * their commit, and of its scheduling group, where the database runs on this machine
+   * (services/ingest/searchFillConnection.ts); 0: those fills share Prisma's pool.
+   */
+  SEARCH_FILL_NICE: z.coerce.number().int().min(0).max(19).default(19),
+  /**
    * Score a generic large exchange before listening (about two seconds of CPU), so the first large
    * request does not pay for compiling the detectors (services/ingest/assessmentWarmup.ts).
    */

@@ -8,12 +8,14 @@
  * and the call's 201 (with every other call of the same batch) would wait for it.
  *
  * This module fills those rows: after their batch commits, at the first quiet moment (one at a
- * time, on the shared pool, never delaying a caller), and in a sweep (`fillPendingSearch`, at start-up and every
+ * time, on the connection it is given: server.ts gives it one of its own at a low CPU priority,
+ * searchFillConnection.ts; never delaying a caller), and in a sweep (`fillPendingSearch`, at start-up and every
  * minute from the cron job) for any row the server did not reach, e.g. when it crashed between the
  * commit and the fill. Until then a word search does not find that row; nothing else waits.
  */
 import type { Logger } from 'pino';
 import { errorText } from '../../db/backoff.js';
+import { postgresErrorCode } from '../../db/pgErrors.js';
 import { deferredSearchFills } from '../../observability/metrics.js';
 import { quietFor } from './heavyWork.js';
 import type { IngestWriter, LlmRequestRow } from './ingestWriter.js';
@@ -117,7 +119,9 @@ export function registerDeferredSearch(writer: IngestWriter, db: SearchFillDb, l
       try {
         await fillSearch(db, row);
       } catch (err) {
-        logger?.warn(
+        // cancelled by statement_timeout: at a low priority on a saturated machine, an expected outcome
+        const level = postgresErrorCode(err) === '57014' ? 'info' : 'warn';
+        logger?.[level](
           { err: errorText(err), requestId: row.id },
           'search vector fill failed; the minute sweep retries it',
         );
