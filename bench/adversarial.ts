@@ -334,6 +334,14 @@ async function refusedBodies(base: string, key: string): Promise<void> {
       body: { model: 'gpt-4o', prompt: text },
     },
     { name: '9 MB, right key', path: `/api/v1/llm/${ROUTE}`, key, body: { model: 'gpt-4o', prompt: text } },
+    // chunked (no Content-Length): declined by the direct path, read and parsed by Express's JSON parser
+    {
+      name: '9 MB, right key, chunked',
+      path: `/api/v1/llm/${ROUTE}`,
+      key,
+      body: { model: 'gpt-4o', prompt: text },
+      chunked: true,
+    },
   ];
   console.log('\nBodies of megabytes refused (one, then four at once):');
   const rows = [['body', 'statuses', 'slowest ms', 'longest /healthz ms', 'server loop delay ms']];
@@ -344,10 +352,9 @@ async function refusedBodies(base: string, key: string): Promise<void> {
       const sent = Promise.all(
         Array.from({ length: n }, async () => {
           const started = performance.now();
-          const headers: Record<string, string | number> = {
-            'content-type': 'application/json',
-            'content-length': body.length,
-          };
+          const headers: Record<string, string | number> = { 'content-type': 'application/json' };
+          if ('chunked' in c) headers['transfer-encoding'] = 'chunked';
+          else headers['content-length'] = body.length;
           if (c.key) headers['x-api-key'] = c.key;
           const { status } = await request(`${base}${c.path}`, { method: 'POST', headers, body });
           return { status, ms: performance.now() - started };

@@ -10,6 +10,7 @@ import { prometheusRouter } from './routes/prometheusRoutes.js';
 import { errorHandler, notFound } from './middleware/errorHandler.js';
 import { httpLogger } from './middleware/httpLogger.js';
 import { requestId } from './middleware/requestId.js';
+import { largeJsonBody } from './middleware/largeJsonBody.js';
 import { requireJson } from './middleware/requireJson.js';
 import { storableInput } from './middleware/storableInput.js';
 import { docsRouter } from './docs/docsRoutes.js';
@@ -123,23 +124,27 @@ export function createApp(deps: AppDeps): Express {
   // (sign-in, the dashboard, webhooks) OTHER_BODY_LIMIT, so a body of megabytes sent to them,
   // signed in or not, is refused before it is parsed (parsing holds the event loop: 9 MB sent
   // to /auth/login held /healthz 194 ms).
-  const jsonUpTo = (limit: string) =>
-    express.json({
-      limit,
-      // Webhook signatures are computed over the exact bytes received.
-      verify: (req, _res, buf) => {
-        (req as unknown as { rawBody?: Buffer }).rawBody = buf;
-      },
-    });
+  // Webhook signatures are computed over the exact bytes received.
+  const keepRawBody = (req: unknown, _res: unknown, buf: Buffer) => {
+    (req as { rawBody?: Buffer }).rawBody = buf;
+  };
+  const jsonUpTo = (limit: string) => express.json({ limit, verify: keepRawBody });
   const scoringJson = jsonUpTo(env.BODY_LIMIT);
   const otherJson = jsonUpTo(env.OTHER_BODY_LIMIT);
+  // A body that may be large is read in turns of the event loop, then decoded and parsed in turns of their own.
+  const largeScoringJson = largeJsonBody({
+    limit: env.BODY_LIMIT,
+    verify: keepRawBody,
+    fallback: scoringJson,
+  });
   const ctx = deps.context ?? wire(deps).ctx;
   app.use(async function jsonParser(req, res, next) {
     if (!takesLargeBodies(req.path)) return otherJson(req, res, next);
     // A large body for an API-key route is read only with a valid key, as on the direct paths
     // (directPath.ts): left unread, the route's requireApiKey refuses it and node discards it.
-    if (needsApiKey(req.path) && mayBeLarge(req) && !(await hasValidKey(ctx, req))) return next();
-    scoringJson(req, res, next);
+    const large = mayBeLarge(req);
+    if (needsApiKey(req.path) && large && !(await hasValidKey(ctx, req))) return next();
+    (large ? largeScoringJson : scoringJson)(req, res, next);
   });
   // NUL, unpaired surrogates and absurd nesting anywhere in path, query or body: 400 here, once.
   app.use(storableInput);

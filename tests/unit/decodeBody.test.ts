@@ -1,9 +1,9 @@
 /**
- * The direct paths' body decoding (routes/directPath.ts decodeBody): pure ASCII is decoded as
+ * The direct paths' body decoding (utils/jsonBody.ts decodeBody): pure ASCII is decoded as
  * Latin-1 for speed, which must give exactly the string UTF-8 decoding gives, for every body.
  */
 import { describe, expect, it } from 'vitest';
-import { decodeBody } from '../../src/routes/directPath.js';
+import { decodeBody } from '../../src/utils/jsonBody.js';
 
 /** Seeded bytes: mostly ASCII, with multi-byte characters, invalid sequences and high bytes mixed in. */
 function randomBytes(seed: number, length: number, asciiOnly: boolean): Buffer {

@@ -1,0 +1,75 @@
+/**
+ * Express's parser of large JSON bodies (middleware/largeJsonBody.ts), on what the direct path
+ * declines (here a query string): the body is decoded in a turn of the event loop of its own and
+ * parsed in another, and the answers are express.json's: 201 as sent, malformed JSON 400, over
+ * the limit 413, and a charset other than UTF-8 left to express.json (415).
+ */
+import request from 'supertest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
+import type * as Slices from '../../src/domain/slices.js';
+import { createProject, registerUser, type TestProject } from '../helpers/factories.js';
+
+const pausedFrom: string[] = [];
+vi.mock('../../src/domain/slices.js', async (importOriginal) => {
+  const actual = await importOriginal<typeof Slices>();
+  return {
+    ...actual,
+    pause: () => {
+      const caller = (new Error().stack ?? '').split('\n')[2] ?? '';
+      if (caller.includes('largeJsonBody')) pausedFrom.push('largeJsonBody');
+      return actual.pause();
+    },
+  };
+});
+
+const { useTestApp } = await import('../helpers/testApp.js');
+const ctx = useTestApp({ ingestFastPath: true });
+let project: TestProject;
+
+beforeAll(async () => {
+  project = await createProject(ctx.app, await registerUser(ctx.app));
+});
+
+/** A query string: the direct path declines the request, Express's parsers read it. */
+const URL = '/api/v1/llm/request?via=express';
+const prompt = 'Please summarise this long report for the board. '.repeat(3_000); // 147 KB
+
+const post = (body: Buffer | string, headers: Record<string, string> = {}) =>
+  request(ctx.app)
+    .post(URL)
+    .set('x-api-key', project.apiKey)
+    .set('content-type', 'application/json')
+    .set(headers)
+    .send(body);
+
+async function storedPrompt(id: string): Promise<string | undefined> {
+  const row = await ctx.prisma.llmRequest.findFirst({ where: { id }, select: { prompt: true } });
+  return row?.prompt;
+}
+
+describe('large JSON bodies on the Express path', () => {
+  it('should read, decode and parse a large body in turns of their own, and store it as sent', async () => {
+    pausedFrom.length = 0;
+    const res = await post(JSON.stringify({ model: 'gpt-4o', prompt, latencyMs: 10 })).expect(201);
+    expect(pausedFrom).toEqual(['largeJsonBody', 'largeJsonBody']);
+    expect(await storedPrompt(res.body.id as string)).toBe(prompt);
+  });
+
+  it('should leave a body in another charset to express.json, which refuses it with 415', async () => {
+    pausedFrom.length = 0;
+    const latin1 = await post(Buffer.from(JSON.stringify({ model: 'gpt-4o', prompt, latencyMs: 10 }), 'latin1'), {
+      'content-type': 'application/json; charset=iso-8859-1',
+    }).expect(415);
+    expect(latin1.body.error.code).toBe('UNSUPPORTED_MEDIA_TYPE');
+    expect(pausedFrom).toEqual([]); // express.json, not the turns
+  });
+
+  it('should refuse malformed JSON with 400 and a body over the limit with 413', async () => {
+    const malformed = await post(`{"model": "gpt-4o", "prompt": "${prompt}", `).expect(400);
+    expect(malformed.body.error).toMatchObject({ code: 'INVALID_JSON', message: 'Malformed JSON body' });
+    const scalar = await post(`"${prompt}"`).expect(400);
+    expect(scalar.body.error.code).toBe('INVALID_JSON');
+    const huge = await post(JSON.stringify({ model: 'gpt-4o', prompt: 'x'.repeat(11 * 1024 * 1024) })).expect(413);
+    expect(huge.body.error.code).toBe('PAYLOAD_TOO_LARGE');
+  });
+});
