@@ -1,9 +1,13 @@
 /**
  * Express's parser of large JSON bodies (middleware/largeJsonBody.ts), on what the direct path
  * declines (here a query string): the body is decoded in a turn of the event loop of its own and
- * parsed in another, and the answers are express.json's: 201 as sent, malformed JSON 400, over
- * the limit 413, and a charset other than UTF-8 left to express.json (415).
+ * parsed in another, and the answers are express.json's: 201 as sent (gzip too), malformed JSON
+ * 400, over the limit 413, and a charset other than UTF-8 left to express.json (415).
  */
+import { once } from 'node:events';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { gzipSync } from 'node:zlib';
 import request from 'supertest';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import type * as Slices from '../../src/domain/slices.js';
@@ -53,6 +57,46 @@ describe('large JSON bodies on the Express path', () => {
     const res = await post(JSON.stringify({ model: 'gpt-4o', prompt, latencyMs: 10 })).expect(201);
     expect(pausedFrom).toEqual(['largeJsonBody', 'largeJsonBody']);
     expect(await storedPrompt(res.body.id as string)).toBe(prompt);
+  });
+
+  it('should inflate a large gzip body (over 64 KiB compressed) and store it as sent', async () => {
+    // varied text, so that even compressed it is large; sent with node:http (supertest re-encodes it)
+    const varied = Array.from({ length: 40_000 }, (_, i) => `w${(i * 2654435761) % 1_000_003}`).join(' ');
+    const gzipped = gzipSync(Buffer.from(JSON.stringify({ model: 'gpt-4o', prompt: varied, latencyMs: 10 })));
+    expect(gzipped.length).toBeGreaterThan(64 * 1024);
+    const server = http.createServer(ctx.app).listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    try {
+      pausedFrom.length = 0;
+      const answer = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+        const req = http.request(
+          {
+            port: (server.address() as AddressInfo).port,
+            host: '127.0.0.1',
+            method: 'POST',
+            path: URL,
+            headers: {
+              'content-type': 'application/json',
+              'content-encoding': 'gzip',
+              'content-length': gzipped.length,
+              'x-api-key': project.apiKey,
+            },
+          },
+          (res) => {
+            let text = '';
+            res.on('data', (chunk: Buffer) => (text += chunk.toString()));
+            res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
+          },
+        );
+        req.on('error', reject);
+        req.end(gzipped);
+      });
+      expect(answer.status).toBe(201);
+      expect(pausedFrom).toEqual(['largeJsonBody', 'largeJsonBody']);
+      expect(await storedPrompt((JSON.parse(answer.body) as { id: string }).id)).toBe(varied);
+    } finally {
+      server.close();
+    }
   });
 
   it('should leave a body in another charset to express.json, which refuses it with 415', async () => {
