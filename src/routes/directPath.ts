@@ -22,7 +22,7 @@ import { assertStorableInput } from '../middleware/storableInput.js';
 import { AppError } from '../utils/AppError.js';
 import { pause } from '../domain/slices.js';
 import { decodeBody, parseJson } from '../utils/jsonBody.js';
-import { bodyReadBudget } from '../utils/readBudget.js';
+import { LARGE_BODY_BYTES, readBody } from '../utils/bodyReader.js';
 
 type TrustFunction = Exclude<Parameters<typeof proxyaddr>[1], string | number | string[]>;
 
@@ -127,41 +127,6 @@ export class RequestAborted extends Error {
   }
 }
 
-/**
- * Reads the whole body (its length is known and within the limit) as bytes. The chunks stay
- * buffers outside the JavaScript heap until the body is complete: decoded one by one, a 2 MB body
- * was 32 strings of 64 KB each living on the young heap until the last chunk came, and every
- * scavenge meanwhile copied them (four such bodies at once: scavenges of 10-28 ms). A large body
- * takes its share of `budget` (utils/readBudget.ts) as it arrives.
- */
-export function readBody(req: IncomingMessage, length: number, budget = bodyReadBudget): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    // A large body is copied into a buffer of its declared length as it arrives: joining 9 MB
-    // when it ends took 25 ms in one go (its fresh pages faulted in), and bodies ending together
-    // did it back to back (four 9 MB bodies held the event loop 156 ms).
-    const whole = length > LARGE_BODY_BYTES ? Buffer.allocUnsafe(length) : undefined;
-    let received = 0;
-    let ended = false;
-    req.on('data', (chunk: Buffer) => {
-      if (!whole) chunks.push(chunk);
-      else if (received + chunk.length <= length) chunk.copy(whole, received);
-      received += chunk.length;
-      // large bodies arriving together take turns of the event loop (utils/readBudget.ts)
-      if (whole) budget.take(req, chunk.length);
-    });
-    req.once('end', () => {
-      ended = true;
-      if (received !== length) reject(new AppError('VALIDATION_ERROR', 'Request size did not match Content-Length'));
-      else resolve(whole ?? (chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, received)));
-    });
-    req.once('error', reject);
-    req.once('close', () => {
-      if (!ended) reject(new Error('request aborted'));
-    });
-  });
-}
-
 /** What the common steps established: the parsed body and the request's key. */
 export interface Admitted {
   body: unknown;
@@ -169,10 +134,10 @@ export interface Admitted {
 }
 
 /**
- * Bodies longer than this (bytes) are read only for a caller with a valid key (Express's json
+ * Bodies longer than LARGE_BODY_BYTES are read only for a caller with a valid key (Express's json
  * parser in app.ts does the same), and wait for a turn of their own before being decoded and parsed.
  */
-export const LARGE_BODY_BYTES = 64 * 1024;
+export { LARGE_BODY_BYTES };
 
 /**
  * The steps before an API-key route's handler, in the Express chain's order: JSON body

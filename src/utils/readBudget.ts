@@ -1,6 +1,6 @@
 /**
  * A budget of body bytes read per turn of the event loop, shared by the large bodies being read
- * at the same time (routes/directPath.ts readBody).
+ * at the same time (utils/bodyReader.ts readBody).
  *
  * libuv reads a readable socket up to 32 times in one go, 64 KiB a time, and node hands each
  * chunk to the body's `data` handler at once. When several bodies of megabytes arrive together,

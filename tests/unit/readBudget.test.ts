@@ -8,7 +8,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { PassThrough } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
-import { readBody } from '../../src/routes/directPath.js';
+import { readBody } from '../../src/utils/bodyReader.js';
 import { BODY_BYTES_PER_TURN, TurnBudget, bodyReadBudget } from '../../src/utils/readBudget.js';
 
 const nextTurn = () => new Promise((r) => setImmediate(r));
@@ -84,7 +84,7 @@ describe('readBody under several large bodies at once', () => {
     const waiting: [http.IncomingMessage, http.ServerResponse][] = [];
     const read = ([req, res]: [http.IncomingMessage, http.ServerResponse]) => {
       req.on('data', (chunk: Buffer) => (sinceTurn += chunk.length));
-      void readBody(req, Number(req.headers['content-length']), budget).then((body) => {
+      void readBody(req, Number(req.headers['content-length']), { budget }).then((body) => {
         bodies.push(body);
         res.end('ok');
       });
