@@ -78,6 +78,14 @@ const withChat = !ONLY.length || ONLY.some((o) => CHAT_NAME.includes(o));
 const MANY_NAME = 'chat: 1,000 messages of 2 KB + 1 MB';
 const manyShape = SHAPES.find((s) => s.name.includes('+123456789'))!;
 const withMany = !ONLY.length || ONLY.some((o) => MANY_NAME.includes(o));
+/**
+ * The reference for the chat calls: the same 1,000 messages of 2 KB and 1 MB response, of the
+ * English prose the 1 MB reference shape is made of. What any chat call of that size costs on the
+ * machine at hand, crafted or not: the crafted calls are judged against it, in the same run.
+ */
+const MANY_PROSE_NAME = 'chat: 1,000 messages of English prose (reference)';
+const proseShape = SHAPES.find((s) => s.name.includes('reference'))!;
+const withManyProse = !ONLY.length || ONLY.some((o) => MANY_PROSE_NAME.includes(o));
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
@@ -459,6 +467,7 @@ async function endToEnd(): Promise<void> {
       ...shapes.map(({ name, text }) => ({ name, build: () => bodyOf(text) })),
       ...(withChat ? [{ name: CHAT_NAME, build: () => chatBodyOf(chatShape.text) }] : []),
       ...(withMany ? [{ name: MANY_NAME, build: () => chatBodyOf(manyShape.text, 1000) }] : []),
+      ...(withManyProse ? [{ name: MANY_PROSE_NAME, build: () => chatBodyOf(proseShape.text, 1000) }] : []),
     ];
     if (!server.pid) throw new Error('the server did not start');
     for (const { name, build } of runs) {
