@@ -7,7 +7,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Budget, mergeSteps, PII_TYPES, scanPii, type PiiSpans } from '../../src/domain/risk/pii.js';
-import { MatchList } from '../../src/domain/risk/piiDetectors.js';
+import { MatchList } from '../../src/domain/risk/piiMatches.js';
 import { runSync } from '../../src/domain/slices.js';
 
 interface Found {

@@ -24,18 +24,19 @@
  * Secrets, SSNs and PEM blocks have no validator (regexes only) and are not capped.
  */
 import { Every, runSync, type Steps } from '../slices.js';
+import { collect } from './piiDetectors.js';
 import {
   Budget,
-  collect,
+  type BudgetedType,
   type MatchList,
   NO_INT32,
   NO_UINT8,
   PII_TYPES,
-  type BudgetedType,
   type PiiType,
-} from './piiDetectors.js';
+} from './piiMatches.js';
 
-export { BUDGETED_PII_TYPES, Budget, endsWithTld, PII_TYPES, type PiiType } from './piiDetectors.js';
+export { endsWithTld } from './piiDetectors.js';
+export { BUDGETED_PII_TYPES, Budget, PII_TYPES, type PiiType } from './piiMatches.js';
 
 /** Secret types (as opposed to personal data); they share the `[SECRET]` placeholder. */
 export const SECRET_TYPES: readonly PiiType[] = ['api_key', 'jwt', 'private_key'];
