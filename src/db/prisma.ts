@@ -1,7 +1,8 @@
 import { PrismaPg } from '@prisma/adapter-pg';
 import type pg from 'pg';
 import { PrismaClient } from '../generated/prisma/client.js';
-import { resilientPool, type DatabaseHealth } from './databaseHealth.js';
+import type { DatabaseHealth } from './databaseHealth.js';
+import { resilientPool } from './resilientPool.js';
 
 export type { PrismaClient } from '../generated/prisma/client.js';
 

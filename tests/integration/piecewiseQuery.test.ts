@@ -8,7 +8,7 @@
 import { createHash } from 'node:crypto';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
-import { resilientPool } from '../../src/db/databaseHealth.js';
+import { resilientPool } from '../../src/db/resilientPool.js';
 import { PiecewiseQuery, type PiecewiseResult, pieceEnd } from '../../src/db/piecewiseQuery.js';
 import { postgresErrorCode } from '../../src/db/pgErrors.js';
 import { messagesFromPrompt } from '../../src/services/ingest/messagesInPrompt.js';

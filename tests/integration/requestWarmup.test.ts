@@ -8,7 +8,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import { localBus } from '../../src/db/notifyBus.js';
 import { EMBEDDED_PG_MALLOC_TUNABLES } from '../../src/db/embeddedPostgres.js';
-import { resilientPool } from '../../src/db/databaseHealth.js';
+import { resilientPool } from '../../src/db/resilientPool.js';
 import { PLANS } from '../../src/config/plans.js';
 import { digestApiKey } from '../../src/services/auth/apiKeyDigest.js';
 import { KeyCache } from '../../src/services/auth/keyCache.js';

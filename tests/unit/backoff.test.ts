@@ -2,12 +2,8 @@ import { Writable } from 'node:stream';
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import { Backoff, ThrottledLog } from '../../src/db/backoff.js';
-import {
-  DatabaseHealth,
-  DatabaseUnavailableError,
-  isConnectionFailure,
-  resilientPool,
-} from '../../src/db/databaseHealth.js';
+import { DatabaseHealth, DatabaseUnavailableError, isConnectionFailure } from '../../src/db/databaseHealth.js';
+import { resilientPool } from '../../src/db/resilientPool.js';
 import { freePort } from '../../src/db/localPorts.js';
 
 function capture() {

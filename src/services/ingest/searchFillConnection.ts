@@ -18,7 +18,8 @@ import type { Logger } from 'pino';
 import type pg from 'pg';
 import { lowerBackendPriority, type PriorityOutcome } from '../../db/backendPriority.js';
 import { errorText } from '../../db/backoff.js';
-import { resilientPool, type DatabaseHealth } from '../../db/databaseHealth.js';
+import type { DatabaseHealth } from '../../db/databaseHealth.js';
+import { resilientPool } from '../../db/resilientPool.js';
 import type { SearchFillDb } from './deferredSearch.js';
 
 export interface SearchFillConnectionOptions {
