@@ -23,7 +23,7 @@ import path from 'node:path';
 import { createPrisma } from '../src/db/prisma.js';
 import { freePort } from '../src/db/localPorts.js';
 import { createApiKey } from '../src/services/auth/apiKeyService.js';
-import { sealProviderKey } from '../src/services/gateway/providerStore.js';
+import { sealProviderKey } from '../src/services/gateway/providerKeys.js';
 import { benchDatabase, percentile } from './lib.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..');

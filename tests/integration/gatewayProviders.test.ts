@@ -1,7 +1,7 @@
 import request from 'supertest';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { env } from '../../src/config/env.js';
-import { openProviderKey, sealProviderKey } from '../../src/services/gateway/providerStore.js';
+import { openProviderKey, sealProviderKey } from '../../src/services/gateway/providerKeys.js';
 import { decryptSecret, type KeyRingEntry } from '../../src/utils/crypto.js';
 import { bearer, createProject, registerUser, type TestProject, type TestUser } from '../helpers/factories.js';
 import { useTestApp } from '../helpers/testApp.js';

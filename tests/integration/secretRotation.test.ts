@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPrisma, type PrismaClient } from '../../src/db/prisma.js';
 import { SECRET_COLUMNS, rotateSecrets } from '../../src/services/ops/secretRotationService.js';
-import { openProviderKey, sealProviderKey } from '../../src/services/gateway/providerStore.js';
+import { openProviderKey, sealProviderKey } from '../../src/services/gateway/providerKeys.js';
 import { decryptSecret, encryptSecret, keyVersionOf } from '../../src/utils/crypto.js';
 import { createDatabase } from '../helpers/testDb.js';
 

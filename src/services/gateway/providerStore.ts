@@ -1,22 +1,18 @@
 /**
- * A project's upstream providers and their API keys: the gateway's secret store.
- *
- * Envelope encryption: each key version gets a random 256-bit data key that encrypts the API
- * key (AES-256-GCM); the data key itself is encrypted under the server's key ring
- * (utils/crypto, ENCRYPTION_KEYS), and the ring version that did it is stored beside it
- * (`keyId`). `secrets:rotate` re-encrypts the data keys only; the API key ciphertexts never
- * change. Keys are write-only through the API: reads show the last 4 characters. Rotation
- * adds a version and makes it active; an older version can then be revoked (its key material
- * is erased, the row stays for the audit trail). Every change is audited; uses are audited
- * in `providerUseAuditor` (at most one row per key version per minute per process).
+ * A project's upstream providers and their API keys: the gateway's secret store. Each key
+ * version is sealed by envelope encryption (providerKeys.ts); `secrets:rotate` re-encrypts the
+ * data keys only, the API key ciphertexts never change. Keys are write-only through the API:
+ * reads show the last 4 characters. Rotation adds a version and makes it active; an older
+ * version can then be revoked (its key material is erased, the row stays for the audit trail).
+ * Every change is audited; uses are audited in `providerUseAuditor` (at most one row per key
+ * version per minute per process).
  */
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import type { PrismaClient } from '../../db/prisma.js';
 import type { Provider, ProviderSecret } from '../../generated/prisma/client.js';
 import { AppError } from '../../utils/AppError.js';
-import { type KeyRingEntry, decryptSecret, encryptSecret, keyVersionOf } from '../../utils/crypto.js';
 import { privateDestination } from '../../utils/ssrf.js';
 import { type AuditContext, recordAudit } from '../ops/auditService.js';
+import { openProviderKey, sealProviderKey } from './providerKeys.js';
 
 export type ProviderKind = 'openai' | 'azure' | 'compatible';
 
@@ -34,46 +30,6 @@ export interface PublicProvider {
   versions: { version: number; keyHint: string; createdAt: Date; revokedAt: Date | null; active: boolean }[];
   createdAt: Date;
   updatedAt: Date;
-}
-
-export interface SealedKey {
-  dataKeyEnc: string;
-  keyId: string;
-  ciphertext: string;
-  keyHint: string;
-}
-
-const IV_BYTES = 12;
-const TAG_BYTES = 16;
-
-export const keyHintOf = (apiKey: string) => apiKey.slice(-4);
-
-/** Encrypts an API key under a fresh data key, and the data key under the ring's newest key. */
-export function sealProviderKey(apiKey: string, ring?: KeyRingEntry[]): SealedKey {
-  const dataKey = randomBytes(32);
-  const iv = randomBytes(IV_BYTES);
-  const cipher = createCipheriv('aes-256-gcm', dataKey, iv);
-  const ct = Buffer.concat([cipher.update(apiKey, 'utf8'), cipher.final()]);
-  const dataKeyEnc = encryptSecret(dataKey.toString('base64'), ring);
-  return {
-    dataKeyEnc,
-    keyId: keyVersionOf(dataKeyEnc),
-    ciphertext: Buffer.concat([iv, cipher.getAuthTag(), ct]).toString('base64url'),
-    keyHint: keyHintOf(apiKey),
-  };
-}
-
-/** The API key of a sealed version (throws if it was revoked or the ring lacks its key). */
-export function openProviderKey(
-  secret: Pick<ProviderSecret, 'dataKeyEnc' | 'ciphertext'>,
-  ring?: KeyRingEntry[],
-): string {
-  if (!secret.dataKeyEnc || !secret.ciphertext) throw new Error('provider key version was revoked');
-  const dataKey = Buffer.from(decryptSecret(secret.dataKeyEnc, ring), 'base64');
-  const raw = Buffer.from(secret.ciphertext, 'base64url');
-  const decipher = createDecipheriv('aes-256-gcm', dataKey, raw.subarray(0, IV_BYTES));
-  decipher.setAuthTag(raw.subarray(IV_BYTES, IV_BYTES + TAG_BYTES));
-  return Buffer.concat([decipher.update(raw.subarray(IV_BYTES + TAG_BYTES)), decipher.final()]).toString('utf8');
 }
 
 type ProviderWithSecrets = Provider & { secrets: ProviderSecret[] };
