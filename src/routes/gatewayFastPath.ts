@@ -22,14 +22,8 @@ import { requestIdFor } from '../middleware/requestId.js';
 import { observeHttp } from '../observability/metrics.js';
 import type { ChatBody } from '../services/gateway/chatGateway.js';
 import { chatCompletionBody } from '../validators/gatewayValidators.js';
-import {
-  type DirectPath,
-  type DirectPathOptions,
-  RequestAborted,
-  admitDirect,
-  clientIpOf,
-  directPath,
-} from './directPath.js';
+import { RequestAborted, admitDirect } from './admitDirect.js';
+import { type DirectPath, type DirectPathOptions, clientIpOf, directPath } from './directPath.js';
 import { GATEWAY_CHAT_ROUTE, sendGatewayError } from './gatewayRoutes.js';
 
 /**

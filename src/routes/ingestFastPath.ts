@@ -30,17 +30,9 @@ import { observeHttp } from '../observability/metrics.js';
 import { checkLlmCall, ingestLlmRequest } from '../services/ingest/ingestService.js';
 import { jsonParts, partsBytes } from '../utils/jsonParts.js';
 import { llmCheckBody, llmRequestBody } from '../validators/ingestValidators.js';
-import {
-  ANSWER_PIECE_CHARS,
-  type Admitted,
-  type DirectPath,
-  type DirectPathOptions,
-  RequestAborted,
-  admitDirect,
-  clientIpOf,
-  directPath,
-  endInPieces,
-} from './directPath.js';
+import { type Admitted, RequestAborted, admitDirect } from './admitDirect.js';
+import { type DirectPath, type DirectPathOptions, clientIpOf, directPath } from './directPath.js';
+import { ANSWER_PIECE_CHARS, endInPieces } from './endInPieces.js';
 
 export const INGEST_ROUTE = `${API_PREFIX}/llm/request`;
 export const CHECK_ROUTE = `${API_PREFIX}/llm/check`;

@@ -1,6 +1,6 @@
 /**
  * A large body on a direct path is decoded in a turn of the event loop of its own and parsed in
- * another (pause() of domain/slices before each), so several megabyte bodies that finish
+ * another (pause() of domain/slices before each, in routes/admitDirect.ts), so several megabyte bodies that finish
  * arriving together are not all decoded and parsed before other requests are read; an ordinary
  * body is decoded and parsed at once. Its assessment then starts in a turn of its own too.
  */
@@ -17,7 +17,7 @@ vi.mock('../../src/domain/slices.js', async (importOriginal) => {
     pause: () => {
       const caller = (new Error().stack ?? '').split('\n')[2] ?? ''; // the frame that called pause()
       pausedFrom.push(
-        caller.includes('directPath')
+        caller.includes('admitDirect')
           ? 'body'
           : /ingestWriter|ingestBatch/.test(caller)
             ? 'batch'

@@ -6,7 +6,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ANSWER_PIECE_CHARS, endInPieces } from '../../src/routes/directPath.js';
+import { ANSWER_PIECE_CHARS, endInPieces } from '../../src/routes/endInPieces.js';
 
 let server: http.Server | undefined;
 afterEach(async () => {
