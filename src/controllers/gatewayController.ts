@@ -7,13 +7,12 @@ import {
   type ChatOutcome,
   type GatewayDeps,
   type PreparedChat,
-  completeChat,
   configVersionHeader,
   finalAssessment,
-  openChatStream,
   prepareChat,
   recordChat,
 } from '../services/gateway/chatGateway.js';
+import { completeChat, openChatStream } from '../services/gateway/upstreamCalls.js';
 import { GatewayRefusal, toGatewayFailure } from '../services/gateway/openaiErrors.js';
 import type { Auth } from '../services/gateway/chatGateway.js';
 import { sendJson } from '../utils/sendJson.js';

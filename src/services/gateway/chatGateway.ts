@@ -5,18 +5,13 @@
  * score and PII handling; a `block` decision answers 400 content_filter without calling
  * upstream, PII `redact` redacts the messages before they leave. Then the call with the
  * official `openai` SDK (timeout, retries with backoff on 408/409/429/5xx, then the fallback
- * models in order), and the exchange is recorded through the same durable ingest writer
+ * models in order: upstreamCalls.ts), and the exchange is recorded through the same durable ingest writer
  * (recordCall), with the response's risk too. While an A/B split runs, the end user's arm
  * (sticky by `user`) is the project context of all of it, and its version is on the row and
  * in `x-llmguard-config-version`.
  */
 import type { InjectionGuard } from '../../domain/guard/injectionGuard.js';
-import type {
-  ChatCompletion,
-  ChatCompletionChunk,
-  ChatCompletionCreateParams,
-} from 'openai/resources/chat/completions';
-import { APIConnectionError, APIError, APIUserAbortError } from 'openai';
+import type { ChatCompletionCreateParams } from 'openai/resources/chat/completions';
 import type { Logger } from 'pino';
 import { type ChatMessage, promptOf } from '../../domain/chat/messages.js';
 import { uuidv7 } from '../../utils/ids.js';
@@ -200,16 +195,6 @@ export async function prepareChat(deps: GatewayDeps, incoming: ChatRequest): Pro
   return { id, started, request, admission, pre, prompt, upstream, models, params, guard: deps.guard };
 }
 
-/** Upstream failures after which the next fallback model is tried (not the caller's mistakes). */
-export function worthFallback(err: unknown): boolean {
-  if (err instanceof APIUserAbortError) return false;
-  if (err instanceof APIConnectionError) return true;
-  if (err instanceof APIError && typeof err.status === 'number') {
-    return err.status === 404 || err.status === 408 || err.status === 429 || err.status >= 500;
-  }
-  return false;
-}
-
 export interface ChatOutcome {
   servedModel: string;
   attempts: string[];
@@ -275,53 +260,4 @@ export async function recordChat(
       },
     },
   });
-}
-
-/** Non-streaming: the models in order until one answers. */
-export async function completeChat(
-  prepared: PreparedChat,
-  signal: AbortSignal,
-): Promise<{ completion: ChatCompletion; servedModel: string; attempts: string[] }> {
-  const attempts: string[] = [];
-  let lastError: unknown;
-  for (const model of prepared.models) {
-    attempts.push(model);
-    try {
-      const completion = await prepared.upstream.client.chat.completions.create(
-        { ...prepared.params, model, stream: false } as ChatCompletionCreateParams & { stream: false },
-        { signal },
-      );
-      return { completion, servedModel: model, attempts };
-    } catch (err) {
-      lastError = err;
-      if (!worthFallback(err)) break;
-    }
-  }
-  throw Object.assign(lastError as object, { attempts });
-}
-
-/** Streaming: the first model whose stream opens (fallbacks only before the first chunk). */
-export async function openChatStream(
-  prepared: PreparedChat,
-  signal: AbortSignal,
-): Promise<{ stream: AsyncIterable<ChatCompletionChunk>; servedModel: string; attempts: string[] }> {
-  const attempts: string[] = [];
-  let lastError: unknown;
-  const streamOptions = { ...(prepared.params.stream_options ?? {}), include_usage: true };
-  for (const model of prepared.models) {
-    attempts.push(model);
-    try {
-      const stream = await prepared.upstream.client.chat.completions.create(
-        { ...prepared.params, model, stream: true, stream_options: streamOptions } as ChatCompletionCreateParams & {
-          stream: true;
-        },
-        { signal },
-      );
-      return { stream, servedModel: model, attempts };
-    } catch (err) {
-      lastError = err;
-      if (!worthFallback(err)) break;
-    }
-  }
-  throw Object.assign(lastError as object, { attempts });
 }
