@@ -21,21 +21,21 @@ export function worthFallback(err: unknown): boolean {
   return false;
 }
 
-/** Non-streaming: the models in order until one answers. */
-export async function completeChat(
-  prepared: PreparedChat,
-  signal: AbortSignal,
-): Promise<{ completion: ChatCompletion; servedModel: string; attempts: string[] }> {
+/**
+ * `call` with each of the prepared models in order until one succeeds: its result, the model
+ * that served it and the models tried. A failure not worth another model (worthFallback), or the
+ * last model's, is thrown with `attempts` on it.
+ */
+async function firstServing<T>(
+  models: readonly string[],
+  call: (model: string) => Promise<T>,
+): Promise<{ result: T; servedModel: string; attempts: string[] }> {
   const attempts: string[] = [];
   let lastError: unknown;
-  for (const model of prepared.models) {
+  for (const model of models) {
     attempts.push(model);
     try {
-      const completion = await prepared.upstream.client.chat.completions.create(
-        { ...prepared.params, model, stream: false } as ChatCompletionCreateParams & { stream: false },
-        { signal },
-      );
-      return { completion, servedModel: model, attempts };
+      return { result: await call(model), servedModel: model, attempts };
     } catch (err) {
       lastError = err;
       if (!worthFallback(err)) break;
@@ -44,28 +44,33 @@ export async function completeChat(
   throw Object.assign(lastError as object, { attempts });
 }
 
+/** Non-streaming: the models in order until one answers. */
+export async function completeChat(
+  prepared: PreparedChat,
+  signal: AbortSignal,
+): Promise<{ completion: ChatCompletion; servedModel: string; attempts: string[] }> {
+  const { result, ...served } = await firstServing(prepared.models, (model) =>
+    prepared.upstream.client.chat.completions.create(
+      { ...prepared.params, model, stream: false } as ChatCompletionCreateParams & { stream: false },
+      { signal },
+    ),
+  );
+  return { completion: result, ...served };
+}
+
 /** Streaming: the first model whose stream opens (fallbacks only before the first chunk). */
 export async function openChatStream(
   prepared: PreparedChat,
   signal: AbortSignal,
 ): Promise<{ stream: AsyncIterable<ChatCompletionChunk>; servedModel: string; attempts: string[] }> {
-  const attempts: string[] = [];
-  let lastError: unknown;
   const streamOptions = { ...(prepared.params.stream_options ?? {}), include_usage: true };
-  for (const model of prepared.models) {
-    attempts.push(model);
-    try {
-      const stream = await prepared.upstream.client.chat.completions.create(
-        { ...prepared.params, model, stream: true, stream_options: streamOptions } as ChatCompletionCreateParams & {
-          stream: true;
-        },
-        { signal },
-      );
-      return { stream, servedModel: model, attempts };
-    } catch (err) {
-      lastError = err;
-      if (!worthFallback(err)) break;
-    }
-  }
-  throw Object.assign(lastError as object, { attempts });
+  const { result, ...served } = await firstServing(prepared.models, (model) =>
+    prepared.upstream.client.chat.completions.create(
+      { ...prepared.params, model, stream: true, stream_options: streamOptions } as ChatCompletionCreateParams & {
+        stream: true;
+      },
+      { signal },
+    ),
+  );
+  return { stream: result, ...served };
 }
