@@ -6,23 +6,29 @@ import { MessageChannel, receiveMessageOnPort } from 'node:worker_threads';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
+  type PackedTexts,
+  packTexts,
+  packTransferables,
   textFromWire,
   textToWire,
   transferablesOf,
+  unpackTexts,
   WIRE_TEXT_CHARS,
   type TextOnWire,
 } from '../../src/services/ingest/wireText.js';
 
-/** `text` sent through a real MessageChannel as the workers send it. */
-function crossed(text: TextOnWire): TextOnWire {
+/** `value` sent through a real MessageChannel as the workers send it, these buffers moved. */
+function sent<T>(value: T, transfer: ArrayBuffer[]): T {
   const { port1, port2 } = new MessageChannel();
   try {
-    port1.postMessage(text, transferablesOf(text));
-    return receiveMessageOnPort(port2)!.message as TextOnWire;
+    port1.postMessage(value, transfer);
+    return receiveMessageOnPort(port2)!.message as T;
   } finally {
     port1.close();
   }
 }
+
+const crossed = (text: TextOnWire): TextOnWire => sent(text, transferablesOf(text));
 
 const units = fc.constantFrom(
   'a',
@@ -74,5 +80,55 @@ describe('wireText', () => {
     expect(transferablesOf(wire, 'a string', null, undefined)).toEqual([]);
     expect(textFromWire(crossed(wire))).toBe('a short text in the pool');
     expect(pooled.buffer.byteLength).toBeGreaterThan(0);
+  });
+
+  it('gives back packed texts, each in its place, missing ones included, short or long together', () => {
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.option(
+            fc.array(units, { maxLength: 12 }).map((parts) => parts.join('')),
+            { nil: null },
+          ),
+        ),
+        fc.nat({ max: 400 }),
+        (texts, times) => {
+          // `times` copies make some packs long enough to cross as bytes
+          const all = Array.from({ length: times + 1 }, () => texts).flat();
+          const packed = packTexts(all);
+          const arrived = sent(packed, packTransferables(packed));
+          expect(unpackTexts(arrived)).toEqual(all);
+        },
+      ),
+      { numRuns: 80 },
+    );
+  });
+
+  it('packs texts long together as the bytes of one buffer, moved with their ends', () => {
+    const latin = Array.from({ length: 400 }, (_, i) => (i % 5 === 4 ? null : `café ${i} `.repeat(50)));
+    const other = latin.map((t) => (t === null ? null : `東京 ${t}`));
+    for (const [texts, wire, width] of [
+      [latin, 'latin1', 1],
+      [other, 'utf16le', 2],
+    ] as const) {
+      const packed: PackedTexts = packTexts(texts);
+      const chars = texts.reduce((n, t) => n + (t?.length ?? 0), 0);
+      expect(chars).toBeGreaterThanOrEqual(WIRE_TEXT_CHARS);
+      expect(packed.text).toMatchObject({ wire });
+      if (typeof packed.text === 'string') throw new Error('not on the wire');
+      expect(packed.text.bytes.byteLength).toBe(width * chars);
+      const arrived = sent(packed, packTransferables(packed));
+      // moved: the sender's buffers are detached
+      expect(packed.text.bytes.buffer.byteLength).toBe(0);
+      expect(packed.ends.buffer.byteLength).toBe(0);
+      expect(unpackTexts(arrived)).toEqual(texts);
+    }
+  });
+
+  it('packs texts short together as one string', () => {
+    const packed = packTexts(['a@b.co', null, '', 'naïve 東京']);
+    expect(packed.text).toBe('a@b.conaïve 東京');
+    expect([...packed.ends]).toEqual([6, -1, 6, 14]);
+    expect(unpackTexts(packed)).toEqual(['a@b.co', null, '', 'naïve 東京']);
   });
 });

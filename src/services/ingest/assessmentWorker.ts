@@ -22,7 +22,18 @@ import {
   responseRiskSteps,
 } from '../../domain/risk/riskScoring.js';
 import { runSync } from '../../domain/slices.js';
-import { type TextOnWire, textFromWire, textToWire, transferablesOf, WIRE_TEXT_CHARS, wireOf } from './wireText.js';
+import {
+  type PackedTexts,
+  packTexts,
+  packTransferables,
+  type TextOnWire,
+  textFromWire,
+  textToWire,
+  transferablesOf,
+  unpackTexts,
+  WIRE_TEXT_CHARS,
+  wireOf,
+} from './wireText.js';
 
 /** A task's texts cross as bytes when long (wireText.ts). */
 export interface PromptTask {
@@ -92,11 +103,14 @@ export interface ResponseShare extends ScannedShare {
 
 /**
  * The PII halves of a chat call's messages not scored apart (chatRisk.ts sharedMessagePiiSteps),
- * in order, one shared budget: the request thread scores their rules halves meanwhile.
+ * in order, one shared budget: the request thread scores their rules halves meanwhile. The
+ * contents cross packed into one text (wireText.ts PackedTexts), and so do their redactions back.
  */
 export interface MessagesPiiTask {
   kind: 'messagesPii';
-  messages: StoredMessage[];
+  /** each message's role, its content in `contents` */
+  roles: string[];
+  contents: PackedTexts;
   redact: boolean;
 }
 
@@ -111,7 +125,8 @@ export interface MessagesPiiShare {
   spans: PiiSpans;
   spanEnds: Int32Array;
   scans: Omit<PiiScanData, 'spans'>[];
-  redacted: (string | null)[];
+  /** each message's redaction (null: none) */
+  redacted: PackedTexts;
   encoded: Uint8Array;
 }
 
@@ -234,7 +249,9 @@ function scorePromptRules(task: PromptRulesTask): PromptRulesShare {
   return { kind: 'promptRules', ...runSync(promptRulesSteps(runSync(stripInvisibleSteps(prompt)), guard)) };
 }
 
-function scoreMessagesPii({ messages, redact }: MessagesPiiTask): MessagesPiiShare {
+function scoreMessagesPii({ roles, contents, redact }: MessagesPiiTask): MessagesPiiShare {
+  const texts = unpackTexts(contents);
+  const messages: StoredMessage[] = roles.map((role, i) => ({ role, content: texts[i]! }));
   const halves = runSync(sharedMessagePiiSteps(messages, redact, new Set()));
   let total = 0;
   for (const half of halves) total += half!.scanned.scan.spans.count;
@@ -265,7 +282,7 @@ function scoreMessagesPii({ messages, redact }: MessagesPiiTask): MessagesPiiSha
       const { types, checked, saturated } = h!.scanned.scan;
       return { types, checked, saturated };
     }),
-    redacted: halves.map((h) => h!.scanned.redacted ?? null),
+    redacted: packTexts(halves.map((h) => h!.scanned.redacted ?? null)),
     encoded: Uint8Array.from(halves, (h) => (h!.encoded ? 1 : 0)),
   };
   return withMoved(share, [
@@ -274,6 +291,7 @@ function scoreMessagesPii({ messages, redact }: MessagesPiiTask): MessagesPiiSha
     spans.type.buffer,
     spans.unverified.buffer,
     spanEnds.buffer,
+    ...packTransferables(share.redacted),
   ]);
 }
 

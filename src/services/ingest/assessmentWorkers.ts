@@ -31,7 +31,7 @@ import type { StoredMessage } from '../../domain/chat/messages.js';
 import { type MessagePii, separateMessages } from '../../domain/risk/chatRisk.js';
 import type { PromptRisk, ResponseRisk } from '../../domain/risk/riskScoring.js';
 import type { AssessmentShare, AssessmentTask, AssessmentWorkerData, ThreadStatus } from './assessmentWorker.js';
-import { textToWire, transferablesOf } from './wireText.js';
+import { packTexts, packTransferables, textToWire, transferablesOf } from './wireText.js';
 import { messagePiiFrom, promptRiskFrom, promptRiskFromHalves, responseRiskFrom } from './workerShares.js';
 
 /**
@@ -225,7 +225,8 @@ export class AssessmentWorkers {
     apart: ReadonlySet<StoredMessage> = separateMessages(messages),
   ): Promise<(MessagePii | undefined)[] | null> {
     const shared = messages.filter((m) => !apart.has(m));
-    const share = await this.run({ kind: 'messagesPii', messages: shared, redact });
+    const contents = packTexts(shared.map((m) => m.content));
+    const share = await this.run({ kind: 'messagesPii', roles: shared.map((m) => m.role), contents, redact });
     return share?.kind === 'messagesPii' ? messagePiiFrom(messages, apart, share) : null;
   }
 
@@ -243,9 +244,10 @@ export class AssessmentWorkers {
     const timer = setTimeout(() => waiting.abort(), WORKER_TASK_TIMEOUT_MS);
     this.#waiting.add(waiting);
     try {
-      const transferList = transferablesOf(
-        task.kind === 'response' ? task.response : 'prompt' in task ? task.prompt : null,
-      );
+      const transferList =
+        task.kind === 'messagesPii'
+          ? packTransferables(task.contents)
+          : transferablesOf(task.kind === 'response' ? task.response : 'prompt' in task ? task.prompt : null);
       return await pool.run(task, { signal: waiting.signal, transferList });
     } catch (err) {
       // a task's own failure (or its time-out) costs only this task; the pool's are handled in breakDown

@@ -16,7 +16,7 @@ import type {
   PromptShare,
   ResponseShare,
 } from './assessmentWorker.js';
-import { textFromWire } from './wireText.js';
+import { textFromWire, unpackTexts } from './wireText.js';
 
 /** The scanned text of a share that `source` was sent as. */
 function scannedOf(source: string, share: PromptShare | PromptPiiShare | ResponseShare): ScannedText {
@@ -74,6 +74,7 @@ export function messagePiiFrom(
   share: MessagesPiiShare,
 ): (MessagePii | undefined)[] {
   const halves: (MessagePii | undefined)[] = [];
+  const redactions = unpackTexts(share.redacted);
   let next = 0;
   for (const message of messages) {
     if (apart.has(message)) {
@@ -95,7 +96,7 @@ export function messagePiiFrom(
         unverified: spans.unverified.subarray(from, to),
       },
     });
-    const redacted = share.redacted[i];
+    const redacted = redactions[i];
     halves.push({
       scanned: { text, scan, ...(redacted === null ? {} : { redacted }) },
       encoded: share.encoded[i] === 1,
