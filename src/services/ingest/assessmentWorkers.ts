@@ -30,7 +30,7 @@ import type { InjectionGuard } from '../../domain/guard/injectionGuard.js';
 import type { StoredMessage } from '../../domain/chat/messages.js';
 import { type MessagePii, separateMessages } from '../../domain/risk/chatRisk.js';
 import type { PromptRisk, ResponseRisk } from '../../domain/risk/riskScoring.js';
-import type { AssessmentShare, AssessmentTask, AssessmentWorkerData, ThreadStatus } from './assessmentWorker.js';
+import type { AssessmentShare, AssessmentTask, AssessmentWorkerData, ThreadStatus } from './assessmentTasks.js';
 import { packTexts, packTransferables, textToWire, transferablesOf } from './wireText.js';
 import { messagePiiFrom, promptRiskFrom, promptRiskFromHalves, responseRiskFrom } from './workerShares.js';
 

@@ -15,7 +15,7 @@ import type {
   PromptRulesShare,
   PromptShare,
   ResponseShare,
-} from './assessmentWorker.js';
+} from './assessmentTasks.js';
 import { textFromWire, unpackTexts } from './wireText.js';
 
 /** The scanned text of a share that `source` was sent as. */
