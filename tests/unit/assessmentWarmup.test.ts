@@ -50,7 +50,7 @@ describe('the assessment warm-up', () => {
 
   it('should score the sample as an exchange and as a prompt alone, in every round, and flag what it holds', async () => {
     const { guard } = loadInjectionGuard();
-    const calls: { prompt: string; response: string | null; messages: number; flags: string[] }[] = [];
+    const calls: { prompt: string | null; response: string | null; messages: number; flags: string[] }[] = [];
     const assess: typeof assessExchangeAsync = async (project, policy, exchange, g) => {
       const result = await assessExchangeAsync(project, policy, exchange, g);
       const messages = exchange.messages?.length ?? 0;

@@ -97,7 +97,7 @@ export async function prepareChat(deps: GatewayDeps, incoming: ChatRequest): Pro
   const userId = body.user ?? null;
   const prompt = promptOf(body.messages);
   // While an A/B split runs, the end user's arm answers the call, sticky by `user` as on /llm/request.
-  const project = contextForCall(incoming.auth.project, userId, prompt);
+  const project = contextForCall(incoming.auth.project, userId, () => prompt);
   const auth: Auth = { ...incoming.auth, project };
   const request: ChatRequest = { ...incoming, auth };
   const call = { model: body.model, endpoint: request.endpoint, userId };

@@ -14,9 +14,9 @@ import type { IngestWriter, QuotaCounter } from './ingestWriter.js';
  * The context a call is answered with: the project's, or while an A/B split runs the arm the
  * end user is assigned to (sticky by `userId`, else by the prompt: the same request, the same arm).
  */
-export function contextForCall(project: ProjectContext, userId: string | null, prompt: string): ProjectContext {
+export function contextForCall(project: ProjectContext, userId: string | null, prompt: () => string): ProjectContext {
   if (!project.split || project.split.arms.length === 0) return project;
-  return pickArm(project.split.arms, userId === null ? `request:${prompt}` : `user:${userId}`, project.split.salt)
+  return pickArm(project.split.arms, userId === null ? `request:${prompt()}` : `user:${userId}`, project.split.salt)
     .context;
 }
 

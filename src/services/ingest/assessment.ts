@@ -57,7 +57,7 @@ export const WORKER_PROMPT_CHARS = SEPARATE_MESSAGE_CHARS;
  */
 function* scoreExchange(
   exchange: {
-    prompt: string;
+    prompt: string | null;
     response: string | null;
     model: string;
     messages: StoredMessage[] | null;
@@ -81,7 +81,7 @@ function* scoreExchange(
     });
     return { risk, pii: { prompt: null, messages: pii.messages, response: pii.response }, promptRisk: null };
   }
-  const { risk, pii, promptRisk } = yield* assessRiskSteps(exchange, guard, {
+  const { risk, pii, promptRisk } = yield* assessRiskSteps({ ...exchange, prompt: promptAsSent(exchange) }, guard, {
     prompt: exchange.promptRisk ?? null,
     response: exchange.responseRisk ?? null,
   });
@@ -107,7 +107,12 @@ export interface Assessment {
 }
 
 export type Exchange = {
-  prompt: string;
+  /**
+   * the prompt as sent; null for a call reported with `messages` (reportedText): their transcript,
+   * the stored prompt, is then built once it is known which one is stored, the messages as sent
+   * or redacted (a 2 MB transcript built for nothing cost a redacted chat call 7-14 ms)
+   */
+  prompt: string | null;
   response: string | null;
   model: string;
   messages?: StoredMessage[] | null;
@@ -150,7 +155,7 @@ export function* assessExchangeSteps(
   );
   const flags = [...risk.flags, ...policy.flags];
 
-  let prompt = exchange.prompt;
+  let prompt: string | null = exchange.prompt;
   let response = exchange.response;
   let messages = chat;
   const piiFound = hasPiiFinding(flags);
@@ -170,7 +175,7 @@ export function* assessExchangeSteps(
       messages = redacted;
       prompt = transcriptOf(messages);
     } else {
-      prompt = yield* redactScanned(prompt, pii.prompt);
+      prompt = yield* redactScanned(promptAsSent(exchange), pii.prompt);
     }
     response = response === null ? null : yield* redactScanned(response, pii.response);
   }
@@ -178,18 +183,23 @@ export function* assessExchangeSteps(
   if (piiRedacted && project.piiMode === 'block' && !monitor) flags.push('pii:blocked');
   let decision = decide({ score: risk.score, threshold: policy.safetyThreshold, flags, piiMode: project.piiMode });
   if (monitor && decision === 'block') decision = 'flag';
+  prompt ??= promptAsSent(exchange);
   return { risk, flags, prompt, response, messages, piiFound, piiRedacted, decision, promptRisk };
+}
+
+/** The exchange's prompt as sent: its own, or its messages' transcript (the `prompt` column's text). */
+export function promptAsSent(exchange: Pick<Exchange, 'prompt' | 'messages'>): string {
+  return exchange.prompt ?? transcriptOf(exchange.messages ?? []);
 }
 
 /**
  * The prompt and messages of a reported call: a `prompt` as sent, or `messages` stored with their
- * roles and flattened to a transcript for the `prompt` column (search and older clients read it).
+ * roles, whose transcript becomes the `prompt` column (search and older clients read it) when the
+ * assessment knows which text is stored (Exchange.prompt null; promptAsSent builds it).
  */
-export function reportedText(input: Pick<LlmRequestInput | LlmCheckInput, 'prompt' | 'messages'>): {
-  prompt: string;
-  messages: StoredMessage[] | null;
-} {
+export function reportedText(
+  input: Pick<LlmRequestInput | LlmCheckInput, 'prompt' | 'messages'>,
+): { prompt: string; messages: null } | { prompt: null; messages: StoredMessage[] } {
   if (!input.messages) return { prompt: input.prompt ?? '', messages: null };
-  const messages = storedMessages(input.messages);
-  return { prompt: transcriptOf(messages), messages };
+  return { prompt: null, messages: storedMessages(input.messages) };
 }

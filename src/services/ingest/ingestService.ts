@@ -14,7 +14,7 @@ import type {
 import type { ProjectContext, VerifiedKey } from '../auth/keyCache.js';
 import type { Enforcement } from '../incidents/remediationEnforcer.js';
 import { type Admission, admitCall, contextForCall, type IngestDeps } from './admission.js';
-import { reportedText } from './assessment.js';
+import { promptAsSent, reportedText } from './assessment.js';
 import { assessExchangeAsync } from './largeAssessment.js';
 import type { QuotaCounter } from './ingestWriter.js';
 import { type CallRecord, recordCall, type RefusalReason, refusalReasonOf } from './recording.js';
@@ -32,7 +32,7 @@ export async function ingestLlmRequest(
   const endpoint = input.endpoint ?? null;
   const userId = input.userId ?? null;
   const reported = reportedText(input);
-  const project = contextForCall(auth.project, userId, reported.prompt);
+  const project = contextForCall(auth.project, userId, () => promptAsSent(reported));
   let admission: Admission;
   try {
     admission = await admitCall(deps, project, { model: input.model, endpoint, userId });
@@ -80,7 +80,7 @@ export async function checkLlmCall(
 ): Promise<LlmCheckResponse> {
   const reported = reportedText(input);
   // The pre-flight answers as the call will be answered: with the end user's arm while a split runs.
-  const project = contextForCall(auth.project, input.userId ?? null, reported.prompt);
+  const project = contextForCall(auth.project, input.userId ?? null, () => promptAsSent(reported));
   const { policy } = await admitCall(deps, project, {
     model: input.model,
     endpoint: input.endpoint ?? null,

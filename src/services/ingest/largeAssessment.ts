@@ -25,6 +25,7 @@ import {
   type Assessment,
   assessExchangeSteps,
   type Exchange,
+  promptAsSent,
   SLICED_ASSESSMENT_CHARS,
   WORKER_PROMPT_CHARS,
 } from './assessment.js';
@@ -44,7 +45,7 @@ export async function assessExchangeAsync(
   exchange: Exchange,
   guard: InjectionGuard | null = null,
 ): Promise<Assessment> {
-  let size = exchange.prompt.length + (exchange.response?.length ?? 0) + (policy.systemPrompt?.length ?? 0);
+  let size = (exchange.prompt?.length ?? 0) + (exchange.response?.length ?? 0) + (policy.systemPrompt?.length ?? 0);
   for (const m of exchange.messages ?? []) size += m.content.length;
   if (size <= SLICED_ASSESSMENT_CHARS) return runSync(assessExchangeSteps(project, policy, exchange, guard));
   return trackHeavyWork(assessLarge(project, policy, exchange, guard));
@@ -60,19 +61,20 @@ async function assessLarge(
   // admission ran in one turn already (a thousand messages: 15-25 ms), and posting the texts to
   // the workers takes 1-9 ms more.
   await pause();
-  const known = exchange.promptRisk;
-  const promptKnown = known && known.source === exchange.prompt && known.guard === guard;
-  const { response } = exchange;
-  const promptOnWorker = !promptKnown && exchange.prompt.length >= WORKER_PROMPT_CHARS;
-  const responseOnWorker = response !== null && response.length >= WORKER_PROMPT_CHARS;
   if (exchange.messages) return assessLargeChat(project, policy, { ...exchange, messages: exchange.messages }, guard);
+  const prompt = promptAsSent(exchange);
+  const known = exchange.promptRisk;
+  const promptKnown = known && known.source === prompt && known.guard === guard;
+  const { response } = exchange;
+  const promptOnWorker = !promptKnown && prompt.length >= WORKER_PROMPT_CHARS;
+  const responseOnWorker = response !== null && response.length >= WORKER_PROMPT_CHARS;
   if (!promptOnWorker && !responseOnWorker) return runSliced(assessExchangeSteps(project, policy, exchange, guard));
   const redact = project.piiMode !== 'off';
   const systemPrompt = policy.systemPrompt ?? null;
   const workers = assessmentWorkersFor(guard);
   // Both posted at once, each to a thread of its own when the pool has two. The workers'
   // promises never reject (null: this thread scores that share itself).
-  const promptShare = promptOnWorker ? workers.promptRisk(exchange.prompt, redact) : null;
+  const promptShare = promptOnWorker ? workers.promptRisk(prompt, redact) : null;
   const responseShare = responseOnWorker ? workers.responseRisk(response, systemPrompt, redact) : null;
   let responseRisk = await responseShare;
   if (response && !responseRisk) {
