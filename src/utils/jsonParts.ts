@@ -21,7 +21,22 @@ const scalar = (value: unknown): string => JSON.stringify(value);
  * what JSON.stringify gives undefined (undefined, a function or a symbol at the top).
  */
 export function jsonParts(value: unknown, pieceChars: number): string[] | undefined {
+  const steps = jsonPartsSteps(value, pieceChars);
+  for (;;) {
+    const next = steps.next();
+    if (next.done) return next.value;
+  }
+}
+
+/**
+ * `jsonParts` as pausable steps (domain/slices.ts runs them): a step ends after each part of
+ * `pieceChars` is joined and after each long string, so the answer of a redacted chat call (4-5
+ * MB of JSON, 10-20 ms to make on the machines measured) is made in slices, not in one go.
+ */
+export function* jsonPartsSteps(value: unknown, pieceChars: number): Generator<void, string[] | undefined, void> {
   const parts: string[] = [];
+  /** how many parts there were at the last step's end */
+  let stepParts = 0;
   let pending: string[] = [];
   let pendingChars = 0;
   const flush = () => {
@@ -46,8 +61,12 @@ export function jsonParts(value: unknown, pieceChars: number): string[] | undefi
       ? (v as { toJSON: (key: string) => unknown }).toJSON(key)
       : v;
 
-  /** Writes `v`, resolved and not omitted. */
-  const write = (v: unknown): void => {
+  /** Writes `v`, resolved and not omitted; a step ends where a part was completed. */
+  function* write(v: unknown): Generator<void, void, void> {
+    if (parts.length > stepParts) {
+      stepParts = parts.length;
+      yield;
+    }
     // a boxed primitive is an object that JSON.stringify writes as its value; a BigInt throws
     // here as it does there
     // (hasJsonEscapes: the characters JSON escapes but lone surrogates, which isWellFormed finds)
@@ -71,7 +90,7 @@ export function jsonParts(value: unknown, pieceChars: number): string[] | undefi
         if (i > 0) emit(',');
         const item = resolved(String(i), v[i]);
         if (omitted(item)) emit('null');
-        else write(item);
+        else yield* write(item);
       }
       emit(']');
     } else {
@@ -82,15 +101,15 @@ export function jsonParts(value: unknown, pieceChars: number): string[] | undefi
         if (omitted(item)) continue;
         emit(first ? `${scalar(key)}:` : `,${scalar(key)}:`);
         first = false;
-        write(item);
+        yield* write(item);
       }
       emit('}');
     }
-  };
+  }
 
   const top = resolved('', value);
   if (omitted(top)) return undefined;
-  write(top);
+  yield* write(top);
   flush();
   return parts;
 }
@@ -99,5 +118,15 @@ export function jsonParts(value: unknown, pieceChars: number): string[] | undefi
 export function partsBytes(parts: readonly string[]): number {
   let n = 0;
   for (const part of parts) n += Buffer.byteLength(part);
+  return n;
+}
+
+/** `partsBytes` as pausable steps, a step a part (a part of megabytes takes milliseconds to count). */
+export function* partsBytesSteps(parts: readonly string[]): Generator<void, number, void> {
+  let n = 0;
+  for (const [i, part] of parts.entries()) {
+    if (i > 0) yield;
+    n += Buffer.byteLength(part);
+  }
   return n;
 }

@@ -5,7 +5,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { jsonParts, partsBytes } from '../../src/utils/jsonParts.js';
+import { jsonParts, jsonPartsSteps, partsBytes, partsBytesSteps } from '../../src/utils/jsonParts.js';
 
 /** Checks the parts of `value` with pieces of `pieceChars` against JSON.stringify. */
 function check(value: unknown, pieceChars: number): string[] {
@@ -97,5 +97,34 @@ describe('jsonParts', () => {
     const rest = parts.filter((p) => p !== JSON.stringify(long));
     expect(rest.every((p) => p.length <= 100)).toBe(true);
     expect(rest.filter((p) => p.length < 60).length).toBeLessThanOrEqual(2);
+  });
+
+  it('should make a large answer in steps, a part or a long string each, to the same parts', () => {
+    const messages = Array.from({ length: 400 }, (_, i) => ({
+      role: i % 2 ? 'assistant' : 'user',
+      content: `[PHONE] ${i} `.repeat(60),
+    }));
+    const answer = {
+      id: 'x',
+      redactedPrompt: 'user: a\n\n'.repeat(50_000),
+      redactedMessages: messages,
+      flags: ['pii:phone'],
+    };
+    const pieceChars = 16 * 1024;
+    const steps = jsonPartsSteps(answer, pieceChars);
+    let count = 1;
+    let next = steps.next();
+    for (; !next.done; next = steps.next()) count++;
+    const parts = next.value!;
+    expect(parts).toEqual(jsonParts(answer, pieceChars));
+    expect(parts.join('')).toBe(JSON.stringify(answer));
+    // no step makes more than a part, but for the long string's own
+    expect(count).toBeGreaterThanOrEqual(parts.length - 1);
+    const bytes = partsBytesSteps(parts);
+    let counted = bytes.next();
+    let byteSteps = 1;
+    for (; !counted.done; counted = bytes.next()) byteSteps++;
+    expect(counted.value).toBe(partsBytes(parts));
+    expect(byteSteps).toBe(parts.length);
   });
 });
