@@ -16,7 +16,7 @@ export interface PromptTask {
   redact: boolean;
 }
 
-/** One half of a large prompt's share (riskScoring.ts promptPiiSteps, promptRulesSteps), the other on another thread. */
+/** One half of a large prompt's share (riskShares.ts promptPiiSteps, promptRulesSteps), the other on another thread. */
 export interface PromptPiiTask {
   kind: 'promptPii';
   prompt: TextOnWire;

@@ -1,7 +1,7 @@
 /**
  * Runs in a worker thread (assessmentWorkers.ts): the prompt's or the response's share of a
  * large exchange's assessment, or one half of a very large prompt's share, the same code the
- * request thread runs (riskScoring.ts promptRiskSteps or its halves, responseRiskSteps, and
+ * request thread runs (riskShares.ts promptRiskSteps or its halves, responseRiskSteps, and
  * chatRisk.ts sharedMessagePiiSteps for a chat call's many messages), straight through. The
  * tasks and shares are assessmentTasks.ts's. The guard arrives once per thread as worker data (a
  * plain object: the model's parameters and weights).

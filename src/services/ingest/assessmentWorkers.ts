@@ -7,7 +7,7 @@
  * of the two, and the request thread keeps only the parsing, the decision and the write: what
  * scoring allocates (a crafted megabyte: 40-100 MB of match arrays and copies) is collected on
  * the workers' heaps, whose pauses hold no other request. The work is the same code
- * (riskScoring.ts promptRiskSteps, responseRiskSteps), so the result is the same.
+ * (riskShares.ts promptRiskSteps, responseRiskSteps), so the result is the same.
  *
  * The threads run at a lower priority than the request thread (nice 10 by default,
  * `ASSESSMENT_WORKER_NICE`; piscina's niceIncrement with @napi-rs/nice): on two cores, two busy
@@ -192,7 +192,7 @@ export class AssessmentWorkers {
   /**
    * promptRisk of a very large prompt: its PII half (the scan, the encoded-payload check that
    * reads it, the redaction) and its rules half (the rules, the de-obfuscation, the model) posted
-   * as two tasks, so two threads share what one thread did alone (riskScoring.ts promptRiskOf
+   * as two tasks, so two threads share what one thread did alone (riskShares.ts promptRiskOf
    * joins them into the same share). Null when either could not be scored.
    */
   private async promptRiskInHalves(prompt: string, redact: boolean): Promise<PromptRisk | null> {

@@ -28,7 +28,7 @@ function scannedOf(source: string, share: PromptShare | PromptPiiShare | Respons
   };
 }
 
-/** A prompt's share as riskScoring.ts promptRiskSteps gives it. */
+/** A prompt's share as riskShares.ts promptRiskSteps gives it. */
 export function promptRiskFrom(prompt: string, guard: InjectionGuard | null, share: PromptShare): PromptRisk {
   return {
     source: prompt,
@@ -52,7 +52,7 @@ export function promptRiskFromHalves(
   return promptRiskOf(prompt, guard, { scanned: scannedOf(prompt, pii), encoded: pii.encoded }, verdicts);
 }
 
-/** A response's share as riskScoring.ts responseRiskSteps gives it. */
+/** A response's share as riskShares.ts responseRiskSteps gives it. */
 export function responseRiskFrom(response: string, systemPrompt: string | null, share: ResponseShare): ResponseRisk {
   return {
     source: response,
