@@ -6,29 +6,20 @@
  */
 import request from 'supertest';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
-import type * as Slices from '../../src/domain/slices.js';
 import { createProject, registerUser, type TestProject } from '../helpers/factories.js';
 
 const pausedFrom: string[] = [];
-vi.mock('../../src/domain/slices.js', async (importOriginal) => {
-  const actual = await importOriginal<typeof Slices>();
-  return {
-    ...actual,
-    pause: () => {
-      const caller = (new Error().stack ?? '').split('\n')[2] ?? ''; // the frame that called pause()
-      pausedFrom.push(
-        caller.includes('admitDirect')
-          ? 'body'
-          : /ingestWriter|ingestBatch/.test(caller)
-            ? 'batch'
-            : caller.includes('assessLarge')
-              ? 'assessment'
-              : caller,
-      );
-      return actual.pause();
-    },
-  };
-});
+vi.mock('../../src/domain/slices.js', async (importOriginal) =>
+  (await import('../helpers/pauseCallers.js')).slicesNotingPauses(importOriginal, pausedFrom, (frame) =>
+    frame.includes('admitDirect')
+      ? 'body'
+      : /ingestWriter|ingestBatch/.test(frame)
+        ? 'batch'
+        : frame.includes('assessLarge')
+          ? 'assessment'
+          : frame,
+  ),
+);
 
 const { useTestApp } = await import('../helpers/testApp.js');
 const ctx = useTestApp({ ingestFastPath: true });

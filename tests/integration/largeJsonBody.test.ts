@@ -10,21 +10,14 @@ import type { AddressInfo } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import request from 'supertest';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
-import type * as Slices from '../../src/domain/slices.js';
 import { createProject, registerUser, type TestProject } from '../helpers/factories.js';
 
 const pausedFrom: string[] = [];
-vi.mock('../../src/domain/slices.js', async (importOriginal) => {
-  const actual = await importOriginal<typeof Slices>();
-  return {
-    ...actual,
-    pause: () => {
-      const caller = (new Error().stack ?? '').split('\n')[2] ?? '';
-      if (caller.includes('largeJsonBody')) pausedFrom.push('largeJsonBody');
-      return actual.pause();
-    },
-  };
-});
+vi.mock('../../src/domain/slices.js', async (importOriginal) =>
+  (await import('../helpers/pauseCallers.js')).slicesNotingPauses(importOriginal, pausedFrom, (frame) =>
+    frame.includes('largeJsonBody') ? 'largeJsonBody' : null,
+  ),
+);
 
 const { useTestApp } = await import('../helpers/testApp.js');
 const ctx = useTestApp({ ingestFastPath: true });
