@@ -30,9 +30,8 @@ import type { InjectionGuard } from '../../domain/guard/injectionGuard.js';
 import type { StoredMessage } from '../../domain/chat/messages.js';
 import { type MessagePii, separateMessages } from '../../domain/risk/chatRisk.js';
 import type { PromptRisk, ResponseRisk } from '../../domain/risk/riskScoring.js';
-import { runSliced } from '../../domain/slices.js';
 import type { AssessmentShare, AssessmentTask, AssessmentWorkerData, ThreadStatus } from './assessmentTasks.js';
-import { packTextsSteps, packTransferables, textToWire, transferablesOf } from './wireText.js';
+import { packTexts, packTransferables, textToWire, transferablesOf } from './wireText.js';
 import { messagePiiFrom, promptRiskFrom, promptRiskFromHalves, responseRiskFrom } from './workerShares.js';
 
 /**
@@ -226,7 +225,8 @@ export class AssessmentWorkers {
     apart: ReadonlySet<StoredMessage> = separateMessages(messages),
   ): Promise<(MessagePii | undefined)[] | null> {
     const shared = messages.filter((m) => !apart.has(m));
-    const contents = await runSliced(packTextsSteps(shared.map((m) => m.content)));
+    // In one go (2 MB: 7-12 ms): in slices, the task was posted turns later, on the call's longest path.
+    const contents = packTexts(shared.map((m) => m.content));
     const share = await this.run({ kind: 'messagesPii', roles: shared.map((m) => m.role), contents, redact });
     return share?.kind === 'messagesPii' ? messagePiiFrom(messages, apart, share) : null;
   }

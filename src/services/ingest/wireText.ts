@@ -13,7 +13,6 @@
  * each, lone surrogates included): either way it comes back character for character.
  */
 
-import { runSync, type Steps } from '../../domain/slices.js';
 import { isLatin1 } from '../../utils/latin1.js';
 
 /** Texts of at least this many characters cross as bytes; shorter ones as strings. */
@@ -76,14 +75,6 @@ export interface PackedTexts {
 
 /** `texts` packed (see PackedTexts); a long pack's bytes are a buffer of their own, to be moved. */
 export function packTexts(texts: readonly (string | null)[]): PackedTexts {
-  return runSync(packTextsSteps(texts));
-}
-
-/** Characters a step of packTextsSteps writes at most (2 MB into fresh memory took 7-12 ms in one go). */
-const PACKED_PER_STEP = 256 * 1024;
-
-/** `packTexts` as pausable steps (domain/slices.ts), a step about every PACKED_PER_STEP characters. */
-export function* packTextsSteps(texts: readonly (string | null)[]): Steps<PackedTexts> {
   const ends = new Int32Array(texts.length);
   let chars = 0;
   let latin1 = true;
@@ -100,16 +91,7 @@ export function* packTextsSteps(texts: readonly (string | null)[]): Steps<Packed
   const wire = latin1 ? 'latin1' : 'utf16le';
   const bytes = Buffer.allocUnsafeSlow(latin1 ? chars : 2 * chars);
   let at = 0;
-  let stepChars = 0;
-  for (const text of texts) {
-    if (!text) continue;
-    if (stepChars >= PACKED_PER_STEP) {
-      stepChars = 0;
-      yield;
-    }
-    at += bytes.write(text, at, wire);
-    stepChars += text.length;
-  }
+  for (const text of texts) if (text) at += bytes.write(text, at, wire);
   return { text: wireOf(wire, bytes), ends };
 }
 
