@@ -1,10 +1,6 @@
-/**
- * The direct paths' answers: a long one's JSON made in parts, in slices (rendered), and written in
- * pieces, a turn of the event loop each (endInPieces).
- */
+/** Long answers written in pieces, a turn of the event loop each (the direct paths' answers). */
 import type { ServerResponse } from 'node:http';
-import { pause, runSliced } from '../domain/slices.js';
-import { jsonPartsSteps, partsBytesSteps } from '../utils/jsonParts.js';
+import { pause } from '../domain/slices.js';
 
 /**
  * Answers longer than this (characters) are sent in pieces of this size, each encoded and
@@ -42,23 +38,4 @@ export async function endInPieces(res: ServerResponse, payload: string | readonl
     }
   }
   if (!res.destroyed) res.end();
-}
-
-/** An answer's JSON as sent: its parts and their bytes (Content-Length). */
-export interface Rendered {
-  parts: string[];
-  bytes: number;
-}
-
-/**
- * `answer`'s JSON: in one piece, or `inParts` in parts of ANSWER_PIECE_CHARS (jsonParts) made
- * and counted in slices (a chat call's took 10-20 ms to make and 5-6 to count in one go).
- */
-export async function rendered(answer: object, inParts: boolean): Promise<Rendered> {
-  if (!inParts) {
-    const json = JSON.stringify(answer);
-    return { parts: [json], bytes: Buffer.byteLength(json) };
-  }
-  const parts = (await runSliced(jsonPartsSteps(answer, ANSWER_PIECE_CHARS)))!;
-  return { parts, bytes: await runSliced(partsBytesSteps(parts)) };
 }

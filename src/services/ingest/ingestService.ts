@@ -17,7 +17,7 @@ import { type Admission, admitCall, contextForCall, type IngestDeps } from './ad
 import { promptAsSent, reportedText } from './assessment.js';
 import { assessExchangeAsync } from './largeAssessment.js';
 import type { QuotaCounter } from './ingestWriter.js';
-import { type CallRecord, recordCall, type RefusalReason, refusalReasonOf, startRecording } from './recording.js';
+import { type CallRecord, recordCall, type RefusalReason, refusalReasonOf } from './recording.js';
 
 /**
  * Ingests one reported call. A call a remediation refuses (403 ENDPOINT_DISABLED, 429
@@ -29,21 +29,6 @@ export async function ingestLlmRequest(
   auth: { key: VerifiedKey; project: ProjectContext },
   input: LlmRequestInput,
 ): Promise<IngestResponse> {
-  return ingestAndRender(deps, auth, input, async (answer) => answer);
-}
-
-/**
- * `ingestLlmRequest` with `render` turning the answer into what is sent (the direct path: its
- * JSON, in parts for a large one) while the row commits, not after: a redacted chat call's answer
- * of 4-5 MB took 10-20 ms to make, its commit 20-35. What `render` made is returned once the row
- * is committed; a refused commit throws as before (the rendering is then dropped).
- */
-export async function ingestAndRender<R>(
-  deps: IngestDeps,
-  auth: { key: VerifiedKey; project: ProjectContext },
-  input: LlmRequestInput,
-  render: (answer: IngestResponse) => Promise<R>,
-): Promise<R> {
   const endpoint = input.endpoint ?? null;
   const userId = input.userId ?? null;
   const reported = reportedText(input);
@@ -64,9 +49,9 @@ export async function ingestAndRender<R>(
     { ...reported, response: input.response ?? null, model: input.model },
     deps.guard,
   );
-  const recording = startRecording(deps, { ...auth, project }, admission, assessment, callOf(input));
-  const { id, costUsd } = recording;
-  const answer: IngestResponse = {
+  const { id, costUsd } = await recordCall(deps, { ...auth, project }, admission, assessment, callOf(input));
+
+  return {
     id,
     riskScore: assessment.risk.score,
     riskLevel: assessment.risk.level,
@@ -80,8 +65,6 @@ export async function ingestAndRender<R>(
     ...(assessment.messages ? { redactedMessages: assessment.piiRedacted ? assessment.messages : null } : {}),
     configVersion: project.configVersion,
   };
-  const [rendered] = await Promise.all([render(answer), recording.committed]);
-  return rendered;
 }
 
 /**

@@ -44,23 +44,6 @@ export async function recordCall(
   assessment: Assessment,
   call: CallRecord,
 ): Promise<{ id: string; costUsd: number | null }> {
-  const { id, costUsd, committed } = startRecording(deps, auth, admission, assessment, call);
-  await committed;
-  return { id, costUsd };
-}
-
-/**
- * `recordCall` without waiting: the row is handed to the writer, and `committed` settles as
- * recordCall would (a caller answers only once it has resolved; it may prepare the answer
- * meanwhile).
- */
-export function startRecording(
-  deps: Pick<IngestDeps, 'writer'>,
-  auth: { key: VerifiedKey; project: ProjectContext },
-  admission: Admission,
-  assessment: Assessment,
-  call: CallRecord,
-): { id: string; costUsd: number | null; committed: Promise<void> } {
   const { project } = auth;
   const { policy, quota } = admission;
   const createdAt = new Date();
@@ -75,7 +58,7 @@ export function startRecording(
   });
   const id = call.id ?? uuidv7(createdAt.getTime());
 
-  const committed = deps.writer.write(
+  await deps.writer.write(
     {
       id,
       projectId: project.projectId,
@@ -111,7 +94,7 @@ export function startRecording(
     // A caller that answers before the commit lets feedback on the call wait for it (whenSettled).
     { maxWaitMs: call.commitWaitMs, track: call.commitWaitMs !== undefined },
   );
-  return { id, costUsd, committed };
+  return { id, costUsd };
 }
 
 /** Why a remediation refused a call, as stored in `refusalReason` and counted in /metrics. */
