@@ -28,12 +28,10 @@ import { logRequestLine } from '../middleware/httpLogger.js';
 import { requestIdFor } from '../middleware/requestId.js';
 import { observeHttp } from '../observability/metrics.js';
 import { checkLlmCall, ingestLlmRequest } from '../services/ingest/ingestService.js';
-import { runSliced } from '../domain/slices.js';
-import { jsonPartsSteps, partsBytesSteps } from '../utils/jsonParts.js';
 import { llmCheckBody, llmRequestBody } from '../validators/ingestValidators.js';
 import { type Admitted, RequestAborted, admitDirect } from './admitDirect.js';
 import { type DirectPath, type DirectPathOptions, clientIpOf, directPath } from './directPath.js';
-import { ANSWER_PIECE_CHARS, endInPieces } from './endInPieces.js';
+import { answerBytes, answerParts, endInPieces } from './endInPieces.js';
 
 export const INGEST_ROUTE = `${API_PREFIX}/llm/request`;
 export const CHECK_ROUTE = `${API_PREFIX}/llm/check`;
@@ -88,11 +86,6 @@ export function ingestFastPath(app: Express, ctx: AppContext, options: DirectPat
   });
 }
 
-/** An answer's JSON in parts (jsonParts), made in slices: a chat call's took 10-20 ms in one go. */
-async function answerParts(answer: object): Promise<string[]> {
-  return (await runSliced(jsonPartsSteps(answer, ANSWER_PIECE_CHARS)))!;
-}
-
 /**
  * A direct path for an SDK route: the steps every API-key route runs (admitDirect), then
  * `handle` with the caller and the parsed body, answered with `okStatus` and the JSON parts it
@@ -128,9 +121,7 @@ function sdkDirectPath(
       for (const [name, value] of Object.entries(appError.headers ?? {})) headers.push(name, value);
       payload = [JSON.stringify(errorBody(appError, id))];
     }
-    // counted in slices when in parts (a part of megabytes takes milliseconds)
-    const bytes =
-      aborted || payload.length === 1 ? Buffer.byteLength(payload[0]!) : await runSliced(partsBytesSteps(payload));
+    const bytes = await answerBytes(payload);
     const finished = !aborted && !res.destroyed;
     if (finished) {
       headers.push('Content-Type', 'application/json; charset=utf-8');
