@@ -173,6 +173,8 @@ export function* assessExchangeSteps(
         redacted.push({ ...m, content: yield* redactScanned(m.content, scan, apart.has(m) ? undefined : shared) });
       }
       messages = redacted;
+      // a pause point before the transcript (2 MB of messages: 5-10 ms)
+      yield;
       prompt = transcriptOf(messages);
     } else {
       prompt = yield* redactScanned(promptAsSent(exchange), pii.prompt);
@@ -183,7 +185,10 @@ export function* assessExchangeSteps(
   if (piiRedacted && project.piiMode === 'block' && !monitor) flags.push('pii:blocked');
   let decision = decide({ score: risk.score, threshold: policy.safetyThreshold, flags, piiMode: project.piiMode });
   if (monitor && decision === 'block') decision = 'flag';
-  prompt ??= promptAsSent(exchange);
+  if (prompt === null) {
+    yield;
+    prompt = promptAsSent(exchange);
+  }
   return { risk, flags, prompt, response, messages, piiFound, piiRedacted, decision, promptRisk };
 }
 
