@@ -14,24 +14,15 @@ import { hasJsonEscapes } from './jsonEscapes.js';
 const scalar = (value: unknown): string => JSON.stringify(value);
 
 /**
- * `value`'s JSON as parts (see the module comment): `jsonParts(v).join('') === JSON.stringify(v)`
+ * `value`'s JSON as parts (see the module comment): the parts joined are `JSON.stringify(v)`
  * for any value JSON.stringify writes (toJSON called with its key, properties whose value is
  * undefined, a function or a symbol left out of objects and written as null in arrays). Every part
  * has at most `pieceChars` characters but a long string, as it is or as JSON. Undefined for
  * what JSON.stringify gives undefined (undefined, a function or a symbol at the top).
- */
-export function jsonParts(value: unknown, pieceChars: number): string[] | undefined {
-  const steps = jsonPartsSteps(value, pieceChars);
-  for (;;) {
-    const next = steps.next();
-    if (next.done) return next.value;
-  }
-}
-
-/**
- * `jsonParts` as pausable steps (domain/slices.ts runs them): a step ends after each part of
- * `pieceChars` is joined and after each long string, so the answer of a redacted chat call (4-5
- * MB of JSON, 10-20 ms to make on the machines measured) is made in slices, not in one go.
+ *
+ * As pausable steps (domain/slices.ts runs them): a step ends after each part of `pieceChars` is
+ * joined and after each long string, so the answer of a redacted chat call (4-5 MB of JSON, 10-20
+ * ms to make on the machines measured) is made in slices, not in one go.
  */
 export function* jsonPartsSteps(value: unknown, pieceChars: number): Generator<void, string[] | undefined, void> {
   const parts: string[] = [];
@@ -114,14 +105,10 @@ export function* jsonPartsSteps(value: unknown, pieceChars: number): Generator<v
   return parts;
 }
 
-/** The UTF-8 bytes of `parts` together (each part whole: no surrogate pair spans two parts). */
-export function partsBytes(parts: readonly string[]): number {
-  let n = 0;
-  for (const part of parts) n += Buffer.byteLength(part);
-  return n;
-}
-
-/** `partsBytes` as pausable steps, a step a part (a part of megabytes takes milliseconds to count). */
+/**
+ * The UTF-8 bytes of `parts` together (each part whole: no surrogate pair spans two parts), as
+ * pausable steps, a step a part (a part of megabytes takes milliseconds to count).
+ */
 export function* partsBytesSteps(parts: readonly string[]): Generator<void, number, void> {
   let n = 0;
   for (const [i, part] of parts.entries()) {

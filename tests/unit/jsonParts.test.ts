@@ -5,7 +5,11 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { jsonParts, jsonPartsSteps, partsBytes, partsBytesSteps } from '../../src/utils/jsonParts.js';
+import { runSync } from '../../src/domain/slices.js';
+import { jsonPartsSteps, partsBytesSteps } from '../../src/utils/jsonParts.js';
+
+const jsonParts = (value: unknown, pieceChars: number) => runSync(jsonPartsSteps(value, pieceChars));
+const partsBytes = (parts: readonly string[]) => runSync(partsBytesSteps(parts));
 
 /** Checks the parts of `value` with pieces of `pieceChars` against JSON.stringify. */
 function check(value: unknown, pieceChars: number): string[] {
