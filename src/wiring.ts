@@ -39,7 +39,7 @@ import type { QuotaGate } from './services/ingest/admission.js';
 import { IngestWriter } from './services/ingest/ingestWriter.js';
 import { registerSearchIndexUpkeep } from './services/ingest/searchIndexUpkeep.js';
 import { registerDeferredSearch, type SearchFillDb } from './services/ingest/deferredSearch.js';
-import { providerUseAuditor } from './services/gateway/providerStore.js';
+import { providerUseAuditor } from './services/gateway/providerUse.js';
 import { type GatewayOptions, UpstreamRegistry } from './services/gateway/upstreams.js';
 import { logger as defaultLogger } from './utils/logger.js';
 

@@ -15,7 +15,7 @@ import type { QuotaService } from '../services/billing/quotaService.js';
 import type { MetricsCache } from '../services/analytics/metricsCache.js';
 import type { RollupMaintainer } from '../services/analytics/rollupService.js';
 import type { Security } from '../services/auth/security.js';
-import type { ResolvedProvider } from '../services/gateway/providerStore.js';
+import type { ResolvedProvider } from '../services/gateway/providerUse.js';
 import type { GatewayOptions, UpstreamRegistry } from '../services/gateway/upstreams.js';
 
 /** The /v1 gateway's settings, upstream clients and key-use auditing. */

@@ -23,7 +23,7 @@ import type { ProjectContext, VerifiedKey } from '../auth/keyCache.js';
 import type { Enforcement } from '../incidents/remediationEnforcer.js';
 import { configDefaults, configVersionHeader, outgoingMessages } from './chatPolicy.js';
 import { GatewayRefusal, toGatewayFailure } from './openaiErrors.js';
-import type { ResolvedProvider } from './providerStore.js';
+import type { ResolvedProvider } from './providerUse.js';
 import type { Upstream, UpstreamRegistry } from './upstreams.js';
 
 export { configDefaults, configVersionHeader, outgoingMessages };

@@ -4,15 +4,15 @@
  * data keys only, the API key ciphertexts never change. Keys are write-only through the API:
  * reads show the last 4 characters. Rotation adds a version and makes it active; an older
  * version can then be revoked (its key material is erased, the row stays for the audit trail).
- * Every change is audited; uses are audited in `providerUseAuditor` (at most one row per key
- * version per minute per process).
+ * Every change is audited. What the gateway reads at call time (a provider with its key in
+ * clear, and the audit of its uses) is in providerUse.ts.
  */
 import type { PrismaClient } from '../../db/prisma.js';
 import type { Provider, ProviderSecret } from '../../generated/prisma/client.js';
 import { AppError } from '../../utils/AppError.js';
 import { privateDestination } from '../../utils/ssrf.js';
 import { type AuditContext, recordAudit } from '../ops/auditService.js';
-import { openProviderKey, sealProviderKey } from './providerKeys.js';
+import { sealProviderKey } from './providerKeys.js';
 
 export type ProviderKind = 'openai' | 'azure' | 'compatible';
 
@@ -232,72 +232,4 @@ export async function deleteProvider(
     });
   });
   await deps.invalidate(params.projectId);
-}
-
-/** What the gateway needs to call a provider: its settings and the active key in clear. */
-export interface ResolvedProvider {
-  id: string;
-  projectId: string;
-  name: string;
-  kind: ProviderKind;
-  baseUrl: string | null;
-  apiVersion: string | null;
-  fallbackModels: string[];
-  version: number;
-  apiKey: string;
-}
-
-/** The project's provider by name with its active key, or null. */
-export async function loadProvider(
-  prisma: PrismaClient,
-  projectId: string,
-  name: string,
-): Promise<ResolvedProvider | null> {
-  const p = await prisma.provider.findUnique({
-    where: { projectId_name: { projectId, name } },
-    include: { secrets: { where: { revokedAt: null } } },
-  });
-  const secret = p?.secrets.find((s) => s.version === p.activeVersion);
-  if (!p || !secret) return null;
-  return {
-    id: p.id,
-    projectId: p.projectId,
-    name: p.name,
-    kind: p.kind as ProviderKind,
-    baseUrl: p.baseUrl,
-    apiVersion: p.apiVersion,
-    fallbackModels: p.fallbackModels,
-    version: p.activeVersion,
-    apiKey: openProviderKey(secret),
-  };
-}
-
-/**
- * Audits uses of provider keys without a row per call: the first use of a key version in a
- * minute writes `provider.key.used`, later uses in that minute are counted into the next row.
- */
-export function providerUseAuditor(prisma: PrismaClient, windowMs = 60_000) {
-  const windows = new Map<string, { until: number; count: number }>();
-  return (provider: Pick<ResolvedProvider, 'id' | 'projectId' | 'version'>, apiKeyId: string): void => {
-    const now = Date.now();
-    const key = `${provider.id}:${provider.version}`;
-    const w = windows.get(key);
-    if (w && w.until > now) {
-      w.count++;
-      return;
-    }
-    const uses = (w?.count ?? 0) + 1;
-    windows.set(key, { until: now + windowMs, count: 0 });
-    if (windows.size > 10_000) windows.clear();
-    void recordAudit(
-      prisma,
-      { actorId: null },
-      {
-        action: 'provider.key.used',
-        targetType: 'provider',
-        targetId: provider.id,
-        metadata: { projectId: provider.projectId, version: provider.version, apiKeyId, usesSincePrevious: uses },
-      },
-    ).catch(() => undefined);
-  };
 }
