@@ -10,6 +10,11 @@ import { isDatabaseUnavailable } from '../db/databaseHealth.js';
 import { postgresErrorCode } from '../db/pgErrors.js';
 import { AppError } from '../utils/AppError.js';
 
+/** The database is away or did not answer in time: a 503 the client may retry (never a 500). */
+export function databaseUnavailable(cause: unknown, message = 'The database is unavailable, retry shortly'): AppError {
+  return new AppError('DATABASE_UNAVAILABLE', message, { headers: { 'Retry-After': '5' }, cause });
+}
+
 export function toAppError(err: unknown): AppError {
   if (err instanceof AppError) return err;
   if (err instanceof ZodError) {
@@ -17,12 +22,7 @@ export function toAppError(err: unknown): AppError {
       details: err.issues.map((i) => ({ path: i.path.join('.'), message: i.message, code: i.code })),
     });
   }
-  if (isDatabaseUnavailable(err)) {
-    return new AppError('DATABASE_UNAVAILABLE', 'The database is unavailable, retry shortly', {
-      headers: { 'Retry-After': '5' },
-      cause: err,
-    });
-  }
+  if (isDatabaseUnavailable(err)) return databaseUnavailable(err);
   // 54xxx: the input is beyond a server limit (e.g. "tsquery stack too small" from a search of 40 dashes).
   if (/^54/.test(postgresErrorCode(err) ?? '')) {
     return new AppError('VALIDATION_ERROR', 'The request is too complex for the database', {
@@ -31,10 +31,7 @@ export function toAppError(err: unknown): AppError {
   }
   // 57014: statement_timeout (DATABASE_STATEMENT_TIMEOUT_MS) cancelled the query.
   if (postgresErrorCode(err) === '57014') {
-    return new AppError('DATABASE_UNAVAILABLE', 'The database did not answer in time, retry shortly', {
-      headers: { 'Retry-After': '5' },
-      cause: err,
-    });
+    return databaseUnavailable(err, 'The database did not answer in time, retry shortly');
   }
   if (err instanceof Prisma.PrismaClientKnownRequestError) {
     if (err.code === 'P2025') return AppError.notFound();

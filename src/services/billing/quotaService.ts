@@ -16,7 +16,7 @@ import {
 import type { PrismaClient } from '../../db/prisma.js';
 import { AppError } from '../../utils/AppError.js';
 import type { QuotaGate } from '../ingest/admission.js';
-import { quotaCounterKey, type QuotaCounter } from '../ingest/ingestWriter.js';
+import { quotaCounterKey, type QuotaCounter } from '../ingest/quotaCounters.js';
 import type { ProjectContext } from '../auth/keyCache.js';
 import { DAY_MS, retryAfterSeconds } from '../../utils/time.js';
 import { NO_SUCH_ID, type QueryWarmable } from '../requestWarmup.js';

@@ -8,7 +8,8 @@ import { pickArm } from '../../domain/config/modelConfig.js';
 import type { InjectionGuard } from '../../domain/guard/injectionGuard.js';
 import type { ProjectContext } from '../auth/keyCache.js';
 import { enforceRemediations, type Enforcement, type UserLimiterFor } from '../incidents/remediationEnforcer.js';
-import type { IngestWriter, QuotaCounter } from './ingestWriter.js';
+import type { IngestWriter } from './ingestWriter.js';
+import type { QuotaCounter } from './quotaCounters.js';
 
 /**
  * The context a call is answered with: the project's, or while an A/B split runs the arm the

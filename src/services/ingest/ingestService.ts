@@ -16,7 +16,7 @@ import type { Enforcement } from '../incidents/remediationEnforcer.js';
 import { type Admission, admitCall, contextForCall, type IngestDeps } from './admission.js';
 import { promptAsSent, reportedText } from './assessment.js';
 import { assessExchangeAsync } from './largeAssessment.js';
-import type { QuotaCounter } from './ingestWriter.js';
+import type { QuotaCounter } from './quotaCounters.js';
 import { type CallRecord, recordCall, type RefusalReason, refusalReasonOf } from './recording.js';
 
 /**

@@ -13,6 +13,7 @@ import { postgresErrorCode } from '../../db/pgErrors.js';
 import type { PrismaClient } from '../../db/prisma.js';
 import { ingestBatchSize, ingestCommitSeconds, ingestRefused } from '../../observability/metrics.js';
 import { AppError } from '../../utils/AppError.js';
+import { databaseUnavailable } from '../appErrors.js';
 import { pause } from '../../domain/slices.js';
 import {
   batchStatement,
@@ -22,40 +23,13 @@ import {
   type SqlExecutor,
   textLength,
 } from './ingestBatch.js';
+import { batchCountersJson, type QuotaCounter } from './quotaCounters.js';
+import { SettlingRows } from './settlingRows.js';
+import { DEFAULT_MAX_BATCH_CHARS, type IngestWriterOptions, newWriterStats } from './writerOptions.js';
 
 export { batchInPieces, batchJson, poolExecutor, prismaExecutor } from './ingestBatch.js';
 export type { LlmRequestRow, SqlExecutor } from './ingestBatch.js';
-
-export interface IngestWriterOptions {
-  maxBatch?: number;
-  /**
-   * Characters of prompt and response text in one batch, at most (a batch always takes at least
-   * one row): the batch's JSON is built in one synchronous step, and four 2 MB rows in one
-   * batch held the event loop for ~50 ms; so large rows go in batches of their own.
-   */
-  maxBatchChars?: number;
-  maxWaitMs?: number;
-  maxQueue?: number;
-  /** Batches committing at the same time (each on its own connection). */
-  concurrency?: number;
-  logger?: Logger;
-}
-
-/**
- * A plan quota the row must fit under: `limit` rows per (userId, periodStart) counter. A row
- * that does not fit is not stored and its write rejects with `refusal()`.
- */
-export interface QuotaCounter {
-  userId: string;
-  periodStart: Date;
-  limit: number;
-  refusal(): Error;
-}
-
-/** A counter's identity: the rows of one (user, period, limit) are counted together. */
-export function quotaCounterKey(counter: Pick<QuotaCounter, 'userId' | 'periodStart' | 'limit'>): string {
-  return `${counter.userId}|${counter.periodStart.getTime()}|${counter.limit}`;
-}
+export type { IngestWriterOptions } from './writerOptions.js';
 
 export type CommitHandler = (rows: LlmRequestRow[]) => Promise<void> | void;
 
@@ -67,9 +41,6 @@ interface Pending {
   resolve: () => void;
   reject: (err: unknown) => void;
 }
-
-/** Text characters per batch by default: ordinary rows fill maxBatch long before this. */
-export const DEFAULT_MAX_BATCH_CHARS = 2 * 1024 * 1024;
 
 export class IngestWriter {
   private queue: Pending[] = [];
@@ -83,7 +54,7 @@ export class IngestWriter {
   readonly concurrency: number;
   private handlers: CommitHandler[] = [];
   /** rows written with `track`, until their write settles (whenSettled) */
-  private tracked = new Map<string, Promise<void>>();
+  private tracked = new SettlingRows();
   readonly maxBatch: number;
   readonly maxBatchChars: number;
   readonly maxWaitMs: number;
@@ -92,18 +63,7 @@ export class IngestWriter {
   /** An outage fails every batch: logged once, then once per interval. */
   private outageLog: ThrottledLog;
   /** Counters for metrics and benchmarks. */
-  readonly stats = {
-    batches: 0,
-    rows: 0,
-    failedBatches: 0,
-    /** batches split to isolate a row the database refused */
-    splitBatches: 0,
-    /** single rows the database refused (their callers got a permanent error) */
-    refusedRows: 0,
-    refused: 0,
-    overQuota: 0,
-    lastCommitMs: 0,
-  };
+  readonly stats = newWriterStats();
 
   constructor(db: PrismaClient | SqlExecutor, options: IngestWriterOptions = {}) {
     this.execute = typeof db === 'function' ? db : prismaExecutor(db);
@@ -173,14 +133,7 @@ export class IngestWriter {
       if (this.queue.length >= this.maxBatch) this.kick();
       else this.schedule(due);
     });
-    if (options.track) {
-      const settled = written.then(
-        () => {},
-        () => {},
-      );
-      this.tracked.set(row.id, settled);
-      void settled.then(() => this.tracked.delete(row.id));
-    }
+    if (options.track) this.tracked.add(row.id, written);
     return written;
   }
 
@@ -246,17 +199,8 @@ export class IngestWriter {
 
   /** One batch call; resolves with the ids refused by their quota counter. */
   private async insert(batch: Pending[]): Promise<Set<string>> {
-    const counters = new Map<string, { userId: string; periodStart: Date; limit: number; ids: string[] }>();
-    for (const p of batch) {
-      if (!p.counter) continue;
-      const { userId, periodStart, limit } = p.counter;
-      const key = quotaCounterKey(p.counter);
-      const entry = counters.get(key) ?? { userId, periodStart, limit, ids: [] };
-      entry.ids.push(p.row.id);
-      counters.set(key, entry);
-    }
     const rows = batch.map((p) => p.row);
-    const { sql, params } = await batchStatement(rows, JSON.stringify([...counters.values()]), pause);
+    const { sql, params } = await batchStatement(rows, batchCountersJson(batch), pause);
     const result = await this.execute(sql, params);
     return new Set(result.rows.map((r) => String(r.id)));
   }
@@ -277,10 +221,7 @@ export class IngestWriter {
         this.stats.failedBatches++;
         ingestRefused.inc({ reason: 'commit_failed' }, batch.length);
         this.outageLog.failure({ err: errorText(err), rows: batch.length });
-        const refusal = new AppError('DATABASE_UNAVAILABLE', 'The database is unavailable, retry shortly', {
-          headers: { 'Retry-After': '5' },
-          cause: err,
-        });
+        const refusal = databaseUnavailable(err);
         for (const p of batch) p.reject(refusal);
         return;
       }
