@@ -452,6 +452,7 @@ async function endToEnd(): Promise<void> {
         'POST ms',
         'next 3, median',
         'then 5, median',
+        'x prose',
         'page faults: first',
         'then 5, per call',
         'CPU ms per call (request thread)',
@@ -470,6 +471,7 @@ async function endToEnd(): Promise<void> {
       ...(withManyProse ? [{ name: MANY_PROSE_NAME, build: () => chatBodyOf(proseShape.text, 1000) }] : []),
     ];
     if (!server.pid) throw new Error('the server did not start');
+    const steadyOf = new Map<string, number>();
     for (const { name, build } of runs) {
       const { body, ms: built } = ROUTE === 'check' ? asCheck(build()) : build();
       await loopLag(base);
@@ -487,6 +489,7 @@ async function endToEnd(): Promise<void> {
       const beforeSteady = serverUsage(server.pid);
       for (let i = 0; i < 5; i++) steady.push((await post(base, key, body)).ms);
       const afterSteady = serverUsage(server.pid);
+      steadyOf.set(name, median(steady));
       const four = Promise.all(Array.from({ length: 4 }, () => post(base, key, body)));
       const stallFour = await longestHealthz(base, four);
       const results = await four;
@@ -498,6 +501,7 @@ async function endToEnd(): Promise<void> {
         single.ms.toFixed(0),
         median(again).toFixed(0),
         median(steady).toFixed(0),
+        '', // filled in below, once the reference of the same size has run
         usageDelta(beforeOne, afterOne, (u) => u.faults, 1),
         usageDelta(beforeSteady, afterSteady, (u) => u.faults, 5),
         `${usageDelta(beforeSteady, afterSteady, (u) => u.cpuMs, 5)} (${usageDelta(beforeSteady, afterSteady, (u) => u.mainCpuMs, 5)})`,
@@ -508,6 +512,13 @@ async function endToEnd(): Promise<void> {
         stallFour.toFixed(0),
         lagFour.toFixed(0),
       ]);
+    }
+    // Calls 5-9 against the same run's prose of the same size (these machines differ 2-3x in speed):
+    // the 1 MB shapes against the 1 MB of prose, the chat calls against the chat call of prose.
+    const proseName = proseShape.name;
+    for (const row of rows.slice(1)) {
+      const reference = steadyOf.get(row[0]!.startsWith('chat:') ? MANY_PROSE_NAME : proseName);
+      row[6] = reference ? `${(steadyOf.get(row[0]!)! / reference).toFixed(2)}x` : '-';
     }
     printTable(rows);
     if (process.env.BENCH_REFUSED !== '0') await refusedBodies(base, key);
