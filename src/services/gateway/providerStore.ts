@@ -16,7 +16,8 @@ import { sealProviderKey } from './providerKeys.js';
 
 export type ProviderKind = 'openai' | 'azure' | 'compatible';
 
-export interface PublicProvider {
+/** What every view of a provider shows: its settings and the active key version. */
+export interface ProviderSettings {
   id: string;
   name: string;
   kind: ProviderKind;
@@ -25,6 +26,21 @@ export interface PublicProvider {
   fallbackModels: string[];
   /** the active key version */
   version: number;
+}
+
+export function providerSettings(p: Provider): ProviderSettings {
+  return {
+    id: p.id,
+    name: p.name,
+    kind: p.kind as ProviderKind,
+    baseUrl: p.baseUrl,
+    apiVersion: p.apiVersion,
+    fallbackModels: p.fallbackModels,
+    version: p.activeVersion,
+  };
+}
+
+export interface PublicProvider extends ProviderSettings {
   /** last 4 characters of the active key */
   keyHint: string;
   versions: { version: number; keyHint: string; createdAt: Date; revokedAt: Date | null; active: boolean }[];
@@ -38,13 +54,7 @@ export function toPublicProvider(p: ProviderWithSecrets): PublicProvider {
   const versions = [...p.secrets].sort((a, b) => a.version - b.version);
   const active = versions.find((s) => s.version === p.activeVersion);
   return {
-    id: p.id,
-    name: p.name,
-    kind: p.kind as ProviderKind,
-    baseUrl: p.baseUrl,
-    apiVersion: p.apiVersion,
-    fallbackModels: p.fallbackModels,
-    version: p.activeVersion,
+    ...providerSettings(p),
     keyHint: active?.keyHint ?? '',
     versions: versions.map((s) => ({
       version: s.version,

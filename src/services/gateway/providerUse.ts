@@ -6,18 +6,11 @@
 import type { PrismaClient } from '../../db/prisma.js';
 import { recordAudit } from '../ops/auditService.js';
 import { openProviderKey } from './providerKeys.js';
-import type { ProviderKind } from './providerStore.js';
+import { providerSettings, type ProviderSettings } from './providerStore.js';
 
 /** What the gateway needs to call a provider: its settings and the active key in clear. */
-export interface ResolvedProvider {
-  id: string;
+export interface ResolvedProvider extends ProviderSettings {
   projectId: string;
-  name: string;
-  kind: ProviderKind;
-  baseUrl: string | null;
-  apiVersion: string | null;
-  fallbackModels: string[];
-  version: number;
   apiKey: string;
 }
 
@@ -34,14 +27,8 @@ export async function loadProvider(
   const secret = p?.secrets.find((s) => s.version === p.activeVersion);
   if (!p || !secret) return null;
   return {
-    id: p.id,
+    ...providerSettings(p),
     projectId: p.projectId,
-    name: p.name,
-    kind: p.kind as ProviderKind,
-    baseUrl: p.baseUrl,
-    apiVersion: p.apiVersion,
-    fallbackModels: p.fallbackModels,
-    version: p.activeVersion,
     apiKey: openProviderKey(secret),
   };
 }
