@@ -124,7 +124,7 @@ export class LLMGuard {
 
   constructor(private readonly options: LLMGuardOptions) {
     this.fetch = options.fetch ?? globalThis.fetch;
-    this.api = `${options.baseUrl.replace(/\/+$/, '')}/api/v1`;
+    this.api = `${options.baseUrl.replace(/(?<!\/)\/+$/, '')}/api/v1`;
   }
 
   private async post<T>(path: string, body: unknown): Promise<T> {

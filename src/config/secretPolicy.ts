@@ -58,7 +58,7 @@ export function shannonBitsPerChar(value: string): number {
  * `secretProblem` also refuses strings of mostly repeated characters.
  */
 export function estimateSecretBits(value: string): number {
-  const body = value.replace(/=+$/, '');
+  const body = value.replace(/(?<!=)=+$/, '');
   if (body.length === 0) return 0;
   const alphabet = ALPHABETS.find((a) => a.pattern.test(body))?.size ?? 95;
   return [...body].length * Math.log2(alphabet);

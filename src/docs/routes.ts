@@ -88,7 +88,7 @@ export function toOpenApiPath(path: string): string {
 
 /** Names of the `{param}`s of an OpenAPI path, in order. */
 export function pathParams(openApiPath: string): string[] {
-  return [...openApiPath.matchAll(/\{([^}]+)\}/g)].map((m) => m[1] as string);
+  return [...openApiPath.matchAll(/\{([^{}]+)\}/g)].map((m) => m[1] as string);
 }
 
 /**

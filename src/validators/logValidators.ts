@@ -15,7 +15,7 @@ export const logSearchQuery = pageQuery
       .trim()
       .min(1)
       .max(500)
-      .transform((q) => q.replace(/-+(?=\s|$)/g, ' ').replace(/-{2,}/g, '-'))
+      .transform((q) => q.replace(/(?<!-)-+(?=\s|$)/g, ' ').replace(/-{2,}/g, '-'))
       .optional()
       .describe(
         'Full-text search over prompt, messages and response, stemmed in English and German ' +

@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { buildRcaMessages, parseRcaAnswer, RcaParseError, redactAndTruncate } from '../../src/domain/incidents/rcaPrompt.js';
+import {
+  buildRcaMessages,
+  parseRcaAnswer,
+  RcaParseError,
+  redactAndTruncate,
+} from '../../src/domain/incidents/rcaPrompt.js';
 import { rcaIncident as incident, rcaRequest as req } from '../helpers/rcaFixtures.js';
 
 const userMessage = (messages: { role: string; content: string }[]) => messages.find((m) => m.role === 'user')!.content;
@@ -95,6 +100,13 @@ describe('parseRcaAnswer', () => {
 
   it('should accept an answer wrapped in a json code fence', () => {
     expect(parseRcaAnswer('```json\n' + JSON.stringify(valid) + '\n```').severity).toBe('critical');
+  });
+
+  it('should cut a closing fence after blank lines, and leave an answer without one as it is', () => {
+    expect(parseRcaAnswer('```\n' + JSON.stringify(valid) + '\n \t\n```')).toEqual(valid);
+    expect(parseRcaAnswer(JSON.stringify(valid) + '\n\n')).toEqual(valid);
+    // a long blank run that no fence closes: refused as JSON (the regex it replaced retried every blank)
+    expect(() => parseRcaAnswer(JSON.stringify(valid) + ' '.repeat(100_000) + 'x')).toThrow(RcaParseError);
   });
 
   it.each([

@@ -128,6 +128,8 @@ describe('secret entropy in production', () => {
     expect(estimateSecretBits('deadbeef')).toBe(32);
     expect(estimateSecretBits('AAAA==')).toBe(16); // hex letters
     expect(estimateSecretBits('ab+/==')).toBe(24);
+    // only the trailing padding is dropped, however many '=' come before it
+    expect(estimateSecretBits('ab+/=c==')).toBe(estimateSecretBits('ab+/=c'));
     expect(estimateSecretBits('a b')).toBeCloseTo(3 * Math.log2(95));
   });
 

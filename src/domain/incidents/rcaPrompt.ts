@@ -169,10 +169,9 @@ export class RcaParseError extends Error {
  * A malformed suggestedRemediation is dropped rather than failing a good analysis.
  */
 export function parseRcaAnswer(content: string | null | undefined): RcaAnswer {
-  const text = (content ?? '')
-    .trim()
-    .replace(/^```(?:json)?\s*/i, '')
-    .replace(/\s*```$/, '');
+  const unfenced = (content ?? '').trim().replace(/^```(?:json)?\s*/i, '');
+  // the closing fence cut off without a regex: /\s*```$/ retried every space of a long blank run
+  const text = unfenced.endsWith('```') ? unfenced.slice(0, -3).trimEnd() : unfenced;
   if (!text) throw new RcaParseError('empty');
   let raw: unknown;
   try {
