@@ -35,20 +35,25 @@ export interface ScannedText {
   redacted?: string;
 }
 
+/** What the prompt's and the response's shares both hold: the text, its scan and its signals. */
+interface RiskShare {
+  /** the text as given: the share applies to it only */
+  readonly source: string;
+  readonly scanned: ScannedText;
+  readonly flags: readonly string[];
+  readonly weights: readonly number[];
+}
+
 /**
  * The prompt's share of an assessment (its signals and their weights), a function of the
  * prompt and the guard alone: a caller that scores the same prompt again with the response
  * (the gateway: before the upstream call, then after) passes it back instead of scoring the
  * prompt twice.
  */
-export interface PromptRisk {
-  /** the prompt as given and the guard it was scored with: the share applies to these only */
-  readonly source: string;
+export interface PromptRisk extends RiskShare {
+  /** the guard the prompt was scored with: the share applies to it only */
   readonly guard: InjectionGuard | null;
-  readonly scanned: ScannedText;
   readonly injections: readonly string[];
-  readonly flags: readonly string[];
-  readonly weights: readonly number[];
   readonly modelProbability: number | null;
 }
 
@@ -189,13 +194,9 @@ export function promptRiskOf(
  * the response and the system prompt alone: it can be computed beside the prompt's share, e.g.
  * while a worker thread scores the prompt (services/ingest/assessmentWorkers.ts).
  */
-export interface ResponseRisk {
-  /** the response as given and the system prompt it was checked against: the share applies to these only */
-  readonly source: string;
+export interface ResponseRisk extends RiskShare {
+  /** the system prompt the response was checked against: the share applies to it only */
   readonly systemPrompt: string | null;
-  readonly scanned: ScannedText;
-  readonly flags: readonly string[];
-  readonly weights: readonly number[];
 }
 
 /** The response's share of an assessment (see ResponseRisk). */
